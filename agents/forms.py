@@ -1,0 +1,54 @@
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Field, Layout, Submit
+from django import forms
+from django.conf import settings
+from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext_lazy as _
+
+CSV_EXTENSIONS = (".csv", ".txt")
+
+
+class AgentImportForm(forms.Form):
+    file = forms.FileField(
+        label=_("Fichier CSV de la liste RH"),
+        widget=forms.FileInput(attrs={"accept": ".csv,text/csv"}),
+    )
+    deactivate_missing = forms.BooleanField(
+        label=_("Désactiver les agents absents du fichier"),
+        help_text=_(
+            "Les agents enregistrés avec un matricule qui ne figurent pas dans ce fichier "
+            "seront marqués inactifs. Rien n'est supprimé."
+        ),
+        required=False,
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.max_bytes = settings.AGENT_IMPORT_MAX_BYTES
+        self.fields["file"].help_text = _(
+            "Format CSV (séparateur point-virgule ou virgule), encodé en UTF-8 ou Windows-1252, "
+            "%(limit)s au maximum."
+        ) % {"limit": filesizeformat(self.max_bytes)}
+        self.helper = FormHelper()
+        self.helper.form_method = "post"
+        self.helper.layout = Layout(
+            Field("file"),
+            Field("deactivate_missing"),
+            Submit("submit", _("Importer")),
+        )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if not upload.name.lower().endswith(CSV_EXTENSIONS):
+            raise forms.ValidationError(
+                _(
+                    "Choisissez un fichier CSV (.csv) : depuis le tableur, utilisez "
+                    "« Enregistrer sous » et le format « CSV (séparateur : point-virgule) »."
+                )
+            )
+        if upload.size > self.max_bytes:
+            raise forms.ValidationError(
+                _("Le fichier pèse %(size)s, au-delà de la limite de %(limit)s.")
+                % {"size": filesizeformat(upload.size), "limit": filesizeformat(self.max_bytes)}
+            )
+        return upload

@@ -1,0 +1,231 @@
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import PermissionsMixin
+from django.db import models
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .enums import OrgUnitKind
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def _create_user(self, email, password, **extra_fields):
+        if not email:
+            raise ValueError("An e-mail address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra_fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email, password=None, **extra_fields):
+        extra_fields.setdefault("is_staff", False)
+        extra_fields.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra_fields)
+
+    def create_superuser(self, email, password=None, **extra_fields):
+        extra_fields["is_staff"] = True
+        extra_fields["is_superuser"] = True
+        return self._create_user(email, password, **extra_fields)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """An account that can log in, by e-mail. People of the organisation are `Agent`s."""
+
+    email = models.EmailField(_("adresse e-mail"), unique=True)
+    first_name = models.CharField(_("prénom"), max_length=150, blank=True)
+    last_name = models.CharField(_("nom"), max_length=150, blank=True)
+    is_staff = models.BooleanField(
+        _("équipe technique"),
+        default=False,
+        help_text=_("Peut se connecter à l'administration."),
+    )
+    is_active = models.BooleanField(_("actif"), default=True)
+    date_joined = models.DateTimeField(_("date d'inscription"), default=timezone.now)
+
+    objects = UserManager()
+
+    EMAIL_FIELD = "email"
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS = []
+
+    class Meta:
+        verbose_name = _("compte utilisateur")
+        verbose_name_plural = _("comptes utilisateurs")
+        ordering = ["email"]
+
+    def __str__(self):
+        return self.get_full_name() or self.email
+
+    def clean(self):
+        super().clean()
+        self.email = self.__class__.objects.normalize_email(self.email).lower()
+
+    def get_full_name(self):
+        return f"{self.first_name} {self.last_name}".strip()
+
+    def get_short_name(self):
+        return self.first_name or self.email
+
+
+class OrgUnit(models.Model):
+    """A node of the organisation chart: a direction, a service or a unit."""
+
+    name = models.CharField(_("nom"), max_length=200)
+    code = models.CharField(_("code"), max_length=50, unique=True, null=True, blank=True)
+    kind = models.CharField(
+        _("type"), max_length=20, choices=OrgUnitKind.choices, default=OrgUnitKind.SERVICE
+    )
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("unité parente"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+    )
+
+    class Meta:
+        verbose_name = _("unité organisationnelle")
+        verbose_name_plural = _("unités organisationnelles")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["parent", "name"], name="orgunit_unique_name_under_parent"
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def ancestors(self):
+        """The chain of parents, nearest first (the tree is a few levels deep)."""
+        chain, node = [], self.parent
+        while node is not None:
+            chain.append(node)
+            node = node.parent
+        return chain
+
+    @property
+    def path(self):
+        return " › ".join(unit.name for unit in reversed([self, *self.ancestors()]))
+
+
+def _reports_subquery(table, manager_id):
+    """Ids of the direct and indirect reports of one manager, by a recursive query.
+    UNION (not UNION ALL) stops on a cycle. The table name is ours; the id is a parameter."""
+    sql = (
+        f"WITH RECURSIVE team(id) AS ("  # noqa: S608
+        f"SELECT id FROM {table} WHERE manager_id = %s "
+        f"UNION SELECT a.id FROM {table} a JOIN team t ON a.manager_id = t.id"
+        f") SELECT id FROM team"
+    )
+    return RawSQL(sql, [manager_id])  # noqa: S611
+
+
+class AgentQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(is_active=True)
+
+    def reports_of(self, manager):
+        """Direct and indirect reports of `manager` (an Agent or its id), by the agent tree."""
+        manager_id = getattr(manager, "pk", manager)
+        return self.filter(id__in=_reports_subquery(self.model._meta.db_table, manager_id))
+
+    def visible_to(self, user):
+        """Agents whose identity `user` may see at the agents level: staff see everyone;
+        others see themselves and their direct and indirect reports. Programme roles
+        (owner, ambassador) widen this in `programmes.selectors`."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_staff:
+            return self.all()
+        agent = getattr(user, "agent", None)
+        if agent is None:
+            return self.none()
+        return self.filter(
+            models.Q(pk=agent.pk)
+            | models.Q(id__in=_reports_subquery(self.model._meta.db_table, agent.pk))
+        )
+
+    def search(self, text):
+        text = (text or "").strip()
+        if not text:
+            return self
+        query = models.Q()
+        for word in text.split():
+            query &= (
+                models.Q(last_name__icontains=word)
+                | models.Q(first_name__icontains=word)
+                | models.Q(email__icontains=word)
+                | models.Q(external_id__icontains=word)
+            )
+        return self.filter(query)
+
+
+class Agent(models.Model):
+    """A person of the organisation, known from the HR list, with or without an account."""
+
+    last_name = models.CharField(_("nom"), max_length=150)
+    first_name = models.CharField(_("prénom"), max_length=150)
+    email = models.EmailField(_("adresse e-mail"), unique=True, null=True, blank=True)
+    external_id = models.CharField(
+        _("matricule"),
+        max_length=100,
+        unique=True,
+        null=True,
+        blank=True,
+        help_text=_("Identifiant externe utilisé dans Pix Orga (matricule RH)."),
+    )
+    org_unit = models.ForeignKey(
+        OrgUnit,
+        verbose_name=_("unité"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="agents",
+    )
+    job_title = models.CharField(_("fonction"), max_length=200, blank=True)
+    manager = models.ForeignKey(
+        "self",
+        verbose_name=_("responsable"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="direct_reports",
+    )
+    is_active = models.BooleanField(_("actif"), default=True)
+    user = models.OneToOneField(
+        User,
+        verbose_name=_("compte"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="agent",
+    )
+    created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
+
+    objects = AgentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("agent")
+        verbose_name_plural = _("agents")
+        ordering = ["last_name", "first_name", "id"]
+        indexes = [
+            models.Index(Lower("last_name"), Lower("first_name"), name="agent_name_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(manager=models.F("id")), name="agent_not_own_manager"
+            ),
+        ]
+
+    def __str__(self):
+        return self.full_name
+
+    @property
+    def full_name(self):
+        return f"{self.first_name} {self.last_name.upper()}".strip()

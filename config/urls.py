@@ -1,0 +1,43 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
+
+from programmes import views as programme_views
+
+admin.site.site_header = _("Pilote Pix — administration")
+admin.site.site_title = _("Pilote Pix")
+
+urlpatterns = [
+    path("", programme_views.home, name="home"),
+    path("healthz/", programme_views.healthz, name="healthz"),
+    path(
+        "comptes/connexion/",
+        auth_views.LoginView.as_view(redirect_authenticated_user=True),
+        name="login",
+    ),
+    path("comptes/deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
+    path(
+        "comptes/mot-de-passe/oubli/",
+        auth_views.PasswordResetView.as_view(),
+        name="password_reset",
+    ),
+    path(
+        "comptes/mot-de-passe/oubli/envoye/",
+        auth_views.PasswordResetDoneView.as_view(),
+        name="password_reset_done",
+    ),
+    path(
+        "comptes/mot-de-passe/nouveau/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "comptes/mot-de-passe/nouveau/termine/",
+        auth_views.PasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
+    ),
+    path("gestion/", admin.site.urls),
+    path("", include("agents.urls")),
+    path("", include("programmes.urls")),
+]

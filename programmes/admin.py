@@ -1,0 +1,92 @@
+from django.contrib import admin
+
+from .models import (
+    Enrolment,
+    Programme,
+    ResultAccessLog,
+    SharingConsent,
+    Target,
+    TargetPopulation,
+)
+
+
+class TargetPopulationInline(admin.TabularInline):
+    model = TargetPopulation
+    extra = 0
+    fields = ["name"]
+    show_change_link = True
+
+
+@admin.register(Programme)
+class ProgrammeAdmin(admin.ModelAdmin):
+    list_display = ["name", "purpose", "start_date", "end_date", "stall_threshold_days"]
+    list_filter = ["purpose", "start_date"]
+    search_fields = ["name", "slug", "description"]
+    prepopulated_fields = {"slug": ["name"]}
+    filter_horizontal = ["owners", "ambassadors", "campaigns"]
+    inlines = [TargetPopulationInline]
+
+
+class TargetInline(admin.TabularInline):
+    model = Target
+    extra = 0
+    autocomplete_fields = ["competence", "campaign"]
+
+
+@admin.register(TargetPopulation)
+class TargetPopulationAdmin(admin.ModelAdmin):
+    list_display = ["name", "programme"]
+    list_filter = ["programme"]
+    search_fields = ["name", "programme__name"]
+    filter_horizontal = ["ambassadors"]
+    inlines = [TargetInline]
+
+
+@admin.register(Target)
+class TargetAdmin(admin.ModelAdmin):
+    list_display = [
+        "population",
+        "kind",
+        "competence",
+        "level",
+        "mastery_rate",
+        "stage",
+        "deadline",
+    ]
+    list_filter = ["kind", "population__programme", "competence"]
+    search_fields = ["population__name", "competence__name", "competence__code"]
+    autocomplete_fields = ["population", "competence", "campaign"]
+    list_select_related = ["population__programme", "competence"]
+
+
+@admin.register(Enrolment)
+class EnrolmentAdmin(admin.ModelAdmin):
+    list_display = ["agent", "population", "start_date", "end_date"]
+    list_filter = ["population__programme", "population", "end_date"]
+    search_fields = ["agent__last_name", "agent__first_name", "agent__email", "agent__external_id"]
+    autocomplete_fields = ["agent", "population"]
+    list_select_related = ["agent", "population__programme"]
+    date_hierarchy = "start_date"
+
+
+@admin.register(SharingConsent)
+class SharingConsentAdmin(admin.ModelAdmin):
+    list_display = ["agent", "programme", "granted_at", "revoked_at"]
+    list_filter = ["programme", "revoked_at"]
+    search_fields = ["agent__last_name", "agent__first_name", "agent__email"]
+    autocomplete_fields = ["agent", "programme"]
+
+
+@admin.register(ResultAccessLog)
+class ResultAccessLogAdmin(admin.ModelAdmin):
+    list_display = ["viewed_at", "viewer", "agent", "programme", "path"]
+    list_filter = ["programme"]
+    search_fields = ["viewer__email", "agent__last_name", "agent__email"]
+    date_hierarchy = "viewed_at"
+    list_select_related = ["viewer", "agent", "programme"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,64 @@
+"""Load the demo organisation, logins and programme (idempotent); `make run` calls it."""
+
+import environ
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from programmes import demo
+
+
+class Command(BaseCommand):
+    help = (
+        "Charge les données de démonstration (DREETS Occitanie fictive, ~800 agents, un "
+        "programme Pix) et les comptes de démonstration. Relancer ne change rien."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--dry-run",
+            action="store_true",
+            help="Montre ce qui serait créé, sans rien enregistrer.",
+        )
+
+    def handle(self, *args, dry_run=False, **options):
+        # The demo logins share a published password: never create them outside a demo.
+        is_demo = environ.Env().bool("DJANGO_DEMO", default=False)
+        if not (is_demo or settings.DEBUG or getattr(settings, "TESTING", False)):
+            raise CommandError(
+                "seed_demo crée des comptes au mot de passe public : lancez-le seulement en "
+                "démonstration (DJANGO_DEMO=1) ou en développement (DEBUG=1)."
+            )
+        with transaction.atomic():
+            summary = demo.seed_demo()
+            if dry_run:
+                transaction.set_rollback(True)
+        self._report(summary, dry_run=dry_run)
+
+    def _report(self, summary, *, dry_run):
+        write = self.stdout.write
+        if dry_run:
+            write(self.style.WARNING("Simulation (--dry-run) : rien n'a été enregistré."))
+        else:
+            write(self.style.SUCCESS("Données de démonstration prêtes : DREETS Occitanie."))
+        write(f"  {summary.agents} agents dans {summary.units} unités")
+        write(
+            f"  {len(summary.populations)} populations cibles du programme "
+            f"« {demo.PROGRAMME_NAME} » :"
+        )
+        for name, count in summary.populations.items():
+            write(f"    - {name} : {count} inscrit·e·s")
+        write(
+            f"  Cette exécution : {summary.agents_created} agents créés, "
+            f"{summary.agents_updated} mis à jour, {summary.targets_created} niveaux cibles "
+            f"et {summary.enrolments_created} inscriptions créés."
+        )
+        write("")
+        write("Comptes de démonstration :")
+        width = max(len(role) for role, _ in summary.logins)
+        email_width = max(len(email) for _, email in summary.logins)
+        write(f"  {'rôle':<{width}}  {'e-mail':<{email_width}}  mot de passe")
+        for role, email in summary.logins:
+            write(f"  {role:<{width}}  {email:<{email_width}}  {demo.DEMO_PASSWORD}")
+        write("")
+        write(f"Application : {demo.SITE_URL}")

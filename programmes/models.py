@@ -1,0 +1,392 @@
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from agents.models import Agent
+from campaigns.models import Campaign, Competence
+from campaigns.referential import MAX_LEVEL
+
+from .enums import Purpose, TargetKind
+
+
+class ProgrammeQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Staff see every programme; owners and ambassadors (of the programme or one of its
+        populations) see theirs."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_staff:
+            return self.all()
+        return self.filter(
+            Q(owners=user) | Q(ambassadors=user) | Q(populations__ambassadors=user)
+        ).distinct()
+
+    def owned_by(self, user):
+        if user.is_staff:
+            return self.all()
+        return self.filter(owners=user)
+
+
+class Programme(models.Model):
+    """One steered Pix effort: its period, its people, and its purpose, which decides who
+    sees individual results."""
+
+    name = models.CharField(_("nom"), max_length=200)
+    slug = models.SlugField(_("identifiant court"), max_length=80, unique=True)
+    description = models.TextField(_("description"), blank=True)
+    purpose = models.CharField(
+        _("finalité"),
+        max_length=20,
+        choices=Purpose.choices,
+        default=Purpose.SELF_ASSESSMENT,
+        help_text=_(
+            "Auto-positionnement : résultats individuels vus par l'agent et l'ambassadeur "
+            "seulement. Projet managérial : la ligne hiérarchique les voit aussi."
+        ),
+    )
+    start_date = models.DateField(_("début"))
+    end_date = models.DateField(_("fin"), null=True, blank=True)
+    owners = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("pilotes"),
+        related_name="owned_programmes",
+        blank=True,
+    )
+    ambassadors = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("ambassadeurs du programme"),
+        related_name="ambassador_programmes",
+        blank=True,
+    )
+    campaigns = models.ManyToManyField(
+        Campaign, verbose_name=_("campagnes Pix suivies"), related_name="programmes", blank=True
+    )
+    stall_threshold_days = models.PositiveSmallIntegerField(
+        _("seuil de décrochage (jours)"),
+        default=30,
+        validators=[MinValueValidator(1), MaxValueValidator(365)],
+        help_text=_("Sans progrès depuis ce nombre de jours, un agent est dit « à l'arrêt »."),
+    )
+    created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
+
+    objects = ProgrammeQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("programme")
+        verbose_name_plural = _("programmes")
+        ordering = ["-start_date", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(end_date__gte=models.F("start_date")),
+                name="programme_ends_after_start",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("programmes:programme_detail", kwargs={"slug": self.slug})
+
+    @property
+    def is_managerial(self):
+        return self.purpose == Purpose.MANAGERIAL
+
+    def is_over(self, today=None):
+        today = today or timezone.localdate()
+        return self.end_date is not None and self.end_date < today
+
+
+class TargetPopulationQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Staff see all; a programme's owners and ambassadors see all its populations; a
+        population's ambassadors see theirs."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_staff:
+            return self.all()
+        return self.filter(
+            Q(programme__owners=user) | Q(programme__ambassadors=user) | Q(ambassadors=user)
+        ).distinct()
+
+    def with_ambassador(self, user):
+        """Populations where `user` accompanies agents individually."""
+        return self.filter(Q(ambassadors=user) | Q(programme__ambassadors=user)).distinct()
+
+
+class TargetPopulation(models.Model):
+    """A group of agents in a programme, with its ambassadors and targets."""
+
+    programme = models.ForeignKey(
+        Programme,
+        verbose_name=_("programme"),
+        on_delete=models.CASCADE,
+        related_name="populations",
+    )
+    name = models.CharField(_("nom"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    ambassadors = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("ambassadeurs"),
+        related_name="ambassador_populations",
+        blank=True,
+    )
+    created_at = models.DateTimeField(_("créée le"), auto_now_add=True)
+
+    objects = TargetPopulationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("population cible")
+        verbose_name_plural = _("populations cibles")
+        ordering = ["programme", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["programme", "name"], name="population_unique_name_in_programme"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name} — {self.programme}"
+
+    def get_absolute_url(self):
+        return reverse("programmes:population_detail", kwargs={"pk": self.pk})
+
+
+class Target(models.Model):
+    """What is expected of a population: a level on a competence (profiles collection), or a
+    mastery rate on a competence or a stage for an assessment campaign; optional deadline."""
+
+    population = models.ForeignKey(
+        TargetPopulation,
+        verbose_name=_("population"),
+        on_delete=models.CASCADE,
+        related_name="targets",
+    )
+    competence = models.ForeignKey(
+        Competence,
+        verbose_name=_("compétence"),
+        on_delete=models.PROTECT,
+        related_name="targets",
+        null=True,
+        blank=True,
+    )
+    kind = models.CharField(
+        _("type d'objectif"), max_length=20, choices=TargetKind.choices, default=TargetKind.LEVEL
+    )
+    campaign = models.ForeignKey(
+        Campaign,
+        verbose_name=_("campagne d'évaluation"),
+        on_delete=models.PROTECT,
+        related_name="targets",
+        null=True,
+        blank=True,
+    )
+    level = models.PositiveSmallIntegerField(
+        _("niveau"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_LEVEL)],
+    )
+    mastery_rate = models.DecimalField(
+        _("taux de maîtrise"),
+        max_digits=4,
+        decimal_places=3,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(1)],
+        help_text=_("Entre 0 et 1 (0,7 = 70 %)."),
+    )
+    stage = models.PositiveSmallIntegerField(_("palier"), null=True, blank=True)
+    deadline = models.DateField(_("échéance"), null=True, blank=True)
+    created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("niveau cible")
+        verbose_name_plural = _("niveaux cibles")
+        ordering = ["population", "competence__position", "kind"]
+        constraints = [
+            models.CheckConstraint(
+                name="target_fields_match_kind",
+                condition=(
+                    Q(
+                        kind=TargetKind.LEVEL,
+                        competence__isnull=False,
+                        level__isnull=False,
+                        level__gte=1,
+                        level__lte=MAX_LEVEL,
+                        mastery_rate__isnull=True,
+                        stage__isnull=True,
+                    )
+                    | Q(
+                        kind=TargetKind.MASTERY_RATE,
+                        competence__isnull=False,
+                        campaign__isnull=False,
+                        mastery_rate__isnull=False,
+                        mastery_rate__gte=0,
+                        mastery_rate__lte=1,
+                        level__isnull=True,
+                        stage__isnull=True,
+                    )
+                    | Q(
+                        kind=TargetKind.STAGE,
+                        campaign__isnull=False,
+                        stage__isnull=False,
+                        level__isnull=True,
+                        mastery_rate__isnull=True,
+                    )
+                ),
+            ),
+            models.UniqueConstraint(
+                fields=["population", "competence"],
+                condition=Q(kind=TargetKind.LEVEL),
+                name="target_one_level_per_competence",
+            ),
+            models.UniqueConstraint(
+                fields=["population", "campaign", "competence"],
+                condition=Q(kind=TargetKind.MASTERY_RATE),
+                name="target_one_rate_per_campaign_competence",
+            ),
+            models.UniqueConstraint(
+                fields=["population", "campaign"],
+                condition=Q(kind=TargetKind.STAGE),
+                name="target_one_stage_per_campaign",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.population.name} : {self.describe()}"
+
+    def describe(self):
+        if self.kind == TargetKind.LEVEL:
+            return _("%(competence)s niveau %(level)s") % {
+                "competence": self.competence.code,
+                "level": self.level,
+            }
+        if self.kind == TargetKind.MASTERY_RATE:
+            return _("%(competence)s maîtrise %(rate)s %%") % {
+                "competence": self.competence.code,
+                "rate": round(self.mastery_rate * 100),
+            }
+        return _("palier %(stage)s") % {"stage": self.stage}
+
+
+class EnrolmentQuerySet(models.QuerySet):
+    def current(self, today=None):
+        today = today or timezone.localdate()
+        return self.filter(start_date__lte=today).filter(
+            Q(end_date__isnull=True) | Q(end_date__gte=today)
+        )
+
+
+class Enrolment(models.Model):
+    """An agent in a population from a date; leaving sets an end date and keeps the row."""
+
+    agent = models.ForeignKey(
+        Agent, verbose_name=_("agent"), on_delete=models.CASCADE, related_name="enrolments"
+    )
+    population = models.ForeignKey(
+        TargetPopulation,
+        verbose_name=_("population"),
+        on_delete=models.CASCADE,
+        related_name="enrolments",
+    )
+    start_date = models.DateField(_("depuis le"), default=timezone.localdate)
+    end_date = models.DateField(_("jusqu'au"), null=True, blank=True)
+
+    objects = EnrolmentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("inscription")
+        verbose_name_plural = _("inscriptions")
+        ordering = ["population", "agent"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agent", "population"],
+                condition=Q(end_date__isnull=True),
+                name="enrolment_one_open_per_population",
+            ),
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(end_date__gte=models.F("start_date")),
+                name="enrolment_ends_after_start",
+            ),
+        ]
+        indexes = [models.Index(fields=["population", "end_date"], name="enrolment_pop_end_idx")]
+
+    def __str__(self):
+        return f"{self.agent} → {self.population.name}"
+
+
+class SharingConsentQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(revoked_at__isnull=True)
+
+
+class SharingConsent(models.Model):
+    """An agent's choice, in a self-assessment programme, to let their manager line see their
+    individual results. Dated and revocable: revoking sets `revoked_at`; a new grant is a new
+    row, so the history stays."""
+
+    agent = models.ForeignKey(
+        Agent, verbose_name=_("agent"), on_delete=models.CASCADE, related_name="sharing_consents"
+    )
+    programme = models.ForeignKey(
+        Programme,
+        verbose_name=_("programme"),
+        on_delete=models.CASCADE,
+        related_name="sharing_consents",
+    )
+    granted_at = models.DateTimeField(_("accordé le"), default=timezone.now)
+    revoked_at = models.DateTimeField(_("retiré le"), null=True, blank=True)
+
+    objects = SharingConsentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("consentement de partage")
+        verbose_name_plural = _("consentements de partage")
+        ordering = ["-granted_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agent", "programme"],
+                condition=Q(revoked_at__isnull=True),
+                name="consent_one_active_per_programme",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.agent} — {self.programme}"
+
+
+class ResultAccessLog(models.Model):
+    """One view of an agent's individual results by someone other than that agent."""
+
+    viewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("consulté par"),
+        on_delete=models.PROTECT,
+        related_name="result_views",
+    )
+    agent = models.ForeignKey(
+        Agent, verbose_name=_("agent consulté"), on_delete=models.CASCADE, related_name="+"
+    )
+    programme = models.ForeignKey(
+        Programme,
+        verbose_name=_("programme"),
+        on_delete=models.CASCADE,
+        related_name="access_logs",
+        null=True,
+        blank=True,
+    )
+    viewed_at = models.DateTimeField(_("le"), default=timezone.now, db_index=True)
+    path = models.CharField(_("page"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("consultation de résultats individuels")
+        verbose_name_plural = _("consultations de résultats individuels")
+        ordering = ["-viewed_at"]
+
+    def __str__(self):
+        return f"{self.viewer} → {self.agent} ({self.viewed_at:%d/%m/%Y %H:%M})"

@@ -1,0 +1,80 @@
+"""Who may do what. Each predicate states its rule in one sentence."""
+
+from django.conf import settings
+from django.db.models import Q
+
+from agents.models import Agent
+
+from .enums import Purpose
+from .models import Enrolment, Programme, SharingConsent, TargetPopulation
+from .roles import roles_for
+
+
+def _manager_line_ids(agent):
+    """Ids of the agents above `agent` in the tree (their manager, the manager's manager…)."""
+    ids, seen, current = [], {agent.pk}, agent.manager_id
+    while current is not None and current not in seen:
+        ids.append(current)
+        seen.add(current)
+        current = Agent.objects.filter(pk=current).values_list("manager_id", flat=True).first()
+    return ids
+
+
+def is_in_manager_line(user, agent):
+    """True when the user's agent is `agent`'s manager, direct or indirect."""
+    viewer = roles_for(user).agent
+    return viewer is not None and viewer.pk in _manager_line_ids(agent)
+
+
+def can_manage_programme(user, programme: Programme):
+    """Staff and the programme's owners may change a programme."""
+    return user.is_staff or programme.owners.filter(pk=user.pk).exists()
+
+
+def can_accompany_population(user, population: TargetPopulation):
+    """A population's ambassadors (and the programme's) accompany its agents individually."""
+    return (
+        population.ambassadors.filter(pk=user.pk).exists()
+        or population.programme.ambassadors.filter(pk=user.pk).exists()
+    )
+
+
+def can_import_agents(user):
+    """Staff and programme owners may load the HR list of agents."""
+    return user.is_authenticated and (user.is_staff or roles_for(user).is_owner)
+
+
+def has_sharing_consent(agent, programme):
+    """The agent currently lets their manager line see their individual results."""
+    return SharingConsent.objects.active().filter(agent=agent, programme=programme).exists()
+
+
+def can_view_individual_results(user, agent, programme: Programme):
+    """The agent themself; the ambassadors of a population the agent is (or was) enrolled in;
+    and, under the managerial purpose or with the agent's consent, their manager line and the
+    programme's owners."""
+    if agent.user_id is not None and agent.user_id == user.pk:
+        return True
+    enrolled = Enrolment.objects.filter(agent=agent, population__programme=programme)
+    if enrolled.filter(
+        Q(population__ambassadors=user) | Q(population__programme__ambassadors=user)
+    ).exists():
+        return True
+    if programme.purpose == Purpose.MANAGERIAL or has_sharing_consent(agent, programme):
+        if is_in_manager_line(user, agent):
+            return True
+        if programme.purpose == Purpose.MANAGERIAL and programme.owners.filter(pk=user.pk).exists():
+            return enrolled.exists()
+    return False
+
+
+def sees_aggregates_only(user, programme: Programme):
+    """Under self-assessment, owners and managers see aggregates only."""
+    if programme.purpose == Purpose.MANAGERIAL:
+        return False
+    return not programme.ambassadors.filter(pk=user.pk).exists()
+
+
+def suppress_small_group(count):
+    """No figure is shown to owners and managers for a group under the privacy minimum."""
+    return count < settings.PRIVACY_MIN_GROUP_SIZE

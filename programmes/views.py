@@ -1,0 +1,217 @@
+from django.contrib.auth.decorators import login_not_required
+from django.db import connection
+from django.db.models import Count, Prefetch, Q
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from agents.models import Agent
+
+from . import perms, selectors
+from .models import Enrolment, Programme, ResultAccessLog, Target, TargetPopulation
+from .pagination import paginate
+from .roles import roles_for
+
+
+def home(request):
+    """Each role lands on its own home; someone with several roles gets the widest."""
+    roles = roles_for(request.user)
+    if roles.is_owner or request.user.is_staff:
+        return redirect("programmes:programme_list")
+    if roles.is_ambassador:
+        return redirect("programmes:population_list")
+    if roles.is_manager:
+        return redirect("programmes:team")
+    if roles.is_agent:
+        return redirect("programmes:my_page")
+    return render(request, "programmes/no_role.html", {"title": _("Bienvenue")})
+
+
+@login_not_required
+def healthz(request):
+    """For the load balancer and compose: the app answers and its database too."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return HttpResponse("ok", content_type="text/plain")
+
+
+def programme_list(request):
+    programmes = selectors.programmes_for_home(request.user)
+    return render(
+        request,
+        "programmes/programme_list.html",
+        {"title": _("Programmes"), "programmes": programmes},
+    )
+
+
+def programme_detail(request, slug):
+    programme = get_object_or_404(Programme.objects.visible_to(request.user), slug=slug)
+    populations = selectors.populations_with_counts(programme.populations.all()).order_by("name")
+    return render(
+        request,
+        "programmes/programme_detail.html",
+        {
+            "title": programme.name,
+            "programme": programme,
+            "populations": populations,
+            "aggregates_only": perms.sees_aggregates_only(request.user, programme),
+            "owners": programme.owners.all(),
+            "campaigns": programme.campaigns.all(),
+        },
+    )
+
+
+def population_list(request):
+    populations = selectors.populations_with_counts(
+        TargetPopulation.objects.visible_to(request.user)
+    ).order_by("programme__name", "name")
+    return render(
+        request,
+        "programmes/population_list.html",
+        {"title": _("Populations cibles"), "populations": populations},
+    )
+
+
+def population_detail(request, pk):
+    population = get_object_or_404(
+        TargetPopulation.objects.visible_to(request.user).select_related("programme"), pk=pk
+    )
+    programme = population.programme
+    sees_individuals = (
+        request.user.is_staff
+        or perms.can_accompany_population(request.user, population)
+        or (programme.is_managerial and perms.can_manage_programme(request.user, programme))
+    )
+    enrolments = (
+        population.enrolments.current()
+        .select_related("agent__org_unit")
+        .order_by("agent__last_name", "agent__first_name")
+    )
+    query = request.GET.get("q", "")
+    if query:
+        enrolments = enrolments.filter(agent__in=Agent.objects.search(query))
+    head_count = population.enrolments.current().count()
+    context = {
+        "title": population.name,
+        "population": population,
+        "programme": programme,
+        "targets": population.targets.select_related("competence", "campaign"),
+        "head_count": head_count,
+        "suppressed": not sees_individuals and perms.suppress_small_group(head_count),
+        "sees_individuals": sees_individuals,
+        "query": query,
+    }
+    if sees_individuals:
+        context["page_obj"] = paginate(request, enrolments)
+    return render(request, "programmes/population_detail.html", context)
+
+
+def team(request):
+    """The manager's direct and indirect reports, and per programme how many are enrolled."""
+    roles = roles_for(request.user)
+    context = {"title": _("Mon équipe"), "manager": roles.agent}
+    if roles.agent is not None:
+        reports = (
+            Agent.objects.reports_of(roles.agent)
+            .select_related("org_unit", "manager")
+            .order_by("last_name", "first_name")
+        )
+        query = request.GET.get("q", "")
+        context["query"] = query
+        context["page_obj"] = paginate(request, reports.search(query))
+        context["team_size"] = reports.count()
+        context["programme_rows"] = _team_programme_rows(request.user, reports)
+    return render(request, "programmes/team.html", context)
+
+
+def _team_programme_rows(user, reports):
+    today = timezone.localdate()
+    rows = []
+    programmes = (
+        Programme.objects.filter(populations__enrolments__agent__in=reports)
+        .annotate(
+            enrolled=Count(
+                "populations__enrolments__agent",
+                filter=Q(populations__enrolments__agent__in=reports)
+                & Q(populations__enrolments__start_date__lte=today)
+                & (
+                    Q(populations__enrolments__end_date__isnull=True)
+                    | Q(populations__enrolments__end_date__gte=today)
+                ),
+                distinct=True,
+            )
+        )
+        .order_by("name")
+    )
+    for programme in programmes:
+        aggregates_only = not programme.is_managerial
+        rows.append(
+            {
+                "programme": programme,
+                "enrolled": programme.enrolled,
+                "suppressed": aggregates_only and perms.suppress_small_group(programme.enrolled),
+                "aggregates_only": aggregates_only,
+            }
+        )
+    return rows
+
+
+def my_page(request):
+    roles = roles_for(request.user)
+    enrolments = selectors.populations_of_agent(roles.agent) if roles.agent else []
+    return render(
+        request,
+        "programmes/my_page.html",
+        {"title": _("Mon parcours"), "agent": roles.agent, "enrolments": enrolments},
+    )
+
+
+def agent_list(request):
+    agents = (
+        selectors.visible_agents(request.user)
+        .select_related("org_unit", "manager")
+        .order_by("last_name", "first_name", "pk")
+    )
+    query = request.GET.get("q", "")
+    return render(
+        request,
+        "programmes/agent_list.html",
+        {
+            "title": _("Agents"),
+            "query": query,
+            "page_obj": paginate(request, agents.search(query)),
+            "can_import": perms.can_import_agents(request.user),
+        },
+    )
+
+
+def agent_detail(request, pk):
+    agent = get_object_or_404(
+        selectors.visible_agents(request.user).select_related("org_unit", "manager"), pk=pk
+    )
+    enrolments = (
+        Enrolment.objects.filter(agent=agent)
+        .select_related("population__programme")
+        .prefetch_related(
+            Prefetch(
+                "population__targets",
+                queryset=Target.objects.select_related("competence", "campaign"),
+            )
+        )
+        .order_by("-start_date")
+    )
+    rows = []
+    for enrolment in enrolments:
+        programme = enrolment.population.programme
+        visible = perms.can_view_individual_results(request.user, agent, programme)
+        if visible and agent.user_id != request.user.pk:
+            ResultAccessLog.objects.create(
+                viewer=request.user, agent=agent, programme=programme, path=request.path
+            )
+        rows.append({"enrolment": enrolment, "results_visible": visible})
+    return render(
+        request,
+        "programmes/agent_detail.html",
+        {"title": agent.full_name, "agent": agent, "rows": rows},
+    )

@@ -1,0 +1,1 @@
+# Review models and their admin arrive with the annual review issue.

@@ -1,0 +1,1 @@
+# The annual review models (ReviewCycle, Review) arrive with the review issue.

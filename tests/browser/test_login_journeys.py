@@ -1,0 +1,93 @@
+"""Each role logs in through the real form in Chromium and lands on an accessible home."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import (
+    EMAIL_LABEL,
+    LOGIN_PATH,
+    PASSWORD_LABEL,
+    assert_no_serious_axe_violations,
+    login,
+)
+
+LANDINGS = {
+    # role: (path, h1, what of the cast the page must show)
+    "owner": ("/programmes/", "Programmes", lambda cast: cast.programme.name),
+    "ambassador": ("/populations/", "Populations cibles", lambda cast: cast.population.name),
+    "manager": ("/equipe/", "Mon équipe", lambda cast: cast.agent_agent.full_name),
+    "agent": ("/mon-parcours/", "Mon parcours Pix", lambda cast: cast.programme.name),
+}
+
+
+@pytest.mark.parametrize("role", list(LANDINGS))
+def test_role_logs_in_and_lands_on_an_accessible_home(
+    page, live_server, cast, password, screenshot, role
+):
+    path, heading, shown = LANDINGS[role]
+    user = getattr(cast, role)
+    expected_text = shown(cast)
+
+    page.goto(f"{live_server.url}{LOGIN_PATH}")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Se connecter à Pilote Pix")
+    assert_no_serious_axe_violations(page)
+    screenshot(page, "connexion")
+
+    login(page, live_server, user.email, password)
+
+    expect(page).to_have_url(f"{live_server.url}{path}")
+    expect(page.get_by_role("heading", level=1)).to_have_text(heading)
+    expect(page.locator("#content")).to_contain_text(expected_text)
+    expect(page.get_by_role("button", name="Se déconnecter").first).to_be_visible()
+    assert_no_serious_axe_violations(page)
+    screenshot(page, "accueil")
+
+
+def test_wrong_password_shows_a_french_error_and_stays_accessible(
+    page, live_server, cast, screenshot
+):
+    login(page, live_server, cast.owner.email, "pas-le-bon-mot-de-passe")
+
+    expect(page).to_have_url(re.compile(re.escape(LOGIN_PATH) + "$"))
+    alert = page.get_by_role("alert")
+    # Django's own French message ("Saisissez un adresse e-mail…"); tolerate « une ».
+    expect(alert).to_contain_text(
+        re.compile(r"Saisissez une? adresse e-mail et un mot de passe valides")
+    )
+    # The e-mail stays filled in; the password never comes back.
+    expect(page.get_by_label(EMAIL_LABEL, exact=True)).to_have_value(cast.owner.email)
+    expect(page.get_by_label(PASSWORD_LABEL, exact=True)).to_have_value("")
+    assert_no_serious_axe_violations(page)
+    screenshot(page, "erreur")
+
+
+def _focused_id(page):
+    return page.evaluate("document.activeElement && document.activeElement.id")
+
+
+def test_login_with_the_keyboard_only(page, live_server, cast, password, screenshot):
+    page.goto(f"{live_server.url}{LOGIN_PATH}")
+    email_id = page.get_by_label(EMAIL_LABEL, exact=True).get_attribute("id")
+    password_id = page.get_by_label(PASSWORD_LABEL, exact=True).get_attribute("id")
+
+    # Skip links and header links come first: Tab through them to the e-mail field.
+    for _ in range(20):
+        page.keyboard.press("Tab")
+        if _focused_id(page) == email_id:
+            break
+    else:
+        pytest.fail("Le champ « Adresse e-mail » n’est pas atteignable au clavier (Tab).")
+    page.keyboard.type(cast.agent.email)
+
+    page.keyboard.press("Tab")
+    assert _focused_id(page) == password_id, "Tab depuis l’e-mail doit mener au mot de passe"
+    page.keyboard.type(password)
+    screenshot(page, "saisie-clavier")
+
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+
+    expect(page).to_have_url(f"{live_server.url}/mon-parcours/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Mon parcours Pix")

@@ -1,0 +1,249 @@
+import datetime
+import re
+from io import StringIO
+
+import pytest
+from django.contrib.auth import authenticate
+from django.core.management import CommandError, call_command
+
+from agents.enums import OrgUnitKind
+from agents.models import Agent, OrgUnit, User
+from campaigns.referential import MAX_LEVEL
+from programmes import demo
+from programmes.enums import Purpose, TargetKind
+from programmes.models import Enrolment, Programme, Target, TargetPopulation
+
+LOGINS = [
+    "pilote@demo.gouv.fr",
+    "ambassadeur@demo.gouv.fr",
+    "encadrant@demo.gouv.fr",
+    "agent@demo.gouv.fr",
+    "admin@demo.gouv.fr",
+]
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def fast_hasher(settings):
+    # The real hasher costs ~0.4 s a password; what is under test is which password is set.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def seed(*args):
+    out = StringIO()
+    call_command("seed_demo", *args, stdout=out)
+    return out.getvalue()
+
+
+@pytest.fixture
+def seeded():
+    return seed()
+
+
+def agent_of(email):
+    return Agent.objects.select_related("org_unit", "manager").get(user__email=email)
+
+
+def population(name):
+    return TargetPopulation.objects.get(programme__slug=demo.PROGRAMME_SLUG, name=name)
+
+
+def snapshot():
+    """Every row the seed writes, with the values that would change if it rewrote them."""
+    return {
+        "units": list(OrgUnit.objects.order_by("pk").values_list("pk", "code", "name", "parent")),
+        "agents": list(
+            Agent.objects.order_by("pk").values_list(
+                "pk", "external_id", "email", "manager", "org_unit", "user", "updated_at"
+            )
+        ),
+        "users": list(User.objects.order_by("pk").values_list("pk", "email", "password")),
+        "programmes": list(Programme.objects.values_list("pk", "slug", "name")),
+        "owners": list(Programme.owners.through.objects.values_list("pk", flat=True)),
+        "populations": list(TargetPopulation.objects.order_by("pk").values_list("pk", "name")),
+        "ambassadors": list(
+            TargetPopulation.ambassadors.through.objects.values_list("pk", flat=True)
+        ),
+        "targets": list(Target.objects.order_by("pk").values_list("pk", "level", "deadline")),
+        "enrolments": list(Enrolment.objects.order_by("pk").values_list("pk", "start_date")),
+    }
+
+
+def test_seed_creates_a_directorate_of_about_800_agents(seeded):
+    assert 750 <= Agent.objects.count() <= 850
+    assert OrgUnit.objects.filter(parent=None).get().kind == OrgUnitKind.DIRECTION
+    assert OrgUnit.objects.filter(kind=OrgUnitKind.SERVICE).count() >= 8
+    assert OrgUnit.objects.filter(kind=OrgUnitKind.UNIT).count() > 50
+    assert not Agent.objects.filter(org_unit=None).exists()
+
+
+def test_matricules_and_emails_are_unique_and_well_formed(seeded):
+    rows = list(Agent.objects.values_list("external_id", "email"))
+    assert all(re.fullmatch(r"DR\d{6}", matricule) for matricule, _ in rows)
+    assert all(re.fullmatch(r"[a-z-]+\.[a-z-]+\d*@dreets-demo\.gouv\.fr", e) for _, e in rows)
+    assert len({matricule for matricule, _ in rows}) == len(rows)
+    assert len({email for _, email in rows}) == len(rows)
+
+
+def test_the_plan_is_the_same_on_every_run():
+    assert demo.plan_org() == demo.plan_org()
+
+
+def test_every_agent_but_the_director_has_a_manager_and_no_chain_loops(seeded):
+    managers = dict(Agent.objects.values_list("pk", "manager_id"))
+    roots = [pk for pk, manager in managers.items() if manager is None]
+    assert len(roots) == 1
+    director = Agent.objects.get(pk=roots[0])
+    assert director.job_title == "Directeur·rice régional·e"
+    for pk in managers:
+        seen = set()
+        while managers[pk] is not None:
+            assert pk not in seen, "manager cycle"
+            seen.add(pk)
+            pk = managers[pk]
+        assert pk == director.pk
+
+
+def test_the_programme_is_a_self_assessment_one(seeded):
+    programme = Programme.objects.get(slug=demo.PROGRAMME_SLUG)
+    assert programme.purpose == Purpose.SELF_ASSESSMENT
+    assert "auto-positionnement" in programme.description
+    assert programme.start_date == datetime.date(2026, 1, 5)
+    assert programme.end_date == datetime.date(2027, 6, 30)
+    assert programme.stall_threshold_days == 30
+    assert programme.populations.count() == 3
+
+
+@pytest.mark.parametrize(
+    ("name", "size"),
+    [
+        ("Assistant·e·s de service", 40),
+        ("Encadrant·e·s du secrétariat général", 25),
+        ("Informaticien·ne·s", 30),
+    ],
+)
+def test_populations_have_their_stated_size(seeded, name, size):
+    enrolments = Enrolment.objects.current(datetime.date(2026, 3, 1)).filter(
+        population=population(name)
+    )
+    assert size - 5 <= enrolments.count() <= size + 5
+    assert set(enrolments.values_list("start_date", flat=True)) == {datetime.date(2026, 1, 5)}
+
+
+def test_populations_gather_the_right_agents(seeded):
+    assistants = Agent.objects.filter(enrolments__population=population(demo.POPULATIONS[0].name))
+    assert set(assistants.values_list("job_title", flat=True)) == {"Assistant·e de service"}
+    managers = Agent.objects.filter(enrolments__population=population(demo.POPULATIONS[1].name))
+    assert {a.job_title for a in managers} <= demo.MANAGER_TITLES
+    assert all("SG" in [u.code for u in [a.org_unit, *a.org_unit.ancestors()]] for a in managers)
+    it_staff = Agent.objects.filter(enrolments__population=population(demo.POPULATIONS[2].name))
+    sic = OrgUnit.objects.get(code="SIC")
+    assert all(sic in [a.org_unit, *a.org_unit.ancestors()] for a in it_staff)
+
+
+def test_targets_are_levels_that_respect_the_model_constraint(seeded):
+    targets = Target.objects.filter(population__programme__slug=demo.PROGRAMME_SLUG)
+    assert targets.count() == 7 + 5 + 6
+    for target in targets:
+        target.validate_constraints()
+        assert target.kind == TargetKind.LEVEL
+        assert target.competence is not None
+        assert 1 <= target.level <= MAX_LEVEL
+        assert target.mastery_rate is None and target.stage is None
+    deadlines = set(targets.values_list("deadline", flat=True))
+    assert deadlines == {datetime.date(2026, 12, 31), None}
+    it_levels = targets.filter(population__name="Informaticien·ne·s").values_list(
+        "level", flat=True
+    )
+    assert set(it_levels) == {4, 5}
+
+
+@pytest.mark.parametrize("email", LOGINS)
+def test_every_demo_login_authenticates_with_the_demo_password(seeded, email):
+    user = authenticate(email=email, password="demo-pix-2026")
+    assert user is not None and user.email == email
+    assert user.first_name and user.last_name
+    if email != "admin@demo.gouv.fr":
+        assert (user.first_name, user.last_name) == (user.agent.first_name, user.agent.last_name)
+
+
+def test_admin_is_a_staff_superuser_without_agent(seeded):
+    admin = User.objects.get(email="admin@demo.gouv.fr")
+    assert admin.is_staff and admin.is_superuser
+    assert not Agent.objects.filter(user=admin).exists()
+
+
+def test_owner_is_the_secretary_general_and_owns_the_programme(seeded):
+    owner = agent_of("pilote@demo.gouv.fr")
+    assert owner.org_unit.code == "SG"
+    assert owner.job_title == "Secrétaire général·e"
+    assert owner.manager.manager is None  # reports to the director
+    assert Programme.objects.filter(slug=demo.PROGRAMME_SLUG, owners=owner.user).exists()
+
+
+def test_ambassador_is_an_agent_of_the_sg_accompanying_the_three_populations(seeded):
+    ambassador = agent_of("ambassadeur@demo.gouv.fr")
+    assert "SG" in [unit.code for unit in [ambassador.org_unit, *ambassador.org_unit.ancestors()]]
+    assert ambassador.user.ambassador_populations.count() == 3
+
+
+def test_manager_leads_a_team_of_enrolled_assistants_including_the_agent(seeded):
+    manager = agent_of("encadrant@demo.gouv.fr")
+    agent = agent_of("agent@demo.gouv.fr")
+    assistants = population("Assistant·e·s de service")
+    team = manager.direct_reports.all()
+    assert team.count() >= 6
+    assert team.filter(enrolments__population=assistants).count() >= 5
+    assert agent.manager == manager
+    assert Agent.objects.reports_of(manager).filter(pk=agent.pk).exists()
+    assert Enrolment.objects.current(datetime.date(2026, 3, 1)).filter(
+        agent=agent, population=assistants
+    )
+
+
+def test_seeding_twice_changes_nothing(seeded):
+    before = snapshot()
+    output = seed()
+    assert snapshot() == before
+    assert "0 agents créés, 0 mis à jour" in output
+
+
+def test_seeding_leaves_closed_enrolments_closed(seeded):
+    enrolment = Enrolment.objects.filter(agent=agent_of("agent@demo.gouv.fr")).get()
+    enrolment.end_date = datetime.date(2026, 2, 1)
+    enrolment.save()
+    seed()
+    assert Enrolment.objects.filter(agent=enrolment.agent).count() == 1
+
+
+def test_seeding_restores_a_changed_demo_password(seeded):
+    user = User.objects.get(email="agent@demo.gouv.fr")
+    user.set_password("autre-chose")
+    user.save()
+    seed()
+    assert authenticate(email="agent@demo.gouv.fr", password="demo-pix-2026") == user
+
+
+def test_summary_lists_counts_logins_and_url(seeded):
+    assert f"{Agent.objects.count()} agents dans {OrgUnit.objects.count()} unités" in seeded
+    for email in LOGINS:
+        assert email in seeded
+    assert "demo-pix-2026" in seeded
+    assert "http://127.0.0.1:8000" in seeded
+
+
+def test_dry_run_writes_nothing():
+    output = seed("--dry-run")
+    assert "rien n'a été enregistré" in output
+    assert not Agent.objects.exists()
+    assert not User.objects.exists()
+
+
+def test_refuses_to_run_outside_a_demo_or_development(settings, monkeypatch):
+    settings.DEBUG = False
+    settings.TESTING = False
+    monkeypatch.delenv("DJANGO_DEMO", raising=False)
+    with pytest.raises(CommandError, match="DJANGO_DEMO"):
+        seed()
+    assert not User.objects.exists()

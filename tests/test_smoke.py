@@ -1,0 +1,20 @@
+import pytest
+from django.urls import reverse
+
+
+@pytest.mark.parametrize(
+    "role,landing",
+    [
+        ("owner", "programmes:programme_list"),
+        ("ambassador", "programmes:population_list"),
+        ("manager", "programmes:team"),
+        ("agent", "programmes:my_page"),
+    ],
+)
+def test_each_role_lands_on_its_home(client, cast, role, landing):
+    client.force_login(getattr(cast, role))
+    response = client.get(reverse("home"))
+    assert response.status_code == 302
+    assert response.url == reverse(landing)
+    page = client.get(response.url)
+    assert page.status_code == 200

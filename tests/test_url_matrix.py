@@ -1,0 +1,180 @@
+"""Every URL pattern of the project, for every role of the fixed cast.
+
+The walk fails when a pattern has no expectation, so a new view cannot escape the matrix.
+Application pages are listed one by one; the admin follows one rule: staff only.
+"""
+
+import pytest
+from django.contrib.admin.sites import site as admin_site
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+ROLES = ["anonymous", "owner", "ambassador", "manager", "agent", "outsider", "staff"]
+LOGIN = "/comptes/connexion/"
+
+
+def _all(status):
+    return dict.fromkeys(ROLES, status)
+
+
+def _logged_in(status, anonymous=302, **overrides):
+    expected = dict.fromkeys(ROLES, status)
+    expected["anonymous"] = anonymous
+    expected.update(overrides)
+    return expected
+
+
+# name -> (kwargs builder, expected status per role)
+APP_MATRIX = {
+    "home": (lambda c: {}, _logged_in(302, outsider=302)),
+    "healthz": (lambda c: {}, _all(200)),
+    "login": (lambda c: {}, _logged_in(302, anonymous=200)),
+    # Logging out is a POST (a GET must not log anyone out).
+    "logout": (lambda c: {}, _logged_in(405)),
+    "password_reset": (lambda c: {}, _all(200)),
+    "password_reset_done": (lambda c: {}, _all(200)),
+    "password_reset_confirm": (lambda c: {"uidb64": "MQ", "token": "bad-token"}, _all(200)),
+    "password_reset_complete": (lambda c: {}, _all(200)),
+    "agents:import": (
+        lambda c: {},
+        _logged_in(403, owner=200, staff=200),
+    ),
+    "programmes:programme_list": (lambda c: {}, _logged_in(200)),
+    "programmes:programme_detail": (
+        lambda c: {"slug": c.programme.slug},
+        _logged_in(404, owner=200, ambassador=200, staff=200),
+    ),
+    "programmes:population_list": (lambda c: {}, _logged_in(200)),
+    "programmes:population_detail": (
+        lambda c: {"pk": c.population.pk},
+        _logged_in(404, owner=200, ambassador=200, staff=200),
+    ),
+    "programmes:team": (lambda c: {}, _logged_in(200)),
+    "programmes:my_page": (lambda c: {}, _logged_in(200)),
+    "programmes:agent_list": (lambda c: {}, _logged_in(200)),
+    "programmes:agent_detail": (
+        lambda c: {"pk": c.agent_agent.pk},
+        _logged_in(200, outsider=404),
+    ),
+}
+
+# Attempts on objects outside each role's scope (other programmes' ids, other agents' ids).
+IDOR_MATRIX = [
+    ("programmes:programme_detail", lambda c: {"slug": c.other_population.programme.slug}),
+    ("programmes:population_detail", lambda c: {"pk": c.other_population.pk}),
+    ("programmes:agent_detail", lambda c: {"pk": c.stranger_agent.pk}),
+    ("programmes:population_detail", lambda c: {"pk": 999999}),
+    ("programmes:agent_detail", lambda c: {"pk": 999999}),
+]
+
+
+def _walk(patterns, namespace=""):
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            child = f"{namespace}:{entry.namespace}" if entry.namespace else namespace
+            yield from _walk(entry.url_patterns, child.strip(":"))
+        elif isinstance(entry, URLPattern):
+            yield namespace, entry
+
+
+def all_patterns():
+    return list(_walk(get_resolver().url_patterns))
+
+
+def _client_for(client, cast, role):
+    if role != "anonymous":
+        client.force_login(getattr(cast, role))
+    return client
+
+
+def test_every_url_pattern_has_an_expectation():
+    missing = []
+    for namespace, pattern in all_patterns():
+        if namespace == "admin":
+            continue  # the admin rule below covers every admin pattern
+        name = f"{namespace}:{pattern.name}" if namespace else pattern.name
+        if name not in APP_MATRIX:
+            missing.append(name or str(pattern.pattern))
+    assert missing == [], f"URL patterns without an expected answer per role: {missing}"
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("name", sorted(APP_MATRIX))
+def test_app_url_answers_each_role_as_expected(client, cast, name, role):
+    kwargs_for, expected = APP_MATRIX[name]
+    response = _client_for(client, cast, role).get(reverse(name, kwargs=kwargs_for(cast)))
+    assert response.status_code == expected[role], (name, role)
+    if role == "anonymous" and expected[role] == 302:
+        assert response.url.startswith(LOGIN)
+
+
+@pytest.mark.parametrize("role", [r for r in ROLES if r not in ("anonymous", "staff")])
+@pytest.mark.parametrize("case", range(len(IDOR_MATRIX)))
+def test_objects_outside_scope_answer_404(client, cast, role, case):
+    name, kwargs_for = IDOR_MATRIX[case]
+    response = _client_for(client, cast, role).get(reverse(name, kwargs=kwargs_for(cast)))
+    assert response.status_code == 404
+
+
+def _admin_urls(cast):
+    """Every admin pattern with its arguments: an existing object where one exists."""
+    urls = []
+    for namespace, pattern in all_patterns():
+        if namespace != "admin":
+            continue
+        callback = pattern.callback
+        model_admin = getattr(callback, "model_admin", None)
+        route = str(pattern.pattern)
+        if pattern.name == "app_list":
+            urls.append(("app_list", reverse("admin:app_list", args=["agents"])))
+        elif pattern.name == "view_on_site":
+            continue  # needs a content type and object; covered by the object pages
+        elif pattern.name == "auth_user_password_change":
+            urls.append((pattern.name, reverse(f"admin:{pattern.name}", args=[cast.agent.pk])))
+        elif model_admin is not None:
+            obj = model_admin.model._default_manager.order_by("pk").first()
+            if "object_id" in route:
+                object_id = obj.pk if obj else 999999
+                if pattern.name:
+                    url = reverse(f"admin:{pattern.name}", args=[object_id])
+                else:
+                    opts = model_admin.model._meta
+                    url = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
+                    url = f"{url}{object_id}/"
+                urls.append((pattern.name or "object_redirect", url, obj is not None))
+            else:
+                urls.append((pattern.name, reverse(f"admin:{pattern.name}")))
+        elif pattern.name:
+            urls.append((pattern.name, reverse(f"admin:{pattern.name}")))
+        else:
+            urls.append(("catch_all", reverse("admin:index") + "nowhere/"))
+    return urls
+
+
+STAFF_SPECIAL = {
+    "login": 302,  # already logged in: on to the index
+    "logout": 405,  # POST only
+    "object_redirect": 302,  # /<id>/ redirects to /<id>/change/
+    "catch_all": 404,
+    "programmes_resultaccesslog_add": 403,  # the access log is written by the app only
+}
+NON_STAFF_SPECIAL = {"login": 200, "jsi18n": 302, "catch_all": 302}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_admin_is_for_staff_only(client, cast, role):
+    assert admin_site._registry, "admin has registered models"
+    client = _client_for(client, cast, role)
+    failures = []
+    for entry in _admin_urls(cast):
+        name, url = entry[0], entry[1]
+        exists = entry[2] if len(entry) > 2 else True
+        status = client.get(url).status_code
+        if role == "staff":
+            expected = STAFF_SPECIAL.get(name, 200 if exists else 302)
+            if name == "autocomplete":
+                expected = 403  # requires app_label/model_name/field_name parameters
+        else:
+            expected = NON_STAFF_SPECIAL.get(name, 302)
+        if status != expected:
+            failures.append((name, url, status, expected))
+    assert failures == []
