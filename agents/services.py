@@ -374,18 +374,19 @@ class _ImportPlan:
         ids.update({matricule: agent.id for matricule, agent in self.matched.items() if agent})
 
         # Second pass: every agent now has an id, so managers can be set.
-        to_update = []
+        managed, to_update = [], []
         for row in self.rows:
             values = self._values(row, manager_id=self._manager_id(row, ids))
             known = self.matched[row.matricule]
             if known is None:
                 if values["manager_id"] is not None:
-                    to_update.append(Agent(pk=ids[row.matricule], updated_at=now, **values))
+                    managed.append(Agent(pk=ids[row.matricule], manager_id=values["manager_id"]))
             elif any(getattr(known, name) != value for name, value in values.items()):
                 to_update.append(Agent(pk=known.id, updated_at=now, **values))
                 report.updated += 1
             else:
                 report.unchanged += 1
+        _update_rows(managed, ("manager",))
         _update_rows(to_update, UPDATED_FIELDS)
 
         if deactivate_missing:

@@ -15,9 +15,12 @@ def agent_import(request):
     is written."""
     if not can_import_agents(request.user):
         raise PermissionDenied
-    form = AgentImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST":
+        form = AgentImportForm(request.POST, request.FILES)
+    else:
+        form = AgentImportForm()
     report = None
-    if request.method == "POST" and form.is_valid():
+    if form.is_bound and form.is_valid():
         upload = form.cleaned_data["file"]
         report = services.agent_import(
             data=b"".join(upload.chunks()),

@@ -7,7 +7,7 @@ import pytest
 from agents.enums import OrgUnitKind
 from agents.importer import COLUMNS
 from agents.models import Agent, OrgUnit
-from agents.services import agent_import
+from agents.services import AgentImportReport, agent_import
 from tests.agents.factories import AgentFactory, OrgUnitFactory
 
 pytestmark = pytest.mark.django_db
@@ -68,9 +68,11 @@ def test_sample_file_creates_agents_units_and_managers():
 
 
 def test_report_summary_counts_in_french():
-    assert agent_import(data=sample()).summary() == (
-        "Liste des agents importée : 4 agents créés, 0 mis à jour, 0 inchangé, "
-        "4 unités créées."
+    report = AgentImportReport(created=4, updated=2, unchanged=3, deactivated=2, units_created=5)
+
+    assert report.summary() == (
+        "Liste des agents importée : 4 agents créés, 2 mis à jour, 3 inchangés, 2 désactivés, "
+        "5 unités créées."
     )
 
 

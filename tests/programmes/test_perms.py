@@ -1,0 +1,91 @@
+import pytest
+from django.utils import timezone
+
+from programmes import perms
+from programmes.models import SharingConsent
+from programmes.roles import roles_for
+from tests.agents.factories import AgentFactory, UserFactory
+
+
+def test_agent_sees_own_results_in_self_assessment(cast):
+    assert perms.can_view_individual_results(cast.agent, cast.agent_agent, cast.programme)
+
+
+def test_ambassador_sees_results_of_their_population(cast):
+    assert perms.can_view_individual_results(cast.ambassador, cast.agent_agent, cast.programme)
+
+
+def test_manager_sees_aggregates_only_in_self_assessment(cast):
+    assert not perms.can_view_individual_results(cast.manager, cast.agent_agent, cast.programme)
+
+
+def test_owner_sees_aggregates_only_in_self_assessment(cast):
+    assert not perms.can_view_individual_results(cast.owner, cast.agent_agent, cast.programme)
+    assert perms.sees_aggregates_only(cast.owner, cast.programme)
+
+
+def test_manager_sees_results_under_the_managerial_purpose(managerial_cast):
+    cast = managerial_cast
+    assert perms.can_view_individual_results(cast.manager, cast.agent_agent, cast.programme)
+    assert not perms.sees_aggregates_only(cast.owner, cast.programme)
+
+
+def test_indirect_manager_sees_results_under_the_managerial_purpose(managerial_cast):
+    cast = managerial_cast
+    head = AgentFactory(with_user=True)
+    cast.manager_agent.manager = head
+    cast.manager_agent.save()
+    assert perms.can_view_individual_results(head.user, cast.agent_agent, cast.programme)
+
+
+def test_consent_opens_results_to_the_manager_and_revoking_closes_them(cast):
+    consent = SharingConsent.objects.create(agent=cast.agent_agent, programme=cast.programme)
+    assert perms.can_view_individual_results(cast.manager, cast.agent_agent, cast.programme)
+    consent.revoked_at = timezone.now()
+    consent.save()
+    assert not perms.can_view_individual_results(cast.manager, cast.agent_agent, cast.programme)
+
+
+def test_consent_does_not_open_results_to_the_owner(cast):
+    SharingConsent.objects.create(agent=cast.agent_agent, programme=cast.programme)
+    assert not perms.can_view_individual_results(cast.owner, cast.agent_agent, cast.programme)
+
+
+def test_colleague_and_outsider_never_see_results(managerial_cast):
+    cast = managerial_cast
+    colleague = cast.team[1]
+    assert not perms.can_view_individual_results(cast.outsider, colleague, cast.programme)
+    assert not perms.can_view_individual_results(cast.agent, colleague, cast.programme)
+
+
+def test_manager_cycle_in_the_tree_does_not_loop(cast):
+    cast.manager_agent.manager = cast.agent_agent
+    cast.manager_agent.save()
+    assert perms.is_in_manager_line(cast.manager, cast.agent_agent)
+    assert not perms.is_in_manager_line(cast.outsider, cast.agent_agent)
+
+
+@pytest.mark.parametrize("count,suppressed", [(0, True), (4, True), (5, False), (40, False)])
+def test_groups_under_five_are_suppressed(count, suppressed):
+    assert perms.suppress_small_group(count) is suppressed
+
+
+def test_roles_are_derived_from_programmes_and_the_agent_tree(cast):
+    assert roles_for(cast.owner).is_owner
+    assert not roles_for(cast.owner).is_manager
+    assert roles_for(cast.ambassador).is_ambassador
+    assert roles_for(cast.manager).is_manager
+    assert roles_for(cast.manager).is_agent
+    assert roles_for(cast.agent).is_agent
+    assert not roles_for(cast.agent).is_manager
+    outsider = roles_for(cast.outsider)
+    assert (outsider.is_owner, outsider.is_ambassador, outsider.is_manager) == (
+        False,
+        False,
+        False,
+    )
+
+
+def test_user_without_agent_or_programme_has_no_role(db):
+    roles = roles_for(UserFactory())
+    assert not roles.any

@@ -1,0 +1,159 @@
+import pytest
+from django.urls import reverse
+
+from programmes.models import ResultAccessLog
+from tests.agents.factories import AgentFactory
+from tests.programmes.factories import EnrolmentFactory, TargetPopulationFactory
+
+
+def _get(client, user, name, **kwargs):
+    client.force_login(user)
+    return client.get(reverse(name, kwargs=kwargs))
+
+
+def test_owner_sees_programme_and_head_counts(client, cast):
+    response = _get(client, cast.owner, "programmes:programme_detail", slug=cast.programme.slug)
+    content = response.content.decode()
+    assert "Programme Pix DR" in content
+    assert "Auto-positionnement" in content
+    assert "Assistants" in content
+
+
+def test_owner_sees_no_figure_for_a_population_under_five_in_self_assessment(client, cast):
+    small = TargetPopulationFactory(programme=cast.programme, name="Petit groupe")
+    EnrolmentFactory.create_batch(3, population=small)
+    response = _get(client, cast.owner, "programmes:programme_detail", slug=cast.programme.slug)
+    rows = response.context["populations"]
+    assert {p.name: p.enrolled_count for p in rows} == {"Assistants": 6, "Petit groupe": 3}
+    assert "moins de 5" in response.content.decode()
+
+
+def test_owner_sees_no_names_in_a_self_assessment_population(client, cast):
+    response = _get(client, cast.owner, "programmes:population_detail", pk=cast.population.pk)
+    assert not response.context["sees_individuals"]
+    assert cast.agent_agent.last_name.upper() not in response.content.decode()
+
+
+def test_owner_sees_names_under_the_managerial_purpose(client, managerial_cast):
+    cast = managerial_cast
+    response = _get(client, cast.owner, "programmes:population_detail", pk=cast.population.pk)
+    assert response.context["sees_individuals"]
+    assert cast.agent_agent.full_name in response.content.decode()
+
+
+def test_ambassador_lists_and_searches_the_population(client, cast):
+    client.force_login(cast.ambassador)
+    url = reverse("programmes:population_detail", kwargs={"pk": cast.population.pk})
+    response = client.get(url)
+    assert len(response.context["page_obj"]) == 6
+    response = client.get(url, {"q": cast.agent_agent.external_id})
+    assert [e.agent for e in response.context["page_obj"]] == [cast.agent_agent]
+
+
+def test_population_list_paginates(client, cast):
+    for agent in AgentFactory.create_batch(60):
+        EnrolmentFactory(agent=agent, population=cast.population)
+    client.force_login(cast.ambassador)
+    url = reverse("programmes:population_detail", kwargs={"pk": cast.population.pk})
+    first = client.get(url)
+    assert len(first.context["page_obj"]) == 50
+    second = client.get(url, {"page": "2"})
+    assert len(second.context["page_obj"]) == 16
+    assert client.get(url, {"page": "nonsense"}).status_code == 200
+
+
+def test_manager_team_page_lists_reports_and_suppresses_small_counts(client, cast):
+    response = _get(client, cast.manager, "programmes:team")
+    assert response.context["team_size"] == 6
+    (row,) = response.context["programme_rows"]
+    assert row["enrolled"] == 6 and not row["suppressed"]
+    cast.team[0].enrolments.all().delete()
+    cast.team[1].enrolments.all().delete()
+    response = _get(client, cast.manager, "programmes:team")
+    (row,) = response.context["programme_rows"]
+    assert row["enrolled"] == 4 and row["suppressed"]
+    assert "moins de 5" in response.content.decode()
+
+
+def test_agent_page_shows_targets_and_purpose_notice(client, cast):
+    response = _get(client, cast.agent, "programmes:my_page")
+    content = response.content.decode()
+    assert "Programme Pix DR" in content
+    assert "auto-positionnement" in content
+    assert "niveau 3" in content
+
+
+def test_viewing_another_agent_results_is_logged_but_not_ones_own(client, cast):
+    _get(client, cast.ambassador, "programmes:agent_detail", pk=cast.agent_agent.pk)
+    _get(client, cast.agent, "programmes:agent_detail", pk=cast.agent_agent.pk)
+    logs = list(ResultAccessLog.objects.values_list("viewer", "agent"))
+    assert logs == [(cast.ambassador.pk, cast.agent_agent.pk)]
+
+
+def test_manager_opening_an_agent_in_self_assessment_sees_no_results_and_is_not_logged(
+    client, cast
+):
+    response = _get(client, cast.manager, "programmes:agent_detail", pk=cast.agent_agent.pk)
+    assert [row["results_visible"] for row in response.context["rows"]] == [False]
+    assert not ResultAccessLog.objects.exists()
+
+
+def test_logout_is_a_post_and_ends_the_session(client, cast):
+    client.force_login(cast.agent)
+    response = client.post(reverse("logout"))
+    assert response.status_code == 302
+    assert client.get(reverse("programmes:my_page")).status_code == 302
+
+
+def test_login_with_email_and_password_lands_on_role_home(client, cast):
+    response = client.post(
+        reverse("login"),
+        {"username": cast.agent.email, "password": "mot-de-passe-de-test-2026"},
+    )
+    assert response.status_code == 302
+    assert client.get(response.url).url == reverse("programmes:my_page")
+
+
+def test_wrong_password_gives_a_french_message(client, cast):
+    response = client.post(reverse("login"), {"username": cast.agent.email, "password": "x"})
+    assert response.status_code == 200
+    assert "Saisissez" in response.content.decode()
+
+
+def test_password_reset_sends_a_french_mail(client, cast, mailoutbox):
+    client.post(reverse("password_reset"), {"email": cast.agent.email})
+    assert len(mailoutbox) == 1
+    assert "nouveau mot de passe" in mailoutbox[0].subject
+
+
+# Pinned query counts: session, user, roles (4), then the page's own queries.
+QUERY_COUNTS = [
+    ("programmes:programme_list", "owner", None, 7),
+    ("programmes:programme_detail", "owner", "programme", 11),
+    ("programmes:population_list", "ambassador", None, 6),
+    ("programmes:population_detail", "ambassador", "population", 11),
+    ("programmes:team", "manager", None, 11),
+    ("programmes:my_page", "agent", None, 10),
+    ("programmes:agent_list", "ambassador", None, 8),
+    ("programmes:agent_detail", "ambassador", "agent", 11),
+]
+
+
+@pytest.mark.parametrize("name,role,target,expected", QUERY_COUNTS)
+def test_page_query_count_is_pinned_and_does_not_grow_with_the_data(
+    client, cast, django_assert_num_queries, name, role, target, expected
+):
+    kwargs = {
+        None: {},
+        "programme": {"slug": cast.programme.slug},
+        "population": {"pk": cast.population.pk},
+        "agent": {"pk": cast.agent_agent.pk},
+    }[target]
+    client.force_login(getattr(cast, role))
+    url = reverse(name, kwargs=kwargs)
+    with django_assert_num_queries(expected):
+        assert client.get(url).status_code == 200
+    for agent in AgentFactory.create_batch(40, manager=cast.manager_agent):
+        EnrolmentFactory(agent=agent, population=cast.population)
+    with django_assert_num_queries(expected):
+        assert client.get(url).status_code == 200
