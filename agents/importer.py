@@ -210,7 +210,7 @@ def _read_rows(text, delimiter):
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     records = _records(reader)
     try:
-        header_line, header = next(records)
+        _line, header = next(records)
     except StopIteration:
         raise _Refused(_("Le fichier est vide.")) from None
     positions = _column_positions(header)
@@ -256,9 +256,15 @@ def _records(reader):
             if any(cell.strip() for cell in cells):
                 yield start, cells
     except csv.Error as error:
+        # The csv module's messages are in English and technical; nearly all of them come
+        # from a quote opened and not closed, or a character right after a closing quote.
+        if "field larger" in str(error):
+            detail = _("une cellule est trop longue")
+        else:
+            detail = _("guillemets non fermés ou suivis d'autres caractères dans une cellule")
         raise _Refused(
             _("Ligne %(line)s : le fichier CSV est mal formé (%(detail)s).")
-            % {"line": reader.line_num, "detail": error}
+            % {"line": previous_end + 1, "detail": detail}
         ) from None
 
 

@@ -79,6 +79,7 @@ def agent_import(
         report.errors = parsed.errors
         return report
     with transaction.atomic():
+        _serialize_agent_imports()
         plan = _ImportPlan(parsed.rows)
         if plan.errors:
             report.errors = plan.errors
@@ -87,6 +88,18 @@ def agent_import(
         if dry_run:
             transaction.set_rollback(True)
     return report
+
+
+# Any fixed number: the key of the PostgreSQL advisory lock held by one agent import.
+_AGENT_IMPORT_LOCK_KEY = 7_210_001
+
+
+def _serialize_agent_imports() -> None:
+    """Two imports at once would check against a database the other is changing: the second
+    waits for the first to commit. SQLite already serializes its writers."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_AGENT_IMPORT_LOCK_KEY])
 
 
 @dataclass(eq=False)

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db.models import Q
 
 from agents.models import Agent
+from agents.perms import can_import_agents  # noqa: F401 - one rule, re-exported
 
 from .enums import Purpose
 from .models import Enrolment, Programme, SharingConsent, TargetPopulation
@@ -37,11 +38,6 @@ def can_accompany_population(user, population: TargetPopulation):
         population.ambassadors.filter(pk=user.pk).exists()
         or population.programme.ambassadors.filter(pk=user.pk).exists()
     )
-
-
-def can_import_agents(user):
-    """Staff and programme owners may load the HR list of agents."""
-    return user.is_authenticated and (user.is_staff or roles_for(user).is_owner)
 
 
 def has_sharing_consent(agent, programme):

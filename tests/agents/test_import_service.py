@@ -31,8 +31,14 @@ def messages(report):
 def snapshot():
     return sorted(
         Agent.objects.values_list(
-            "external_id", "last_name", "first_name", "email", "org_unit_id", "job_title",
-            "manager_id", "is_active",
+            "external_id",
+            "last_name",
+            "first_name",
+            "email",
+            "org_unit_id",
+            "job_title",
+            "manager_id",
+            "is_active",
         ),
         key=str,
     ), sorted(OrgUnit.objects.values_list("name", "parent_id", "kind"), key=str)

@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.contrib.messages import get_messages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -43,8 +44,6 @@ def test_owner_and_staff_see_the_upload_form(client, cast, role):
 
 
 def test_user_with_the_add_agent_permission_may_import(client, db):
-    from django.contrib.auth.models import Permission
-
     user = UserFactory()
     user.user_permissions.add(Permission.objects.get(codename="add_agent"))
     client.force_login(user)
@@ -105,9 +104,7 @@ def test_bad_file_shows_the_french_errors_and_writes_nothing(client, cast):
     client.force_login(cast.owner)
     agents_before, units_before = Agent.objects.count(), OrgUnit.objects.count()
 
-    response = client.post(
-        URL, {"file": upload(content=(DATA / "agents_errors.csv").read_bytes())}
-    )
+    response = client.post(URL, {"file": upload(content=(DATA / "agents_errors.csv").read_bytes())})
 
     assert response.status_code == 200
     html = response.content.decode()

@@ -68,7 +68,7 @@ def test_crlf_and_lf_line_endings_give_the_same_rows():
 
 def test_quoted_cell_may_hold_separator_quotes_and_line_break():
     parsed = parse_hr_csv(
-        hr_csv('M1;Durand;Hélène;;SG;"Cheffe; dite ""la pilote""\nde service";', 'M2;A;B;;;;')
+        hr_csv('M1;Durand;Hélène;;SG;"Cheffe; dite ""la pilote""\nde service";', "M2;A;B;;;;")
     )
 
     assert parsed.rows[0].job_title == 'Cheffe; dite "la pilote"\nde service'
@@ -90,7 +90,7 @@ def test_blank_lines_and_rows_of_empty_cells_are_skipped():
     assert [(row.line, row.matricule) for row in parsed.rows] == [(3, "M1"), (5, "M2")]
 
 
-def test_service_path_is_split_on_chevrons_slashes_and_guillemets():
+def test_service_path_is_split_on_chevrons_and_spaced_slashes():
     parsed = parse_hr_csv(
         hr_csv(
             "M1;A;B;;DR > SG > Bureau RH;;",
@@ -195,6 +195,16 @@ def test_row_with_too_many_non_empty_cells_is_refused_but_trailing_empty_ones_pa
     parsed = parse_hr_csv(hr_csv("M1;A;B;;;;;;", "M2;C;D;;;;;en trop"))
 
     assert messages(parsed) == ["Ligne 3 : 8 cellules au lieu des 7 de la ligne d'en-tête."]
+
+
+@pytest.mark.parametrize("row", ['M2;"Durand;Hélène;;;;', 'M2;"Durand"x;Hélène;;;;'])
+def test_badly_quoted_cell_is_refused_from_the_line_where_it_starts(row):
+    parsed = parse_hr_csv(hr_csv("M1;A;B;;;;", row, "M3;C;D;;;;", "M4;E;F;;;;"))
+
+    assert messages(parsed) == [
+        "Ligne 3 : le fichier CSV est mal formé (guillemets non fermés ou suivis d'autres "
+        "caractères dans une cellule)."
+    ]
 
 
 def test_too_long_value_is_refused():

@@ -85,6 +85,31 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.skip(reason=reason))
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _serialized_rollback_across_playwright_loop(request, django_db_setup):
+    """Hands the post-migration snapshot to the connections the browser tests really use.
+
+    Django keeps one connection object per thread, but per *context* once an event loop
+    runs (asgiref's thread-critical Local). pytest-playwright's sync API runs a loop in
+    the test thread, so after `playwright` starts, `connections["default"]` is a new
+    object. When earlier tests (tests/agents, ...) set the database up first, the
+    snapshot taken for serialized rollback sits on the old object only: the first
+    browser test works, the next ones find the referential flushed. Read it before the
+    loop starts, then give it to the new objects.
+    """
+    from django.db import connections
+
+    snapshots = {
+        alias: connections[alias]._test_serialized_contents
+        for alias in connections
+        if hasattr(connections[alias], "_test_serialized_contents")
+    }
+    request.getfixturevalue("playwright")  # from here on, an event loop is running
+    for alias, contents in snapshots.items():
+        if not hasattr(connections[alias], "_test_serialized_contents"):
+            connections[alias]._test_serialized_contents = contents
+
+
 @pytest.fixture(scope="session")
 def browser_type_launch_args(pytestconfig):
     """Overrides pytest-playwright's: always the system Chromium, headless, quiet."""
