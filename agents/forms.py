@@ -1,6 +1,7 @@
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Field, Layout, Submit
 from django import forms
+from django.contrib.auth.forms import AuthenticationForm
 from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
@@ -52,3 +53,19 @@ class AgentImportForm(forms.Form):
                 % {"size": filesizeformat(upload.size), "limit": filesizeformat(self.max_bytes)}
             )
         return upload
+
+
+class EmailAuthenticationForm(AuthenticationForm):
+    """Django's login form, with a message that reads right for an e-mail login."""
+
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": _(
+            "Adresse e-mail ou mot de passe incorrect. Le mot de passe tient compte des "
+            "majuscules."
+        ),
+    }
+
+    def clean_username(self):
+        # Accounts are stored with lower-case e-mails; people type them as they like.
+        return self.cleaned_data["username"].strip().lower()

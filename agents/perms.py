@@ -2,11 +2,10 @@
 
 
 def can_import_agents(user) -> bool:
-    """Staff, holders of the `agents.add_agent` permission and programme owners may load the
-    HR list of agents."""
+    """Staff and programme owners may load the HR list of agents."""
     if not user.is_authenticated:
         return False
-    if user.is_staff or user.has_perm("agents.add_agent"):
+    if user.is_staff:
         return True
     # The reverse relation of Programme.owners: agents must not import programmes.
     owned_programmes = getattr(user, "owned_programmes", None)

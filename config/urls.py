@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
+from agents.forms import EmailAuthenticationForm
 from programmes import views as programme_views
 
 admin.site.site_header = _("Pilote Pix — administration")
@@ -13,7 +14,9 @@ urlpatterns = [
     path("healthz/", programme_views.healthz, name="healthz"),
     path(
         "comptes/connexion/",
-        auth_views.LoginView.as_view(redirect_authenticated_user=True),
+        auth_views.LoginView.as_view(
+            redirect_authenticated_user=True, authentication_form=EmailAuthenticationForm
+        ),
         name="login",
     ),
     path("comptes/deconnexion/", auth_views.LogoutView.as_view(), name="logout"),

@@ -43,12 +43,13 @@ def test_owner_and_staff_see_the_upload_form(client, cast, role):
     assert "email du responsable" in html
 
 
-def test_user_with_the_add_agent_permission_may_import(client, db):
+def test_a_django_permission_alone_does_not_open_the_import(client, db):
+    """The rule is staff or programme owner; admin permissions do not widen it."""
     user = UserFactory()
     user.user_permissions.add(Permission.objects.get(codename="add_agent"))
     client.force_login(user)
 
-    assert client.get(URL).status_code == 200
+    assert client.get(URL).status_code == 403
 
 
 @pytest.mark.parametrize("role", ["ambassador", "manager", "agent", "outsider"])

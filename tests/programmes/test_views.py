@@ -117,7 +117,15 @@ def test_login_with_email_and_password_lands_on_role_home(client, cast):
 def test_wrong_password_gives_a_french_message(client, cast):
     response = client.post(reverse("login"), {"username": cast.agent.email, "password": "x"})
     assert response.status_code == 200
-    assert "Saisissez" in response.content.decode()
+    assert "Adresse e-mail ou mot de passe incorrect" in response.content.decode()
+
+
+def test_login_ignores_the_case_of_the_email(client, cast):
+    response = client.post(
+        reverse("login"),
+        {"username": cast.agent.email.upper(), "password": "mot-de-passe-de-test-2026"},
+    )
+    assert response.status_code == 302
 
 
 def test_password_reset_sends_a_french_mail(client, cast, mailoutbox):
@@ -134,7 +142,7 @@ QUERY_COUNTS = [
     ("programmes:population_detail", "ambassador", "population", 11),
     ("programmes:team", "manager", None, 11),
     ("programmes:my_page", "agent", None, 10),
-    ("programmes:agent_list", "ambassador", None, 8),
+    ("programmes:agent_list", "ambassador", None, 9),
     ("programmes:agent_detail", "ambassador", "agent", 11),
 ]
 
