@@ -1,0 +1,52 @@
+"""Every application page, opened by a role that may see it, has no serious axe violation."""
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import assert_no_serious_axe_violations, login
+
+PAGES = [
+    # (role, path builder, text the page must show)
+    ("owner", lambda c: f"/programmes/{c.programme.slug}/", lambda c: c.programme.name),
+    ("owner", lambda c: f"/populations/{c.population.pk}/", lambda c: c.population.name),
+    ("owner", lambda c: "/agents/", lambda c: "Agents"),
+    ("owner", lambda c: "/agents/import/", lambda c: "Importer la liste des agents"),
+    ("ambassador", lambda c: f"/populations/{c.population.pk}/", lambda c: c.agent_agent.full_name),
+    ("ambassador", lambda c: f"/agents/{c.agent_agent.pk}/", lambda c: c.agent_agent.full_name),
+    ("manager", lambda c: f"/agents/{c.agent_agent.pk}/", lambda c: c.agent_agent.full_name),
+    ("agent", lambda c: "/agents/999999/", lambda c: "Page introuvable"),
+    ("agent", lambda c: "/agents/import/", lambda c: "Accès refusé"),
+]
+
+
+@pytest.mark.parametrize("case", range(len(PAGES)))
+def test_page_has_no_serious_axe_violation(page, live_server, cast, password, screenshot, case):
+    role, path_for, text_for = PAGES[case]
+    login(page, live_server, getattr(cast, role).email, password)
+    page.goto(f"{live_server.url}{path_for(cast)}")
+    expect(page.locator("main")).to_contain_text(text_for(cast))
+    assert_no_serious_axe_violations(page)
+    screenshot(page, f"{role}-{case}")
+
+
+def test_import_errors_are_accessible(page, live_server, cast, password, tmp_path, screenshot):
+    bad = tmp_path / "agents.csv"
+    bad.write_bytes(
+        "matricule;nom;prénom;email;service;fonction;email du responsable\n"
+        "X1;Dupont;Hélène;pas-un-email;SG;;\n".encode("cp1252")
+    )
+    login(page, live_server, cast.owner.email, password)
+    page.goto(f"{live_server.url}/agents/import/")
+    page.locator("input[type=file]").set_input_files(str(bad))
+    with page.expect_navigation():
+        page.get_by_role("button", name="Importer").click()
+    expect(page.locator("main")).to_contain_text("Ligne 2, colonne « email »")
+    assert_no_serious_axe_violations(page)
+    screenshot(page, "import-erreurs")
+
+
+@pytest.mark.parametrize("path", ["/comptes/mot-de-passe/oubli/", "/nulle-part/"])
+def test_public_pages_have_no_serious_axe_violation(page, live_server, db, path):
+    page.goto(f"{live_server.url}{path}")
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    assert_no_serious_axe_violations(page)
