@@ -1,7 +1,9 @@
+from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from .enums import CampaignKind
+from .enums import CampaignKind, ImportStatus, MatchStatus, ParticipationStatus
 from .referential import normalize_name
 
 
@@ -106,6 +108,15 @@ class Campaign(models.Model):
         _("parcours"), max_length=255, blank=True, help_text=_("Profil cible d'une évaluation.")
     )
     organisation_name = models.CharField(_("organisation Pix Orga"), max_length=255, blank=True)
+    external_id_label = models.CharField(
+        _("libellé de l'identifiant externe"),
+        max_length=255,
+        blank=True,
+        help_text=_("Tel que le créateur de la campagne l'a saisi : « Matricule »…"),
+    )
+    stage_count = models.PositiveSmallIntegerField(
+        _("nombre de paliers"), null=True, blank=True, help_text=_("Paliers 0 à N.")
+    )
     created_at = models.DateTimeField(_("créée le"), auto_now_add=True)
 
     class Meta:
@@ -120,3 +131,282 @@ class Campaign(models.Model):
     def gives_levels(self):
         """Only profiles collections give levels and pix per competence."""
         return self.kind == CampaignKind.PROFILES_COLLECTION
+
+
+def import_upload_path(instance, filename):
+    return f"imports/{instance.uploaded_at:%Y/%m}/{instance.sha256[:16]}-{filename}"
+
+
+class ResultImportQuerySet(models.QuerySet):
+    def done(self):
+        return self.filter(status=ImportStatus.DONE)
+
+
+class ResultImport(models.Model):
+    """One uploaded Pix Orga export: the raw file kept with its checksum, who and when, what
+    the analysis found (preview counts, row errors) and what the import wrote."""
+
+    campaign = models.ForeignKey(
+        Campaign,
+        verbose_name=_("campagne"),
+        on_delete=models.PROTECT,
+        related_name="imports",
+        null=True,
+        blank=True,
+    )
+    file = models.FileField(_("fichier"), upload_to=import_upload_path, max_length=500)
+    original_name = models.CharField(_("nom du fichier"), max_length=255)
+    sha256 = models.CharField(_("empreinte SHA-256"), max_length=64, db_index=True)
+    size = models.PositiveBigIntegerField(_("taille (octets)"), default=0)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("déposé par"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="result_imports",
+    )
+    uploaded_at = models.DateTimeField(_("déposé le"))
+    exported_at = models.DateTimeField(
+        _("exporté de Pix Orga le"),
+        null=True,
+        blank=True,
+        help_text=_("Lu dans le nom du fichier quand il suit la forme de Pix Orga."),
+    )
+    status = models.CharField(
+        _("état"), max_length=20, choices=ImportStatus.choices, default=ImportStatus.UPLOADED
+    )
+    kind = models.CharField(_("type d'export"), max_length=30, blank=True)
+    duplicate_of = models.ForeignKey(
+        "self",
+        verbose_name=_("même fichier que"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    rows = models.PositiveIntegerField(_("lignes"), default=0)
+    shared_rows = models.PositiveIntegerField(_("lignes partagées"), default=0)
+    participations_created = models.PositiveIntegerField(_("participations créées"), default=0)
+    participations_updated = models.PositiveIntegerField(
+        _("participations mises à jour"), default=0
+    )
+    results_created = models.PositiveIntegerField(_("résultats ajoutés"), default=0)
+    matched = models.PositiveIntegerField(_("rapprochés"), default=0)
+    to_confirm = models.PositiveIntegerField(_("à confirmer"), default=0)
+    unmatched = models.PositiveIntegerField(_("non rapprochés"), default=0)
+    errors = models.JSONField(_("erreurs"), default=list, blank=True)
+    warnings = models.JSONField(_("avertissements"), default=list, blank=True)
+    progress_done = models.PositiveIntegerField(_("lignes traitées"), default=0)
+    progress_total = models.PositiveIntegerField(_("lignes à traiter"), default=0)
+    started_at = models.DateTimeField(_("commencé le"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("terminé le"), null=True, blank=True)
+
+    objects = ResultImportQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("import Pix Orga")
+        verbose_name_plural = _("imports Pix Orga")
+        ordering = ["-uploaded_at", "-id"]
+        constraints = [
+            # The same file is imported once; a second upload is recorded as a duplicate.
+            models.UniqueConstraint(
+                fields=["sha256"],
+                condition=Q(status=ImportStatus.DONE),
+                name="result_import_one_done_per_file",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.original_name} ({self.get_status_display()})"
+
+    @property
+    def observed_at(self):
+        """When the data was true: the export time when known, else the upload time."""
+        return self.exported_at or self.uploaded_at
+
+
+class ParticipationQuerySet(models.QuerySet):
+    def unmatched(self):
+        return self.filter(agent__isnull=True)
+
+    def to_confirm(self):
+        return self.filter(match_status=MatchStatus.TO_CONFIRM)
+
+    def shared(self):
+        return self.filter(status=ParticipationStatus.SHARED)
+
+
+class Participation(models.Model):
+    """One row of a Pix Orga export: a person's participation in a campaign. With multiple
+    sendings a person has several. The current values live here; their history lives in
+    ParticipationSnapshot and CompetenceResult."""
+
+    campaign = models.ForeignKey(
+        Campaign,
+        verbose_name=_("campagne"),
+        on_delete=models.CASCADE,
+        related_name="participations",
+    )
+    agent = models.ForeignKey(
+        "agents.Agent",
+        verbose_name=_("agent"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="participations",
+    )
+    match_status = models.CharField(
+        _("rapprochement"),
+        max_length=20,
+        choices=MatchStatus.choices,
+        default=MatchStatus.UNMATCHED,
+    )
+    participant_last_name = models.CharField(_("nom du participant"), max_length=255)
+    participant_first_name = models.CharField(_("prénom du participant"), max_length=255)
+    participant_external_id = models.CharField(_("identifiant externe"), max_length=255, blank=True)
+    participant_key = models.CharField(
+        _("clé du participant"),
+        max_length=300,
+        help_text=_("Identifiant externe normalisé, sinon nom et prénom normalisés."),
+    )
+    row_key = models.CharField(
+        _("clé de la participation"),
+        max_length=40,
+        help_text=_("Date de début (évaluation) ; date d'envoi ou « open » (collecte)."),
+    )
+    status = models.CharField(
+        _("statut"),
+        max_length=10,
+        choices=ParticipationStatus.choices,
+        default=ParticipationStatus.STARTED,
+    )
+    progression = models.DecimalField(
+        _("progression"), max_digits=4, decimal_places=3, null=True, blank=True
+    )
+    started_at = models.DateTimeField(_("commencée le"), null=True, blank=True)
+    shared_at = models.DateTimeField(_("partagée le"), null=True, blank=True)
+    stage = models.PositiveSmallIntegerField(_("palier obtenu"), null=True, blank=True)
+    badges = models.JSONField(_("résultats thématiques obtenus"), default=list, blank=True)
+    mastery_rate = models.DecimalField(
+        _("maîtrise du profil"), max_digits=4, decimal_places=3, null=True, blank=True
+    )
+    total_pix = models.PositiveSmallIntegerField(_("pix total"), null=True, blank=True)
+    certifiable = models.BooleanField(_("certifiable"), null=True, blank=True)
+    organisation_values = models.JSONField(
+        _("colonnes de l'organisation"), default=dict, blank=True
+    )
+    results_digest = models.CharField(_("empreinte des résultats"), max_length=32, blank=True)
+    first_import = models.ForeignKey(
+        ResultImport,
+        verbose_name=_("vue la première fois dans"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    last_import = models.ForeignKey(
+        ResultImport,
+        verbose_name=_("vue la dernière fois dans"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    last_progress_at = models.DateTimeField(
+        _("dernier progrès le"),
+        help_text=_("Dernière date où un progrès a été vu : progression, palier ou partage."),
+    )
+
+    objects = ParticipationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("participation")
+        verbose_name_plural = _("participations")
+        ordering = ["campaign", "participant_last_name", "participant_first_name", "row_key"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "participant_key", "row_key"],
+                name="participation_unique_row_in_campaign",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["agent", "campaign"], name="participation_agent_idx"),
+            models.Index(
+                fields=["campaign"],
+                condition=Q(agent__isnull=True),
+                name="participation_unmatched_idx",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.participant_first_name} {self.participant_last_name} — {self.campaign}"
+
+
+class ParticipationSnapshot(models.Model):
+    """The state of a participation as an import saw it, written when it changed."""
+
+    participation = models.ForeignKey(
+        Participation,
+        verbose_name=_("participation"),
+        on_delete=models.CASCADE,
+        related_name="snapshots",
+    )
+    result_import = models.ForeignKey(
+        ResultImport, verbose_name=_("import"), on_delete=models.PROTECT, related_name="+"
+    )
+    observed_at = models.DateTimeField(_("observé le"))
+    status = models.CharField(_("statut"), max_length=10, choices=ParticipationStatus.choices)
+    progression = models.DecimalField(
+        _("progression"), max_digits=4, decimal_places=3, null=True, blank=True
+    )
+    stage = models.PositiveSmallIntegerField(_("palier"), null=True, blank=True)
+    shared_at = models.DateTimeField(_("partagée le"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("état de participation")
+        verbose_name_plural = _("états de participation")
+        ordering = ["participation", "observed_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["participation", "result_import"], name="snapshot_once_per_import"
+            ),
+        ]
+
+
+class CompetenceResult(models.Model):
+    """A shared result on one competence, as of an import. Never overwritten: a change is a
+    new row. Profiles collections give level and pix; assessments a mastery rate."""
+
+    participation = models.ForeignKey(
+        Participation,
+        verbose_name=_("participation"),
+        on_delete=models.CASCADE,
+        related_name="results",
+    )
+    result_import = models.ForeignKey(
+        ResultImport, verbose_name=_("import"), on_delete=models.PROTECT, related_name="+"
+    )
+    competence = models.ForeignKey(
+        Competence, verbose_name=_("compétence"), on_delete=models.PROTECT, related_name="+"
+    )
+    observed_at = models.DateTimeField(_("observé le"))
+    level = models.PositiveSmallIntegerField(_("niveau"), null=True, blank=True)
+    pix = models.PositiveSmallIntegerField(_("pix"), null=True, blank=True)
+    mastery_rate = models.DecimalField(
+        _("taux de maîtrise"), max_digits=4, decimal_places=3, null=True, blank=True
+    )
+    skills_total = models.PositiveSmallIntegerField(_("acquis du profil"), null=True, blank=True)
+    skills_validated = models.PositiveSmallIntegerField(
+        _("acquis maîtrisés"), null=True, blank=True
+    )
+
+    class Meta:
+        verbose_name = _("résultat par compétence")
+        verbose_name_plural = _("résultats par compétence")
+        ordering = ["participation", "competence", "observed_at"]
+        indexes = [
+            models.Index(
+                fields=["participation", "competence", "observed_at"],
+                name="result_history_idx",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.participation} {self.competence.code}"

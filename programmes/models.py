@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from agents.models import Agent
-from campaigns.models import Campaign, Competence
+from campaigns.models import Campaign, Competence, ResultImport
 from campaigns.referential import MAX_LEVEL
 
 from .enums import Purpose, TargetKind
@@ -390,3 +390,25 @@ class ResultAccessLog(models.Model):
 
     def __str__(self):
         return f"{self.viewer} → {self.agent} ({self.viewed_at:%d/%m/%Y %H:%M})"
+
+
+class ProgrammeImport(models.Model):
+    """Which programme an uploaded Pix Orga export was meant for: its campaign is attached
+    to that programme when the import is confirmed."""
+
+    programme = models.ForeignKey(
+        Programme, verbose_name=_("programme"), on_delete=models.CASCADE, related_name="imports"
+    )
+    result_import = models.OneToOneField(
+        ResultImport,
+        verbose_name=_("import"),
+        on_delete=models.CASCADE,
+        related_name="programme_link",
+    )
+
+    class Meta:
+        verbose_name = _("import du programme")
+        verbose_name_plural = _("imports du programme")
+
+    def __str__(self):
+        return f"{self.programme} ← {self.result_import}"
