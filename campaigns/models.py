@@ -369,6 +369,9 @@ class ParticipationSnapshot(models.Model):
             ),
         ]
 
+    def __str__(self):
+        return f"{self.participation} @ {self.observed_at:%d/%m/%Y}"
+
 
 class CompetenceResult(models.Model):
     """A shared result on one competence, as of an import. Never overwritten: a change is a
