@@ -127,6 +127,8 @@ MEDIA_URL = "media/"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 AGENT_IMPORT_MAX_BYTES = env.int("AGENT_IMPORT_MAX_BYTES", default=20 * 1024 * 1024)
+# A Pix Orga export of 100,000 participants is ~40 MB; uploads stream to disk past 5 MB.
+PIX_EXPORT_MAX_BYTES = env.int("PIX_EXPORT_MAX_BYTES", default=200 * 1024 * 1024)
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = ["dsfr_crispy"]
 CRISPY_TEMPLATE_PACK = "dsfr_crispy"

@@ -74,3 +74,17 @@ def sees_aggregates_only(user, programme: Programme):
 def suppress_small_group(count):
     """No figure is shown to owners and managers for a group under the privacy minimum."""
     return count < settings.PRIVACY_MIN_GROUP_SIZE
+
+
+def can_import_results(user, programme: Programme):
+    """Only staff, the programme's owners and the ambassadors of the programme or of one of
+    its populations may import Pix results for it, and match its unmatched participants."""
+    if not user.is_authenticated:
+        return False
+    if user.is_staff:
+        return True
+    return (
+        Programme.objects.filter(pk=programme.pk)
+        .filter(Q(owners=user) | Q(ambassadors=user) | Q(populations__ambassadors=user))
+        .exists()
+    )

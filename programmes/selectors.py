@@ -1,10 +1,16 @@
 """Reads that cross the agents and programmes apps."""
 
+from collections import defaultdict
+from dataclasses import dataclass, field
+
 from django.db.models import Count, Q
 from django.utils import timezone
 
 from agents.models import Agent
+from campaigns.enums import MatchStatus
+from campaigns.models import Campaign, CompetenceResult, Participation, ResultImport
 
+from .enums import TargetKind
 from .models import Enrolment, Programme, TargetPopulation
 
 
@@ -58,3 +64,152 @@ def populations_of_agent(agent, today=None):
 
 def accompanied_populations(user):
     return populations_with_counts(TargetPopulation.objects.with_ambassador(user))
+
+
+# --- Pix result imports of a programme -------------------------------------------------------
+
+
+def programme_imports(programme):
+    """The Pix Orga imports uploaded for `programme`, newest first."""
+    return (
+        ResultImport.objects.filter(programme_link__programme=programme)
+        .select_related("campaign", "uploaded_by")
+        .order_by("-uploaded_at", "-id")
+    )
+
+
+def import_campaigns(programme):
+    """Campaigns to filter a programme's import history by: those it follows and those its
+    imports brought."""
+    return (
+        Campaign.objects.filter(
+            Q(programmes=programme) | Q(imports__programme_link__programme=programme)
+        )
+        .distinct()
+        .order_by("name")
+    )
+
+
+def participations_to_match(programme):
+    """Participations of the programme's campaigns waiting for an ambassador: no agent yet,
+    or matched by name only and to be confirmed."""
+    return Participation.objects.filter(campaign__programmes=programme).filter(
+        Q(agent__isnull=True) | Q(match_status=MatchStatus.TO_CONFIRM)
+    )
+
+
+def participations_to_match_counts(programme):
+    """How many participants wait: without an agent, and matched by name to be confirmed."""
+    return participations_to_match(programme).aggregate(
+        unmatched=Count("pk", filter=Q(agent__isnull=True)),
+        to_confirm=Count("pk", filter=Q(match_status=MatchStatus.TO_CONFIRM)),
+    )
+
+
+def search_participants(participations, text):
+    """Participations whose participant's names or external id contain every word."""
+    query = Q()
+    for word in (text or "").split():
+        query &= (
+            Q(participant_last_name__icontains=word)
+            | Q(participant_first_name__icontains=word)
+            | Q(participant_external_id__icontains=word)
+        )
+    return participations.filter(query)
+
+
+def unmatched_count(programme):
+    return Participation.objects.filter(campaign__programmes=programme, agent__isnull=True).count()
+
+
+# --- An agent's Pix results, per programme -----------------------------------------------------
+
+
+@dataclass
+class CompetenceLine:
+    """One competence of an agent's results table: what is expected, what was last seen."""
+
+    competence: object
+    targets: list = field(default_factory=list)
+    level_result: CompetenceResult | None = None  # latest from a profiles collection
+    mastery_result: CompetenceResult | None = None  # latest from an assessment
+
+
+@dataclass
+class ProgrammeResults:
+    participations: list
+    latest: dict  # (competence_id, "level" | "mastery") -> CompetenceResult
+
+    def lines(self, targets):
+        """Rows for the competences that have a target or a result, in referential order."""
+        lines = {}
+        for target in targets:
+            if target.kind != TargetKind.STAGE:
+                line = lines.setdefault(target.competence_id, CompetenceLine(target.competence))
+                line.targets.append(target)
+        for (competence_id, kind), result in self.latest.items():
+            line = lines.setdefault(competence_id, CompetenceLine(result.competence))
+            setattr(line, f"{kind}_result", result)
+        return sorted(lines.values(), key=lambda line: line.competence.position)
+
+    def stage_lines(self, targets):
+        """Stage targets with the stage last reached in their campaign."""
+        reached = {}
+        for participation in self.participations:  # newest first: the first one wins
+            if participation.stage is not None:
+                reached.setdefault(participation.campaign_id, participation)
+        return [
+            {"target": t, "participation": reached.get(t.campaign_id)}
+            for t in targets
+            if t.kind == TargetKind.STAGE
+        ]
+
+
+def agent_results_by_programme(agent, programme_ids):
+    """For each programme, the agent's participations in its campaigns and the latest shared
+    result per competence (level from profiles collections, mastery rate from assessments).
+    Three queries whatever the number of programmes, campaigns and results."""
+    if not programme_ids:
+        return {}
+    links = Programme.campaigns.through.objects.filter(programme_id__in=programme_ids)
+    campaigns_of = defaultdict(set)
+    for programme_id, campaign_id in links.values_list("programme_id", "campaign_id"):
+        campaigns_of[programme_id].add(campaign_id)
+    # A subquery, not a list of ids: the same queries run whether or not there is data.
+    campaign_ids = links.values("campaign_id")
+    participations = list(
+        Participation.objects.filter(agent=agent, campaign_id__in=campaign_ids)
+        .select_related("campaign")
+        .order_by("-last_progress_at", "-pk")
+    )
+    results = (
+        CompetenceResult.objects.filter(
+            participation__agent=agent, participation__campaign_id__in=campaign_ids
+        )
+        .select_related("competence")
+        .order_by("observed_at", "pk")
+    )
+    campaign_of = {p.pk: p.campaign for p in participations}
+    latest_by_campaign = defaultdict(dict)
+    for result in results:  # oldest first: the latest wins
+        campaign = campaign_of.get(result.participation_id)
+        if campaign is None:  # written between the two queries: next visit
+            continue
+        kind = "level" if campaign.gives_levels else "mastery"
+        latest_by_campaign[campaign.pk][(result.competence_id, kind)] = result
+    by_programme = {}
+    for programme_id in programme_ids:
+        ids = campaigns_of.get(programme_id, set())
+        latest = {}
+        for campaign_id in ids:
+            for key, result in latest_by_campaign[campaign_id].items():
+                if key not in latest or _newer(result, latest[key]):
+                    latest[key] = result
+        by_programme[programme_id] = ProgrammeResults(
+            participations=[p for p in participations if p.campaign_id in ids], latest=latest
+        )
+    return by_programme
+
+
+def _newer(result, other):
+    return (result.observed_at, result.pk) > (other.observed_at, other.pk)

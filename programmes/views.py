@@ -48,6 +48,7 @@ def programme_list(request):
 def programme_detail(request, slug):
     programme = get_object_or_404(Programme.objects.visible_to(request.user), slug=slug)
     populations = selectors.populations_with_counts(programme.populations.all()).order_by("name")
+    can_import = perms.can_import_results(request.user, programme)
     return render(
         request,
         "programmes/programme_detail.html",
@@ -58,6 +59,8 @@ def programme_detail(request, slug):
             "aggregates_only": perms.sees_aggregates_only(request.user, programme),
             "owners": programme.owners.all(),
             "campaigns": programme.campaigns.all(),
+            "can_import": can_import,
+            "unmatched_count": selectors.unmatched_count(programme) if can_import else None,
         },
     )
 
@@ -210,8 +213,22 @@ def agent_detail(request, pk):
                 viewer=request.user, agent=agent, programme=programme, path=request.path
             )
         rows.append({"enrolment": enrolment, "results_visible": visible})
+    _add_results(agent, [row for row in rows if row["results_visible"]])
     return render(
         request,
         "programmes/agent_detail.html",
         {"title": agent.full_name, "agent": agent, "rows": rows},
     )
+
+
+def _add_results(agent, rows):
+    """Next to each visible row's targets: the latest results and the participations."""
+    results = selectors.agent_results_by_programme(
+        agent, {row["enrolment"].population.programme_id for row in rows}
+    )
+    for row in rows:
+        programme_results = results[row["enrolment"].population.programme_id]
+        targets = row["enrolment"].population.targets.all()
+        row["participations"] = programme_results.participations
+        row["lines"] = programme_results.lines(targets)
+        row["stage_lines"] = programme_results.stage_lines(targets)

@@ -8,6 +8,8 @@ import pytest
 from django.contrib.admin.sites import site as admin_site
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from tests.programmes.import_factories import programme_import, waiting_participation
+
 ROLES = ["anonymous", "owner", "ambassador", "manager", "agent", "outsider", "staff"]
 LOGIN = "/comptes/connexion/"
 
@@ -22,6 +24,41 @@ def _logged_in(status, anonymous=302, **overrides):
     expected.update(overrides)
     return expected
 
+
+@pytest.fixture(autouse=True)
+def _uploads_in_tmp(settings, tmp_path):
+    """Import pages serve stored files: keep them out of the project's media/."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+def _import(cast, programme=None):
+    """An import of the cast's programme (or of `programme`), made once per test."""
+    programme = programme or cast.programme
+    made = cast.__dict__.setdefault("_imports", {})
+    if programme.pk not in made:
+        made[programme.pk] = programme_import(programme)
+    return made[programme.pk]
+
+
+def _waiting(cast, programme=None):
+    """A participant of the programme's campaigns waiting for an agent, made once per test."""
+    programme = programme or cast.programme
+    made = cast.__dict__.setdefault("_waiting", {})
+    if programme.pk not in made:
+        made[programme.pk] = waiting_participation(programme)
+    return made[programme.pk]
+
+
+def _import_kwargs(cast):
+    return {"slug": cast.programme.slug, "import_id": _import(cast).pk}
+
+
+def _waiting_kwargs(cast):
+    return {"slug": cast.programme.slug, "participation_id": _waiting(cast).pk}
+
+
+# Pages of a programme's Pix imports: its owners, its ambassadors and staff; others 404.
+IMPORTERS_ONLY = _logged_in(404, owner=200, ambassador=200, staff=200)
 
 # name -> (kwargs builder, expected status per role)
 APP_MATRIX = {
@@ -55,6 +92,19 @@ APP_MATRIX = {
         lambda c: {"pk": c.agent_agent.pk},
         _logged_in(200, outsider=404),
     ),
+    "programmes:import_history": (lambda c: {"slug": c.programme.slug}, IMPORTERS_ONLY),
+    "programmes:import_upload": (lambda c: {"slug": c.programme.slug}, IMPORTERS_ONLY),
+    "programmes:import_detail": (_import_kwargs, IMPORTERS_ONLY),
+    "programmes:import_file": (_import_kwargs, IMPORTERS_ONLY),
+    "programmes:import_errors_csv": (_import_kwargs, IMPORTERS_ONLY),
+    # Writes are POST only: a GET is refused before anything else.
+    "programmes:import_confirm": (_import_kwargs, _logged_in(405)),
+    "programmes:import_cancel": (_import_kwargs, _logged_in(405)),
+    "programmes:unmatched_list": (lambda c: {"slug": c.programme.slug}, IMPORTERS_ONLY),
+    "programmes:unmatched_detail": (_waiting_kwargs, IMPORTERS_ONLY),
+    "programmes:unmatched_match": (_waiting_kwargs, _logged_in(405)),
+    "programmes:unmatched_confirm": (_waiting_kwargs, _logged_in(405)),
+    "programmes:unmatched_create_agent": (_waiting_kwargs, _logged_in(405)),
 }
 
 # Attempts on objects outside each role's scope (other programmes' ids, other agents' ids).
@@ -64,7 +114,38 @@ IDOR_MATRIX = [
     ("programmes:agent_detail", lambda c: {"pk": c.stranger_agent.pk}),
     ("programmes:population_detail", lambda c: {"pk": 999999}),
     ("programmes:agent_detail", lambda c: {"pk": 999999}),
+    # Another programme's import or participant, under this programme's slug or its own.
+    *[
+        (
+            f"programmes:{name}",
+            lambda c: {"slug": c.programme.slug, "import_id": _other_import(c).pk},
+        )
+        for name in ("import_detail", "import_file", "import_errors_csv")
+    ],
+    *[
+        (f"programmes:{name}", lambda c: {"slug": _other(c).slug, "import_id": _other_import(c).pk})
+        for name in ("import_detail", "import_file", "import_errors_csv")
+    ],
+    ("programmes:import_detail", lambda c: {"slug": c.programme.slug, "import_id": 999999}),
+    (
+        "programmes:unmatched_detail",
+        lambda c: {"slug": c.programme.slug, "participation_id": _waiting(c, _other(c)).pk},
+    ),
+    (
+        "programmes:unmatched_detail",
+        lambda c: {"slug": _other(c).slug, "participation_id": _waiting(c, _other(c)).pk},
+    ),
+    ("programmes:import_history", lambda c: {"slug": _other(c).slug}),
+    ("programmes:unmatched_list", lambda c: {"slug": _other(c).slug}),
 ]
+
+
+def _other(cast):
+    return cast.other_population.programme
+
+
+def _other_import(cast):
+    return _import(cast, _other(cast))
 
 
 def _walk(patterns, namespace=""):
@@ -156,6 +237,10 @@ STAFF_SPECIAL = {
     "object_redirect": 302,  # /<id>/ redirects to /<id>/change/
     "catch_all": 404,
     "programmes_resultaccesslog_add": 403,  # the access log is written by the app only
+    # Imports, participations and results are written by the import services only.
+    "campaigns_resultimport_add": 403,
+    "campaigns_participation_add": 403,
+    "campaigns_competenceresult_add": 403,
 }
 NON_STAFF_SPECIAL = {"login": 200, "jsi18n": 302, "catch_all": 302}
 

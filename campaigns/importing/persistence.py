@@ -1,0 +1,427 @@
+"""Writing an import: the second pass over an export, inside the import's transaction.
+
+Rows are streamed, never held whole: on PostgreSQL the results go straight into a COPY as
+the file is read, and the participations and snapshots through temporary files into COPYs
+of their own (foreign keys are checked at commit, so the order does not matter). Ids of new
+participations are reserved from their sequence up front, so that results can name them.
+Elsewhere (SQLite: the demo and the tests) each table gets one `executemany`, whatever the
+number of rows.
+"""
+
+import json
+import tempfile
+from collections.abc import Callable, Iterator
+from datetime import datetime
+
+from django.db import connection
+
+from .. import pix_export
+from ..models import CompetenceResult, Participation, ParticipationSnapshot
+from .keys import quantize_rate
+from .planning import (
+    COMPARED_FIELDS,
+    CREATE,
+    PROGRESSION,
+    SHARED_AT,
+    STAGE,
+    STARTED_AT,
+    STATUS,
+    UPDATE,
+    Counts,
+    ImportPlan,
+)
+
+# Participation columns written on creation; an update rewrites all but the first three.
+INSERT_FIELDS = (
+    "id",
+    "campaign_id",
+    "first_import_id",
+    "participant_key",
+    "row_key",
+    "agent_id",
+    "match_status",
+    *COMPARED_FIELDS,
+    "last_import_id",
+    "last_progress_at",
+)
+UPDATE_FIELDS = INSERT_FIELDS[:1] + INSERT_FIELDS[3:]
+SNAPSHOT_FIELDS = (
+    "participation_id",
+    "result_import_id",
+    "observed_at",
+    "status",
+    "progression",
+    "stage",
+    "shared_at",
+)
+RESULT_FIELDS = (  # the order of ResultEncoder.tail after the first three
+    "participation_id",
+    "result_import_id",
+    "observed_at",
+    "competence_id",
+    "level",
+    "pix",
+    "mastery_rate",
+    "skills_total",
+    "skills_validated",
+)
+
+
+class FileChangedError(RuntimeError):
+    """The stored file no longer reads as it did on the first pass."""
+
+
+def write_plan(
+    plan: ImportPlan,
+    export: "pix_export.PixExport",
+    *,
+    result_import_id: int,
+    campaign_id: int,
+    observed_at: datetime,
+    progress: Callable[[int], None] | None = None,
+    progress_every: int = 10000,
+) -> Counts:
+    """Write what `plan` decided, reading the export a second time. Returns the counts of
+    what was written (the plan's, unless the file changed in between)."""
+    sink_class = _CopySink if connection.vendor == "postgresql" else _ExecutemanySink
+    sink = sink_class(result_import_id, plan.encoder)
+    counts = Counts()
+    new_ids = sink.reserve_ids(plan.counts.participations_created)
+    with sink:
+        for number, item in enumerate(plan.facts(export.rows()), start=1):
+            if progress is not None and number % progress_every == 0:
+                progress(number)
+            if isinstance(item, pix_export.ExportError):
+                raise FileChangedError(item.message)
+            row, values = item.row, item.values
+            decision = plan.decide(item)
+            counts.rows += 1
+            counts.shared_rows += row.shared
+            if decision.action == CREATE:
+                participation_id = next(new_ids, None)
+                if participation_id is None:
+                    raise FileChangedError("more new participations than planned")
+                counts.participations_created += 1
+                progress_at = values[SHARED_AT] or values[STARTED_AT] or observed_at
+                sink.insert(
+                    (
+                        participation_id,
+                        campaign_id,
+                        result_import_id,
+                        item.participant_key,
+                        item.row_key,
+                        decision.match.agent_id,
+                        decision.match.status,
+                        *values,
+                        result_import_id,
+                        progress_at,
+                    )
+                )
+            else:
+                existing = decision.existing
+                participation_id = existing.id
+                if decision.action == UPDATE:
+                    counts.participations_updated += 1
+                    progress_at = existing.last_progress_at
+                    if decision.progressed and observed_at > progress_at:
+                        progress_at = observed_at
+                    sink.update(
+                        (
+                            participation_id,
+                            item.participant_key,
+                            item.row_key,
+                            decision.match.agent_id,
+                            decision.match.status,
+                            *values,
+                            result_import_id,
+                            progress_at,
+                        )
+                    )
+                else:
+                    sink.seen(participation_id)
+            if decision.snapshot:
+                counts.snapshots_created += 1
+                sink.snapshot(
+                    (
+                        participation_id,
+                        result_import_id,
+                        observed_at,
+                        values[STATUS],
+                        values[PROGRESSION],
+                        values[STAGE],
+                        values[SHARED_AT],
+                    )
+                )
+            if decision.results:
+                results_at = values[SHARED_AT] or observed_at
+                sink.results(participation_id, results_at, row.competences)
+                counts.results_created += len(row.competences)
+    if next(new_ids, None) is not None:
+        raise FileChangedError("fewer new participations than planned")
+    counts.matched = plan.counts.matched
+    counts.to_confirm = plan.counts.to_confirm
+    counts.unmatched = plan.counts.unmatched
+    return counts
+
+
+def _columns(model, names) -> list[str]:
+    return [model._meta.get_field(name).column for name in names]
+
+
+class _Sink:
+    def __init__(self, result_import_id: int, encoder):
+        self.result_import_id = result_import_id
+        self.encoder = encoder
+        self.participations = connection.ops.quote_name(Participation._meta.db_table)
+
+
+class _ExecutemanySink(_Sink):
+    """One `executemany` a table: a constant number of queries, for small files."""
+
+    def __init__(self, result_import_id: int, encoder):
+        super().__init__(result_import_id, encoder)
+        self.inserts: list[tuple] = []
+        self.updates: list[tuple] = []
+        self.snapshot_rows: list[tuple] = []
+        self.result_rows: list[tuple] = []
+        self.seen_ids: list[int] = []
+
+    def reserve_ids(self, count: int) -> Iterator[int]:
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT MAX(id) FROM {self.participations}")  # noqa: S608
+            start = cursor.fetchone()[0] or 0
+            if connection.vendor == "sqlite":  # AUTOINCREMENT never hands an id out twice
+                cursor.execute(
+                    "SELECT seq FROM sqlite_sequence WHERE name = %s",
+                    [Participation._meta.db_table],
+                )
+                sequence = cursor.fetchone()
+                start = max(start, sequence[0] if sequence else 0)
+        return iter(range(start + 1, start + 1 + count))
+
+    def insert(self, values):
+        self.inserts.append(values)
+
+    def update(self, values):
+        self.updates.append(values)
+
+    def seen(self, participation_id):
+        self.seen_ids.append(participation_id)
+
+    def snapshot(self, values):
+        self.snapshot_rows.append(values)
+
+    def results(self, participation_id, observed_at, competences):
+        ids = self.encoder.competence_ids
+        for value in competences:
+            self.result_rows.append(
+                (
+                    participation_id,
+                    self.result_import_id,
+                    observed_at,
+                    ids[value.code],
+                    value.level,
+                    value.pix,
+                    quantize_rate(value.mastery_rate),
+                    value.skills_total,
+                    value.skills_validated,
+                )
+            )
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, traceback):
+        if exc_type is not None:
+            return
+        with connection.cursor() as cursor:
+            self._insert(cursor, Participation, INSERT_FIELDS, self.inserts)
+            if self.updates:
+                fields = UPDATE_FIELDS[1:]
+                assignments = ", ".join(
+                    f"{connection.ops.quote_name(column)} = %s"
+                    for column in _columns(Participation, fields)
+                )
+                cursor.executemany(
+                    f"UPDATE {self.participations} SET {assignments} WHERE id = %s",  # noqa: S608
+                    [
+                        (*self._prepare(Participation, fields, values[1:]), values[0])
+                        for values in self.updates
+                    ],
+                )
+            if self.seen_ids:
+                cursor.executemany(
+                    f"UPDATE {self.participations} SET last_import_id = %s WHERE id = %s",  # noqa: S608
+                    [(self.result_import_id, pk) for pk in self.seen_ids],
+                )
+            self._insert(cursor, ParticipationSnapshot, SNAPSHOT_FIELDS, self.snapshot_rows)
+            self._insert(cursor, CompetenceResult, RESULT_FIELDS, self.result_rows)
+
+    def _prepare(self, model, names, values):
+        fields = [model._meta.get_field(name) for name in names]
+        return [
+            field.get_db_prep_save(value, connection)
+            for field, value in zip(fields, values, strict=True)
+        ]
+
+    def _insert(self, cursor, model, names, rows):
+        if not rows:
+            return
+        table = connection.ops.quote_name(model._meta.db_table)
+        columns = ", ".join(connection.ops.quote_name(c) for c in _columns(model, names))
+        placeholders = ", ".join(["%s"] * len(names))
+        cursor.executemany(
+            f"INSERT INTO {table} ({columns}) VALUES ({placeholders})",  # noqa: S608
+            [self._prepare(model, names, values) for values in rows],
+        )
+
+
+# COPY's text format: tab-separated, \N for NULL, backslash escapes.
+_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+_SPOOL_BYTES = 16 * 1024 * 1024
+_CHUNK = 1024 * 1024
+
+
+def _copy_value(value) -> str:
+    if value is None:
+        return "\\N"
+    if value is True:
+        return "t"
+    if value is False:
+        return "f"
+    if isinstance(value, str):
+        return value.translate(_ESCAPES)
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False).translate(_ESCAPES)
+    return str(value)
+
+
+def _copy_line(values) -> str:
+    return "\t".join([_copy_value(value) for value in values]) + "\n"
+
+
+def _number(value) -> str:
+    return "\\N" if value is None else str(value)
+
+
+class _CopySink(_Sink):
+    """PostgreSQL: COPY for every table, the results streamed as the file is read."""
+
+    RESULT_BATCH = 2000  # rows of results sent to COPY at a time
+
+    def __init__(self, result_import_id: int, encoder):
+        super().__init__(result_import_id, encoder)
+        self.inserts = self._spool()
+        self.updates = self._spool()
+        self.snapshots = self._spool()
+        self.seen_ids: list[int] = []
+        self.has_inserts = self.has_updates = self.has_snapshots = False
+        self._results: list[str] = []
+        self._observed: dict[datetime, str] = {}
+
+    @staticmethod
+    def _spool():
+        return tempfile.SpooledTemporaryFile(  # noqa: SIM115 - closed in __exit__
+            max_size=_SPOOL_BYTES, mode="w+", encoding="utf-8", newline="\n"
+        )
+
+    def reserve_ids(self, count: int) -> Iterator[int]:
+        if not count:
+            return iter(())
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+                [Participation._meta.db_table, count],
+            )
+            return iter([pk for (pk,) in cursor.fetchall()])
+
+    def _copy_sql(self, model, names) -> str:
+        table = connection.ops.quote_name(model._meta.db_table)
+        columns = ", ".join(connection.ops.quote_name(c) for c in _columns(model, names))
+        return f"COPY {table} ({columns}) FROM STDIN"
+
+    def __enter__(self):
+        self._cursor = connection.cursor()
+        self._copy_context = self._cursor.cursor.copy(
+            self._copy_sql(CompetenceResult, RESULT_FIELDS)
+        )
+        self._copy = self._copy_context.__enter__()
+        return self
+
+    def insert(self, values):
+        self.has_inserts = True
+        self.inserts.write(_copy_line(values))
+
+    def update(self, values):
+        self.has_updates = True
+        self.updates.write(_copy_line(values))
+
+    def seen(self, participation_id):
+        self.seen_ids.append(participation_id)
+
+    def snapshot(self, values):
+        self.has_snapshots = True
+        self.snapshots.write(_copy_line(values))
+
+    def results(self, participation_id, observed_at, competences):
+        observed = self._observed.get(observed_at)
+        if observed is None:
+            observed = self._observed[observed_at] = observed_at.isoformat()
+        head = f"{participation_id}\t{self.result_import_id}\t{observed}\t"
+        tail = self.encoder.tail
+        self._results.append(head + head.join([tail(value) for value in competences]))
+        if len(self._results) >= self.RESULT_BATCH:
+            self._copy.write("".join(self._results))
+            self._results.clear()
+
+    def __exit__(self, exc_type, exc, traceback):
+        try:
+            if exc_type is None and self._results:
+                self._copy.write("".join(self._results))
+            self._copy_context.__exit__(exc_type, exc, traceback)
+            if exc_type is None:
+                self._flush()
+        finally:
+            self._cursor.close()
+            for spool in (self.inserts, self.updates, self.snapshots):
+                spool.close()
+
+    def _copy_spool(self, raw, sql, spool):
+        spool.seek(0)
+        with raw.copy(sql) as copy:
+            while chunk := spool.read(_CHUNK):
+                copy.write(chunk)
+
+    def _flush(self):
+        raw = self._cursor.cursor
+        if self.has_inserts:
+            self._copy_spool(raw, self._copy_sql(Participation, INSERT_FIELDS), self.inserts)
+        if self.has_updates:
+            columns = _columns(Participation, UPDATE_FIELDS)
+            quoted = [connection.ops.quote_name(column) for column in columns]
+            raw.execute("DROP TABLE IF EXISTS pix_import_update")
+            raw.execute(
+                f"CREATE TEMP TABLE pix_import_update ON COMMIT DROP AS "  # noqa: S608
+                f"SELECT {', '.join(quoted)} FROM {self.participations} WITH NO DATA"
+            )
+            self._copy_spool(
+                raw, f"COPY pix_import_update ({', '.join(quoted)}) FROM STDIN", self.updates
+            )
+            assignments = ", ".join(f"{column} = u.{column}" for column in quoted[1:])
+            raw.execute(
+                f"UPDATE {self.participations} AS p SET {assignments} "  # noqa: S608
+                f"FROM pix_import_update AS u WHERE p.id = u.id"
+            )
+            raw.execute("DROP TABLE pix_import_update")
+        if self.seen_ids:
+            raw.execute(
+                f"UPDATE {self.participations} SET last_import_id = %s "  # noqa: S608
+                f"WHERE id = ANY(%s)",
+                [self.result_import_id, self.seen_ids],
+            )
+        if self.has_snapshots:
+            self._copy_spool(
+                raw, self._copy_sql(ParticipationSnapshot, SNAPSHOT_FIELDS), self.snapshots
+            )

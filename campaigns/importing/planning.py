@@ -1,0 +1,458 @@
+"""Planning an import: the first pass over an export, shared by the preview and the import.
+
+It validates every row, knows each row's participation (new, changed or unchanged) against
+what the database holds for the campaign, matches the participants to agents and counts
+what the import would write, without writing anything. The writing pass reads the file
+again and asks the same plan what to do with each row (`ImportPlan.decide`), so the
+preview and the import cannot disagree.
+"""
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import NamedTuple
+
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from .. import pix_export
+from ..enums import MatchStatus, ParticipationStatus
+from ..models import Campaign, Competence, Participation
+from .campaign import CampaignFacts, campaign_facts, find_campaign, first_row, latest_observation
+from .keys import (
+    OPEN_ROW_KEY,
+    ROW_KEY_MAX,
+    SHARED_PREFIX,
+    ResultEncoder,
+    participant_key,
+    quantize_rate,
+    row_key,
+    utc,
+)
+from .matching import UNMATCHED, AgentDirectory, Match, label_asks_for_email, match_participant
+
+MAX_STORED_ERRORS = 500
+
+# The values of a participation an export gives, in this order (the database's too).
+COMPARED_FIELDS = (
+    "participant_last_name",
+    "participant_first_name",
+    "participant_external_id",
+    "status",
+    "progression",
+    "started_at",
+    "shared_at",
+    "stage",
+    "badges",
+    "mastery_rate",
+    "total_pix",
+    "certifiable",
+    "organisation_values",
+    "results_digest",
+)
+STATUS, PROGRESSION, STARTED_AT, SHARED_AT, STAGE, DIGEST = (
+    COMPARED_FIELDS.index(name)
+    for name in ("status", "progression", "started_at", "shared_at", "stage", "results_digest")
+)
+# A change of these is a new state of the participation: a snapshot records it.
+SNAPSHOT_FIELDS = (STATUS, PROGRESSION, STAGE, SHARED_AT)
+
+CREATE, UPDATE, UNCHANGED = "create", "update", "unchanged"
+
+
+@dataclass(slots=True, eq=False)
+class Existing:
+    """A participation of the campaign already in the database."""
+
+    id: int
+    participant_key: str
+    row_key: str
+    agent_id: int | None
+    match_status: str
+    last_progress_at: datetime
+    values: tuple
+
+
+class Decision(NamedTuple):
+    action: str  # CREATE, UPDATE or UNCHANGED
+    existing: Existing | None
+    match: Match
+    snapshot: bool  # a new state to record
+    results: bool  # the shared results to record
+    progressed: bool  # progression, stage, status, sharing or results changed
+
+
+class RowFacts(NamedTuple):
+    """What the plan makes of one export row."""
+
+    row: "pix_export.ExportRow"
+    participant_key: str
+    row_key: str
+    values: tuple
+
+
+@dataclass
+class Counts:
+    rows: int = 0
+    shared_rows: int = 0
+    participations_created: int = 0
+    participations_updated: int = 0
+    results_created: int = 0
+    snapshots_created: int = 0
+    matched: int = 0
+    to_confirm: int = 0
+    unmatched: int = 0
+
+
+@dataclass
+class ImportPlan:
+    """The outcome of the first pass; `errors` non-empty means the file is refused."""
+
+    header: "pix_export.ExportHeader"
+    campaign_facts: CampaignFacts | None = None
+    campaign: Campaign | None = None
+    counts: Counts = field(default_factory=Counts)
+    errors: list[dict] = field(default_factory=list)
+    error_count: int = 0
+    warnings: list[str] = field(default_factory=list)
+    existing: dict[tuple[str, str], Existing] = field(default_factory=dict)
+    transitions: dict[tuple[str, str], Existing] = field(default_factory=dict)
+    matches: dict[str, Match] = field(default_factory=dict)
+    duplicate_keys: int = 0
+    encoder: ResultEncoder | None = None
+
+    @property
+    def profiles(self) -> bool:
+        return self.header.kind == pix_export.KIND_PROFILES
+
+    @property
+    def refused(self) -> bool:
+        return self.error_count > 0
+
+    def stored_errors(self) -> list[dict]:
+        """The errors to keep on the import: the first 500, then how many more."""
+        errors = list(self.errors)
+        more = self.error_count - len(errors)
+        if more > 0:
+            errors.append(
+                {
+                    "line": None,
+                    "column": None,
+                    "message": ngettext(
+                        "… et %(count)s autre erreur", "… et %(count)s autres erreurs", more
+                    )
+                    % {"count": more},
+                }
+            )
+        return errors
+
+    def add_error(self, line: int | None, column: str | None, message: str) -> None:
+        self.error_count += 1
+        if len(self.errors) < MAX_STORED_ERRORS:
+            self.errors.append({"line": line, "column": column, "message": message})
+
+    # The per-row rules, used by both passes.
+
+    def facts(self, rows: Iterator) -> Iterator["RowFacts | pix_export.ExportError"]:
+        """Each row of the export with its keys and values; errors passed through. Two
+        rows of the file with the same keys (homonyms without external id who started at
+        the same minute) are told apart by a suffix, the same one on every pass."""
+        seen: set[tuple[str, str]] = set()
+        profiles = self.profiles
+        for row in rows:
+            if isinstance(row, pix_export.ExportError):
+                yield row
+                continue
+            key = participant_key(
+                external_id=row.external_id, last_name=row.last_name, first_name=row.first_name
+            )
+            rkey = row_key(
+                profiles=profiles,
+                shared=row.shared,
+                started_at=row.started_at,
+                shared_at=row.shared_at,
+            )
+            if (key, rkey) in seen:
+                number = 2
+                while (key, f"{rkey}#{number}") in seen:
+                    number += 1
+                rkey = f"{rkey}#{number}"[-ROW_KEY_MAX:]
+            seen.add((key, rkey))
+            yield RowFacts(row, key, rkey, row_values(row, profiles, self.encoder))
+
+    def existing_for(self, facts: RowFacts) -> Existing | None:
+        key = (facts.participant_key, facts.row_key)
+        return self.existing.get(key) or self.transitions.get(key)
+
+    def match_for(self, facts: RowFacts) -> Match:
+        return self.matches.get(facts.participant_key, UNMATCHED)
+
+    def decide(self, facts: RowFacts) -> Decision:
+        """What to do with one row: create its participation, update it, or nothing."""
+        existing = self.existing_for(facts)
+        match = self.match_for(facts)
+        if existing is None:
+            return Decision(CREATE, None, match, True, bool(facts.values[DIGEST]), True)
+        content_changed, snapshot, results = compare(facts.values, existing)
+        changed = content_changed or _moved(existing, facts.row_key, match)
+        return Decision(
+            UPDATE if changed else UNCHANGED,
+            existing,
+            match,
+            snapshot,
+            results,
+            snapshot or results,
+        )
+
+
+def compare(values: tuple, existing: Existing) -> tuple[bool, bool, bool]:
+    """Whether a row changes the participation's values, its state (a snapshot to write),
+    its shared results (results to write)."""
+    old = existing.values
+    snapshot = any(values[index] != old[index] for index in SNAPSHOT_FIELDS)
+    results = bool(values[DIGEST]) and values[DIGEST] != old[DIGEST]
+    return values != old, snapshot, results
+
+
+def _moved(existing: Existing, new_row_key: str, match: Match) -> bool:
+    return (
+        existing.row_key != new_row_key
+        or existing.agent_id != match.agent_id
+        or existing.match_status != match.status
+    )
+
+
+def row_values(row: "pix_export.ExportRow", profiles: bool, encoder: ResultEncoder) -> tuple:
+    """The participation's values from an export row, in COMPARED_FIELDS order."""
+    shared = row.shared
+    return (
+        row.last_name[:255],
+        row.first_name[:255],
+        (row.external_id or "").strip()[:255],
+        ParticipationStatus.SHARED if shared else ParticipationStatus.STARTED,
+        quantize_rate(row.progression),
+        utc(row.started_at),
+        utc(row.shared_at) if shared else None,
+        row.stage if shared else None,
+        list(row.badges) if shared else [],
+        quantize_rate(row.mastery_rate) if shared else None,
+        row.total_pix if shared else None,
+        row.certifiable if shared else None,
+        dict(row.organisation_values),
+        encoder.digest(row.competences) if shared else "",
+    )
+
+
+def load_existing(campaign: Campaign | None) -> dict[tuple[str, str], Existing]:
+    """The campaign's participations, by their keys, in one query."""
+    if campaign is None or campaign.pk is None:
+        return {}
+    existing = {}
+    rows = (
+        Participation.objects.filter(campaign=campaign)
+        .order_by()
+        .values_list(
+            "id",
+            "participant_key",
+            "row_key",
+            "agent_id",
+            "match_status",
+            "last_progress_at",
+            *COMPARED_FIELDS,
+        )
+        .iterator(chunk_size=5000)
+    )
+    for pk, pkey, rkey, agent_id, match_status, last_progress_at, *values in rows:
+        existing[(pkey, rkey)] = Existing(
+            pk, pkey, rkey, agent_id, match_status, last_progress_at, tuple(values)
+        )
+    return existing
+
+
+def previous_matches(existing: dict[tuple[str, str], Existing]) -> dict[str, Match]:
+    """How earlier imports left each participant: a participation with an agent wins (a
+    manual match first), then a manual decision without agent."""
+    rank = {MatchStatus.MANUAL: 0}
+    best: dict[str, tuple] = {}
+    for participation in existing.values():
+        score = (
+            participation.agent_id is None,
+            rank.get(participation.match_status, 1),
+            -participation.id,
+        )
+        if participation.agent_id is None and participation.match_status != MatchStatus.MANUAL:
+            continue
+        current = best.get(participation.participant_key)
+        if current is None or score < current[0]:
+            best[participation.participant_key] = (
+                score,
+                Match(participation.agent_id, participation.match_status),
+            )
+    return {key: match for key, (_score, match) in best.items()}
+
+
+def build_plan(
+    export: "pix_export.PixExport",
+    *,
+    progress: Callable[[int], None] | None = None,
+    progress_every: int = 5000,
+    linked_to_programme: bool = True,
+    observed_at: datetime | None = None,
+    directory: AgentDirectory | None = None,
+) -> ImportPlan:
+    """The first pass: validate, key, compare, match and count, writing nothing."""
+    header = export.header
+    plan = ImportPlan(header=header)
+    plan.encoder = ResultEncoder(dict(Competence.objects.values_list("code", "id")))
+    first = first_row(export)
+    if first is None:
+        for row in export.rows():  # a file whose every row is broken says why
+            if isinstance(row, pix_export.ExportError):
+                plan.add_error(row.line, row.column, row.message)
+        if not plan.refused:
+            plan.add_error(None, None, _("Le fichier ne contient aucune participation."))
+        return plan
+    facts = campaign_facts(header, first)
+    plan.campaign_facts = facts
+    campaign, reasons = find_campaign(facts)
+    for reason in reasons:
+        plan.add_error(None, None, reason)
+    if plan.refused:
+        return plan
+    plan.campaign = campaign
+    plan.existing = load_existing(campaign)
+
+    counts = plan.counts
+    participants: dict[str, tuple[str | None, str, str]] = {}
+    # Kept between the passes, a few scalars a row: never a row's results.
+    seen: list[tuple[Existing, str, bool, bool, bool, int]] = []
+    new: list[tuple[str, str, bool, int]] = []
+    new_shared: dict[str, list[tuple[datetime, str]]] = {}
+    open_in_file: set[str] = set()
+    open_existing = {pkey for pkey, rkey in plan.existing if rkey == OPEN_ROW_KEY}
+    for number, item in enumerate(plan.facts(export.rows()), start=1):
+        if progress is not None and number % progress_every == 0:
+            progress(number)
+        if isinstance(item, pix_export.ExportError):
+            plan.add_error(item.line, item.column, item.message)
+            continue
+        if plan.refused:
+            continue  # the file is refused: only the errors matter now
+        row, pkey, rkey = item.row, item.participant_key, item.row_key
+        counts.rows += 1
+        result_count = len(row.competences) if row.shared else 0
+        if row.shared:
+            counts.shared_rows += 1
+        if rkey.startswith(OPEN_ROW_KEY):
+            open_in_file.add(pkey)
+        if "#" in rkey:
+            plan.duplicate_keys += 1
+        participants.setdefault(pkey, (row.external_id, row.last_name, row.first_name))
+        existing = plan.existing.get((pkey, rkey))
+        if existing is not None:
+            seen.append((existing, rkey, *compare(item.values, existing), result_count))
+            continue
+        new.append((pkey, rkey, bool(item.values[DIGEST]), result_count))
+        if pkey in open_existing and rkey.startswith(SHARED_PREFIX):
+            new_shared.setdefault(pkey, []).append((row.shared_at, rkey))
+    if plan.refused:
+        return plan
+
+    # A profiles participation seen "open" and now sent, with no open row left for its
+    # participant, is the same participation: the earliest new sending continues it.
+    for pkey, candidates in new_shared.items():
+        if pkey not in open_in_file:
+            _shared_at, rkey = min(candidates)
+            plan.transitions[(pkey, rkey)] = plan.existing[(pkey, OPEN_ROW_KEY)]
+
+    directory = directory if directory is not None else AgentDirectory.load()
+    email_label = label_asks_for_email(facts.external_id_label)
+    previous = previous_matches(plan.existing)
+    for pkey, (external_id, last_name, first_name) in participants.items():
+        match = match_participant(
+            directory,
+            external_id=external_id,
+            last_name=last_name,
+            first_name=first_name,
+            email_label=email_label,
+            previous=previous.get(pkey),
+        )
+        plan.matches[pkey] = match
+        if match.agent_id is None:
+            counts.unmatched += 1
+        elif match.status == MatchStatus.TO_CONFIRM:
+            counts.to_confirm += 1
+        else:
+            counts.matched += 1
+
+    # The same decisions as ImportPlan.decide, from the scalars kept.
+    for pkey, rkey, has_results, result_count in new:
+        if (pkey, rkey) in plan.transitions:  # an open participation now sent
+            counts.participations_updated += 1
+        else:
+            counts.participations_created += 1
+        counts.snapshots_created += 1
+        counts.results_created += result_count if has_results else 0
+    for existing, rkey, content_changed, snapshot, results, result_count in seen:
+        match = plan.matches.get(existing.participant_key, UNMATCHED)
+        if content_changed or _moved(existing, rkey, match):
+            counts.participations_updated += 1
+        counts.snapshots_created += snapshot
+        counts.results_created += result_count if results else 0
+    plan.warnings = _warnings(plan, campaign, linked_to_programme, observed_at)
+    return plan
+
+
+def _warnings(
+    plan: ImportPlan,
+    campaign: Campaign | None,
+    linked_to_programme: bool,
+    observed_at: datetime | None,
+) -> list:
+    counts = plan.counts
+    warnings = []
+    if counts.to_confirm:
+        warnings.append(
+            ngettext(
+                "%(count)s participant rapproché par le nom : à confirmer",
+                "%(count)s participants rapprochés par le nom : à confirmer",
+                counts.to_confirm,
+            )
+            % {"count": counts.to_confirm}
+        )
+    if counts.unmatched:
+        warnings.append(
+            ngettext(
+                "%(count)s participant non rapproché d'un agent : il attend d'être "
+                "rapproché à la main, avec ses résultats",
+                "%(count)s participants non rapprochés d'un agent : ils attendent d'être "
+                "rapprochés à la main, avec leurs résultats",
+                counts.unmatched,
+            )
+            % {"count": counts.unmatched}
+        )
+    if plan.duplicate_keys:
+        warnings.append(
+            ngettext(
+                "%(count)s ligne répète le participant et la date d'une autre ligne : "
+                "elle est gardée comme une participation distincte",
+                "%(count)s lignes répètent le participant et la date d'une autre ligne : "
+                "elles sont gardées comme des participations distinctes",
+                plan.duplicate_keys,
+            )
+            % {"count": plan.duplicate_keys}
+        )
+    if not linked_to_programme and (campaign is None or not campaign.programmes.exists()):
+        warnings.append(_("Cette campagne n'est rattachée à aucun programme"))
+    latest = latest_observation(campaign)
+    if observed_at is not None and latest is not None and observed_at < latest:
+        warnings.append(
+            _(
+                "Cet export est plus ancien que le dernier import de cette campagne "
+                "(%(date)s) : l'historique garde les deux, mais l'état actuel des "
+                "participations prendra les valeurs de cet export."
+            )
+            % {"date": formats.date_format(timezone.localtime(latest), "SHORT_DATETIME_FORMAT")}
+        )
+    return warnings

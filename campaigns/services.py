@@ -1,0 +1,417 @@
+"""Writes of the campaigns app: importing Pix Orga exports, matching participants by hand.
+
+An import goes UPLOADED -> (ANALYSING) -> READY -> IMPORTING -> DONE, or ends REFUSED (the
+file or one of its rows is wrong: nothing written), FAILED (an unexpected error: nothing
+written, the message kept), CANCELLED or DUPLICATE (the same file was already imported).
+The analysis and the import share their planning code (`campaigns.importing`): the preview
+counts are what the import then writes.
+"""
+
+import hashlib
+import logging
+from collections.abc import Callable
+from typing import BinaryIO
+
+from django.conf import settings
+from django.core.files import File
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from agents.models import Agent
+
+from . import pix_export
+from .enums import ImportStatus, MatchStatus
+from .importing.campaign import campaign_save, first_row
+from .importing.persistence import write_plan
+from .importing.planning import ImportPlan, build_plan
+from .models import Participation, ResultImport
+
+logger = logging.getLogger(__name__)
+
+# Exports of 100,000 participants weigh about 25 MB; assessments with skill columns more.
+DEFAULT_MAX_BYTES = 200 * 1024 * 1024
+# Any fixed number (agents.services uses 7_210_001): with the campaign's Pix id, the key of
+# the PostgreSQL advisory lock that keeps two imports of one campaign from interleaving.
+_IMPORT_LOCK_CLASS = 7_210_002
+_FINAL = (ImportStatus.DONE, ImportStatus.DUPLICATE, ImportStatus.REFUSED, ImportStatus.CANCELLED)
+
+
+class ImportRefused(Exception):
+    def __init__(self, errors: list[dict]):
+        self.errors = errors
+        super().__init__(f"{len(errors)} error(s)")
+
+
+def _max_bytes() -> int:
+    return getattr(settings, "PIX_EXPORT_MAX_BYTES", DEFAULT_MAX_BYTES)
+
+
+def import_create(*, fileobj: BinaryIO, original_name: str, uploaded_by=None) -> ResultImport:
+    """Keep an uploaded export with its SHA-256, size, uploader and time, and the export time
+    read from its name. A file already imported (same checksum, DONE) is recorded as a
+    DUPLICATE of that import and nothing else happens to it."""
+    digest, size = hashlib.sha256(), 0
+    chunks = (
+        fileobj.chunks() if hasattr(fileobj, "chunks") else iter(lambda: fileobj.read(1 << 20), b"")
+    )
+    for chunk in chunks:
+        digest.update(chunk)
+        size += len(chunk)
+    fileobj.seek(0)
+    original_name = (original_name or "export.csv").replace("\\", "/").rsplit("/", 1)[-1][:255]
+    result_import = ResultImport(
+        original_name=original_name,
+        sha256=digest.hexdigest(),
+        size=size,
+        uploaded_by=uploaded_by,
+        uploaded_at=timezone.now(),
+        exported_at=pix_export.parse_export_filename(original_name),
+    )
+    earlier = ResultImport.objects.done().filter(sha256=result_import.sha256).first()
+    if earlier is not None:
+        result_import.status = ImportStatus.DUPLICATE
+        result_import.duplicate_of = earlier
+        result_import.campaign = earlier.campaign
+        result_import.kind = earlier.kind
+        result_import.file.name = earlier.file.name  # the same bytes: stored once
+    else:
+        result_import.file.save(original_name, File(fileobj), save=False)
+    result_import.save()
+    return result_import
+
+
+def import_analyse(*, result_import_id: int) -> ResultImport:
+    """Check the file and compute the preview against the database, writing nothing but the
+    import's own row: READY with its counts and warnings, or REFUSED with its errors. An
+    import past that stage is returned unchanged."""
+    result_import = ResultImport.objects.get(pk=result_import_id)
+    if result_import.status not in (
+        ImportStatus.UPLOADED,
+        ImportStatus.ANALYSING,
+        ImportStatus.READY,
+    ):
+        return result_import
+    ResultImport.objects.filter(pk=result_import.pk).update(
+        status=ImportStatus.ANALYSING, progress_done=0
+    )
+    try:
+        with _opened(result_import) as raw:
+            export = _open_export(raw)
+            total = max(export.line_count - 1, 0)
+            ResultImport.objects.filter(pk=result_import.pk).update(progress_total=total)
+
+            def progress(done):
+                ResultImport.objects.filter(pk=result_import.pk).update(progress_done=done)
+
+            plan = build_plan(
+                export,
+                progress=progress,
+                progress_every=max(5000, total // 10),
+                linked_to_programme=_linked_to_programme(result_import),
+                observed_at=result_import.observed_at,
+            )
+    except ImportRefused as refused:
+        return _refuse(result_import, refused.errors)
+    if plan.refused:
+        return _refuse(result_import, plan.stored_errors(), plan)
+    _fill(result_import, plan)
+    result_import.status = ImportStatus.READY
+    result_import.errors = []
+    result_import.progress_done = result_import.progress_total = plan.counts.rows
+    result_import.save()
+    return result_import
+
+
+def import_run(
+    *,
+    result_import_id: int,
+    on_done: Callable[[ResultImport], None] | None = None,
+) -> ResultImport:
+    """Import the file for good, in one transaction: the campaign found or created, its
+    participations, their snapshots and results. DONE with the counts, or REFUSED with the
+    errors, or FAILED with the message of an unexpected error (then raised again); in both
+    cases nothing is written. An import already DONE (or final) is returned unchanged; a
+    file already imported becomes a DUPLICATE. `on_done(result_import)` runs inside the
+    transaction once the import is DONE (a programme attaches the campaign there)."""
+    result_import = ResultImport.objects.get(pk=result_import_id)
+    if result_import.status in _FINAL:
+        return result_import
+    if _mark_duplicate(result_import):
+        return result_import
+    ResultImport.objects.filter(pk=result_import.pk).update(
+        status=ImportStatus.IMPORTING, started_at=timezone.now(), progress_done=0
+    )
+    result_import.status = ImportStatus.IMPORTING
+    reporter = _ProgressReporter(result_import.pk)
+    try:
+        with _opened(result_import) as raw:
+            export = _open_export(raw)
+            reporter.total = max(export.line_count - 1, 0)
+            with transaction.atomic():
+                result_import = _run(result_import, export, reporter, on_done)
+    except ImportRefused as refused:
+        return _refuse(result_import, refused.errors)
+    except Exception as error:
+        logger.exception("Import %s failed", result_import_id)
+        _fail(result_import, error)
+        raise
+    finally:
+        reporter.close()
+    return result_import
+
+
+def _run(result_import, export, reporter, on_done) -> ResultImport:
+    first = first_row(export)
+    if first is not None:
+        _lock_campaign(first.campaign_pix_id)
+    # Inside the lock: the same file may have been imported meanwhile.
+    result_import = ResultImport.objects.get(pk=result_import.pk)
+    if result_import.status in _FINAL:
+        return result_import
+    if _mark_duplicate(result_import):
+        return result_import
+    plan = build_plan(
+        export,
+        linked_to_programme=_linked_to_programme(result_import),
+        observed_at=result_import.observed_at,
+        progress=reporter.planned,
+        progress_every=reporter.every,
+    )
+    if plan.refused:
+        raise ImportRefused(plan.stored_errors())
+    campaign = plan.campaign = campaign_save(plan.campaign_facts, plan.campaign)
+    written = write_plan(
+        plan,
+        export,
+        result_import_id=result_import.pk,
+        campaign_id=campaign.pk,
+        observed_at=result_import.observed_at,
+        progress=reporter.written,
+        progress_every=reporter.every,
+    )
+    plan.counts = written
+    _fill(result_import, plan)
+    result_import.campaign = campaign
+    result_import.status = ImportStatus.DONE
+    result_import.errors = []
+    result_import.progress_done = result_import.progress_total = written.rows
+    result_import.finished_at = timezone.now()
+    result_import.save()
+    if on_done is not None:
+        on_done(result_import)
+    return result_import
+
+
+def import_cancel(*, result_import_id: int) -> ResultImport:
+    """Drop an import that was not confirmed (nothing had been written); other states are
+    left as they are."""
+    with transaction.atomic():
+        result_import = ResultImport.objects.select_for_update().get(pk=result_import_id)
+        if result_import.status in (
+            ImportStatus.UPLOADED,
+            ImportStatus.ANALYSING,
+            ImportStatus.READY,
+            ImportStatus.FAILED,
+        ):
+            result_import.status = ImportStatus.CANCELLED
+            result_import.finished_at = timezone.now()
+            result_import.save(update_fields=["status", "finished_at"])
+    return result_import
+
+
+def participation_match(*, participation: Participation, agent: Agent) -> int:
+    """Match a participant by hand: this participation and every other one of the same
+    participant in the campaign go to `agent`, and stay with them on later imports.
+    Returns the number of participations matched."""
+    with transaction.atomic():
+        return _same_participant(participation).update(agent=agent, match_status=MatchStatus.MANUAL)
+
+
+def participation_confirm(*, participation: Participation) -> None:
+    """Confirm a match made by name: it becomes a match by hand, for every participation of
+    that participant in the campaign."""
+    if participation.agent_id is None:
+        return
+    with transaction.atomic():
+        _same_participant(participation).filter(
+            agent_id=participation.agent_id, match_status=MatchStatus.TO_CONFIRM
+        ).update(match_status=MatchStatus.MANUAL)
+    participation.match_status = MatchStatus.MANUAL
+
+
+def participation_unmatch(*, participation: Participation) -> None:
+    """Undo a wrong match: the participant goes back to the queue, with every participation
+    in the campaign. The decision is kept (MANUAL without agent), so that later imports do
+    not match them by name again; a match by external id still can."""
+    with transaction.atomic():
+        _same_participant(participation).update(agent=None, match_status=MatchStatus.MANUAL)
+    participation.agent = None
+    participation.match_status = MatchStatus.MANUAL
+
+
+def _same_participant(participation):
+    return Participation.objects.filter(
+        campaign_id=participation.campaign_id, participant_key=participation.participant_key
+    )
+
+
+# Helpers.
+
+
+class _Opened:
+    """The stored file, opened for binary reading (the raw file object: the parser wraps
+    it in a text reader)."""
+
+    def __init__(self, result_import):
+        self.result_import = result_import
+
+    def __enter__(self):
+        try:
+            self.handle = self.result_import.file.storage.open(self.result_import.file.name, "rb")
+        except (FileNotFoundError, OSError, ValueError) as error:
+            raise ImportRefused(
+                [
+                    _error(
+                        _("Le fichier de cet import n'est plus disponible : déposez-le à nouveau.")
+                    )
+                ]
+            ) from error
+        return getattr(self.handle, "file", self.handle)
+
+    def __exit__(self, *exc):
+        self.handle.close()
+
+
+def _opened(result_import) -> _Opened:
+    return _Opened(result_import)
+
+
+def _open_export(raw) -> "pix_export.PixExport":
+    try:
+        return pix_export.open_export(raw, max_bytes=_max_bytes())
+    except pix_export.ExportRefused as refused:
+        raise ImportRefused([error.as_dict() for error in refused.errors]) from refused
+
+
+def _error(message: str) -> dict:
+    return {"line": None, "column": None, "message": message}
+
+
+def _linked_to_programme(result_import) -> bool:
+    return ResultImport.objects.filter(pk=result_import.pk, programme_link__isnull=False).exists()
+
+
+def _fill(result_import: ResultImport, plan: ImportPlan) -> None:
+    counts = plan.counts
+    result_import.kind = plan.header.kind
+    result_import.campaign = plan.campaign if plan.campaign is not None else result_import.campaign
+    for name in (
+        "rows",
+        "shared_rows",
+        "participations_created",
+        "participations_updated",
+        "results_created",
+        "matched",
+        "to_confirm",
+        "unmatched",
+    ):
+        setattr(result_import, name, getattr(counts, name))
+    result_import.warnings = plan.warnings
+
+
+def _refuse(result_import: ResultImport, errors: list[dict], plan: ImportPlan | None = None):
+    """Nothing is written: only the import's row records why."""
+    result_import.refresh_from_db()
+    result_import.status = ImportStatus.REFUSED
+    result_import.errors = errors
+    if plan is not None:
+        result_import.kind = plan.header.kind
+    result_import.finished_at = timezone.now()
+    result_import.save()
+    return result_import
+
+
+def _fail(result_import: ResultImport, error: Exception) -> None:
+    """Record the failure outside the rolled-back transaction, so that it is seen."""
+    message = _("Erreur inattendue pendant l'import (%(error)s) : rien n'a été enregistré.") % {
+        "error": type(error).__name__
+    }
+    ResultImport.objects.filter(pk=result_import.pk).update(
+        status=ImportStatus.FAILED,
+        errors=[_error(message)],
+        finished_at=timezone.now(),
+    )
+    result_import.status = ImportStatus.FAILED
+    result_import.errors = [_error(message)]
+
+
+def _mark_duplicate(result_import: ResultImport) -> bool:
+    earlier = (
+        ResultImport.objects.done()
+        .filter(sha256=result_import.sha256)
+        .exclude(pk=result_import.pk)
+        .first()
+    )
+    if earlier is None:
+        return False
+    result_import.status = ImportStatus.DUPLICATE
+    result_import.duplicate_of = earlier
+    result_import.campaign = earlier.campaign
+    result_import.finished_at = timezone.now()
+    result_import.save(update_fields=["status", "duplicate_of", "campaign", "finished_at"])
+    return True
+
+
+def _lock_campaign(pix_id: int) -> None:
+    """Two imports of one campaign must not interleave: the second waits for the first to
+    commit, then sees what it wrote. SQLite serializes its writers anyway."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_IMPORT_LOCK_CLASS, pix_id])
+
+
+class _ProgressReporter:
+    """Progress of an import for the page that watches it. The import's own transaction
+    hides its writes until the end, so on PostgreSQL a second connection publishes the
+    progress; elsewhere (SQLite: small files) the import just ends."""
+
+    def __init__(self, result_import_id: int):
+        self.result_import_id = result_import_id
+        self.total = 0
+        self._connection = None
+        self._enabled = connection.vendor == "postgresql" and not connection.in_atomic_block
+
+    @property
+    def every(self) -> int:
+        return max(5000, self.total // 10)
+
+    def planned(self, done: int) -> None:
+        self._publish(done // 2)
+
+    def written(self, done: int) -> None:
+        self._publish(self.total // 2 + done // 2)
+
+    def _publish(self, done: int) -> None:
+        if not self._enabled:
+            return
+        try:
+            if self._connection is None:
+                self._connection = connections.create_connection(DEFAULT_DB_ALIAS)
+                self._connection.set_autocommit(True)
+                with self._connection.cursor() as cursor:
+                    cursor.execute("SET lock_timeout = '200ms'")
+            with self._connection.cursor() as cursor:
+                cursor.execute(
+                    f"UPDATE {ResultImport._meta.db_table} "  # noqa: S608
+                    "SET progress_done = %s, progress_total = %s WHERE id = %s",
+                    [done, self.total, self.result_import_id],
+                )
+        except Exception:  # progress is a courtesy: never let it fail an import
+            logger.warning("Progress of import %s not published", self.result_import_id)
+            self._enabled = False
+
+    def close(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None

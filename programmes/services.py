@@ -1,0 +1,101 @@
+"""Writes of the programmes app: importing Pix Orga exports for a programme.
+
+An export uploaded for a programme is analysed (preview), then, once an ambassador or the
+owner confirms, imported; its campaign is then followed by the programme (attached in the
+import's own transaction). Background work goes through Celery tasks, which run in-process
+when no broker is configured.
+"""
+
+from django.conf import settings
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from campaigns import services as campaign_services
+from campaigns.enums import ImportStatus
+from campaigns.models import ResultImport
+from campaigns.tasks import analyse_import
+
+from .models import Programme, ProgrammeImport
+
+CONFIRMABLE = (ImportStatus.READY, ImportStatus.FAILED)
+
+
+class ImportNotReady(Exception):
+    """The import cannot be confirmed in its current state."""
+
+
+def programme_import_upload(
+    *, programme: Programme, fileobj, original_name: str, user
+) -> ResultImport:
+    """Keep the uploaded export as an import of `programme` and start its analysis. The
+    same file already imported is recorded as a duplicate (and its campaign followed by
+    the programme, if it was not yet)."""
+    with transaction.atomic():
+        result_import = campaign_services.import_create(
+            fileobj=fileobj, original_name=original_name, uploaded_by=user
+        )
+        ProgrammeImport.objects.create(programme=programme, result_import=result_import)
+        if result_import.status == ImportStatus.DUPLICATE and result_import.campaign_id:
+            programme.campaigns.add(result_import.campaign_id)
+    if result_import.status == ImportStatus.UPLOADED:
+        _enqueue(analyse_import, result_import.pk)
+        result_import.refresh_from_db()
+    return result_import
+
+
+def programme_import_confirm(*, programme: Programme, result_import: ResultImport) -> None:
+    """Start the import of a previewed export; once it is DONE, the campaign is followed
+    by the programme. Raises ImportNotReady for an import not waiting for confirmation."""
+    _check_link(programme, result_import)
+    if result_import.status not in CONFIRMABLE:
+        raise ImportNotReady(_("Cet import n'attend pas de confirmation."))
+    from .tasks import run_programme_import  # the tasks module imports this one
+
+    _enqueue(run_programme_import, result_import.pk, programme.pk)
+
+
+def programme_import_cancel(*, programme: Programme, result_import: ResultImport) -> None:
+    """Drop a previewed export: nothing had been written; the import stays in the history."""
+    _check_link(programme, result_import)
+    campaign_services.import_cancel(result_import_id=result_import.pk)
+
+
+def programme_import_run(*, programme: Programme, result_import: ResultImport) -> ResultImport:
+    """Run the import now (in this process) and attach its campaign to the programme in
+    the import's transaction. Used by the task and by the command line."""
+    return campaign_services.import_run(
+        result_import_id=result_import.pk, on_done=attach_campaign_hook(programme.pk)
+    )
+
+
+def programme_import_link(*, programme: Programme, result_import: ResultImport) -> None:
+    """Record that an import was meant for `programme` (the command line's --programme)."""
+    ProgrammeImport.objects.get_or_create(
+        result_import=result_import, defaults={"programme": programme}
+    )
+
+
+def attach_campaign_hook(programme_id: int):
+    """What a DONE import does for its programme: follow the campaign."""
+
+    def attach(result_import: ResultImport) -> None:
+        if result_import.campaign_id is not None:
+            Programme.objects.get(pk=programme_id).campaigns.add(result_import.campaign_id)
+
+    return attach
+
+
+def _check_link(programme: Programme, result_import: ResultImport) -> None:
+    if not ProgrammeImport.objects.filter(
+        programme=programme, result_import=result_import
+    ).exists():
+        raise ValueError(f"Import {result_import.pk} is not one of programme {programme.pk}")
+
+
+def _enqueue(task, *args) -> None:
+    """Send a task to the workers once the rows it reads are committed; without a broker it
+    runs here and now."""
+    if settings.CELERY_TASK_ALWAYS_EAGER or not transaction.get_connection().in_atomic_block:
+        task.delay(*args)
+    else:
+        transaction.on_commit(lambda: task.delay(*args))

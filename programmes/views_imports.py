@@ -1,0 +1,222 @@
+"""Pix Orga result imports of a programme: upload, preview and confirmation, history, files."""
+
+import csv
+import io
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from campaigns.enums import ImportStatus
+
+from . import perms, selectors
+from . import services as programme_services
+from .forms import ResultImportForm
+from .models import Programme
+from .pagination import paginate
+
+MAX_ERRORS_SHOWN = 200
+# While an import is analysed or run, its page reloads itself through the HTTP Refresh
+# header (no script, nothing for a CSP to allow). Not a <meta> refresh: WCAG 2.2.1 / RGAA
+# 13.1 want the user able to stop it, which the page offers with a link (?actualiser=non).
+REFRESH_SECONDS = 2
+RUNNING = {ImportStatus.UPLOADED, ImportStatus.ANALYSING, ImportStatus.IMPORTING}
+# What campaigns.services.import_cancel accepts: nothing was written yet.
+CANCELLABLE = {
+    ImportStatus.UPLOADED,
+    ImportStatus.ANALYSING,
+    ImportStatus.READY,
+    ImportStatus.FAILED,
+}
+# A spreadsheet runs a cell starting with one of these as a formula.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def programme_for_import(user, slug):
+    """The programme, when the user may see it (else 404) and import for it (else 403)."""
+    programme = get_object_or_404(Programme.objects.visible_to(user), slug=slug)
+    if not perms.can_import_results(user, programme):
+        raise PermissionDenied
+    return programme
+
+
+def _import_of(programme, import_id):
+    """One of the programme's imports; another programme's import id answers 404."""
+    return get_object_or_404(selectors.programme_imports(programme), pk=import_id)
+
+
+def import_upload(request, slug):
+    programme = programme_for_import(request.user, slug)
+    if request.method == "POST":
+        form = ResultImportForm(request.POST, request.FILES)
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            result_import = programme_services.programme_import_upload(
+                programme=programme, fileobj=upload, original_name=upload.name, user=request.user
+            )
+            return redirect("programmes:import_detail", slug=slug, import_id=result_import.pk)
+    else:
+        form = ResultImportForm()
+    return render(
+        request,
+        "programmes/import_upload.html",
+        {"title": _("Importer un export Pix Orga"), "programme": programme, "form": form},
+    )
+
+
+def import_detail(request, slug, import_id):
+    programme = programme_for_import(request.user, slug)
+    result_import = _import_of(programme, import_id)
+    running = result_import.status in RUNNING
+    auto_refresh = running and request.GET.get("actualiser") != "non"
+    response = render(
+        request,
+        "programmes/import_detail.html",
+        {
+            "title": _("Import « %(name)s »") % {"name": result_import.original_name},
+            "programme": programme,
+            "result_import": result_import,
+            "running": running,
+            "auto_refresh": auto_refresh,
+            "refresh_seconds": REFRESH_SECONDS,
+            "errors_shown": result_import.errors[:MAX_ERRORS_SHOWN],
+            "earlier_url": _earlier_import_url(request.user, result_import.duplicate_of),
+        },
+    )
+    if auto_refresh:
+        response["Refresh"] = str(REFRESH_SECONDS)
+    return response
+
+
+def _earlier_import_url(user, earlier):
+    """Where the earlier import of the same file can be seen, if this user may see it."""
+    link = getattr(earlier, "programme_link", None) if earlier else None
+    if link is None or not perms.can_import_results(user, link.programme):
+        return None
+    return reverse(
+        "programmes:import_detail",
+        kwargs={"slug": link.programme.slug, "import_id": earlier.pk},
+    )
+
+
+@require_POST
+def import_confirm(request, slug, import_id):
+    programme = programme_for_import(request.user, slug)
+    result_import = _import_of(programme, import_id)
+    try:
+        programme_services.programme_import_confirm(
+            programme=programme, result_import=result_import
+        )
+    except programme_services.ImportNotReady:
+        messages.warning(request, _("Cet import n’attend pas de confirmation."))
+        return redirect("programmes:import_detail", slug=slug, import_id=result_import.pk)
+    result_import.refresh_from_db()
+    if result_import.status == ImportStatus.DONE:
+        messages.success(request, _import_summary(result_import))
+    elif result_import.status in RUNNING:
+        messages.info(request, _("Import lancé : cette page montre son avancement."))
+    else:
+        messages.error(request, _("L’import n’a pas abouti : aucune donnée n’a été enregistrée."))
+    return redirect("programmes:import_detail", slug=slug, import_id=result_import.pk)
+
+
+def _import_summary(result_import):
+    # Labels before numbers: no plural form to get wrong for 0 or 1.
+    return _(
+        "Import terminé. Participations créées : %(created)s ; mises à jour : %(updated)s ; "
+        "résultats ajoutés : %(results)s."
+    ) % {
+        "created": result_import.participations_created,
+        "updated": result_import.participations_updated,
+        "results": result_import.results_created,
+    }
+
+
+@require_POST
+def import_cancel(request, slug, import_id):
+    programme = programme_for_import(request.user, slug)
+    result_import = _import_of(programme, import_id)
+    if result_import.status not in CANCELLABLE:
+        messages.warning(request, _("Cet import ne peut plus être annulé."))
+        return redirect("programmes:import_detail", slug=slug, import_id=result_import.pk)
+    programme_services.programme_import_cancel(programme=programme, result_import=result_import)
+    messages.success(request, _("Import annulé : rien n’a été enregistré."))
+    return redirect("programmes:import_history", slug=slug)
+
+
+def import_file(request, slug, import_id):
+    """The raw file as it was uploaded, to download (never displayed inline)."""
+    programme = programme_for_import(request.user, slug)
+    result_import = _import_of(programme, import_id)
+    try:
+        handle = result_import.file.open("rb")
+    except (FileNotFoundError, ValueError) as missing:
+        raise Http404(_("Le fichier de cet import n’est plus disponible.")) from missing
+    return FileResponse(
+        handle,
+        as_attachment=True,
+        filename=result_import.original_name,
+        content_type="text/csv",
+    )
+
+
+def import_errors_csv(request, slug, import_id):
+    """The row errors of an import, to open in a spreadsheet: UTF-8 with a BOM, `;`."""
+    programme = programme_for_import(request.user, slug)
+    result_import = _import_of(programme, import_id)
+    response = HttpResponse(
+        errors_csv(result_import.errors), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = (
+        f'attachment; filename="erreurs-import-{result_import.pk}.csv"'
+    )
+    return response
+
+
+def errors_csv(errors):
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer.writerow([_("Ligne"), _("Colonne"), _("Message")])
+    for error in errors:
+        cells = [error.get("line") or "", error.get("column") or "", error.get("message") or ""]
+        writer.writerow([_defuse(cell) for cell in cells])
+    return "\ufeff" + buffer.getvalue()
+
+
+def _defuse(cell):
+    """A cell copied from an uploaded file must not run as a formula in a spreadsheet."""
+    if isinstance(cell, str) and cell.startswith(FORMULA_PREFIXES):
+        return "'" + cell
+    return cell
+
+
+def import_history(request, slug):
+    programme = programme_for_import(request.user, slug)
+    imports = selectors.programme_imports(programme).defer("errors", "warnings")
+    imports = imports.annotate(has_errors=~Q(errors=[]))
+    campaigns = list(selectors.import_campaigns(programme))
+    campaign = _chosen(campaigns, request.GET.get("campagne"))
+    if campaign is not None:
+        imports = imports.filter(campaign=campaign)
+    return render(
+        request,
+        "programmes/import_history.html",
+        {
+            "title": _("Historique des imports Pix Orga"),
+            "programme": programme,
+            "campaigns": campaigns,
+            "campaign": campaign,
+            "page_obj": paginate(request, imports),
+            "status": ImportStatus,
+        },
+    )
+
+
+def _chosen(campaigns, raw):
+    """The campaign picked in the filter; an unknown or malformed value filters nothing."""
+    return next((c for c in campaigns if str(c.pk) == (raw or "").strip()), None)
