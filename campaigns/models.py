@@ -382,6 +382,8 @@ class CompetenceResult(models.Model):
         verbose_name=_("participation"),
         on_delete=models.CASCADE,
         related_name="results",
+        # result_history_idx starts with the participation: a second index costs inserts.
+        db_index=False,
     )
     result_import = models.ForeignKey(
         ResultImport, verbose_name=_("import"), on_delete=models.PROTECT, related_name="+"

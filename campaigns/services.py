@@ -30,7 +30,6 @@ from .models import Participation, ResultImport
 logger = logging.getLogger(__name__)
 
 # Exports of 100,000 participants weigh about 25 MB; assessments with skill columns more.
-DEFAULT_MAX_BYTES = 200 * 1024 * 1024
 # Any fixed number (agents.services uses 7_210_001): with the campaign's Pix id, the key of
 # the PostgreSQL advisory lock that keeps two imports of one campaign from interleaving.
 _IMPORT_LOCK_CLASS = 7_210_002
@@ -44,7 +43,7 @@ class ImportRefused(Exception):
 
 
 def _max_bytes() -> int:
-    return getattr(settings, "PIX_EXPORT_MAX_BYTES", DEFAULT_MAX_BYTES)
+    return settings.PIX_EXPORT_MAX_BYTES
 
 
 def import_create(*, fileobj: BinaryIO, original_name: str, uploaded_by=None) -> ResultImport:

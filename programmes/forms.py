@@ -6,12 +6,11 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
 from agents.models import Agent, OrgUnit
-from campaigns.services import DEFAULT_MAX_BYTES
 
 
 def pix_export_max_bytes():
     """The same limit as the importer's: refused here before anything is stored."""
-    return getattr(settings, "PIX_EXPORT_MAX_BYTES", DEFAULT_MAX_BYTES)
+    return settings.PIX_EXPORT_MAX_BYTES
 
 
 class ResultImportForm(forms.Form):

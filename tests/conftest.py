@@ -17,6 +17,12 @@ from tests.programmes.factories import (
 )
 
 
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path):
+    """Uploaded files (HR lists, Pix exports) land in a temporary folder, never in media/."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
 @dataclass
 class Cast:
     owner: object
