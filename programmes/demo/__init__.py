@@ -1,4 +1,5 @@
-"""Demo data: a fictional regional directorate of ~800 agents running one Pix programme.
+"""Demo data: a fictional regional directorate of ~800 agents running one Pix programme,
+with Pix Orga exports of two campaigns imported over several months.
 
 The organisation is planned in plain Python first (`plan_org`, no database), then written by
 `build_org`, `build_users` and `build_programme`. Every write is keyed on a stable value
@@ -7,13 +8,17 @@ nothing. The plan draws names and matricules from one `random.Random(SEED)` walk
 chart in order: editing the chart renumbers the people after the edit, so reset the demo
 database (delete db.sqlite3) after such a change.
 
-The package: `data` (settings, chart, names, wording), `plan` (the ORM-free plan) and
-`build` (the database writes). The names below are its public interface.
+The package: `data` (settings, chart, names, wording), `plan` (the ORM-free plan),
+`results` (the Pix exports, made with `campaigns.pix_writer` from a seeded random walk, no
+database) and `build` (the database writes; the exports go through the import services,
+one skipped when a DONE import of the same bytes exists). The names below are its public
+interface.
 """
 
-from .build import seed_demo
+from .build import discard_stored_files, seed_demo
 from .data import DEMO_PASSWORD, MANAGER_TITLES, PROGRAMME_NAME, PROGRAMME_SLUG, SITE_URL
 from .plan import POPULATIONS, plan_org
+from .results import plan_exports
 
 __all__ = [
     "DEMO_PASSWORD",
@@ -22,6 +27,8 @@ __all__ = [
     "PROGRAMME_NAME",
     "PROGRAMME_SLUG",
     "SITE_URL",
+    "discard_stored_files",
+    "plan_exports",
     "plan_org",
     "seed_demo",
 ]

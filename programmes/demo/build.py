@@ -1,16 +1,23 @@
-"""The demo written to the database: units, agents, logins and the programme, each keyed on
-a stable value so that seeding twice changes nothing."""
+"""The demo written to the database: units, agents, logins, the programme, each keyed on
+a stable value, and the Pix exports imported through the real services (an export already
+imported, same SHA-256, is skipped), so that seeding twice changes nothing."""
 
+import hashlib
+import io
 from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.utils import timezone
 
 from agents.models import Agent, OrgUnit, User
-from campaigns.models import Competence
+from campaigns import services as campaign_services
+from campaigns.enums import ImportStatus
+from campaigns.models import Competence, ResultImport
 
+from .. import selectors
 from ..enums import Purpose, TargetKind
 from ..models import Enrolment, Programme, Target, TargetPopulation
+from ..services import programme_import_link, programme_import_run
 from .data import (
     ADMIN_LOGIN,
     DEMO_PASSWORD,
@@ -22,6 +29,20 @@ from .data import (
     SEED,
 )
 from .plan import AMBASSADOR, DEMO_PEOPLE, ORG_UNITS, OWNER, POPULATIONS, OrgPlan, plan_org
+from .results import plan_exports
+
+
+@dataclass
+class ExportLine:
+    """What one demo export gave: this run's import, or the earlier one of the same file."""
+
+    filename: str
+    rows: int
+    shared_rows: int
+    participations_created: int
+    results_created: int
+    unmatched: int
+    already_imported: bool
 
 
 @dataclass
@@ -34,6 +55,9 @@ class SeedSummary:
     enrolments_created: int = 0
     targets_created: int = 0
     logins: list[tuple[str, str]] = field(default_factory=list)  # (role, e-mail)
+    exports: list[ExportLine] = field(default_factory=list)
+    stored_files: list[str] = field(default_factory=list)  # raw files this run stored
+    to_match: dict[str, int] = field(default_factory=dict)  # unmatched, to_confirm
 
 
 def _update_fields(obj, values: dict) -> list[str]:
@@ -192,12 +216,76 @@ def build_programme(
     return programme
 
 
+def build_results(
+    *, plan: OrgPlan, programme: Programme, uploader: User, summary: SeedSummary, seed: int
+) -> None:
+    """Import the demo's Pix exports for the programme, oldest first, as the ambassador
+    would: upload (the raw file kept under MEDIA_ROOT), analysis, import, campaign followed
+    by the programme. An export whose bytes were already imported is skipped."""
+    for export in plan_exports(plan, seed=seed):
+        content = export.content()
+        digest = hashlib.sha256(content).hexdigest()
+        earlier = ResultImport.objects.done().filter(sha256=digest).first()
+        if earlier is not None:
+            if earlier.campaign_id is not None:
+                programme.campaigns.add(earlier.campaign_id)
+            summary.exports.append(_export_line(earlier, already_imported=True))
+            continue
+        result_import = campaign_services.import_create(
+            fileobj=io.BytesIO(content), original_name=export.filename, uploaded_by=uploader
+        )
+        summary.stored_files.append(result_import.file.name)
+        programme_import_link(programme=programme, result_import=result_import)
+        result_import = campaign_services.import_analyse(result_import_id=result_import.pk)
+        if result_import.status == ImportStatus.READY:
+            result_import = programme_import_run(programme=programme, result_import=result_import)
+        if result_import.status != ImportStatus.DONE:
+            raise RuntimeError(
+                f"Demo export {export.filename} not imported ({result_import.status}): "
+                f"{result_import.errors}"
+            )
+        summary.exports.append(_export_line(result_import, already_imported=False))
+    summary.to_match = selectors.participations_to_match_counts(programme)
+
+
+def _export_line(result_import: ResultImport, *, already_imported: bool) -> ExportLine:
+    return ExportLine(
+        filename=result_import.original_name,
+        rows=result_import.rows,
+        shared_rows=result_import.shared_rows,
+        participations_created=0 if already_imported else result_import.participations_created,
+        results_created=0 if already_imported else result_import.results_created,
+        unmatched=result_import.unmatched,
+        already_imported=already_imported,
+    )
+
+
+def discard_stored_files(summary: SeedSummary) -> None:
+    """Delete the raw files this run stored: for a run whose rows were rolled back."""
+    storage = ResultImport._meta.get_field("file").storage
+    for name in summary.stored_files:
+        storage.delete(name)
+    summary.stored_files.clear()
+
+
 def seed_demo(*, seed: int = SEED) -> SeedSummary:
-    """Create or bring back the demo organisation, logins and programme; idempotent."""
+    """Create or bring back the demo organisation, logins, programme and its imported Pix
+    results; idempotent. If it fails, nothing is kept, the stored raw files included."""
     summary = SeedSummary()
     plan = plan_org(seed=seed)
-    with transaction.atomic():
-        agents = build_org(plan=plan, summary=summary)
-        users = build_users(plan=plan, agents=agents, summary=summary)
-        build_programme(plan=plan, agents=agents, users=users, summary=summary)
+    try:
+        with transaction.atomic():
+            agents = build_org(plan=plan, summary=summary)
+            users = build_users(plan=plan, agents=agents, summary=summary)
+            programme = build_programme(plan=plan, agents=agents, users=users, summary=summary)
+            build_results(
+                plan=plan,
+                programme=programme,
+                uploader=users[AMBASSADOR.role],
+                summary=summary,
+                seed=seed,
+            )
+    except BaseException:
+        discard_stored_files(summary)
+        raise
     return summary

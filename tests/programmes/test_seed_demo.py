@@ -1,17 +1,30 @@
 import datetime
+import hashlib
 import re
+from collections import defaultdict
 from io import StringIO
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.contrib.auth import authenticate
 from django.core.management import CommandError, call_command
+from django.urls import reverse
 
 from agents.enums import OrgUnitKind
 from agents.models import Agent, OrgUnit, User
+from campaigns.enums import CampaignKind, ImportStatus, MatchStatus, ParticipationStatus
+from campaigns.models import (
+    Campaign,
+    CompetenceResult,
+    Participation,
+    ParticipationSnapshot,
+    ResultImport,
+)
+from campaigns.pix_export import parse_export_filename
 from campaigns.referential import MAX_LEVEL
-from programmes import demo
+from programmes import demo, selectors
 from programmes.enums import Purpose, TargetKind
-from programmes.models import Enrolment, Programme, Target, TargetPopulation
+from programmes.models import Enrolment, Programme, ProgrammeImport, Target, TargetPopulation
 
 LOGINS = [
     "pilote@demo.gouv.fr",
@@ -21,6 +34,8 @@ LOGINS = [
     "admin@demo.gouv.fr",
 ]
 
+PARIS = ZoneInfo("Europe/Paris")
+
 pytestmark = pytest.mark.django_db
 
 
@@ -28,6 +43,17 @@ pytestmark = pytest.mark.django_db
 def fast_hasher(settings):
     # The real hasher costs ~0.4 s a password; what is under test is which password is set.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def media(settings, tmp_path):
+    """The raw exports the seed stores land in a temporary folder, never in media/."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+def stored_files(media):
+    return sorted(path for path in media.rglob("*") if path.is_file())
 
 
 def seed(*args):
@@ -67,6 +93,21 @@ def snapshot():
         ),
         "targets": list(Target.objects.order_by("pk").values_list("pk", "level", "deadline")),
         "enrolments": list(Enrolment.objects.order_by("pk").values_list("pk", "start_date")),
+        "campaigns": list(Campaign.objects.order_by("pk").values_list("pk", "pix_id", "name")),
+        "programme_campaigns": list(
+            Programme.campaigns.through.objects.order_by("pk").values_list("pk", flat=True)
+        ),
+        "imports": list(
+            ResultImport.objects.order_by("pk").values_list("pk", "sha256", "status", "file")
+        ),
+        "programme_imports": list(ProgrammeImport.objects.values_list("pk", flat=True)),
+        "participations": list(
+            Participation.objects.order_by("pk").values_list(
+                "pk", "agent", "match_status", "status", "last_import", "last_progress_at"
+            )
+        ),
+        "snapshots": list(ParticipationSnapshot.objects.values_list("pk", flat=True)),
+        "results": list(CompetenceResult.objects.values_list("pk", flat=True)),
     }
 
 
@@ -233,11 +274,13 @@ def test_summary_lists_counts_logins_and_url(seeded):
     assert "http://127.0.0.1:8000" in seeded
 
 
-def test_dry_run_writes_nothing():
+def test_dry_run_writes_nothing(media):
     output = seed("--dry-run")
     assert "rien n'a été enregistré" in output
     assert not Agent.objects.exists()
     assert not User.objects.exists()
+    assert not ResultImport.objects.exists()
+    assert stored_files(media) == []
 
 
 def test_refuses_to_run_outside_a_demo_or_development(settings, monkeypatch):
@@ -247,3 +290,169 @@ def test_refuses_to_run_outside_a_demo_or_development(settings, monkeypatch):
     with pytest.raises(CommandError, match="DJANGO_DEMO"):
         seed()
     assert not User.objects.exists()
+
+
+# --- The Pix exports imported over several months ----------------------------------------------
+
+
+def demo_programme():
+    return Programme.objects.get(slug=demo.PROGRAMME_SLUG)
+
+
+def test_exports_are_made_in_pix_format_and_the_same_on_every_run():
+    first, second = demo.plan_exports(demo.plan_org()), demo.plan_exports(demo.plan_org())
+    assert [e.filename for e in first] == [e.filename for e in second]
+    assert [e.content() for e in first] == [e.content() for e in second]
+    for export in first:
+        assert export.content().startswith("\ufeff".encode())
+        assert re.fullmatch(r"Resultats-.+-4100\d\d-\d{4}-\d\d-\d\d-\d{4}\.csv", export.filename)
+        assert parse_export_filename(export.filename) == export.exported_at
+
+
+def test_exports_are_imported_done_in_date_order_for_the_programme(seeded, media):
+    programme = demo_programme()
+    ambassador = User.objects.get(email="ambassadeur@demo.gouv.fr")
+    imports = ResultImport.objects.order_by("pk")
+    assert imports.count() == 7
+    assert set(imports.values_list("status", flat=True)) == {ImportStatus.DONE}
+    assert set(imports.values_list("uploaded_by", flat=True)) == {ambassador.pk}
+    assert all(i.programme_link.programme == programme for i in imports)
+    profiles = Campaign.objects.get(pix_id=410001)
+    assert (profiles.code, profiles.kind) == ("DREETSCOL26", CampaignKind.PROFILES_COLLECTION)
+    assert profiles.name == "Collecte de profils 2026 — DREETS Occitanie"
+    assert profiles.external_id_label == "Matricule"
+    socle = Campaign.objects.get(pix_id=410002)
+    assert (socle.name, socle.kind, socle.stage_count) == (
+        "Parcours Pix FPE — socle",
+        CampaignKind.ASSESSMENT,
+        4,
+    )
+    assert set(programme.campaigns.all()) == {profiles, socle}
+    dates = [i.exported_at for i in imports.filter(campaign=profiles)]
+    assert [d.astimezone(PARIS).date() for d in dates] == [
+        datetime.date(2026, 2, 15),
+        datetime.date(2026, 4, 15),
+        datetime.date(2026, 6, 15),
+        datetime.date(2026, 9, 15),
+    ]
+    socle_dates = list(imports.filter(campaign=socle).values_list("exported_at", flat=True))
+    assert socle_dates == sorted(socle_dates) and len(socle_dates) == 3
+    # More people take part as time goes by; the raw files are kept with their checksum.
+    rows = list(imports.filter(campaign=profiles).values_list("rows", "shared_rows"))
+    assert rows == sorted(rows)
+    assert len(stored_files(media)) == 7
+    for result_import in imports:
+        content = result_import.file.read()
+        result_import.file.close()
+        assert hashlib.sha256(content).hexdigest() == result_import.sha256
+
+
+def test_demo_agent_levels_rise_across_the_exports(seeded):
+    agent = agent_of("agent@demo.gouv.fr")
+    results = CompetenceResult.objects.filter(
+        participation__agent=agent, level__isnull=False
+    ).order_by("observed_at")
+    assert len({r.observed_at for r in results}) >= 2
+    history = defaultdict(list)
+    for result in results:
+        history[result.competence.code].append(result.level)
+    assert all(levels == sorted(levels) for levels in history.values())
+    assert any(levels[-1] > levels[0] for levels in history.values())
+    assert history["1.1"] == [2, 3, 3]
+    shared = agent.participations.filter(status=ParticipationStatus.SHARED)
+    assert shared.filter(campaign__pix_id=410001).count() == 3
+    assert shared.filter(campaign__pix_id=410002, stage__isnull=False).exists()
+    assert not agent.participations.exclude(match_status=MatchStatus.EXTERNAL_ID).exists()
+
+
+def test_the_demo_agent_page_shows_her_latest_levels(seeded, client):
+    agent = agent_of("agent@demo.gouv.fr")
+    client.force_login(agent.user)
+    page = client.get(reverse("programmes:agent_detail", args=[agent.pk]))
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "Collecte de profils 2026 — DREETS Occitanie" in text
+    assert "niveau 3 (" in text
+
+
+def test_the_managers_team_has_at_least_five_participants(seeded):
+    manager = agent_of("encadrant@demo.gouv.fr")
+    participants = Agent.objects.filter(
+        manager=manager,
+        participations__status=ParticipationStatus.SHARED,
+        participations__campaign__programmes=demo_programme(),
+    ).distinct()
+    assert participants.count() >= 5
+
+
+def test_participants_to_match_wait_in_the_queue(seeded):
+    programme = demo_programme()
+    counts = selectors.participations_to_match_counts(programme)
+    assert counts["unmatched"] >= 3 and counts["to_confirm"] >= 1
+    names = {(a.last_name, a.first_name) for a in Agent.objects.all()}
+    unmatched = Participation.objects.filter(campaign__programmes=programme, agent=None)
+    assert {(p.participant_last_name, p.participant_first_name) for p in unmatched}.isdisjoint(
+        names
+    )
+    assert unmatched.filter(status=ParticipationStatus.SHARED, results__isnull=False).exists()
+    to_confirm = Participation.objects.filter(match_status=MatchStatus.TO_CONFIRM)
+    assert to_confirm.filter(participant_external_id="").exists()
+    for participation in to_confirm.select_related("agent"):
+        assert participation.participant_last_name == participation.agent.last_name
+        assert participation.participant_first_name == participation.agent.first_name
+        assert participation.participant_external_id != participation.agent.external_id
+
+
+def test_some_agents_reach_every_target_and_some_never_send_or_start(seeded):
+    profiles = Campaign.objects.get(pix_id=410001)
+    latest = {}
+    for agent_id, code, level in (
+        CompetenceResult.objects.filter(participation__campaign=profiles)
+        .exclude(participation__agent=None)
+        .order_by("observed_at", "pk")
+        .values_list("participation__agent", "competence__code", "level")
+    ):
+        latest[agent_id, code] = level
+    reached = 0
+    for population in demo_programme().populations.prefetch_related("targets__competence"):
+        targets = [(t.competence.code, t.level) for t in population.targets.all()]
+        for agent_id in population.enrolments.values_list("agent", flat=True):
+            if all(latest.get((agent_id, code), 0) >= level for code, level in targets):
+                reached += 1
+    assert 3 <= reached <= 15
+    enrolled = Agent.objects.filter(enrolments__population__programme=demo_programme())
+    never_started = enrolled.exclude(participations__campaign=profiles)
+    assert never_started.count() >= 5
+    stalled = enrolled.filter(participations__campaign=profiles).exclude(
+        participations__status=ParticipationStatus.SHARED
+    )
+    assert stalled.exists()
+
+
+def test_seeding_twice_imports_nothing_again(seeded, media):
+    counts = (
+        ResultImport.objects.count(),
+        Participation.objects.count(),
+        CompetenceResult.objects.count(),
+        ParticipationSnapshot.objects.count(),
+    )
+    files = stored_files(media)
+    output = seed()
+    assert (
+        ResultImport.objects.count(),
+        Participation.objects.count(),
+        CompetenceResult.objects.count(),
+        ParticipationSnapshot.objects.count(),
+    ) == counts
+    assert stored_files(media) == files
+    assert output.count("déjà importé") == 7
+
+
+def test_summary_has_a_line_per_export(seeded):
+    for result_import in ResultImport.objects.all():
+        line = next(line for line in seeded.splitlines() if result_import.original_name in line)
+        assert f"{result_import.rows} lignes, {result_import.shared_rows} partagées" in line
+        assert f"{result_import.participations_created} participations créées" in line
+        assert f"{result_import.results_created} résultats ajoutés" in line
+        assert f"{result_import.unmatched} non rapprochés" in line
+    assert "À rapprocher :" in seeded

@@ -1,4 +1,5 @@
-"""Load the demo organisation, logins and programme (idempotent); `make run` calls it."""
+"""Load the demo organisation, logins, programme and its Pix results (idempotent); `make run`
+calls it."""
 
 import environ
 from django.conf import settings
@@ -11,7 +12,8 @@ from programmes import demo
 class Command(BaseCommand):
     help = (
         "Charge les données de démonstration (DREETS Occitanie fictive, ~800 agents, un "
-        "programme Pix) et les comptes de démonstration. Relancer ne change rien."
+        "programme Pix et ses résultats importés de plusieurs exports Pix Orga) et les "
+        "comptes de démonstration. Relancer ne change rien."
     )
 
     def add_arguments(self, parser):
@@ -33,6 +35,8 @@ class Command(BaseCommand):
             summary = demo.seed_demo()
             if dry_run:
                 transaction.set_rollback(True)
+        if dry_run:  # the rows are gone: so go the raw files stored meanwhile
+            demo.discard_stored_files(summary)
         self._report(summary, dry_run=dry_run)
 
     def _report(self, summary, *, dry_run):
@@ -53,6 +57,7 @@ class Command(BaseCommand):
             f"{summary.agents_updated} mis à jour, {summary.targets_created} niveaux cibles "
             f"et {summary.enrolments_created} inscriptions créés."
         )
+        self._report_exports(summary)
         write("")
         write("Comptes de démonstration :")
         width = max(len(role) for role, _ in summary.logins)
@@ -62,3 +67,19 @@ class Command(BaseCommand):
             write(f"  {role:<{width}}  {email:<{email_width}}  {demo.DEMO_PASSWORD}")
         write("")
         write(f"Application : {demo.SITE_URL}")
+
+    def _report_exports(self, summary):
+        write = self.stdout.write
+        write(f"  Exports Pix Orga importés pour le programme ({len(summary.exports)}) :")
+        for line in summary.exports:
+            done = "déjà importé, rien de nouveau — " if line.already_imported else ""
+            write(
+                f"    - {line.filename} : {done}{line.rows} lignes, {line.shared_rows} "
+                f"partagées, {line.participations_created} participations créées, "
+                f"{line.results_created} résultats ajoutés, {line.unmatched} non rapprochés"
+            )
+        to_match = summary.to_match
+        write(
+            f"  À rapprocher : {to_match.get('unmatched', 0)} participations sans agent, "
+            f"{to_match.get('to_confirm', 0)} rapprochées par le nom à confirmer."
+        )
