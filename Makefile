@@ -51,7 +51,11 @@ beat: install ## Run Celery beat with the database scheduler (needs REDIS_URL)
 migrate: install ## Apply database migrations
 	$(DEV_ENV) $(PY) manage.py migrate --noinput
 
-messages: install ## Compile translations (.po -> .mo); needs gettext
+# The UI is written in French: the French catalogue repeats each string (msgen) so that
+# French plural rules apply (« 0 agent inscrit »). Other languages translate from it.
+messages: install ## Refresh and compile the French catalogue; needs gettext
+	$(DEV_ENV) $(PY) manage.py makemessages -l fr --ignore=$(VENV) --ignore=tests --ignore=bench --ignore=test-artifacts
+	msgen locale/fr/LC_MESSAGES/django.po -o locale/fr/LC_MESSAGES/django.po
 	$(DEV_ENV) $(PY) manage.py compilemessages --ignore=$(VENV)
 
 clean: ## Remove caches and build output (keeps .venv and db.sqlite3)
