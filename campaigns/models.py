@@ -177,6 +177,12 @@ class ResultImport(models.Model):
         _("état"), max_length=20, choices=ImportStatus.choices, default=ImportStatus.UPLOADED
     )
     kind = models.CharField(_("type d'export"), max_length=30, blank=True)
+    campaign_label = models.CharField(
+        _("campagne annoncée"),
+        max_length=300,
+        blank=True,
+        help_text=_("Nom et code lus dans le fichier à l'analyse, avant tout import."),
+    )
     duplicate_of = models.ForeignKey(
         "self",
         verbose_name=_("même fichier que"),

@@ -305,6 +305,10 @@ def _fill(result_import: ResultImport, plan: ImportPlan) -> None:
     counts = plan.counts
     result_import.kind = plan.header.kind
     result_import.campaign = plan.campaign if plan.campaign is not None else result_import.campaign
+    facts = plan.campaign_facts
+    if facts is not None:
+        code = f" ({facts.code})" if facts.code else ""
+        result_import.campaign_label = f"{facts.name}{code} — n° {facts.pix_id}"
     for name in (
         "rows",
         "shared_rows",

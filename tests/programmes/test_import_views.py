@@ -193,6 +193,9 @@ def test_upload_shows_the_preview_and_writes_no_result(client, cast, enrolled):
     response = client.get(response.url)
     html = response.content.decode()
     assert "Aperçu avant import" in html
+    # The campaign is not created before confirmation, but the preview names it.
+    assert "Collecte de profils 2026 (DREALCOL26) — n° 90001" in html
+    assert "nouvelle campagne" in html
     counts = dict(zip(*[iter(_cells(html, "import-counts"))] * 2, strict=True))
     assert counts == {
         "Lignes du fichier": "12",
