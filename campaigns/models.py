@@ -22,15 +22,6 @@ class Domain(models.Model):
         return f"{self.code}. {self.name}"
 
 
-class CompetenceQuerySet(models.QuerySet):
-    def by_normalized_name(self):
-        """Map every known name (current and former, normalised) to its competence."""
-        mapping = {}
-        for alias in CompetenceAlias.objects.select_related("competence"):
-            mapping[alias.normalized_name] = alias.competence
-        return mapping
-
-
 class Competence(models.Model):
     """One of Pix's 16 competences ("1.1" … "5.2")."""
 
@@ -42,8 +33,6 @@ class Competence(models.Model):
     pix_id = models.CharField(_("identifiant Pix"), max_length=40, unique=True)
     position = models.PositiveSmallIntegerField(_("ordre"), default=0)
 
-    objects = CompetenceQuerySet.as_manager()
-
     class Meta:
         verbose_name = _("compétence Pix")
         verbose_name_plural = _("compétences Pix")
@@ -53,48 +42,53 @@ class Competence(models.Model):
         return f"{self.code} {self.name}"
 
 
-class CompetenceAlias(models.Model):
-    """A name under which a competence appears in exports (current or former)."""
+class NameAlias(models.Model):
+    """A name under which a referential item appears in exports (current or former), stored
+    with its normalised form for matching."""
 
+    name = models.CharField(_("nom"), max_length=200)
+    normalized_name = models.CharField(_("nom normalisé"), max_length=200, unique=True)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        self.normalized_name = normalize_name(self.name)
+        super().save(*args, **kwargs)
+
+
+class CompetenceAliasQuerySet(models.QuerySet):
+    def code_by_normalized_name(self) -> dict[str, str]:
+        """Every known name of a competence, normalised, to its code: the export parser's
+        alias table, including names an administrator added."""
+        return dict(self.values_list("normalized_name", "competence__code"))
+
+
+class CompetenceAlias(NameAlias):
     competence = models.ForeignKey(
         Competence, verbose_name=_("compétence"), on_delete=models.CASCADE, related_name="aliases"
     )
-    name = models.CharField(_("nom"), max_length=200)
-    normalized_name = models.CharField(_("nom normalisé"), max_length=200, unique=True)
+
+    objects = CompetenceAliasQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("nom de compétence")
         verbose_name_plural = _("noms de compétences")
         ordering = ["competence__position", "name"]
 
-    def __str__(self):
-        return self.name
 
-    def save(self, *args, **kwargs):
-        self.normalized_name = normalize_name(self.name)
-        super().save(*args, **kwargs)
-
-
-class DomainAlias(models.Model):
-    """A name under which a domain appears in exports (current or former)."""
-
+class DomainAlias(NameAlias):
     domain = models.ForeignKey(
         Domain, verbose_name=_("domaine"), on_delete=models.CASCADE, related_name="aliases"
     )
-    name = models.CharField(_("nom"), max_length=200)
-    normalized_name = models.CharField(_("nom normalisé"), max_length=200, unique=True)
 
     class Meta:
         verbose_name = _("nom de domaine")
         verbose_name_plural = _("noms de domaines")
         ordering = ["domain__code", "name"]
-
-    def __str__(self):
-        return self.name
-
-    def save(self, *args, **kwargs):
-        self.normalized_name = normalize_name(self.name)
-        super().save(*args, **kwargs)
 
 
 class Campaign(models.Model):

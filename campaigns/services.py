@@ -25,7 +25,7 @@ from .enums import ImportStatus, MatchStatus
 from .importing.campaign import campaign_save, first_row
 from .importing.persistence import write_plan
 from .importing.planning import ImportPlan, build_plan
-from .models import Participation, ResultImport
+from .models import CompetenceAlias, Participation, ResultImport
 
 logger = logging.getLogger(__name__)
 
@@ -288,7 +288,9 @@ def _opened(result_import) -> _Opened:
 
 def _open_export(raw) -> "pix_export.PixExport":
     try:
-        return pix_export.open_export(raw, max_bytes=_max_bytes())
+        return pix_export.open_export(
+            raw, aliases=CompetenceAlias.objects.code_by_normalized_name(), max_bytes=_max_bytes()
+        )
     except pix_export.ExportRefused as refused:
         raise ImportRefused([error.as_dict() for error in refused.errors]) from refused
 

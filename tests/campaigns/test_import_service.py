@@ -15,6 +15,8 @@ from campaigns.enums import CampaignKind, ImportStatus, MatchStatus, Participati
 from campaigns.importing import persistence
 from campaigns.models import (
     Campaign,
+    Competence,
+    CompetenceAlias,
     CompetenceResult,
     Participation,
     ParticipationSnapshot,
@@ -637,3 +639,15 @@ def test_the_admin_lists_imports_participations_and_results(client, cast):
         reverse("admin:campaigns_competenceresult_changelist") + "?level__exact=3",
     ):
         assert client.get(url).status_code == 200, url
+
+
+def test_a_competence_name_added_by_an_administrator_is_recognised():
+    """The alias table in the database feeds the parser: a name Pix adopts tomorrow can be
+    added in the admin without a release."""
+    original = "Mener une recherche et une veille d'information"
+    renamed = "Rechercher et veiller sur l'information"
+    content = sample(PROFILES).decode("utf-8-sig").replace(original, renamed).encode("utf-8-sig")
+    assert analysed(content).status == ImportStatus.REFUSED
+
+    CompetenceAlias.objects.create(competence=Competence.objects.get(code="1.1"), name=renamed)
+    assert analysed(content + b"\n").status == ImportStatus.READY
