@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -162,6 +163,13 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# Recurring jobs; the database scheduler copies them into its tables when beat starts.
+CELERY_BEAT_SCHEDULE = {
+    "refresh-population-stats": {
+        "task": "programmes.tasks.refresh_population_stats",
+        "schedule": crontab(hour=2, minute=30),
+    },
+}
 
 # Privacy: no aggregate figure is shown to owners and managers for a group smaller than this.
 PRIVACY_MIN_GROUP_SIZE = 5

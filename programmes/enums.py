@@ -11,3 +11,24 @@ class TargetKind(models.TextChoices):
     LEVEL = "level", _("Niveau (collecte de profils)")
     MASTERY_RATE = "mastery_rate", _("Taux de maîtrise (parcours d'évaluation)")
     STAGE = "stage", _("Palier (parcours d'évaluation)")
+
+
+class ProgressStatus(models.IntegerChoices):
+    """An agent's progress in a target population, numbered in the order a population moves
+    through them (so that sorting by status is sorting by the number). The rules that decide
+    it are in `programmes/status.py`."""
+
+    NOT_STARTED = 1, _("Non commencé")
+    IN_PROGRESS = 2, _("En cours")
+    STALLED = 3, _("À l'arrêt")
+    TARGET_REACHED = 4, _("Objectif atteint")
+
+    @property
+    def slug(self):
+        """Its name in URLs (`?statut=stalled`)."""
+        return self.name.lower()
+
+    @classmethod
+    def from_slug(cls, slug):
+        """The status named `slug` in a URL, or None."""
+        return next((status for status in cls if status.slug == slug), None)

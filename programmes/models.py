@@ -412,3 +412,191 @@ class ProgrammeImport(models.Model):
 
     def __str__(self):
         return f"{self.programme} ← {self.result_import}"
+
+
+class TargetChangeQuerySet(models.QuerySet):
+    def of_population(self, population):
+        return self.filter(population=population).order_by("changed_at", "pk")
+
+
+class TargetChange(models.Model):
+    """One dated change of a population's target: created, changed or removed, with the
+    values before and after. Append-only: written by the target services, never edited, so
+    that the targets in force at any date can be told again (`programmes.targets`)."""
+
+    class Action(models.TextChoices):
+        CREATED = "created", _("Objectif fixé")
+        CHANGED = "changed", _("Objectif modifié")
+        REMOVED = "removed", _("Objectif retiré")
+
+    population = models.ForeignKey(
+        TargetPopulation,
+        verbose_name=_("population"),
+        on_delete=models.CASCADE,
+        related_name="target_changes",
+    )
+    competence = models.ForeignKey(
+        Competence,
+        verbose_name=_("compétence"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    campaign = models.ForeignKey(
+        Campaign,
+        verbose_name=_("campagne d'évaluation"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    kind = models.CharField(_("type d'objectif"), max_length=20, choices=TargetKind.choices)
+    action = models.CharField(_("action"), max_length=10, choices=Action.choices)
+    level_before = models.PositiveSmallIntegerField(_("niveau avant"), null=True, blank=True)
+    level_after = models.PositiveSmallIntegerField(_("niveau après"), null=True, blank=True)
+    mastery_rate_before = models.DecimalField(
+        _("taux de maîtrise avant"), max_digits=4, decimal_places=3, null=True, blank=True
+    )
+    mastery_rate_after = models.DecimalField(
+        _("taux de maîtrise après"), max_digits=4, decimal_places=3, null=True, blank=True
+    )
+    stage_before = models.PositiveSmallIntegerField(_("palier avant"), null=True, blank=True)
+    stage_after = models.PositiveSmallIntegerField(_("palier après"), null=True, blank=True)
+    deadline_before = models.DateField(_("échéance avant"), null=True, blank=True)
+    deadline_after = models.DateField(_("échéance après"), null=True, blank=True)
+    changed_at = models.DateTimeField(_("le"), default=timezone.now)
+    # Null only for targets that existed before this history was kept.
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("par"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+
+    objects = TargetChangeQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("changement d'objectif")
+        verbose_name_plural = _("changements d'objectifs")
+        ordering = ["-changed_at", "-pk"]
+        indexes = [
+            models.Index(fields=["population", "changed_at"], name="targetchange_pop_at_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                name="targetchange_created_has_no_before",
+                condition=~Q(action="created")
+                | Q(
+                    level_before__isnull=True,
+                    mastery_rate_before__isnull=True,
+                    stage_before__isnull=True,
+                    deadline_before__isnull=True,
+                ),
+            ),
+            models.CheckConstraint(
+                name="targetchange_removed_has_no_after",
+                condition=~Q(action="removed")
+                | Q(
+                    level_after__isnull=True,
+                    mastery_rate_after__isnull=True,
+                    stage_after__isnull=True,
+                    deadline_after__isnull=True,
+                ),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.population.name} : {self.get_action_display()} ({self.changed_at:%d/%m/%Y})"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise ValueError("TargetChange rows are append-only.")
+        super().save(*args, **kwargs)
+
+    @property
+    def subject(self):
+        """What the target bears on: a competence, an assessment campaign, or both."""
+        if self.kind == TargetKind.STAGE:
+            return str(self.campaign)
+        if self.kind == TargetKind.MASTERY_RATE:
+            return f"{self.competence} — {self.campaign}"
+        return str(self.competence)
+
+    def value_before(self):
+        return describe_target_value(
+            self.kind, self.level_before, self.mastery_rate_before, self.stage_before
+        )
+
+    def value_after(self):
+        return describe_target_value(
+            self.kind, self.level_after, self.mastery_rate_after, self.stage_after
+        )
+
+
+def describe_target_value(kind, level, mastery_rate, stage):
+    """« niveau 3 », « 70 % de maîtrise », « palier 2 », or « — » when there is none."""
+    if kind == TargetKind.LEVEL and level is not None:
+        return _("niveau %(level)s") % {"level": level}
+    if kind == TargetKind.MASTERY_RATE and mastery_rate is not None:
+        percent = f"{mastery_rate * 100:.1f}".rstrip("0").rstrip(".").replace(".", ",")
+        return _("%(rate)s %% de maîtrise") % {"rate": percent}
+    if kind == TargetKind.STAGE and stage is not None:
+        return _("palier %(stage)s") % {"stage": stage}
+    return "—"
+
+
+class PopulationStatQuerySet(models.QuerySet):
+    def of_programme(self, programme):
+        return self.filter(population__programme=programme)
+
+    def latest_per_population(self):
+        """For each population, its most recent row only."""
+        newest = self.model.objects.filter(population=models.OuterRef("population")).order_by("-on")
+        return self.filter(on=models.Subquery(newest.values("on")[:1]))
+
+
+class PopulationStat(models.Model):
+    """A population's figures as of one day, precomputed from the status engine so that the
+    dashboard reads a few rows whatever the size of the population. Rewritten (not added)
+    when refreshed the same day; the rows by date make the evolution over time.
+
+    `per_target` holds, per target in force that day, keyed "<code>" (level),
+    "<code>@<campaign id>" (mastery rate) or "stage@<campaign id>": kind, label, target
+    value, how many agents met it and, for levels, how many agents stand at each level 0–8
+    by their latest shared result (agents without one are not counted)."""
+
+    population = models.ForeignKey(
+        TargetPopulation,
+        verbose_name=_("population"),
+        on_delete=models.CASCADE,
+        related_name="stats",
+    )
+    on = models.DateField(_("au"))
+    enrolled = models.PositiveIntegerField(_("inscrits"), default=0)
+    not_started = models.PositiveIntegerField(_("non commencés"), default=0)
+    in_progress = models.PositiveIntegerField(_("en cours"), default=0)
+    stalled = models.PositiveIntegerField(_("à l'arrêt"), default=0)
+    reached = models.PositiveIntegerField(_("objectif atteint"), default=0)
+    started = models.PositiveIntegerField(_("ont commencé"), default=0)
+    shared = models.PositiveIntegerField(_("ont envoyé leurs résultats"), default=0)
+    one_target_met = models.PositiveIntegerField(_("au moins un objectif atteint"), default=0)
+    all_targets_met = models.PositiveIntegerField(_("tous les objectifs atteints"), default=0)
+    targets_set = models.PositiveSmallIntegerField(_("objectifs fixés"), default=0)
+    per_target = models.JSONField(_("par objectif"), default=dict, blank=True)
+    computed_at = models.DateTimeField(_("calculé le"), auto_now=True)
+
+    objects = PopulationStatQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("statistiques d'une population")
+        verbose_name_plural = _("statistiques des populations")
+        ordering = ["population", "on"]
+        constraints = [
+            models.UniqueConstraint(fields=["population", "on"], name="population_stat_one_a_day"),
+        ]
+
+    def __str__(self):
+        return f"{self.population.name} au {self.on:%d/%m/%Y}"

@@ -88,3 +88,30 @@ def can_import_results(user, programme: Programme):
         .filter(Q(owners=user) | Q(ambassadors=user) | Q(populations__ambassadors=user))
         .exists()
     )
+
+
+def can_create_population(user, programme: Programme):
+    """Staff and the programme's owners and ambassadors may create a population in it."""
+    if not user.is_authenticated:
+        return False
+    if user.is_staff:
+        return True
+    return (
+        Programme.objects.filter(pk=programme.pk)
+        .filter(Q(owners=user) | Q(ambassadors=user))
+        .exists()
+    )
+
+
+def can_manage_population(user, population: TargetPopulation):
+    """The population's ambassadors, the programme's ambassadors and owners, and staff may
+    change a population, its targets and its enrolments."""
+    if not user.is_authenticated:
+        return False
+    if user.is_staff:
+        return True
+    return (
+        TargetPopulation.objects.filter(pk=population.pk)
+        .filter(Q(ambassadors=user) | Q(programme__ambassadors=user) | Q(programme__owners=user))
+        .exists()
+    )

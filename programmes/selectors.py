@@ -3,13 +3,14 @@
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from agents.models import Agent
 from campaigns.enums import MatchStatus
 from campaigns.models import Campaign, CompetenceResult, Participation, ResultImport
 
+from . import status
 from .enums import TargetKind
 from .models import Enrolment, Programme, TargetPopulation
 
@@ -41,6 +42,37 @@ def populations_with_counts(queryset, today=None):
         enrolled_count=Count("enrolments", filter=current, distinct=True),
         target_count=Count("targets", distinct=True),
     )
+
+
+# How the population page sorts its agents (?tri=, "-" first for descending); ties by name.
+POPULATION_SORTS = {
+    "nom": (F("agent__last_name"), F("agent__first_name")),
+    "statut": (F("progress_status"),),  # numbered in the order of progress
+    "activite": (F("last_activity"),),
+    "objectifs": (F("targets_met"),),
+}
+
+
+def population_agents(population, *, query="", progress_status=None, sort="nom", today=None):
+    """The population's current enrolments with their progress (`status.with_progress`),
+    searched by the agent's names, e-mail or matricule, kept to one status if given, sorted
+    by a POPULATION_SORTS key ("-nom": descending; unknown: by name), then by name. Never
+    active sorts as the oldest activity."""
+    enrolments = status.population_progress(population, today=today).select_related(
+        "agent__org_unit"
+    )
+    if query:
+        enrolments = enrolments.filter(agent__in=Agent.objects.search(query))
+    if progress_status:
+        enrolments = enrolments.filter(progress_status=progress_status)
+    key, descending = sort.removeprefix("-"), sort.startswith("-")
+    if key not in POPULATION_SORTS:
+        key, descending = "nom", False
+    order = [
+        e.desc(nulls_last=True) if descending else e.asc(nulls_first=True)
+        for e in POPULATION_SORTS[key]
+    ]
+    return enrolments.order_by(*order, "agent__last_name", "agent__first_name", "agent__pk")
 
 
 def programmes_for_home(user):

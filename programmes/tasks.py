@@ -1,11 +1,16 @@
 """Celery tasks of the programmes app: thin wrappers that take ids and call a service."""
 
 import logging
+from datetime import date
 
 from celery import shared_task
+from django.utils import timezone
 
+from campaigns.enums import ImportStatus
 from campaigns.tasks import TRANSIENT, run_and_record
 
+from . import stats
+from .models import Programme
 from .services import attach_campaign_hook
 
 logger = logging.getLogger(__name__)
@@ -14,5 +19,29 @@ logger = logging.getLogger(__name__)
 @shared_task(bind=True, autoretry_for=TRANSIENT, retry_backoff=True, max_retries=3, acks_late=True)
 def run_programme_import(self, result_import_id: int, programme_id: int) -> str | None:
     """Import a previewed export and, in the same transaction once DONE, attach its
-    campaign to the programme. Safe to run twice: a DONE import is left as it is."""
-    return run_and_record(result_import_id, on_done=attach_campaign_hook(programme_id))
+    campaign to the programme; then refresh the programme's dashboard figures. Safe to run
+    twice: a DONE import is left as it is, and the figures are recomputed."""
+    outcome = run_and_record(result_import_id, on_done=attach_campaign_hook(programme_id))
+    if outcome == ImportStatus.DONE:
+        refresh_programme_stats(programme_id)
+    return outcome
+
+
+def refresh_programme_stats(programme_id: int) -> None:
+    """The import stands even if its figures cannot be computed: the nightly run will."""
+    try:
+        programme = Programme.objects.get(pk=programme_id)
+        stats.programme_stats_refresh(programme=programme, on=timezone.localdate())
+    except TRANSIENT:
+        raise
+    except Exception:
+        logger.exception("Stats of programme %s not refreshed after an import", programme_id)
+
+
+@shared_task(bind=True, autoretry_for=TRANSIENT, retry_backoff=True, max_retries=3, acks_late=True)
+def refresh_population_stats(self, on: str | None = None) -> int:
+    """Every night (Celery beat): the day's figures of every population of the running
+    programmes. `on`: an ISO date, today by default. Safe to run twice: the day's rows are
+    rewritten."""
+    day = date.fromisoformat(on) if on else timezone.localdate()
+    return stats.stats_refresh_all(on=day)

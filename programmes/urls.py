@@ -1,6 +1,6 @@
-from django.urls import path
+from django.urls import path, register_converter
 
-from . import views, views_imports, views_matching
+from . import views, views_dashboard, views_imports, views_matching, views_populations
 
 app_name = "programmes"
 
@@ -73,4 +73,92 @@ urlpatterns = [
     path("mon-parcours/", views.my_page, name="my_page"),
     path("agents/", views.agent_list, name="agent_list"),
     path("agents/<int:pk>/", views.agent_detail, name="agent_detail"),
+]
+
+# Managing a population: targets, enrolments (views_populations).
+urlpatterns += [
+    path(
+        "programmes/<slug:slug>/populations/nouvelle/",
+        views_populations.population_create,
+        name="population_create",
+    ),
+    path(
+        "populations/<int:pk>/modifier/",
+        views_populations.population_edit,
+        name="population_edit",
+    ),
+    path(
+        "populations/<int:pk>/objectifs/",
+        views_populations.population_targets,
+        name="population_targets",
+    ),
+    path(
+        "populations/<int:pk>/objectifs/historique/",
+        views_populations.target_history,
+        name="target_history",
+    ),
+    path(
+        "populations/<int:pk>/agents/",
+        views_populations.population_members,
+        name="population_members",
+    ),
+    path(
+        "populations/<int:pk>/agents/<int:enrolment_id>/retirer/",
+        views_populations.enrolment_end,
+        name="enrolment_end",
+    ),
+    path(
+        "populations/<int:pk>/inscrire/criteres/",
+        views_populations.enrolment_filter,
+        name="enrolment_filter",
+    ),
+    path(
+        "populations/<int:pk>/inscrire/liste/",
+        views_populations.enrolment_paste,
+        name="enrolment_paste",
+    ),
+]
+
+
+class ExportFormatConverter:
+    """The file formats a table downloads as."""
+
+    regex = "csv|xlsx"
+
+    def to_python(self, value):
+        return value
+
+    def to_url(self, value):
+        return value
+
+
+register_converter(ExportFormatConverter, "export_format")
+
+# The owner's dashboard, its exports, population lists as files, the access log.
+urlpatterns += [
+    path(
+        "programmes/<slug:slug>/tableau-de-bord/",
+        views_dashboard.dashboard,
+        name="dashboard",
+    ),
+    path(
+        "programmes/<slug:slug>/tableau-de-bord/export.<export_format:fmt>",
+        views_dashboard.dashboard_export,
+        name="dashboard_export",
+    ),
+    path(
+        "populations/<int:pk>/agents.<export_format:fmt>",
+        views_dashboard.population_export,
+        name="population_export",
+    ),
+    path(
+        "programmes/<slug:slug>/consultations/",
+        views_dashboard.access_log,
+        name="access_log",
+    ),
+    path(
+        "programmes/<slug:slug>/consultations.csv",
+        views_dashboard.access_log_csv,
+        name="access_log_csv",
+    ),
 ]

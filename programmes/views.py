@@ -8,7 +8,8 @@ from django.utils.translation import gettext as _
 
 from agents.models import Agent
 
-from . import perms, selectors
+from . import perms, selectors, status
+from .enums import ProgressStatus
 from .models import Enrolment, Programme, ResultAccessLog, Target, TargetPopulation
 from .pagination import paginate
 from .roles import roles_for
@@ -86,28 +87,57 @@ def population_detail(request, pk):
         or perms.can_accompany_population(request.user, population)
         or (programme.is_managerial and perms.can_manage_programme(request.user, programme))
     )
-    enrolments = (
-        population.enrolments.current()
-        .select_related("agent__org_unit")
-        .order_by("agent__last_name", "agent__first_name")
-    )
-    query = request.GET.get("q", "")
-    if query:
-        enrolments = enrolments.filter(agent__in=Agent.objects.search(query))
-    head_count = population.enrolments.current().count()
+    counts = status.status_counts(status.population_progress(population))
+    displays = status.displays(programme)
     context = {
         "title": population.name,
         "population": population,
         "programme": programme,
         "targets": population.targets.select_related("competence", "campaign"),
-        "head_count": head_count,
-        "suppressed": not sees_individuals and perms.suppress_small_group(head_count),
+        "head_count": counts.total,
+        "counts": counts,
+        "status_rows": [(displays[s], n) for s, n in counts.counts.items()],
+        "statuses": displays.values(),
+        "suppressed": not sees_individuals and perms.suppress_small_group(counts.total),
         "sees_individuals": sees_individuals,
-        "query": query,
     }
     if sees_individuals:
-        context["page_obj"] = paginate(request, enrolments)
+        context.update(_population_listing(request, population, displays))
     return render(request, "programmes/population_detail.html", context)
+
+
+def _population_listing(request, population, displays):
+    """The page of agents for ?q= (search), ?statut= (one status), ?tri= (sort), ?page=."""
+    query = request.GET.get("q", "")
+    chosen = ProgressStatus.from_slug(request.GET.get("statut", ""))
+    sort = request.GET.get("tri", "nom")
+    sort = sort if sort.removeprefix("-") in selectors.POPULATION_SORTS else "nom"
+    enrolments = selectors.population_agents(
+        population, query=query, progress_status=chosen, sort=sort
+    )
+    page_obj = paginate(request, enrolments)
+    for enrolment in page_obj:
+        enrolment.progress = displays[enrolment.progress_status]
+    return {
+        "query": query,
+        "chosen_status": chosen,
+        "sort": sort,
+        "sort_links": _sort_links(request, sort),
+        "page_obj": page_obj,
+    }
+
+
+def _sort_links(request, sort):
+    """For each sortable column: the query string that sorts by it (ascending first, then
+    the other way), back to the first page; and its current direction, if sorted by it."""
+    links = {}
+    for key in selectors.POPULATION_SORTS:
+        params = request.GET.copy()
+        params.pop("page", None)
+        params["tri"] = f"-{key}" if sort == key else key
+        direction = {key: "ascending", f"-{key}": "descending"}.get(sort)
+        links[key] = {"query": params.urlencode(), "direction": direction}
+    return links
 
 
 def team(request):
@@ -213,7 +243,9 @@ def agent_detail(request, pk):
                 viewer=request.user, agent=agent, programme=programme, path=request.path
             )
         rows.append({"enrolment": enrolment, "results_visible": visible})
-    _add_results(agent, [row for row in rows if row["results_visible"]])
+    visible_rows = [row for row in rows if row["results_visible"]]
+    _add_results(agent, visible_rows)
+    _add_progress(visible_rows)
     return render(
         request,
         "programmes/agent_detail.html",
@@ -232,3 +264,23 @@ def _add_results(agent, rows):
         row["participations"] = programme_results.participations
         row["lines"] = programme_results.lines(targets)
         row["stage_lines"] = programme_results.stage_lines(targets)
+
+
+def _add_progress(rows):
+    """Each visible row's status in its population, with its definition; one query."""
+    if not rows:
+        return
+    enrolments = [row["enrolment"] for row in rows]
+    programmes = {enrolment.population.programme for enrolment in enrolments}
+    progress = status.with_progress(
+        Enrolment.objects.filter(pk__in=[enrolment.pk for enrolment in enrolments]),
+        programmes=programmes,
+    ).in_bulk()
+    for row in rows:
+        enrolment = progress[row["enrolment"].pk]
+        row["progress"] = status.displays(row["enrolment"].population.programme)[
+            enrolment.progress_status
+        ]
+        row["targets_met"] = enrolment.targets_met
+        row["targets_set"] = enrolment.targets_set
+        row["last_activity"] = enrolment.last_activity

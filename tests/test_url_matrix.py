@@ -59,6 +59,17 @@ def _waiting_kwargs(cast):
 
 # Pages of a programme's Pix imports: its owners, its ambassadors and staff; others 404.
 IMPORTERS_ONLY = _logged_in(404, owner=200, ambassador=200, staff=200)
+# Pages managing a population: its ambassadors, the programme's owners and staff; others 404.
+POPULATION_MANAGERS = _logged_in(404, owner=200, ambassador=200, staff=200)
+
+
+def _population_kwargs(cast):
+    return {"pk": cast.population.pk}
+
+
+def _enrolment_kwargs(cast):
+    return {"pk": cast.population.pk, "enrolment_id": cast.population.enrolments.first().pk}
+
 
 # name -> (kwargs builder, expected status per role)
 APP_MATRIX = {
@@ -105,6 +116,39 @@ APP_MATRIX = {
     "programmes:unmatched_match": (_waiting_kwargs, _logged_in(405)),
     "programmes:unmatched_confirm": (_waiting_kwargs, _logged_in(405)),
     "programmes:unmatched_create_agent": (_waiting_kwargs, _logged_in(405)),
+    # Managing a population: whoever sees it may change it; creating one is for the
+    # programme's owners and ambassadors (the cast's ambassador only has a population).
+    "programmes:population_create": (
+        lambda c: {"slug": c.programme.slug},
+        _logged_in(404, owner=200, ambassador=403, staff=200),
+    ),
+    "programmes:population_edit": (_population_kwargs, POPULATION_MANAGERS),
+    "programmes:population_targets": (_population_kwargs, POPULATION_MANAGERS),
+    "programmes:target_history": (_population_kwargs, POPULATION_MANAGERS),
+    "programmes:population_members": (_population_kwargs, POPULATION_MANAGERS),
+    "programmes:enrolment_filter": (_population_kwargs, POPULATION_MANAGERS),
+    "programmes:enrolment_paste": (_population_kwargs, POPULATION_MANAGERS),
+    "programmes:enrolment_end": (_enrolment_kwargs, _logged_in(405)),
+    # The owner's dashboard and its exports: whoever sees the programme (owners, ambassadors,
+    # staff); the access log is the owners' (and staff's): an ambassador gets 403.
+    "programmes:dashboard": (lambda c: {"slug": c.programme.slug}, IMPORTERS_ONLY),
+    "programmes:dashboard_export": (
+        lambda c: {"slug": c.programme.slug, "fmt": "xlsx"},
+        IMPORTERS_ONLY,
+    ),
+    "programmes:access_log": (
+        lambda c: {"slug": c.programme.slug},
+        _logged_in(404, owner=200, ambassador=403, staff=200),
+    ),
+    "programmes:access_log_csv": (
+        lambda c: {"slug": c.programme.slug},
+        _logged_in(404, owner=200, ambassador=403, staff=200),
+    ),
+    # The list of agents one by one: not for the owner of a self-assessment programme.
+    "programmes:population_export": (
+        lambda c: {"pk": c.population.pk, "fmt": "csv"},
+        _logged_in(404, owner=403, ambassador=200, staff=200),
+    ),
 }
 
 # Attempts on objects outside each role's scope (other programmes' ids, other agents' ids).
@@ -136,7 +180,24 @@ IDOR_MATRIX = [
         lambda c: {"slug": _other(c).slug, "participation_id": _waiting(c, _other(c)).pk},
     ),
     ("programmes:import_history", lambda c: {"slug": _other(c).slug}),
+    ("programmes:population_create", lambda c: {"slug": _other(c).slug}),
+    *[
+        (f"programmes:{name}", lambda c: {"pk": c.other_population.pk})
+        for name in (
+            "population_edit",
+            "population_targets",
+            "target_history",
+            "population_members",
+            "enrolment_filter",
+            "enrolment_paste",
+        )
+    ],
     ("programmes:unmatched_list", lambda c: {"slug": _other(c).slug}),
+    ("programmes:dashboard", lambda c: {"slug": _other(c).slug}),
+    ("programmes:dashboard_export", lambda c: {"slug": _other(c).slug, "fmt": "csv"}),
+    ("programmes:access_log", lambda c: {"slug": _other(c).slug}),
+    ("programmes:access_log_csv", lambda c: {"slug": _other(c).slug}),
+    ("programmes:population_export", lambda c: {"pk": c.other_population.pk, "fmt": "xlsx"}),
 ]
 
 

@@ -143,7 +143,7 @@ QUERY_COUNTS = [
     ("programmes:team", "manager", None, 11),
     ("programmes:my_page", "agent", None, 10),
     ("programmes:agent_list", "ambassador", None, 9),
-    ("programmes:agent_detail", "ambassador", "agent", 14),
+    ("programmes:agent_detail", "ambassador", "agent", 15),
 ]
 
 

@@ -1,0 +1,67 @@
+"""Compute the dashboard's figures now (what the nightly job does), or rebuild their history
+month by month from the Pix results already imported (--backfill)."""
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.utils import timezone
+
+from programmes import stats
+from programmes.models import Programme
+
+
+class Command(BaseCommand):
+    help = (
+        "Recalcule les chiffres du tableau de bord de chaque population au jour d'aujourd'hui "
+        "(programmes en cours, ou celui de --programme). Avec --backfill, reconstitue aussi "
+        "les chiffres de chaque fin de mois depuis le début du programme, à partir des "
+        "résultats Pix importés."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--programme", metavar="SLUG", help="Un seul programme.")
+        parser.add_argument(
+            "--backfill",
+            action="store_true",
+            help="Reconstitue aussi les fins de mois passées depuis le début du programme.",
+        )
+        parser.add_argument(
+            "--dry-run", action="store_true", help="Montre les chiffres sans rien enregistrer."
+        )
+
+    def handle(self, *args, programme=None, backfill=False, dry_run=False, **options):
+        today = timezone.localdate()
+        if programme:
+            programmes = list(Programme.objects.filter(slug=programme))
+            if not programmes:
+                raise CommandError(f"Aucun programme « {programme} ».")
+        else:
+            programmes = list(stats.running_programmes(today))
+        if dry_run:
+            self.stdout.write(self.style.WARNING("Simulation (--dry-run) : rien n'est enregistré."))
+        rows = 0
+        with transaction.atomic():
+            for item in programmes:
+                self.stdout.write(f"{item.name} :")
+                for population in item.populations.select_related("programme").order_by("name"):
+                    rows += self._population(population, today, backfill=backfill)
+            if dry_run:
+                transaction.set_rollback(True)
+        verb = "seraient écrites" if dry_run else "écrites"
+        self.stdout.write(self.style.SUCCESS(f"{rows} lignes de statistiques {verb}."))
+
+    def _population(self, population, today, *, backfill) -> int:
+        written = 0
+        if backfill:
+            months = stats.population_stats_backfill(population=population, until=today)
+            written += len(months) - 1  # the last one, today, is recomputed just below
+            self.stdout.write(
+                f"  - {population.name} : {len(months) - 1} fins de mois depuis "
+                f"{months[0]['on']:%m/%Y}"
+            )
+        stat = stats.population_stats_refresh(population=population, on=today)
+        share = f"{100 * stat.reached / stat.enrolled:.0f} %" if stat.enrolled else "—"
+        self.stdout.write(
+            f"  - {population.name} au {today:%d/%m/%Y} : {stat.enrolled} inscrits, "
+            f"{stat.reached} à l'objectif ({share})"
+        )
+        return written + 1

@@ -1,0 +1,232 @@
+"""The progress status of an agent in a target population, as DESIGN.md defines it (« Progress
+status of an agent in a population »): every rule in this module, nowhere else.
+
+For one enrolment (an agent in a population of a programme), only the participations matched
+to the agent (a name match still to confirm included, as the agent's page shows it) in the
+campaigns the programme follows count; unmatched participants and other campaigns are
+ignored (a target on a campaign the programme does not follow cannot be met). In order:
+
+- **not started**: no such participation at all;
+- **target reached**: the population has at least one target and every one of them is met by
+  the latest shared results (`_target_met`); a population without target is never reached;
+- **stalled**: the last progress seen on any such participation (`last_progress_at`: a level,
+  pix, progression % or stage that moved, or a new share) is more than the programme's
+  `stall_threshold_days` days before today, a participation started and never shared
+  included; exactly the threshold is not stalled yet;
+- **in progress**: otherwise.
+
+Alongside the status: « targets met / targets set » and the last activity (that last progress).
+
+Everything is computed by the database as annotations of an Enrolment queryset, so a whole
+population, or all the populations of one agent, cost one query whatever their size, and can
+be filtered, sorted, counted and paginated there. An agent in two populations has one status
+in each, since each enrolment is judged against its own population's targets.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from campaigns.enums import CampaignKind, ParticipationStatus
+from campaigns.models import CompetenceResult, Participation
+
+from .enums import ProgressStatus, TargetKind
+from .models import Programme, Target, TargetPopulation
+
+DEFINITIONS = {
+    ProgressStatus.NOT_STARTED: _(
+        "Inscrit dans la population, sans aucune participation à une campagne Pix du programme."
+    ),
+    ProgressStatus.IN_PROGRESS: _(
+        "A participé à une campagne du programme, n'a pas encore atteint tous les objectifs, "
+        "et un progrès a été vu il y a %(days)s jours au plus."
+    ),
+    ProgressStatus.STALLED: _(
+        "A participé à une campagne du programme, n'a pas atteint tous les objectifs, et aucun "
+        "progrès (niveau, pix, progression, palier ou nouvel envoi) depuis plus de %(days)s "
+        "jours, y compris une participation commencée mais jamais envoyée."
+    ),
+    ProgressStatus.TARGET_REACHED: _(
+        "Tous les objectifs de la population sont atteints par les derniers résultats partagés."
+    ),
+}
+
+# DSFR badge modifiers: grey (the plain badge), blue, orange, green.
+BADGES = {
+    ProgressStatus.NOT_STARTED: "",
+    ProgressStatus.IN_PROGRESS: "fr-badge--info",
+    ProgressStatus.STALLED: "fr-badge--warning",
+    ProgressStatus.TARGET_REACHED: "fr-badge--success",
+}
+
+
+@dataclass(frozen=True)
+class StatusDisplay:
+    """What the UI shows for a status in a programme: label, definition, badge."""
+
+    status: ProgressStatus
+    definition: str
+    badge: str
+
+    @property
+    def label(self):
+        return self.status.label
+
+
+def displays(programme: Programme) -> dict[ProgressStatus, StatusDisplay]:
+    """Each status with its definition, worded with `programme`'s stall threshold."""
+    days = programme.stall_threshold_days
+    return {
+        status: StatusDisplay(status, DEFINITIONS[status] % {"days": days}, BADGES[status])
+        for status in ProgressStatus
+    }
+
+
+def stall_cutoff(programme: Programme, today: date) -> datetime:
+    """The first instant that still counts as recent progress: local midnight,
+    `stall_threshold_days` days before `today`. Progress on that day is exactly at the
+    threshold, which is not stalled yet; anything earlier is."""
+    day = today - timedelta(days=programme.stall_threshold_days)
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def _latest_shared(field: str, **filters) -> Subquery:
+    """The enrolled agent's latest shared `field` (level or mastery rate) on the target's
+    competence, in the programme's campaigns matching `filters`. The latest share wins, even
+    when it is lower than an earlier one. Used inside a Target subquery of an Enrolment."""
+    results = CompetenceResult.objects.filter(
+        participation__agent=OuterRef(OuterRef("agent")),
+        participation__status=ParticipationStatus.SHARED,
+        participation__campaign__programmes=OuterRef("population__programme"),
+        competence=OuterRef("competence"),
+        **{f"{field}__isnull": False},
+        **filters,
+    )
+    return Subquery(results.order_by("-observed_at", "-pk").values(field)[:1])
+
+
+def _target_met() -> Q:
+    """A target met by the enrolled agent's shared results, in the programme's campaigns:
+    - level: the latest level on its competence across profiles collections ≥ the level;
+    - mastery rate: the latest mastery rate on its competence in its campaign ≥ the rate;
+    - stage: a shared participation in its campaign reached the stage or a higher one."""
+    best_stage = Participation.objects.filter(
+        agent=OuterRef(OuterRef("agent")),
+        campaign=OuterRef("campaign"),
+        campaign__programmes=OuterRef("population__programme"),
+        status=ParticipationStatus.SHARED,
+        stage__gte=OuterRef("stage"),
+    )
+    return (
+        Q(
+            kind=TargetKind.LEVEL,
+            level__lte=_latest_shared(
+                "level", participation__campaign__kind=CampaignKind.PROFILES_COLLECTION
+            ),
+        )
+        | Q(
+            kind=TargetKind.MASTERY_RATE,
+            mastery_rate__lte=_latest_shared(
+                "mastery_rate", participation__campaign=OuterRef("campaign")
+            ),
+        )
+        | Q(Exists(best_stage), kind=TargetKind.STAGE)
+    )
+
+
+def _count_targets(targets: QuerySet) -> Coalesce:
+    counted = targets.order_by().values("population").annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
+def with_progress(enrolments: QuerySet, *, programmes, today: date | None = None) -> QuerySet:
+    """`enrolments` annotated with `targets_set`, `targets_met`, `last_activity` (the latest
+    `last_progress_at` of the agent's participations in the programme's campaigns, None
+    without any) and `progress_status` (a ProgressStatus value).
+
+    `programmes` must hold the programme of every enrolment: their stall thresholds are read
+    from them (an enrolment in another programme would never be stalled). Sorting and
+    counting by `progress_status` evaluate it once a row (ORDER BY / GROUP BY its column)."""
+    today = today or timezone.localdate()
+    own_targets = Target.objects.filter(population=OuterRef("population"))
+    last_activity = Participation.objects.filter(
+        agent=OuterRef("agent"), campaign__programmes=OuterRef("population__programme")
+    ).order_by("-last_progress_at")
+    whens = [
+        When(last_activity__isnull=True, then=Value(ProgressStatus.NOT_STARTED)),
+        When(
+            targets_set__gt=0,
+            targets_met__gte=F("targets_set"),
+            then=Value(ProgressStatus.TARGET_REACHED),
+        ),
+    ]
+    whens += [
+        When(
+            population__programme=programme.pk,
+            last_activity__lt=stall_cutoff(programme, today),
+            then=Value(ProgressStatus.STALLED),
+        )
+        for programme in programmes
+    ]
+    return enrolments.annotate(
+        targets_set=_count_targets(own_targets),
+        targets_met=_count_targets(own_targets.filter(_target_met())),
+        last_activity=Subquery(last_activity.values("last_progress_at")[:1]),
+    ).annotate(
+        progress_status=Case(
+            *whens, default=Value(ProgressStatus.IN_PROGRESS), output_field=IntegerField()
+        )
+    )
+
+
+def population_progress(population: TargetPopulation, *, today: date | None = None) -> QuerySet:
+    """The population's current enrolments with their progress (see `with_progress`)."""
+    today = today or timezone.localdate()
+    return with_progress(
+        population.enrolments.current(today), programmes=[population.programme], today=today
+    )
+
+
+@dataclass(frozen=True)
+class StatusCounts:
+    """How many enrolments are in each status."""
+
+    counts: dict[ProgressStatus, int]
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    @property
+    def reached(self) -> int:
+        return self.counts[ProgressStatus.TARGET_REACHED]
+
+    @property
+    def reached_share(self) -> float | None:
+        """Share of the population at target (status « target reached »); None when empty."""
+        if not self.total:
+            return None
+        return self.reached / self.total
+
+
+def status_counts(enrolments_with_progress: QuerySet) -> StatusCounts:
+    """Count the statuses of enrolments annotated by `with_progress`, in one query."""
+    rows = enrolments_with_progress.order_by().values("progress_status").annotate(n=Count("pk"))
+    found = {row["progress_status"]: row["n"] for row in rows}
+    return StatusCounts({status: found.get(status.value, 0) for status in ProgressStatus})

@@ -1,0 +1,233 @@
+"""Managing a target population: create and edit it, set its targets (with their dated
+history), enrol agents by filters or by a list, and let agents leave it."""
+
+import datetime
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST
+
+from agents.models import Agent
+
+from . import perms
+from . import services_populations as services
+from .forms_populations import EnrolmentFilterForm, EnrolmentListForm, PopulationForm, TargetsForm
+from .models import Programme, TargetPopulation
+from .pagination import paginate
+from .targets import targets_applying_on
+
+
+def population_to_manage(user, pk):
+    """The population, when the user may see it (else 404) and change it (else 403)."""
+    population = get_object_or_404(
+        TargetPopulation.objects.visible_to(user).select_related("programme"), pk=pk
+    )
+    if not perms.can_manage_population(user, population):
+        raise PermissionDenied
+    return population
+
+
+def population_create(request, slug):
+    programme = get_object_or_404(Programme.objects.visible_to(request.user), slug=slug)
+    if not perms.can_create_population(request.user, programme):
+        raise PermissionDenied
+    form = PopulationForm(
+        request.POST or None, programme=programme, submit_label=_("Créer la population")
+    )
+    if request.method == "POST" and form.is_valid():
+        population = services.population_create(
+            programme=programme,
+            name=form.cleaned_data["name"],
+            description=form.cleaned_data["description"],
+            ambassadors=form.cleaned_data["ambassador_emails"],
+        )
+        messages.success(
+            request,
+            _("Population « %(name)s » créée : fixez ses objectifs et inscrivez ses agents.")
+            % {"name": population.name},
+        )
+        return redirect("programmes:population_detail", pk=population.pk)
+    context = {"title": _("Nouvelle population"), "programme": programme, "form": form}
+    return render(request, "programmes/population_form.html", context)
+
+
+def population_edit(request, pk):
+    population = population_to_manage(request.user, pk)
+    form = PopulationForm(
+        request.POST or None,
+        programme=population.programme,
+        population=population,
+        submit_label=_("Enregistrer"),
+    )
+    if request.method == "POST" and form.is_valid():
+        services.population_update(
+            population=population,
+            name=form.cleaned_data["name"],
+            description=form.cleaned_data["description"],
+            ambassadors=form.cleaned_data["ambassador_emails"],
+        )
+        messages.success(request, _("Population enregistrée."))
+        return redirect("programmes:population_detail", pk=population.pk)
+    context = {
+        "title": _("Modifier la population"),
+        "programme": population.programme,
+        "population": population,
+        "form": form,
+    }
+    return render(request, "programmes/population_form.html", context)
+
+
+def population_targets(request, pk):
+    population = population_to_manage(request.user, pk)
+    form = TargetsForm(request.POST or None, population=population)
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = services.targets_save(
+                population=population, user=request.user, targets=form.specs()
+            )
+        except services.TargetsInvalid as error:
+            for message in error.messages:
+                form.add_error(None, message)
+        else:
+            messages.success(request, _targets_message(saved))
+            return redirect("programmes:population_detail", pk=population.pk)
+    context = {"title": _("Objectifs de la population"), "population": population, "form": form}
+    return render(request, "programmes/targets_form.html", context)
+
+
+def _targets_message(saved):
+    if not saved.total:
+        return _("Aucun changement : les objectifs sont déjà ceux-là.")
+    parts = [
+        ngettext("%(count)s fixé", "%(count)s fixés", saved.created) % {"count": saved.created},
+        ngettext("%(count)s modifié", "%(count)s modifiés", saved.changed)
+        % {"count": saved.changed},
+        ngettext("%(count)s retiré", "%(count)s retirés", saved.removed) % {"count": saved.removed},
+    ]
+    return _("Objectifs enregistrés : %(parts)s.") % {"parts": ", ".join(parts)}
+
+
+def target_history(request, pk):
+    """Every dated change of the population's targets, and the targets in force on a date."""
+    population = get_object_or_404(
+        TargetPopulation.objects.visible_to(request.user).select_related("programme"), pk=pk
+    )
+    asked = request.GET.get("date", "").strip()
+    parsed = _date_param(asked)
+    on = parsed or timezone.localdate()
+    changes = population.target_changes.select_related("competence", "campaign", "changed_by")
+    return render(
+        request,
+        "programmes/target_history.html",
+        {
+            "title": _("Historique des objectifs"),
+            "population": population,
+            "on": on,
+            "date_error": bool(asked) and parsed is None,
+            "applying": targets_applying_on(population, on),
+            "page_obj": paginate(request, changes.order_by("-changed_at", "-pk")),
+        },
+    )
+
+
+def _date_param(value):
+    try:
+        return datetime.date.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def population_members(request, pk):
+    """Who is in the population now (or, with ?anciens=1, who left), to remove people."""
+    population = population_to_manage(request.user, pk)
+    former = request.GET.get("anciens") == "1"
+    enrolments = population.enrolments.filter(end_date__isnull=not former)
+    query = request.GET.get("q", "").strip()
+    if query:
+        enrolments = enrolments.filter(agent__in=Agent.objects.search(query))
+    order = ("-end_date", "agent__last_name") if former else ("agent__last_name",)
+    enrolments = enrolments.select_related("agent__org_unit").order_by(
+        *order, "agent__first_name", "pk"
+    )
+    context = {
+        "title": _("Agents de la population"),
+        "population": population,
+        "former": former,
+        "query": query,
+        "page_obj": paginate(request, enrolments),
+        "current_count": population.enrolments.filter(end_date__isnull=True).count(),
+    }
+    return render(request, "programmes/enrolment_list.html", context)
+
+
+@require_POST
+def enrolment_end(request, pk, enrolment_id):
+    population = population_to_manage(request.user, pk)
+    enrolment = get_object_or_404(population.enrolments.select_related("agent"), pk=enrolment_id)
+    if services.enrolment_end(enrolment=enrolment):
+        messages.success(
+            request,
+            _("%(name)s ne fait plus partie de la population ; son historique est conservé.")
+            % {"name": enrolment.agent.full_name},
+        )
+    else:
+        messages.info(request, _("Cet agent avait déjà quitté la population."))
+    return redirect("programmes:population_members", pk=population.pk)
+
+
+def enrolment_filter(request, pk):
+    """Filters first show who would be enrolled; a second POST (« confirm ») enrols them."""
+    population = population_to_manage(request.user, pk)
+    form = EnrolmentFilterForm(request.POST or None)
+    preview = None
+    if request.method == "POST" and form.is_valid():
+        agents = services.agents_for_filters(**form.filters())
+        if "confirm" in request.POST:
+            outcome = services.enrolment_add(
+                population=population, agent_ids=agents.values_list("pk", flat=True)
+            )
+            messages.success(request, _enrolled_message(outcome))
+            return redirect("programmes:population_members", pk=population.pk)
+        preview = services.enrolment_preview(population=population, agents=agents)
+    context = {
+        "title": _("Inscrire des agents par critères"),
+        "population": population,
+        "form": form,
+        "preview": preview,
+    }
+    return render(request, "programmes/enrolment_filter.html", context)
+
+
+def enrolment_paste(request, pk):
+    population = population_to_manage(request.user, pk)
+    form = EnrolmentListForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        outcome = services.enrolment_add(
+            population=population, agent_ids=[agent.pk for agent in form.resolution.agents]
+        )
+        messages.success(request, _enrolled_message(outcome))
+        if form.problems:
+            messages.warning(request, _ignored_message(len(form.problems)))
+        return redirect("programmes:population_members", pk=population.pk)
+    context = {"title": _("Inscrire des agents par une liste"), "population": population}
+    return render(request, "programmes/enrolment_paste.html", {**context, "form": form})
+
+
+def _enrolled_message(outcome):
+    enrolled = ngettext(
+        "%(count)s agent inscrit", "%(count)s agents inscrits", outcome.enrolled
+    ) % {"count": outcome.enrolled}
+    already = ngettext("%(count)s l’était déjà", "%(count)s l’étaient déjà", outcome.already) % {
+        "count": outcome.already
+    }
+    return f"{enrolled}, {already}."
+
+
+def _ignored_message(count):
+    return ngettext(
+        "%(count)s identifiant inconnu ignoré.", "%(count)s identifiants inconnus ignorés.", count
+    ) % {"count": count}

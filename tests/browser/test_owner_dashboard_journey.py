@@ -1,0 +1,94 @@
+"""The programme owner's journey in Chromium: from the programme page to the dashboard
+(axe-clean, charts with their tables), another population picked, the tables downloaded as
+CSV and Excel, and the access log."""
+
+import io
+from datetime import timedelta
+
+import openpyxl
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from campaigns.enums import MatchStatus, ParticipationStatus
+from campaigns.models import Competence
+from programmes import stats
+from programmes.models import ResultAccessLog
+from tests.browser.conftest import assert_no_serious_axe_violations, login
+from tests.campaigns.factories import CampaignFactory
+from tests.programmes.factories import EnrolmentFactory, TargetPopulationFactory
+from tests.programmes.import_factories import CompetenceResultFactory, ParticipationFactory
+
+
+def _results(cast):
+    """Two of the six agents shared their results, one at the target level."""
+    campaign = CampaignFactory()
+    cast.programme.campaigns.add(campaign)
+    for agent, level in ((cast.team[1], 3), (cast.team[2], 1)):
+        moment = timezone.now() - timedelta(days=3)
+        participation = ParticipationFactory(
+            agent=agent,
+            campaign=campaign,
+            match_status=MatchStatus.EXTERNAL_ID,
+            status=ParticipationStatus.SHARED,
+            shared_at=moment,
+            last_progress_at=moment,
+        )
+        CompetenceResultFactory(
+            participation=participation,
+            competence=Competence.objects.get(code="1.1"),
+            level=level,
+            observed_at=moment,
+        )
+
+
+def test_owner_opens_the_dashboard_and_downloads_its_tables(
+    page, live_server, cast, password, screenshot
+):
+    _results(cast)
+    small = TargetPopulationFactory(programme=cast.programme, name="Petit groupe")
+    EnrolmentFactory.create_batch(3, population=small)
+    ResultAccessLog.objects.create(
+        viewer=cast.ambassador, agent=cast.agent_agent, programme=cast.programme, path="/agents/"
+    )
+    stats.programme_stats_refresh(programme=cast.programme, on=timezone.localdate())
+    login(page, live_server, cast.owner.email, password)
+
+    page.goto(f"{live_server.url}{cast.programme.get_absolute_url()}")
+    page.get_by_role("link", name="Tableau de bord").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Tableau de bord — Programme Pix DR")
+    headline = page.locator("#headline")
+    expect(headline).to_contain_text("17 %")  # 1 of the 6 assistants at target
+    expect(headline).to_contain_text("moins de 5")  # the small group shows no figure
+    expect(page.get_by_role("img", name="Part de chaque population à l’objectif")).to_be_visible()
+    expect(page.locator("#table-comparaison")).to_contain_text("Assistants")
+    assert_no_serious_axe_violations(page)
+    screenshot(page, "1-tableau-de-bord")
+
+    page.get_by_label("Population", exact=True).select_option(label="Petit groupe")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Afficher").click()
+    expect(page.locator("main")).to_contain_text("aucun chiffre n’est affiché")
+    assert_no_serious_axe_violations(page)
+
+    page.get_by_label("Population", exact=True).select_option(label="Assistants")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Afficher").click()
+    expect(page.get_by_role("img", name="Entonnoir de progression — Assistants")).to_be_visible()
+
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="Télécharger les tableaux (CSV)").click()
+    download = download_info.value
+    assert download.suggested_filename.startswith("tableau-de-bord-programme-dr-")
+    content = open(download.path(), "rb").read()  # noqa: SIM115 - a one-off read
+    assert content.startswith(b"\xef\xbb\xbf")
+    assert "Assistants;" in content.decode("utf-8-sig")
+
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="Télécharger les tableaux (Excel)").click()
+    workbook = openpyxl.load_workbook(io.BytesIO(open(download_info.value.path(), "rb").read()))  # noqa: SIM115
+    assert "Comparaison des populations" in workbook.sheetnames
+
+    page.get_by_role("link", name="Consultations de résultats individuels").click()
+    expect(page.locator("#access-log")).to_contain_text(cast.agent_agent.full_name)
+    assert_no_serious_axe_violations(page)
+    screenshot(page, "2-consultations")

@@ -1,0 +1,148 @@
+"""Server-side SVG charts: well-formed, named for screen readers, DSFR colours that read on
+white, and nothing from a label ever becomes markup."""
+
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from programmes import charts
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def parse(svg):
+    root = ET.fromstring(str(svg))
+    assert root.tag == f"{SVG}svg"
+    return root
+
+
+def accessible_name(root):
+    """The texts aria-labelledby points to, which must exist in the chart."""
+    texts = []
+    for ref in root.get("aria-labelledby").split():
+        node = next(el for el in root.iter() if el.get("id") == ref)
+        texts.append(node.text)
+    return texts
+
+
+CHARTS = {
+    "bar": lambda: charts.bar_chart(
+        chart_id="c-bar",
+        title="Part à l’objectif",
+        description="Barres",
+        bars=[charts.Bar("Assistants", 45.5), charts.Bar("Petit", None, "moins de 5")],
+    ),
+    "funnel": lambda: charts.funnel_chart(
+        chart_id="c-funnel",
+        title="Entonnoir",
+        description="Étapes",
+        steps=[charts.Bar("Inscrits", 10), charts.Bar("Ont commencé", 4)],
+        total=10,
+    ),
+    "stacked": lambda: charts.stacked_bar_chart(
+        chart_id="c-stacked",
+        title="Statuts",
+        description="Empilé",
+        segments=[charts.Segment("Non commencé", charts.GREY), charts.Segment("Fini", "#18753C")],
+        rows=[charts.StackedRow("Assistants", (3, 7)), charts.StackedRow("Petit", hidden=True)],
+    ),
+    "line": lambda: charts.line_chart(
+        chart_id="c-line",
+        title="Évolution",
+        description="Courbes",
+        x_labels=["01/2026", "02/2026", "03/2026"],
+        series=[charts.Series("Assistants", [0.0, None, 50.0]), charts.Series("B", [1.0, 2.0])],
+    ),
+    "levels": lambda: charts.level_chart(
+        chart_id="c-levels",
+        title="Niveaux",
+        description="Répartition",
+        panels=[charts.LevelPanel("1.1 Mener une recherche", (1, 2, 3, 4, 0, 0, 0, 0, 0), 3)],
+    ),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(CHARTS))
+def test_every_chart_is_valid_svg_with_a_title_a_description_and_the_img_role(kind):
+    root = parse(CHARTS[kind]())
+    assert root.get("role") == "img"
+    title, description = accessible_name(root)
+    assert title and description
+    assert root.find(f"{SVG}title") is not None
+    assert root.get("viewBox").startswith("0 0 ")
+
+
+def test_labels_are_escaped_never_markup():
+    svg = charts.bar_chart(
+        chart_id="c",
+        title='<script>alert("x")</script> & co',
+        description="d",
+        bars=[charts.Bar('<b>Pop</b> & "quote"', 10.0)],
+    )
+    root = parse(svg)
+    assert "<script>" not in str(svg)
+    assert root.find(f"{SVG}title").text == '<script>alert("x")</script> & co'
+    assert any(el.text == '<b>Pop</b> & "quote"' for el in root.iter(f"{SVG}text"))
+
+
+def test_a_hidden_bar_draws_nothing_and_says_why():
+    root = parse(CHARTS["bar"]())
+    texts = [el.text for el in root.iter(f"{SVG}text")]
+    assert "moins de 5" in texts
+    assert len(root.findall(f"{SVG}rect")) == 1  # only the visible population's bar
+    assert "46\u202f%" in texts  # 45.5 rounded next to its bar
+
+
+def test_funnel_bars_are_proportional_to_the_population():
+    root = parse(CHARTS["funnel"]())
+    filled = [r for r in root.iter(f"{SVG}rect") if r.get("fill") == charts.BLUE_FRANCE]
+    widths = [float(r.get("width")) for r in filled]
+    assert widths[1] == pytest.approx(widths[0] * 0.4)
+
+
+def test_line_breaks_where_a_value_is_hidden():
+    root = parse(CHARTS["line"]())
+    # first series: 0, hidden, 50 -> two lone points, no polyline; second: one polyline
+    assert len(root.findall(f"{SVG}polyline")) == 1
+    assert len(root.findall(f"{SVG}circle")) == 4
+
+
+def test_level_chart_marks_the_target_and_colours_levels_at_or_above_it():
+    root = parse(CHARTS["levels"]())
+    columns = [r for r in root.iter(f"{SVG}rect") if float(r.get("height")) > 12]
+    colours = [r.get("fill") for r in columns]
+    # levels 0-3 have agents: 0, 1, 2 under the target (grey), 3 at target (blue)
+    assert colours == [charts.GREY, charts.GREY, charts.GREY, charts.BLUE_FRANCE]
+    dashed = [
+        line
+        for line in root.iter(f"{SVG}line")
+        if line.get("stroke") == charts.ERROR and line.get("stroke-dasharray")
+    ]
+    assert len(dashed) == 2  # the legend's and the panel's
+
+
+def _luminance(hex_colour):
+    def channel(value):
+        value /= 255
+        return value / 12.92 if value <= 0.03928 else ((value + 0.055) / 1.055) ** 2.4
+
+    red, green, blue = (int(hex_colour[i : i + 2], 16) for i in (1, 3, 5))
+    return 0.2126 * channel(red) + 0.7152 * channel(green) + 0.0722 * channel(blue)
+
+
+@pytest.mark.parametrize(
+    "colour",
+    [
+        charts.BLUE_FRANCE,
+        charts.INFO,
+        charts.SUCCESS,
+        charts.WARNING,
+        charts.ERROR,
+        charts.GREY,
+        charts.TEXT,
+        *charts.SERIES_COLOURS,
+    ],
+)
+def test_chart_colours_stand_out_from_white_by_at_least_3_to_1(colour):
+    contrast = 1.05 / (_luminance(colour) + 0.05)
+    assert contrast >= 3, colour

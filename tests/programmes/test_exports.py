@@ -1,0 +1,215 @@
+"""CSV and XLSX exports: what Excel opens right, formulas never live, and who may download
+which list."""
+
+import csv
+import io
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+import openpyxl
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from campaigns.enums import MatchStatus, ParticipationStatus
+from programmes.exports import BOM, Column, Kind, Table, csv_bytes, neutralise, xlsx_bytes
+from programmes.models import ResultAccessLog
+from programmes.stats import population_stats_refresh
+from tests.agents.factories import AgentFactory
+from tests.programmes.factories import EnrolmentFactory
+from tests.programmes.import_factories import ParticipationFactory
+
+PARIS = ZoneInfo("Europe/Paris")
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("=cmd|' /C calc'!A0", "'=cmd|' /C calc'!A0"),
+        ("+33 1 23", "'+33 1 23"),
+        ("-2+3", "'-2+3"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\t=1", "'\t=1"),
+        ("\r=1", "'\r=1"),
+        ("Dupont", "Dupont"),
+        ("Jean-Paul", "Jean-Paul"),
+        ("", ""),
+        (-3, -3),
+        (4.5, 4.5),
+        (None, None),
+    ],
+)
+def test_neutralise_prefixes_texts_a_spreadsheet_would_run(value, expected):
+    assert neutralise(value) == expected
+
+
+def table():
+    return Table(
+        "agents",
+        "=Agents",
+        [
+            Column("Nom"),
+            Column("Objectifs atteints", Kind.COUNT),
+            Column("Part (%)", Kind.PERCENT),
+            Column("Inscrit le", Kind.DATE),
+            Column("Dernière activité", Kind.DATETIME),
+        ],
+        [
+            ["=cmd", 2, 45.5, date(2026, 3, 2), datetime(2026, 3, 2, 9, 30, tzinfo=PARIS)],
+            ["Lefèvre ; Zoé", 0, None, None, None],
+            ["Nul\x00Part\x1f", 1, 10.0, None, None],
+        ],
+    )
+
+
+def test_csv_is_utf8_with_bom_semicolons_decimal_commas_and_french_dates():
+    content = csv_bytes([table()])
+    assert content.startswith(BOM.encode("utf-8"))
+    rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig")), delimiter=";"))
+    assert rows[0] == ["Nom", "Objectifs atteints", "Part (%)", "Inscrit le", "Dernière activité"]
+    assert rows[1] == ["'=cmd", "2", "45,5", "02/03/2026", "02/03/2026 09:30"]
+    assert rows[2] == ["Lefèvre ; Zoé", "0", "", "", ""]  # quoted, so the « ; » stays in
+
+
+def test_csv_of_several_tables_puts_each_under_its_caption():
+    second = Table("b", "Deuxième", [Column("x")], [["y"]])
+    text = csv_bytes([table(), second]).decode("utf-8-sig")
+    lines = text.split("\r\n")
+    assert lines[0] == "'=Agents"  # a caption is a cell too
+    assert "" in lines and "Deuxième" in lines
+
+
+def test_xlsx_reads_back_with_numbers_dates_and_inert_formulas():
+    workbook = openpyxl.load_workbook(io.BytesIO(xlsx_bytes([table()])))
+    sheet = workbook.worksheets[0]
+    assert sheet.title == "=Agents"
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][0] == "'=Agents"
+    assert rows[1] == ("Nom", "Objectifs atteints", "Part (%)", "Inscrit le", "Dernière activité")
+    name, met, share, enrolled, activity = rows[2]
+    assert name == "'=cmd"
+    assert sheet.cell(row=3, column=1).data_type == "s"  # a string, not a formula
+    assert (met, share) == (2, 45.5)
+    assert enrolled == datetime(2026, 3, 2)
+    assert activity == datetime(2026, 3, 2, 9, 30)
+    assert rows[4][0] == "NulPart"  # characters XML cannot hold are dropped
+    assert not any(cell.data_type == "f" for row in sheet.iter_rows() for cell in row if cell.value)
+
+
+def test_sheet_names_follow_excel_rules():
+    tables = [
+        Table(str(n), "Part à l’objectif : [par] compétence / population", [], []) for n in (1, 2)
+    ]
+    workbook = openpyxl.load_workbook(io.BytesIO(xlsx_bytes(tables)))
+    titles = workbook.sheetnames
+    assert len(set(titles)) == 2
+    assert all(len(title) <= 31 and not set(title) & set("[]:*?/\\") for title in titles)
+
+
+# --- Population lists, for those who see individuals --------------------------------------
+
+
+@pytest.fixture
+def listed(cast):
+    """An agent named like a formula, with a participation, in the cast's population."""
+    agent = AgentFactory(last_name="=cmd", first_name="@Zoé", external_id="-M1")
+    EnrolmentFactory(agent=agent, population=cast.population)
+    participation = ParticipationFactory(
+        agent=agent,
+        match_status=MatchStatus.EXTERNAL_ID,
+        status=ParticipationStatus.STARTED,
+        last_progress_at=timezone.now(),
+    )
+    cast.programme.campaigns.add(participation.campaign)
+    return agent
+
+
+def _export(client, user, population, fmt):
+    client.force_login(user)
+    return client.get(
+        reverse("programmes:population_export", kwargs={"pk": population.pk, "fmt": fmt})
+    )
+
+
+def test_ambassador_downloads_the_population_as_csv_with_statuses(client, cast, listed):
+    response = _export(client, cast.ambassador, cast.population, "csv")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert response["Content-Disposition"].startswith('attachment; filename="agents-assistants-')
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
+    assert rows[0][:5] == ["Nom", "Prénom", "Matricule", "Unité", "Statut"]
+    by_name = {row[0]: row for row in rows[1:]}
+    assert len(by_name) == 7  # the team of six and the formula-named agent
+    assert by_name["'=cmd"][1:3] == ["'@Zoé", "'-M1"]
+    assert by_name["'=cmd"][4] == "En cours"
+    assert by_name["'=cmd"][5:7] == ["0", "1"]
+    assert by_name[cast.agent_agent.last_name][4] == "Non commencé"
+
+
+def test_ambassador_downloads_the_population_as_xlsx(client, cast, listed):
+    response = _export(client, cast.ambassador, cast.population, "xlsx")
+    assert response.status_code == 200
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).worksheets[0]
+    names = [row[0] for row in sheet.iter_rows(min_row=3, values_only=True)]
+    assert "'=cmd" in names and len(names) == 7
+
+
+def test_every_agent_of_an_exported_list_is_logged_as_viewed(client, cast, listed):
+    _export(client, cast.ambassador, cast.population, "csv")
+    logged = ResultAccessLog.objects.filter(viewer=cast.ambassador, programme=cast.programme)
+    assert logged.count() == 7
+    assert set(logged.values_list("path", flat=True)) == {
+        reverse("programmes:population_export", kwargs={"pk": cast.population.pk, "fmt": "csv"})
+    }
+
+
+def test_owner_of_a_self_assessment_programme_may_not_download_individuals(client, cast):
+    assert _export(client, cast.owner, cast.population, "csv").status_code == 403
+    assert not ResultAccessLog.objects.exists()
+
+
+def test_owner_of_a_managerial_programme_downloads_individuals(client, managerial_cast):
+    response = _export(client, managerial_cast.owner, managerial_cast.population, "xlsx")
+    assert response.status_code == 200
+
+
+def test_unknown_format_is_not_found(client, cast):
+    client.force_login(cast.ambassador)
+    url = f"/populations/{cast.population.pk}/agents.pdf"
+    assert client.get(url).status_code == 404
+
+
+# --- Dashboard tables ------------------------------------------------------------------------
+
+
+def test_dashboard_xlsx_has_a_sheet_per_table_with_the_page_figures(client, cast):
+    population_stats_refresh(population=cast.population, on=timezone.localdate())
+    client.force_login(cast.owner)
+    url = reverse(
+        "programmes:dashboard_export", kwargs={"slug": cast.programme.slug, "fmt": "xlsx"}
+    )
+    response = client.get(url)
+    assert response.status_code == 200
+    assert response["Content-Disposition"].startswith(
+        'attachment; filename="tableau-de-bord-programme-dr-'
+    )
+    workbook = openpyxl.load_workbook(io.BytesIO(response.content))
+    assert workbook.sheetnames[0] == "Comparaison des populations"
+    assert any(name.startswith("Entonnoir de progression") for name in workbook.sheetnames)
+    comparison = list(workbook.worksheets[0].iter_rows(min_row=3, values_only=True))
+    assert comparison[0][0] == "Assistants"
+    assert comparison[0][2] == 6  # enrolled
+
+
+def test_dashboard_csv_says_less_than_five_for_a_small_population(client, cast):
+    from tests.programmes.factories import TargetPopulationFactory
+
+    small = TargetPopulationFactory(programme=cast.programme, name="Petit groupe")
+    EnrolmentFactory.create_batch(3, population=small)
+    population_stats_refresh(population=small, on=timezone.localdate())
+    client.force_login(cast.owner)
+    url = reverse("programmes:dashboard_export", kwargs={"slug": cast.programme.slug, "fmt": "csv"})
+    text = client.get(url).content.decode("utf-8-sig")
+    small_row = next(line for line in text.split("\r\n") if line.startswith("Petit groupe;"))
+    assert "moins de 5" in small_row
+    assert ";3;" not in small_row
