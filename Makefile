@@ -56,6 +56,8 @@ migrate: install ## Apply database migrations
 # French plural rules apply (« 0 agent inscrit »). Other languages translate from it.
 messages: install ## Refresh and compile the French catalogue; needs gettext
 	$(DEV_ENV) $(PY) manage.py makemessages -l fr --ignore=$(VENV) --ignore=tests --ignore=bench --ignore=test-artifacts
+	# Fuzzy guesses from msgmerge are wrong more often than not: drop them before copying.
+	msgattrib --clear-fuzzy --empty locale/fr/LC_MESSAGES/django.po -o locale/fr/LC_MESSAGES/django.po
 	msgen locale/fr/LC_MESSAGES/django.po -o locale/fr/LC_MESSAGES/django.po
 	$(DEV_ENV) $(PY) manage.py compilemessages --ignore=$(VENV)
 

@@ -2,10 +2,13 @@ from django.contrib import admin
 
 from .models import (
     Enrolment,
+    PopulationStat,
     Programme,
+    ProgrammeImport,
     ResultAccessLog,
     SharingConsent,
     Target,
+    TargetChange,
     TargetPopulation,
 )
 
@@ -90,3 +93,35 @@ class ResultAccessLogAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+@admin.register(TargetChange)
+class TargetChangeAdmin(admin.ModelAdmin):
+    """Append-only: the dated history of each population's targets."""
+
+    list_display = ["changed_at", "population", "action", "kind", "competence", "changed_by"]
+    list_filter = ["action", "kind", "population__programme"]
+    search_fields = ["population__name", "competence__code", "changed_by__email"]
+    date_hierarchy = "changed_at"
+    list_select_related = ["population", "competence", "changed_by"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(PopulationStat)
+class PopulationStatAdmin(admin.ModelAdmin):
+    list_display = ["population", "on", "enrolled", "reached", "stalled", "not_started"]
+    list_filter = ["population__programme", "population"]
+    date_hierarchy = "on"
+    list_select_related = ["population"]
+
+
+@admin.register(ProgrammeImport)
+class ProgrammeImportAdmin(admin.ModelAdmin):
+    list_display = ["programme", "result_import"]
+    list_filter = ["programme"]
+    list_select_related = ["programme", "result_import"]

@@ -276,9 +276,11 @@ class Target(models.Model):
 
 class EnrolmentQuerySet(models.QuerySet):
     def current(self, today=None):
+        """Enrolled on `today`: started on or before it, and not left (the end date is the
+        day the agent left the population, from which they no longer count)."""
         today = today or timezone.localdate()
         return self.filter(start_date__lte=today).filter(
-            Q(end_date__isnull=True) | Q(end_date__gte=today)
+            Q(end_date__isnull=True) | Q(end_date__gt=today)
         )
 
 
@@ -295,7 +297,12 @@ class Enrolment(models.Model):
         related_name="enrolments",
     )
     start_date = models.DateField(_("depuis le"), default=timezone.localdate)
-    end_date = models.DateField(_("jusqu'au"), null=True, blank=True)
+    end_date = models.DateField(
+        _("sorti·e le"),
+        null=True,
+        blank=True,
+        help_text=_("À partir de cette date, l'agent ne compte plus dans la population."),
+    )
 
     objects = EnrolmentQuerySet.as_manager()
 

@@ -64,6 +64,17 @@ def can_view_individual_results(user, agent, programme: Programme):
     return False
 
 
+def can_see_population_members(user, population: TargetPopulation):
+    """A population's agents are seen one by one by staff, its ambassadors (and the
+    programme's), and the programme's owners under the managerial purpose."""
+    programme = population.programme
+    return (
+        user.is_staff
+        or can_accompany_population(user, population)
+        or (programme.is_managerial and can_manage_programme(user, programme))
+    )
+
+
 def sees_aggregates_only(user, programme: Programme):
     """Under self-assessment, owners and managers see aggregates only."""
     if programme.purpose == Purpose.MANAGERIAL:

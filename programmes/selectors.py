@@ -36,7 +36,7 @@ def populations_with_counts(queryset, today=None):
     """Populations annotated with their current head count and number of targets."""
     today = today or timezone.localdate()
     current = Q(enrolments__start_date__lte=today) & (
-        Q(enrolments__end_date__isnull=True) | Q(enrolments__end_date__gte=today)
+        Q(enrolments__end_date__isnull=True) | Q(enrolments__end_date__gt=today)
     )
     return queryset.select_related("programme").annotate(
         enrolled_count=Count("enrolments", filter=current, distinct=True),

@@ -94,9 +94,11 @@ def targets_save(*, population: TargetPopulation, user, targets: list[TargetSpec
     when any target is wrong."""
     targets = [_normalized(spec) for spec in targets]
     with transaction.atomic():
+        # order_by("pk"): the default ordering joins the nullable competence, and PostgreSQL
+        # refuses FOR UPDATE on the nullable side of an outer join.
         existing = {
             target_key(t.kind, t.competence_id, t.campaign_id): t
-            for t in Target.objects.select_for_update().filter(population=population)
+            for t in Target.objects.select_for_update().filter(population=population).order_by("pk")
         }
         errors = _targets_errors(population, targets, existing.values())
         if errors:

@@ -25,7 +25,7 @@ from campaigns.models import CompetenceResult, Participation, ParticipationSnaps
 
 from .enums import ProgressStatus, TargetKind
 from .models import PopulationStat, Programme, Target, TargetChange, TargetPopulation
-from .status import _latest_shared, _target_met, population_progress, stall_cutoff
+from .status import latest_shared, population_progress, stall_cutoff, target_met_condition
 from .targets import targets_applying_on
 
 logger = logging.getLogger(__name__)
@@ -101,7 +101,7 @@ def population_figures(population: TargetPopulation, on: date) -> dict:
     annotations = {"has_shared": Exists(shared)}
     others = [(i, t) for i, t in enumerate(targets) if t.kind != TargetKind.LEVEL]
     for index, target in others:
-        met = Target.objects.filter(pk=target.pk).filter(_target_met())
+        met = Target.objects.filter(pk=target.pk).filter(target_met_condition())
         annotations[f"met_{index}"] = Exists(met)
     progress = population_progress(population, today=on).annotate(**annotations)
     aggregates = {
@@ -139,9 +139,7 @@ def _level_distribution(population, target, on) -> list[int]:
     """How many of the enrolled agents stand at each level 0–8 on the target's competence,
     by their latest shared result in the programme's profiles collections."""
     latest = Target.objects.filter(pk=target.pk).annotate(
-        value=_latest_shared(
-            "level", participation__campaign__kind=CampaignKind.PROFILES_COLLECTION
-        )
+        value=latest_shared("level", participation__campaign__kind=CampaignKind.PROFILES_COLLECTION)
     )
     rows = (
         population.enrolments.current(on)

@@ -8,7 +8,7 @@ ignored (a target on a campaign the programme does not follow cannot be met). In
 
 - **not started**: no such participation at all;
 - **target reached**: the population has at least one target and every one of them is met by
-  the latest shared results (`_target_met`); a population without target is never reached;
+  the latest shared results (`target_met_condition`); a population without target is never reached;
 - **stalled**: the last progress seen on any such participation (`last_progress_at`: a level,
   pix, progression % or stage that moved, or a new share) is more than the programme's
   `stall_threshold_days` days before today, a participation started and never shared
@@ -106,7 +106,7 @@ def stall_cutoff(programme: Programme, today: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
-def _latest_shared(field: str, **filters) -> Subquery:
+def latest_shared(field: str, **filters) -> Subquery:
     """The enrolled agent's latest shared `field` (level or mastery rate) on the target's
     competence, in the programme's campaigns matching `filters`. The latest share wins, even
     when it is lower than an earlier one. Used inside a Target subquery of an Enrolment."""
@@ -121,7 +121,7 @@ def _latest_shared(field: str, **filters) -> Subquery:
     return Subquery(results.order_by("-observed_at", "-pk").values(field)[:1])
 
 
-def _target_met() -> Q:
+def target_met_condition() -> Q:
     """A target met by the enrolled agent's shared results, in the programme's campaigns:
     - level: the latest level on its competence across profiles collections ≥ the level;
     - mastery rate: the latest mastery rate on its competence in its campaign ≥ the rate;
@@ -136,13 +136,13 @@ def _target_met() -> Q:
     return (
         Q(
             kind=TargetKind.LEVEL,
-            level__lte=_latest_shared(
+            level__lte=latest_shared(
                 "level", participation__campaign__kind=CampaignKind.PROFILES_COLLECTION
             ),
         )
         | Q(
             kind=TargetKind.MASTERY_RATE,
-            mastery_rate__lte=_latest_shared(
+            mastery_rate__lte=latest_shared(
                 "mastery_rate", participation__campaign=OuterRef("campaign")
             ),
         )
@@ -186,7 +186,7 @@ def with_progress(enrolments: QuerySet, *, programmes, today: date | None = None
     ]
     return enrolments.annotate(
         targets_set=_count_targets(own_targets),
-        targets_met=_count_targets(own_targets.filter(_target_met())),
+        targets_met=_count_targets(own_targets.filter(target_met_condition())),
         last_activity=Subquery(last_activity.values("last_progress_at")[:1]),
     ).annotate(
         progress_status=Case(

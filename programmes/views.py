@@ -82,11 +82,7 @@ def population_detail(request, pk):
         TargetPopulation.objects.visible_to(request.user).select_related("programme"), pk=pk
     )
     programme = population.programme
-    sees_individuals = (
-        request.user.is_staff
-        or perms.can_accompany_population(request.user, population)
-        or (programme.is_managerial and perms.can_manage_programme(request.user, programme))
-    )
+    sees_individuals = perms.can_see_population_members(request.user, population)
     counts = status.status_counts(status.population_progress(population))
     displays = status.displays(programme)
     context = {
@@ -170,7 +166,7 @@ def _team_programme_rows(user, reports):
                 & Q(populations__enrolments__start_date__lte=today)
                 & (
                     Q(populations__enrolments__end_date__isnull=True)
-                    | Q(populations__enrolments__end_date__gte=today)
+                    | Q(populations__enrolments__end_date__gt=today)
                 ),
                 distinct=True,
             )

@@ -66,24 +66,13 @@ def dashboard_export(request, slug, fmt):
     return EXPORTERS[fmt](board.tables(), filename)
 
 
-def sees_individuals(user, population: TargetPopulation) -> bool:
-    """Who sees a population's agents one by one (the population page's rule): staff, its
-    ambassadors, and the programme's owners under the managerial purpose."""
-    programme = population.programme
-    return (
-        user.is_staff
-        or perms.can_accompany_population(user, population)
-        or (programme.is_managerial and perms.can_manage_programme(user, programme))
-    )
-
-
 def population_export(request, pk, fmt):
     """The population's agents with their status, targets met and last activity, for those
     who may see individuals; each agent exported is recorded in the access log."""
     population = get_object_or_404(
         TargetPopulation.objects.visible_to(request.user).select_related("programme"), pk=pk
     )
-    if not sees_individuals(request.user, population):
+    if not perms.can_see_population_members(request.user, population):
         raise PermissionDenied
     table, enrolments = population_agents_table(population)
     ResultAccessLog.objects.bulk_create(

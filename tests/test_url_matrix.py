@@ -302,6 +302,7 @@ STAFF_SPECIAL = {
     "campaigns_resultimport_add": 403,
     "campaigns_participation_add": 403,
     "campaigns_competenceresult_add": 403,
+    "programmes_targetchange_add": 403,  # target history is written by targets_save only
 }
 NON_STAFF_SPECIAL = {"login": 200, "jsi18n": 302, "catch_all": 302}
 

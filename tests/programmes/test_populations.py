@@ -920,3 +920,17 @@ def test_enrolments_written_by_the_service_use_todays_date(cast, org):
     population = TargetPopulationFactory(programme=cast.programme)
     services.enrolment_add(population=population, agent_ids=[org.tech.pk])
     assert Enrolment.objects.get(population=population).start_date == timezone.localdate()
+
+
+def test_an_agent_removed_today_no_longer_counts_today(cast):
+    from programmes.models import Enrolment
+
+    enrolment = Enrolment.objects.get(agent=cast.agent_agent, population=cast.population)
+    enrolment.end_date = timezone.localdate()
+    enrolment.save()
+    assert not Enrolment.objects.current().filter(pk=enrolment.pk).exists()
+    assert (
+        Enrolment.objects.current(enrolment.end_date - datetime.timedelta(days=1))
+        .filter(pk=enrolment.pk)
+        .exists()
+    )
