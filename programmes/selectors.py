@@ -171,6 +171,26 @@ class CompetenceLine:
 class ProgrammeResults:
     participations: list
     latest: dict  # (competence_id, "level" | "mastery") -> CompetenceResult
+    level_history: list = field(default_factory=list)  # shared level results, oldest first
+
+    # The history table keeps the most recent observations: older ones stay in the database.
+    HISTORY_COLUMNS = 6
+
+    def history(self):
+        """The agent's level per competence at each date a shared result was observed:
+        (dates, rows of (competence, [level or None per date])), latest dates last."""
+        by_day = defaultdict(dict)
+        competences = {}
+        for result in self.level_history:
+            day = timezone.localdate(result.observed_at)
+            by_day[day][result.competence_id] = result.level
+            competences[result.competence_id] = result.competence
+        dates = sorted(by_day)[-self.HISTORY_COLUMNS :]
+        rows = [
+            (competence, [by_day[day].get(competence.pk) for day in dates])
+            for competence in sorted(competences.values(), key=lambda c: c.position)
+        ]
+        return dates, rows
 
     def lines(self, targets):
         """Rows for the competences that have a target or a result, in referential order."""
@@ -223,12 +243,15 @@ def agent_results_by_programme(agent, programme_ids):
     )
     campaign_of = {p.pk: p.campaign for p in participations}
     latest_by_campaign = defaultdict(dict)
+    history_by_campaign = defaultdict(list)
     for result in results:  # oldest first: the latest wins
         campaign = campaign_of.get(result.participation_id)
         if campaign is None:  # written between the two queries: next visit
             continue
         kind = "level" if campaign.gives_levels else "mastery"
         latest_by_campaign[campaign.pk][(result.competence_id, kind)] = result
+        if kind == "level":
+            history_by_campaign[campaign.pk].append(result)
     by_programme = {}
     for programme_id in programme_ids:
         ids = campaigns_of.get(programme_id, set())
@@ -237,8 +260,14 @@ def agent_results_by_programme(agent, programme_ids):
             for key, result in latest_by_campaign[campaign_id].items():
                 if key not in latest or _newer(result, latest[key]):
                     latest[key] = result
+        history = sorted(
+            (r for campaign_id in ids for r in history_by_campaign[campaign_id]),
+            key=lambda r: (r.observed_at, r.pk),
+        )
         by_programme[programme_id] = ProgrammeResults(
-            participations=[p for p in participations if p.campaign_id in ids], latest=latest
+            participations=[p for p in participations if p.campaign_id in ids],
+            latest=latest,
+            level_history=history,
         )
     return by_programme
 

@@ -260,6 +260,7 @@ def _add_results(agent, rows):
         row["participations"] = programme_results.participations
         row["lines"] = programme_results.lines(targets)
         row["stage_lines"] = programme_results.stage_lines(targets)
+        row["history_dates"], row["history_rows"] = programme_results.history()
 
 
 def _add_progress(rows):

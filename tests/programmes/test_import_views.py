@@ -658,6 +658,11 @@ def test_agent_page_keeps_the_latest_result_of_each_competence(client, cast):
 
     [line] = response.context["rows"][0]["lines"]
     assert line.level_result.level == 4
+    # The history keeps the earlier level beside the latest one, oldest first.
+    row = response.context["rows"][0]
+    assert row["history_dates"] == [timezone.localdate(earlier), timezone.localdate()]
+    assert [(c.code, levels) for c, levels in row["history_rows"]] == [("1.1", [2, 4])]
+    assert "Évolution des niveaux" in response.content.decode()
 
 
 def test_agent_page_query_count_does_not_grow_with_results(client, cast, django_assert_num_queries):
