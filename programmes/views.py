@@ -1,3 +1,5 @@
+from collections import defaultdict
+
 from django.contrib.auth.decorators import login_not_required
 from django.db import connection
 from django.db.models import Count, Prefetch, Q
@@ -151,6 +153,7 @@ def team(request):
         context["page_obj"] = paginate(request, reports.search(query))
         context["team_size"] = reports.count()
         context["programme_rows"] = _team_programme_rows(request.user, reports)
+        context["status_labels"] = ProgressStatus.labels
     return render(request, "programmes/team.html", context)
 
 
@@ -173,6 +176,8 @@ def _team_programme_rows(user, reports):
         )
         .order_by("name")
     )
+    programmes = list(programmes)
+    counts = _team_status_counts(reports, programmes, today)
     for programme in programmes:
         aggregates_only = not programme.is_managerial
         rows.append(
@@ -181,9 +186,31 @@ def _team_programme_rows(user, reports):
                 "enrolled": programme.enrolled,
                 "suppressed": aggregates_only and perms.suppress_small_group(programme.enrolled),
                 "aggregates_only": aggregates_only,
+                "statuses": [counts[programme.pk][progress] for progress in ProgressStatus],
             }
         )
     return rows
+
+
+def _team_status_counts(reports, programmes, today):
+    """Per programme, how many of the team's current enrolments are in each status: an
+    aggregate, shown under the same small-group rule as every other figure. One query."""
+    counts = defaultdict(lambda: dict.fromkeys(ProgressStatus, 0))
+    if not programmes:
+        return counts
+    enrolments = Enrolment.objects.current(today).filter(
+        agent__in=reports, population__programme__in=programmes
+    )
+    grouped = (
+        status.with_progress(enrolments, programmes=programmes, today=today)
+        .order_by()
+        .values("population__programme_id", "progress_status")
+        .annotate(n=Count("pk"))
+    )
+    for row in grouped:
+        progress = ProgressStatus(row["progress_status"])
+        counts[row["population__programme_id"]][progress] = row["n"]
+    return counts
 
 
 def my_page(request):

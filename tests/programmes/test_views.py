@@ -75,6 +75,24 @@ def test_manager_team_page_lists_reports_and_suppresses_small_counts(client, cas
     assert "moins de 5" in response.content.decode()
 
 
+def test_manager_team_page_counts_statuses_and_hides_them_under_five(client, cast):
+    from tests.campaigns.factories import ParticipationFactory
+
+    participation = ParticipationFactory(agent=cast.agent_agent)
+    cast.programme.campaigns.add(participation.campaign)
+    response = _get(client, cast.manager, "programmes:team")
+    (row,) = response.context["programme_rows"]
+    # Not started, in progress, stalled, reached: one of the six has begun.
+    assert row["statuses"][0] == 5
+    assert sum(row["statuses"]) == 6
+    for member in cast.team[:2]:
+        member.enrolments.all().delete()
+    response = _get(client, cast.manager, "programmes:team")
+    (row,) = response.context["programme_rows"]
+    assert row["suppressed"]
+    assert "moins de 5" in response.content.decode()
+
+
 def test_agent_page_shows_targets_and_purpose_notice(client, cast):
     response = _get(client, cast.agent, "programmes:my_page")
     content = response.content.decode()
@@ -140,7 +158,7 @@ QUERY_COUNTS = [
     ("programmes:programme_detail", "owner", "programme", 13),
     ("programmes:population_list", "ambassador", None, 6),
     ("programmes:population_detail", "ambassador", "population", 11),
-    ("programmes:team", "manager", None, 11),
+    ("programmes:team", "manager", None, 12),
     ("programmes:my_page", "agent", None, 10),
     ("programmes:agent_list", "ambassador", None, 9),
     ("programmes:agent_detail", "ambassador", "agent", 15),
