@@ -117,14 +117,16 @@ class Bar:
     note: str = ""
 
 
-def _x_grid(left: float, width: float, top: float, bottom: float, maximum: float) -> list[str]:
+def _x_grid(
+    left: float, width: float, top: float, bottom: float, maximum: float, axis_text=percent_text
+) -> list[str]:
     lines = []
     for step in range(5):
         share = step / 4
         x = left + share * width
         lines.append(tag("line", x1=x, x2=x, y1=top, y2=bottom, stroke=GRID))
         lines.append(
-            text(x, bottom + 16, percent_text(share * maximum), text_anchor="middle", fill=GREY)
+            text(x, bottom + 16, axis_text(share * maximum), text_anchor="middle", fill=GREY)
         )
     return lines
 
@@ -137,13 +139,15 @@ def bar_chart(
     bars: list[Bar],
     maximum: float = 100.0,
     colour: str = BLUE_FRANCE,
+    axis_text=percent_text,
 ) -> SafeString:
-    """Horizontal bars, one a row, on a 0–`maximum` scale (percentages by default)."""
+    """Horizontal bars, one a row, on a 0–`maximum` scale (percentages by default;
+    `axis_text` words the scale's ticks and the bars' values when they have no note)."""
     label_width, plot_width, row = 230, 380, 30
     width = label_width + plot_width + 90
     top, height = 10, 10 + row * max(len(bars), 1) + 30
     bottom = top + row * len(bars)
-    body = _x_grid(label_width, plot_width, top, bottom, maximum)
+    body = _x_grid(label_width, plot_width, top, bottom, maximum, axis_text)
     for index, bar in enumerate(bars):
         y = top + index * row
         body.append(text(label_width - 8, y + 20, shorten(bar.label, 30), text_anchor="end"))
@@ -154,7 +158,7 @@ def bar_chart(
         body.append(
             tag("rect", x=float(label_width), y=y + 6.0, width=length, height=18.0, fill=colour)
         )
-        body.append(text(label_width + length + 6, y + 20, bar.note or percent_text(bar.value)))
+        body.append(text(label_width + length + 6, y + 20, bar.note or axis_text(bar.value)))
     return svg(chart_id, title, description, width, height, body)
 
 

@@ -12,7 +12,7 @@ from campaigns.models import Campaign, CompetenceResult, Participation, ResultIm
 
 from . import status
 from .enums import TargetKind
-from .models import Enrolment, Programme, TargetPopulation
+from .models import Enrolment, Programme, SharingConsent, TargetPopulation
 
 
 def visible_agents(user):
@@ -92,6 +92,14 @@ def populations_of_agent(agent, today=None):
         .prefetch_related("population__targets__competence", "population__targets__campaign")
         .order_by("population__programme__name", "population__name")
     )
+
+
+def active_consents_of_agent(agent):
+    """The agent's active sharing consents, by programme id; one query."""
+    return {
+        consent.programme_id: consent
+        for consent in SharingConsent.objects.active().filter(agent=agent)
+    }
 
 
 def accompanied_populations(user):

@@ -71,6 +71,7 @@ urlpatterns = [
     path("populations/<int:pk>/", views.population_detail, name="population_detail"),
     path("equipe/", views.team, name="team"),
     path("mon-parcours/", views.my_page, name="my_page"),
+    path("mon-parcours/partage/<slug:slug>/", views.my_sharing, name="my_sharing"),
     path("agents/", views.agent_list, name="agent_list"),
     path("agents/<int:pk>/", views.agent_detail, name="agent_detail"),
 ]

@@ -1,17 +1,20 @@
 from collections import defaultdict
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.db import connection
 from django.db.models import Count, Prefetch, Q
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from agents.models import Agent
 
-from . import perms, selectors, status
-from .enums import ProgressStatus
+from . import charts, perms, selectors, services_consent, status
+from .enums import ProgressStatus, TargetKind
 from .models import Enrolment, Programme, ResultAccessLog, Target, TargetPopulation
 from .pagination import paginate
 from .roles import roles_for
@@ -214,13 +217,100 @@ def _team_status_counts(reports, programmes, today):
 
 
 def my_page(request):
+    """The agent's own page: per enrolment, their status, their levels against their targets
+    (chart and table), their evolution, who sees what, and the sharing switch."""
     roles = roles_for(request.user)
-    enrolments = selectors.populations_of_agent(roles.agent) if roles.agent else []
+    agent = roles.agent
+    rows = [{"enrolment": e} for e in selectors.populations_of_agent(agent)] if agent else []
+    if rows:
+        _add_results(agent, rows)
+        _add_progress(rows)
+        consents = selectors.active_consents_of_agent(agent)
+        for row in rows:
+            enrolment = row["enrolment"]
+            row["consent"] = consents.get(enrolment.population.programme_id)
+            row["chart"] = _my_levels_chart(enrolment, row["lines"])
     return render(
         request,
         "programmes/my_page.html",
-        {"title": _("Mon parcours"), "agent": roles.agent, "enrolments": enrolments},
+        {"title": _("Mon parcours"), "agent": agent, "rows": rows},
     )
+
+
+def _my_levels_chart(enrolment, lines):
+    """The agent's latest level against their level target, per competence with one."""
+    bars = []
+    for line in lines:
+        targets = [t.level for t in line.targets if t.kind == TargetKind.LEVEL]
+        if not targets:
+            continue
+        result = line.level_result
+        target = max(targets)
+        note = (
+            _("%(level)s (cible %(target)s)") % {"level": result.level, "target": target}
+            if result
+            else _("pas de résultat (cible %(target)s)") % {"target": target}
+        )
+        label = f"{line.competence.code} {line.competence.name}"
+        bars.append(charts.Bar(label, result.level if result else None, note))
+    if not bars:
+        return None
+    return charts.bar_chart(
+        chart_id=f"chart-my-levels-{enrolment.pk}",
+        title=_("Vos derniers niveaux et vos niveaux cibles"),
+        description=_(
+            "Barres horizontales : pour chaque compétence qui a un niveau cible, votre dernier "
+            "niveau partagé (de 0 à 8), suivi du niveau cible. Les chiffres sont dans le "
+            "tableau qui suit."
+        ),
+        bars=bars,
+        maximum=8,
+        axis_text=lambda value: f"{value:g}",
+    )
+
+
+@require_POST
+def my_sharing(request, slug):
+    """The agent shares their results with their manager line, or stops sharing them: only
+    in a self-assessment programme they are enrolled in (elsewhere: 404)."""
+    agent = roles_for(request.user).agent
+    enrolment = (
+        Enrolment.objects.current()
+        .filter(agent=agent, population__programme__slug=slug)
+        .select_related("population__programme")
+        .first()
+        if agent
+        else None
+    )
+    if enrolment is None or enrolment.population.programme.is_managerial:
+        raise Http404
+    programme = enrolment.population.programme
+    if request.POST.get("share"):
+        consent = services_consent.consent_grant(agent=agent, programme=programme)
+        messages.success(
+            request,
+            _(
+                "Vos résultats de « %(programme)s » sont partagés avec votre encadrant depuis "
+                "le %(date)s. Vous pouvez retirer ce partage à tout moment."
+            )
+            % {"programme": programme.name, "date": _day(consent.granted_at)},
+        )
+    else:
+        consent = services_consent.consent_revoke(agent=agent, programme=programme)
+        day = _day(consent.revoked_at if consent else timezone.now())
+        messages.success(
+            request,
+            _(
+                "Vos résultats de « %(programme)s » ne sont plus partagés avec votre encadrant "
+                "depuis le %(date)s."
+            )
+            % {"programme": programme.name, "date": day},
+        )
+    return redirect("programmes:my_page")
+
+
+def _day(moment):
+    return date_format(timezone.localtime(moment), "j F Y")
 
 
 def agent_list(request):

@@ -98,6 +98,8 @@ APP_MATRIX = {
     ),
     "programmes:team": (lambda c: {}, _logged_in(200)),
     "programmes:my_page": (lambda c: {}, _logged_in(200)),
+    # POST only (an agent's sharing switch): a GET is refused before anything else.
+    "programmes:my_sharing": (lambda c: {"slug": c.programme.slug}, _logged_in(405)),
     "programmes:agent_list": (lambda c: {}, _logged_in(200)),
     "programmes:agent_detail": (
         lambda c: {"pk": c.agent_agent.pk},
