@@ -25,12 +25,6 @@ def _logged_in(status, anonymous=302, **overrides):
     return expected
 
 
-@pytest.fixture(autouse=True)
-def _uploads_in_tmp(settings, tmp_path):
-    """Import pages serve stored files: keep them out of the project's media/."""
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
 def _import(cast, programme=None):
     """An import of the cast's programme (or of `programme`), made once per test."""
     programme = programme or cast.programme

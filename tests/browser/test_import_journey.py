@@ -12,13 +12,8 @@ from tests.browser.conftest import assert_no_serious_axe_violations, login
 from tests.programmes.factories import EnrolmentFactory
 from tests.programmes.import_factories import programme_import
 
-SAMPLE = Path(__file__).resolve().parent.parent / "programmes" / "data" / "profiles-collection.csv"
+SAMPLE = Path(__file__).resolve().parent.parent / "campaigns" / "data" / "profiles-collection.csv"
 SAMPLE_NAME = "Resultats-Collecte de profils 2026-90001-2026-04-07-0930.csv"
-
-
-@pytest.fixture(autouse=True)
-def _uploads_in_tmp(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
 
 
 @pytest.fixture

@@ -29,7 +29,7 @@ from tests.programmes.import_factories import (
     waiting_participation,
 )
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).parent.parent / "campaigns" / "data"  # the shared Pix samples
 SAMPLE = (DATA / "profiles-collection.csv").read_bytes()
 SAMPLE_NAME = "Resultats-Collecte de profils 2026-90001-2026-04-07-0930.csv"
 
