@@ -153,8 +153,10 @@ def team(request):
         )
         query = request.GET.get("q", "")
         context["query"] = query
-        context["page_obj"] = paginate(request, reports.search(query))
-        context["team_size"] = reports.count()
+        page = paginate(request, reports.search(query))
+        context["page_obj"] = page
+        # Without a search the paginator has counted the whole team already.
+        context["team_size"] = reports.count() if query else page.paginator.count
         context["programme_rows"] = _team_programme_rows(request.user, reports)
         context["status_labels"] = ProgressStatus.labels
     return render(request, "programmes/team.html", context)

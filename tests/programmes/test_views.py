@@ -158,7 +158,7 @@ QUERY_COUNTS = [
     ("programmes:programme_detail", "owner", "programme", 13),
     ("programmes:population_list", "ambassador", None, 6),
     ("programmes:population_detail", "ambassador", "population", 11),
-    ("programmes:team", "manager", None, 12),
+    ("programmes:team", "manager", None, 11),
     ("programmes:my_page", "agent", None, 15),
     ("programmes:agent_list", "ambassador", None, 9),
     ("programmes:agent_detail", "ambassador", "agent", 15),
@@ -183,3 +183,10 @@ def test_page_query_count_is_pinned_and_does_not_grow_with_the_data(
         EnrolmentFactory(agent=agent, population=cast.population)
     with django_assert_num_queries(expected):
         assert client.get(url).status_code == 200
+
+
+def test_team_size_is_the_whole_team_even_while_searching(client, cast):
+    client.force_login(cast.manager)
+    response = client.get(reverse("programmes:team"), {"q": cast.agent_agent.external_id})
+    assert response.context["team_size"] == 6
+    assert [agent.pk for agent in response.context["page_obj"]] == [cast.agent_agent.pk]
