@@ -349,15 +349,18 @@ def agent_detail(request, pk):
         )
         .order_by("-start_date")
     )
-    rows = []
+    rows, logs = [], []
     for enrolment in enrolments:
         programme = enrolment.population.programme
         visible = perms.can_view_individual_results(request.user, agent, programme)
         if visible and agent.user_id != request.user.pk:
-            ResultAccessLog.objects.create(
-                viewer=request.user, agent=agent, programme=programme, path=request.path
+            logs.append(
+                ResultAccessLog(
+                    viewer=request.user, agent=agent, programme=programme, path=request.path
+                )
             )
         rows.append({"enrolment": enrolment, "results_visible": visible})
+    ResultAccessLog.objects.bulk_create(logs)
     visible_rows = [row for row in rows if row["results_visible"]]
     _add_results(agent, visible_rows)
     _add_progress(visible_rows)
