@@ -32,3 +32,30 @@ class ProgressStatus(models.IntegerChoices):
     def from_slug(cls, slug):
         """The status named `slug` in a URL, or None."""
         return next((status for status in cls if status.slug == slug), None)
+
+
+class ResourceKind(models.TextChoices):
+    INTRANET = "intranet", _("Page intranet")
+    TRAINING = "training", _("Formation")
+    ELEARNING = "elearning", _("E-learning")
+    PIX_TUTORIAL = "pix_tutorial", _("Tutoriel Pix")
+    MENTORING = "mentoring", _("Compagnonnage")
+
+
+class ResourceState(models.TextChoices):
+    STARTED = "started", _("Commencée")
+    DONE = "done", _("Terminée")
+
+
+# The barriers every new programme starts with; its owners edit the list afterwards.
+DEFAULT_BARRIERS = [
+    _("Manque de temps"),
+    _("Difficulté d'accès ou de compte"),
+    _("Contenu trop difficile"),
+    _("Finalité peu claire"),
+    _("Appréhension du numérique"),
+    _("Besoin d'accessibilité"),
+    _("Charge de travail"),
+    _("Absence"),
+    _("Autre"),
+]

@@ -126,3 +126,64 @@ def can_manage_population(user, population: TargetPopulation):
         .filter(Q(ambassadors=user) | Q(programme__ambassadors=user) | Q(programme__owners=user))
         .exists()
     )
+
+
+# --- Accompaniment: check-ins, barriers, resources, mentoring ----------------------------------
+
+
+def _accompanies_in_programme(user, programme: Programme):
+    """The user is an ambassador of the programme or of one of its populations."""
+    return (
+        Programme.objects.filter(pk=programme.pk)
+        .filter(Q(ambassadors=user) | Q(populations__ambassadors=user))
+        .exists()
+    )
+
+
+def can_record_checkins(user, population: TargetPopulation):
+    """Check-ins of a population are recorded (and read one by one) by its ambassadors, the
+    programme's ambassadors, and staff: they hold individual notes."""
+    if not user.is_authenticated:
+        return False
+    return user.is_staff or can_accompany_population(user, population)
+
+
+def can_view_checkins(user, agent, programme: Programme):
+    """An agent's check-in notes are seen by the agent, the ambassadors of a population the
+    agent is (or was) enrolled in, staff, and under the managerial purpose only, their
+    manager line."""
+    if not user.is_authenticated:
+        return False
+    if user.is_staff or (agent.user_id is not None and agent.user_id == user.pk):
+        return True
+    enrolled = Enrolment.objects.filter(agent=agent, population__programme=programme)
+    if enrolled.filter(
+        Q(population__ambassadors=user) | Q(population__programme__ambassadors=user)
+    ).exists():
+        return True
+    return programme.purpose == Purpose.MANAGERIAL and is_in_manager_line(user, agent)
+
+
+def can_edit_barriers(user, programme: Programme):
+    """The list of barriers of a programme is edited by its owners and staff."""
+    return user.is_authenticated and can_manage_programme(user, programme)
+
+
+def can_manage_resources(user, programme: Programme):
+    """A programme's resource catalogue is managed by its ambassadors (of the programme or of
+    one of its populations), its owners, and staff."""
+    if not user.is_authenticated:
+        return False
+    return (
+        user.is_staff
+        or can_manage_programme(user, programme)
+        or _accompanies_in_programme(user, programme)
+    )
+
+
+def can_pair_mentors(user, programme: Programme):
+    """Mentoring requests of a programme (they reveal gaps) are handled by its ambassadors (of
+    the programme or of one of its populations) and staff."""
+    if not user.is_authenticated:
+        return False
+    return user.is_staff or _accompanies_in_programme(user, programme)

@@ -1,6 +1,15 @@
 from django.urls import path, register_converter
 
-from . import views, views_dashboard, views_imports, views_matching, views_populations
+from . import (
+    urls_checkins,
+    urls_mentoring,
+    urls_resources,
+    views,
+    views_dashboard,
+    views_imports,
+    views_matching,
+    views_populations,
+)
 
 app_name = "programmes"
 
@@ -163,3 +172,6 @@ urlpatterns += [
         name="access_log_csv",
     ),
 ]
+
+# Accompaniment: each feature keeps its routes in its own module.
+urlpatterns += urls_checkins.urlpatterns + urls_resources.urlpatterns + urls_mentoring.urlpatterns

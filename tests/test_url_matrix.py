@@ -8,6 +8,7 @@ import pytest
 from django.contrib.admin.sites import site as admin_site
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from tests.matrix import checkins, mentoring, resources
 from tests.programmes.import_factories import programme_import, waiting_participation
 
 ROLES = ["anonymous", "owner", "ambassador", "manager", "agent", "outsider", "staff"]
@@ -195,6 +196,12 @@ IDOR_MATRIX = [
     ("programmes:access_log_csv", lambda c: {"slug": _other(c).slug}),
     ("programmes:population_export", lambda c: {"pk": c.other_population.pk, "fmt": "xlsx"}),
 ]
+
+
+# Each accompaniment feature lists its pages in its own module.
+for _feature in (checkins, resources, mentoring):
+    APP_MATRIX.update(_feature.APP_MATRIX)
+    IDOR_MATRIX.extend(_feature.IDOR_MATRIX)
 
 
 def _other(cast):

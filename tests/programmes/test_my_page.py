@@ -2,44 +2,20 @@
 evolution, and the switch sharing their results with their manager in self-assessment."""
 
 import re
-from datetime import timedelta
 
 import pytest
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from campaigns.enums import MatchStatus, ParticipationStatus
-from campaigns.models import Competence
 from programmes.enums import ProgressStatus
 from programmes.models import SharingConsent
 from programmes.services_consent import consent_grant, consent_revoke
 from tests.campaigns.factories import (
     CampaignFactory,
-    CompetenceResultFactory,
-    ParticipationFactory,
 )
 from tests.programmes.factories import EnrolmentFactory, TargetPopulationFactory
-
-
-def _share(agent, campaign, levels, days_ago):
-    moment = timezone.now() - timedelta(days=days_ago)
-    participation = ParticipationFactory(
-        agent=agent,
-        campaign=campaign,
-        match_status=MatchStatus.EXTERNAL_ID,
-        status=ParticipationStatus.SHARED,
-        started_at=moment,
-        shared_at=moment,
-        last_progress_at=moment,
-    )
-    for code, level in levels.items():
-        CompetenceResultFactory(
-            participation=participation,
-            competence=Competence.objects.get(code=code),
-            level=level,
-            observed_at=moment,
-        )
+from tests.programmes.factories_accompaniment import share_levels
 
 
 @pytest.fixture
@@ -47,8 +23,8 @@ def with_results(cast):
     """The agent shared 1.1 at level 1 forty days ago, then level 4 two days ago (target 3)."""
     campaign = CampaignFactory()
     cast.programme.campaigns.add(campaign)
-    _share(cast.agent_agent, campaign, {"1.1": 1}, days_ago=40)
-    _share(cast.agent_agent, campaign, {"1.1": 4}, days_ago=2)
+    share_levels(cast.agent_agent, campaign, {"1.1": 1}, days_ago=40)
+    share_levels(cast.agent_agent, campaign, {"1.1": 4}, days_ago=2)
     return cast
 
 

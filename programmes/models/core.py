@@ -10,7 +10,7 @@ from agents.models import Agent
 from campaigns.models import Campaign, Competence, ResultImport
 from campaigns.referential import MAX_LEVEL
 
-from .enums import Purpose, TargetKind
+from ..enums import Purpose, TargetKind
 
 
 class ProgrammeQuerySet(models.QuerySet):

@@ -1,0 +1,3 @@
+"""Routes of the mentoring pages (included by programmes/urls.py, namespace programmes)."""
+
+urlpatterns = []

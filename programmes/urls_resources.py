@@ -1,0 +1,3 @@
+"""Routes of the resources pages (included by programmes/urls.py, namespace programmes)."""
+
+urlpatterns = []
