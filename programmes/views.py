@@ -13,7 +13,16 @@ from django.views.decorators.http import require_POST
 
 from agents.models import Agent
 
-from . import charts, perms, selectors, services_consent, status
+from . import (
+    charts,
+    perms,
+    selectors,
+    selectors_checkins,
+    selectors_mentoring,
+    selectors_resources,
+    services_consent,
+    status,
+)
 from .enums import ProgressStatus, TargetKind
 from .models import Enrolment, Programme, ResultAccessLog, Target, TargetPopulation
 from .pagination import paginate
@@ -232,6 +241,10 @@ def my_page(request):
             enrolment = row["enrolment"]
             row["consent"] = consents.get(enrolment.population.programme_id)
             row["chart"] = _my_levels_chart(enrolment, row["lines"])
+        # Accompaniment: next step and check-ins, recommended resources, mentoring.
+        selectors_checkins.checkins_for_my_page(agent, rows)
+        selectors_resources.resources_for_my_page(agent, rows)
+        selectors_mentoring.mentoring_for_my_page(agent, rows)
     return render(
         request,
         "programmes/my_page.html",
