@@ -140,9 +140,14 @@ def bar_chart(
     maximum: float = 100.0,
     colour: str = BLUE_FRANCE,
     axis_text=percent_text,
+    labels_above: bool = False,
 ) -> SafeString:
     """Horizontal bars, one a row, on a 0–`maximum` scale (percentages by default;
-    `axis_text` words the scale's ticks and the bars' values when they have no note)."""
+    `axis_text` words the scale's ticks and the bars' values when they have no note).
+    `labels_above` puts each label over its bar: a narrow chart that stays legible on a
+    phone."""
+    if labels_above:
+        return _bar_chart_narrow(chart_id, title, description, bars, maximum, colour, axis_text)
     label_width, plot_width, row = 230, 380, 30
     width = label_width + plot_width + 90
     top, height = 10, 10 + row * max(len(bars), 1) + 30
@@ -159,6 +164,24 @@ def bar_chart(
             tag("rect", x=float(label_width), y=y + 6.0, width=length, height=18.0, fill=colour)
         )
         body.append(text(label_width + length + 6, y + 20, bar.note or axis_text(bar.value)))
+    return svg(chart_id, title, description, width, height, body)
+
+
+def _bar_chart_narrow(chart_id, title, description, bars, maximum, colour, axis_text):
+    left, plot_width, row, top = 8, 220, 48, 4
+    width = left + plot_width + 110  # fits a phone's screen at full size
+    height = top + row * max(len(bars), 1) + 26
+    bottom = top + row * len(bars)
+    body = _x_grid(left, plot_width, top, bottom, maximum, axis_text)
+    for index, bar in enumerate(bars):
+        y = top + index * row
+        body.append(text(left, y + 16, shorten(bar.label, 46)))
+        if bar.value is None:
+            body.append(text(left + 4, y + 38, bar.note, fill=GREY, font_style="italic"))
+            continue
+        length = plot_width * min(max(bar.value, 0), maximum) / maximum
+        body.append(tag("rect", x=float(left), y=y + 24.0, width=length, height=18.0, fill=colour))
+        body.append(text(left + length + 6, y + 38, bar.note or axis_text(bar.value)))
     return svg(chart_id, title, description, width, height, body)
 
 

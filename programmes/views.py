@@ -281,6 +281,7 @@ def _my_levels_chart(enrolment, lines):
         bars=bars,
         maximum=8,
         axis_text=lambda value: f"{value:g}",
+        labels_above=True,  # the agent's page is read on phones too
     )
 
 

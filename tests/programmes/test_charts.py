@@ -32,6 +32,17 @@ CHARTS = {
         description="Barres",
         bars=[charts.Bar("Assistants", 45.5), charts.Bar("Petit", None, "moins de 5")],
     ),
+    "bar_narrow": lambda: charts.bar_chart(
+        chart_id="c-narrow",
+        title="Vos niveaux",
+        description="Barres",
+        bars=[
+            charts.Bar("1.1 Mener une recherche", 4, "4 (cible 3)"),
+            charts.Bar("2.1", None, "—"),
+        ],
+        maximum=8,
+        labels_above=True,
+    ),
     "funnel": lambda: charts.funnel_chart(
         chart_id="c-funnel",
         title="Entonnoir",
@@ -146,3 +157,13 @@ def _luminance(hex_colour):
 def test_chart_colours_stand_out_from_white_by_at_least_3_to_1(colour):
     contrast = 1.05 / (_luminance(colour) + 0.05)
     assert contrast >= 3, colour
+
+
+def test_narrow_bar_chart_puts_labels_above_bars_and_fits_a_phone():
+    root = parse(CHARTS["bar_narrow"]())
+    width = float(root.get("viewBox").split()[2])
+    assert width <= 375 - 2 * 16  # a phone's width minus the page margins: no shrinking
+    label = next(t for t in root.iter(f"{SVG}text") if t.text == "1.1 Mener une recherche")
+    bar = next(root.iter(f"{SVG}rect"))
+    assert float(label.get("y")) < float(bar.get("y"))  # the label sits over its bar
+    assert float(bar.get("width")) == pytest.approx(220 * 4 / 8)
