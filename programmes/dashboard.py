@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from . import charts, perms, selectors, status
+from .barrier_stats import BarrierStats, build_barrier_stats
 from .enums import ProgressStatus, TargetKind
 from .exports import Column, Kind, Table
 from .models import PopulationStat, Programme, TargetPopulation, describe_target_value
@@ -136,6 +137,7 @@ class Dashboard:
     selected: PopulationFigures | None
     months: list[EvolutionPoint]
     aggregates_only: bool
+    barriers: BarrierStats | None = None
 
     # -- Headline -----------------------------------------------------------------------
 
@@ -277,6 +279,8 @@ class Dashboard:
         if self.selected is not None and self.selected.has_data and not self.selected.hidden:
             tables += [self.funnel_table(), self.targets_table(), self.levels_table()]
         tables.append(self.evolution_table())
+        if self.barriers is not None:
+            tables += self.barriers.export_tables()
         return tables
 
     # -- Charts: the same numbers, drawn ----------------------------------------------------
@@ -410,7 +414,8 @@ def build_dashboard(
 ) -> Dashboard:
     """The dashboard of `programme` for `user`, about `population_id` (default: the first
     population) for the detailed sections. `can_manage`: the user owns the programme (or is
-    staff). Four queries, whatever the number of agents and of stats rows."""
+    staff). Seven queries, whatever the number of agents, stats rows and check-ins (three
+    of them for the barriers, see `barrier_stats`)."""
     populations = list(programme.populations.order_by("name"))
     aggregates_only = not programme.is_managerial and not user.is_staff
     accompanied = set()
@@ -460,6 +465,9 @@ def build_dashboard(
         selected=selected,
         months=list(months.values()),
         aggregates_only=aggregates_only,
+        barriers=build_barrier_stats(
+            programme, populations, aggregates_only=aggregates_only, accompanied=accompanied
+        ),
     )
 
 

@@ -1,6 +1,270 @@
-"""Reads of the checkins feature."""
+"""Reads of check-ins: milestones and their progress, the run-through of a population, and
+the check-ins shown on the agent's own page and on the agent page."""
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from agents.models import Agent
+
+from . import perms, status
+from .enums import ProgressStatus
+from .models import Barrier, CheckIn, Enrolment, Milestone, TargetPopulation
+
+# The run-through visits agents in this order.
+RUN_ORDER = ("last_name", "first_name", "pk")
+
+
+def barriers_of(programme) -> QuerySet:
+    """The programme's barriers in their order, with how many check-ins cite each."""
+    return programme.barriers.annotate(checkin_count=Count("checkins")).order_by(
+        "position", "label", "pk"
+    )
+
+
+def _ordered_barriers():
+    return Prefetch("barriers", queryset=Barrier.objects.order_by("position", "label", "pk"))
+
+
+def current_agent_ids(population: TargetPopulation, today: date) -> QuerySet:
+    """Ids of the agents currently enrolled in the population (a subquery)."""
+    return population.enrolments.current(today).values("agent_id")
+
+
+def population_agents(population: TargetPopulation, today: date) -> QuerySet:
+    """The agents currently enrolled in the population, each once, in run-through order."""
+    return Agent.objects.filter(pk__in=current_agent_ids(population, today)).order_by(*RUN_ORDER)
+
+
+def milestones_with_counts(population: TargetPopulation, today: date | None = None) -> QuerySet:
+    """The population's milestones, latest first, with how many of its current agents are
+    checked in at each."""
+    today = today or timezone.localdate()
+    return population.milestones.annotate(
+        checked_in=Count(
+            "checkins",
+            filter=Q(checkins__agent__in=current_agent_ids(population, today)),
+        )
+    ).order_by("-date", "-pk")
+
+
+def _checked_in(milestone):
+    return Exists(CheckIn.objects.filter(milestone=milestone, agent=OuterRef("pk")))
+
+
+@dataclass(frozen=True)
+class MilestoneProgress:
+    """How many of the population's current agents are checked in at a milestone."""
+
+    done: int
+    total: int
+
+    @property
+    def remaining(self):
+        return self.total - self.done
+
+
+def milestone_progress(milestone: Milestone, today: date | None = None) -> MilestoneProgress:
+    """x / y checked in, in one query."""
+    today = today or timezone.localdate()
+    counts = (
+        population_agents(milestone.population, today)
+        .order_by()
+        .aggregate(total=Count("pk"), done=Count("pk", filter=Q(_checked_in(milestone))))
+    )
+    return MilestoneProgress(done=counts["done"], total=counts["total"])
+
+
+def agents_not_checked_in(milestone: Milestone, today: date | None = None) -> QuerySet:
+    """The population's current agents without a check-in at the milestone, in order."""
+    today = today or timezone.localdate()
+    return (
+        population_agents(milestone.population, today)
+        .filter(~_checked_in(milestone))
+        .select_related("org_unit")
+    )
+
+
+def checkins_done(milestone: Milestone, today: date | None = None) -> QuerySet:
+    """The check-ins of the population's current agents at the milestone, by agent."""
+    today = today or timezone.localdate()
+    return (
+        milestone.checkins.filter(agent__in=current_agent_ids(milestone.population, today))
+        .select_related("agent__org_unit", "recorded_by")
+        .prefetch_related(_ordered_barriers())
+        .order_by(*(f"agent__{field}" for field in RUN_ORDER))
+    )
+
+
+def with_status_displays(checkins, programme):
+    """Give each check-in its status snapshot as a StatusDisplay (`progress`)."""
+    displays = status.displays(programme)
+    for checkin in checkins:
+        checkin.progress = displays[ProgressStatus(checkin.status)]
+    return checkins
+
+
+# --- The run-through ------------------------------------------------------------------------
+
+
+def _after(agent) -> Q:
+    """Agents after `agent` in run-through order."""
+    return (
+        Q(last_name__gt=agent.last_name)
+        | Q(last_name=agent.last_name, first_name__gt=agent.first_name)
+        | Q(last_name=agent.last_name, first_name=agent.first_name, pk__gt=agent.pk)
+    )
+
+
+def run_next_agent(milestone: Milestone, after: Agent | None = None, today=None) -> Agent | None:
+    """The next agent without a check-in: after `after` in order, else from the start (never
+    `after` itself); None when every agent is checked in."""
+    today = today or timezone.localdate()
+    waiting = agents_not_checked_in(milestone, today)
+    if after is None:
+        return waiting.first()
+    return waiting.filter(_after(after)).first() or waiting.exclude(pk=after.pk).first()
+
+
+@dataclass
+class RunStep:
+    """What the run-through screen shows for one agent."""
+
+    agent: Agent
+    position: int
+    total: int
+    remaining: int
+    enrolment: Enrolment
+    checkin: CheckIn | None
+    previous: CheckIn | None
+    skip_to: Agent | None
+
+
+def run_step(milestone: Milestone, agent: Agent, today: date | None = None) -> RunStep:
+    """The agent at the milestone: their rank in the population, how many are left to see
+    (this one aside), their status at the milestone date, their check-in if any, and their
+    previous check-in in this population. A fixed number of queries."""
+    today = today or timezone.localdate()
+    population = milestone.population
+    agents = population_agents(population, today)
+    counts = agents.order_by().aggregate(
+        total=Count("pk"),
+        before=Count("pk", filter=~_after(agent) & ~Q(pk=agent.pk)),
+        waiting=Count("pk", filter=~Q(_checked_in(milestone)) & ~Q(pk=agent.pk)),
+    )
+    enrolment = (
+        status.with_progress(
+            population.enrolments.current(today).filter(agent=agent),
+            programmes=[population.programme],
+            today=min(milestone.date, today),
+        )
+        .order_by("-start_date")
+        .first()
+    )
+    enrolment.progress = status.displays(population.programme)[
+        ProgressStatus(enrolment.progress_status)
+    ]
+    checkin = milestone.checkins.filter(agent=agent).prefetch_related(_ordered_barriers()).first()
+    previous = (
+        CheckIn.objects.filter(agent=agent, milestone__population=population)
+        .filter(
+            Q(milestone__date__lt=milestone.date)
+            | Q(milestone__date=milestone.date, milestone__pk__lt=milestone.pk)
+        )
+        .select_related("milestone", "recorded_by")
+        .prefetch_related(_ordered_barriers())
+        .order_by("-milestone__date", "-milestone__pk")
+        .first()
+    )
+    if previous is not None:
+        with_status_displays([previous], population.programme)
+    return RunStep(
+        agent=agent,
+        position=counts["before"] + 1,
+        total=counts["total"],
+        remaining=counts["waiting"],
+        enrolment=enrolment,
+        checkin=checkin,
+        previous=previous,
+        skip_to=run_next_agent(milestone, after=agent, today=today),
+    )
+
+
+# --- The agent's own page and the agent page ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NextStep:
+    """The next step agreed at the agent's latest check-in in a population."""
+
+    text: str
+    due: date | None
+    milestone: Milestone
 
 
 def checkins_for_my_page(agent, rows):
-    """Add to each row of the agent's page (one per current enrolment) what it shows of
-    this feature. Filled in by the feature's implementation."""
+    """Add to each row of the agent's page (one per current enrolment) `next_step` (what was
+    agreed at their latest check-in in that population, or None) and `checkins` (their
+    check-ins there, latest first). One or two queries for all rows together."""
+    grouped = _group_checkins(agent, [row["enrolment"] for row in rows])
+    for row in rows:
+        checkins = grouped[row["enrolment"].population_id]
+        row["checkins"] = checkins
+        latest = checkins[0] if checkins else None
+        row["next_step"] = (
+            NextStep(text=latest.next_step, due=latest.next_step_due, milestone=latest.milestone)
+            if latest is not None and latest.next_step
+            else None
+        )
+
+
+def checkins_for_agent_page(user, agent, rows):
+    """Add to each row of the agent page (one per enrolment) `checkins_visible` (may the user
+    read the agent's check-in notes in that programme: perms.can_view_checkins, asked once
+    per programme) and, when visible, `checkins` (latest first). Rows come latest enrolment
+    first. One query for the check-ins (two when there are some) plus the permission checks."""
+    allowed = {}
+    for row in rows:
+        programme = row["enrolment"].population.programme
+        if programme.pk not in allowed:
+            allowed[programme.pk] = perms.can_view_checkins(user, agent, programme)
+        row["checkins_visible"] = allowed[programme.pk]
+    # An agent enrolled twice in a population (left, came back) has its check-ins shown
+    # once, under the first (latest) of those rows.
+    visible, seen = [], set()
+    for row in rows:
+        population_id = row["enrolment"].population_id
+        if row["checkins_visible"] and population_id in seen:
+            row["checkins_visible"] = False
+        elif row["checkins_visible"]:
+            seen.add(population_id)
+            visible.append(row)
+    grouped = _group_checkins(agent, [row["enrolment"] for row in visible])
+    for row in visible:
+        row["checkins"] = grouped[row["enrolment"].population_id]
+
+
+def _group_checkins(agent, enrolments):
+    """The agent's check-ins in the enrolments' populations, latest first, by population id,
+    each with its status snapshot as a StatusDisplay (`progress`)."""
+    populations = {enrolment.population_id: enrolment.population for enrolment in enrolments}
+    grouped = {population_id: [] for population_id in populations}
+    if not populations:
+        return grouped
+    displays = {
+        population.programme_id: status.displays(population.programme)
+        for population in populations.values()
+    }
+    checkins = (
+        CheckIn.objects.filter(agent=agent, milestone__population__in=list(populations))
+        .select_related("milestone", "recorded_by")
+        .prefetch_related(_ordered_barriers())
+        .order_by("-milestone__date", "-milestone__pk")
+    )
+    for checkin in checkins:
+        population = populations[checkin.milestone.population_id]
+        checkin.progress = displays[population.programme_id][ProgressStatus(checkin.status)]
+        grouped[population.pk].append(checkin)
+    return grouped

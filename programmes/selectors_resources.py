@@ -1,6 +1,188 @@
-"""Reads of the resources feature."""
+"""Reads of the resources feature: a programme's catalogue with what agents made of each
+resource, the recommendations on the agent's page, and the resources an agent may mark."""
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.db.models import Count, Q
+
+from campaigns.models import Competence
+
+from . import recommendations
+from .enums import ResourceState, TargetKind
+from .models import Enrolment, Resource, ResourceUse
+
+
+def catalogue(programme, *, query="", kind="", competence_code=""):
+    """The programme's resources (active or retired) by title, searched by words of their
+    title or provider, kept to one kind and one competence if given, each with how many
+    agents have it started (`started_count`) or done (`done_count`), and how many found it
+    useful (`useful_count`) or not (`not_useful_count`); competences prefetched."""
+    resources = programme.resources.all()
+    for word in (query or "").split():
+        resources = resources.filter(Q(title__icontains=word) | Q(provider__icontains=word))
+    if kind:
+        resources = resources.filter(kind=kind)
+    if competence_code:
+        with_competence = Resource.competences.through.objects.filter(
+            competence__code=competence_code
+        ).values("resource_id")
+        resources = resources.filter(pk__in=with_competence)
+    return (
+        resources.annotate(
+            started_count=Count("uses", filter=Q(uses__state=ResourceState.STARTED)),
+            done_count=Count("uses", filter=Q(uses__state=ResourceState.DONE)),
+            useful_count=Count("uses", filter=Q(uses__useful=True)),
+            not_useful_count=Count("uses", filter=Q(uses__useful=False)),
+        )
+        .prefetch_related("competences")
+        .order_by("title", "pk")
+    )
+
+
+def catalogue_for_export(programme):
+    return programme.resources.prefetch_related("competences").order_by("title", "pk")
+
+
+def markable_resources(agent):
+    """The resources `agent` may mark: active, in a programme they are enrolled in today."""
+    if agent is None:
+        return Resource.objects.none()
+    programmes = Enrolment.objects.current().filter(agent=agent).values("population__programme_id")
+    return Resource.objects.filter(is_active=True, programme_id__in=programmes)
+
+
+def first_enrolment_with(agent, resource):
+    """The agent's current enrolment, in the resource's programme, whose section of their
+    page comes first (the page orders them by population name within a programme)."""
+    return (
+        Enrolment.objects.current()
+        .filter(agent=agent, population__programme_id=resource.programme_id)
+        .order_by("population__name", "pk")
+        .first()
+    )
+
+
+# --- the agent's page --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GapView:
+    competence: Competence
+    current: int
+    target: int
+
+
+@dataclass(frozen=True)
+class RecommendedResource:
+    """A resource recommended to the agent, the gaps it addresses, and the agent's own
+    mark on it (None if they have not marked it)."""
+
+    resource: Resource
+    gaps: tuple
+    use: ResourceUse | None
+    covers_next_level: bool
+
+
+def _level_targets(lines):
+    """(competence id -> target level, competence id -> latest level, competence by id) from
+    the lines of the results table; the highest target counts if there are several."""
+    targets, levels, competences = {}, {}, {}
+    for line in lines:
+        wanted = [t.level for t in line.targets if t.kind == TargetKind.LEVEL and t.level]
+        if not wanted:
+            continue
+        competence = line.competence
+        targets[competence.pk] = max(wanted)
+        levels[competence.pk] = line.level_result.level if line.level_result else 0
+        competences[competence.pk] = competence
+    return targets, levels, competences
 
 
 def resources_for_my_page(agent, rows):
-    """Add to each row of the agent's page (one per current enrolment) what it shows of
-    this feature. Filled in by the feature's implementation."""
+    """Add to each row of the agent's page (one per current enrolment, with its results
+    `lines`): `resource_gaps` (the competences below their target level), `recommendations`
+    (at most `recommendations.LIMIT` RecommendedResource, best first),
+    `resources_done_for_gaps` (the agent has done resources that fit their gaps) and
+    `followed_resources` (the other active resources of the programme the agent has
+    marked, as RecommendedResource without gaps). Three queries for all rows together."""
+    programme_ids = {row["enrolment"].population.programme_id for row in rows}
+    resources = list(
+        Resource.objects.filter(programme_id__in=programme_ids, is_active=True)
+        .annotate(
+            useful_votes=Count("uses", filter=Q(uses__useful=True)),
+            not_useful_votes=Count("uses", filter=Q(uses__useful=False)),
+        )
+        .order_by("title", "pk")
+    )
+    links = (
+        Resource.competences.through.objects.filter(
+            resource__programme_id__in=programme_ids, resource__is_active=True
+        )
+        .select_related("competence")
+        .order_by("competence__position")
+    )
+    competences_of = defaultdict(list)
+    for link in links:
+        competences_of[link.resource_id].append(link.competence)
+    uses = {
+        use.resource_id: use
+        for use in ResourceUse.objects.filter(agent=agent, resource__programme_id__in=programme_ids)
+    }
+    by_programme = defaultdict(list)
+    for resource in resources:
+        resource.competence_list = competences_of[resource.pk]
+        by_programme[resource.programme_id].append(resource)
+    for row in rows:
+        _fill_row(row, by_programme[row["enrolment"].population.programme_id], uses)
+
+
+def _fill_row(row, resources, uses):
+    targets, levels, competences = _level_targets(row.get("lines", []))
+    gaps = recommendations.find_gaps(targets, levels)
+    by_id = {resource.pk: resource for resource in resources}
+    candidates = [
+        recommendations.Candidate(
+            id=resource.pk,
+            title=resource.title,
+            competence_ids=frozenset(c.pk for c in resource.competence_list),
+            level_min=resource.level_min,
+            level_max=resource.level_max,
+            duration_minutes=resource.duration_minutes,
+            usefulness=resource.useful_votes - resource.not_useful_votes,
+            is_active=resource.is_active,
+            done=resource.pk in uses and uses[resource.pk].state == ResourceState.DONE,
+        )
+        for resource in resources
+    ]
+    ranked = recommendations.recommend(gaps, candidates)
+    # Said on the page when nothing is left to recommend: the agent has done what fits.
+    row["resources_done_for_gaps"] = any(
+        recommendations.fits(candidate, gap)
+        for candidate in candidates
+        if candidate.done
+        for gap in gaps
+    )
+    row["resource_gaps"] = [
+        GapView(competences[gap.competence_id], gap.current, gap.target) for gap in gaps
+    ]
+    row["recommendations"] = [
+        RecommendedResource(
+            resource=by_id[item.candidate.id],
+            gaps=tuple(
+                GapView(competences[gap.competence_id], gap.current, gap.target)
+                for gap in item.gaps
+            ),
+            use=uses.get(item.candidate.id),
+            covers_next_level=item.covers_next_level,
+        )
+        for item in ranked
+    ]
+    recommended = {item.candidate.id for item in ranked}
+    row["followed_resources"] = [
+        RecommendedResource(
+            resource=resource, gaps=(), use=uses[resource.pk], covers_next_level=False
+        )
+        for resource in resources
+        if resource.pk in uses and resource.pk not in recommended
+    ]

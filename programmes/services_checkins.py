@@ -1,9 +1,37 @@
-"""Writes of check-ins: barriers, milestones, check-ins."""
+"""Writes of check-ins: the barrier list of a programme, milestones, check-ins."""
 
+import datetime
+from typing import Literal
+
+from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from agents.models import Agent
+
+from . import status
 from .enums import DEFAULT_BARRIERS
-from .models import Barrier, Programme
+from .models import Barrier, CheckIn, Enrolment, Milestone, Programme, TargetPopulation
+
+COMMENT_MAX_LENGTH = 2000
+NEXT_STEP_MAX_LENGTH = CheckIn._meta.get_field("next_step").max_length
+
+
+class CheckInInvalid(ValueError):
+    """A check-in breaks a rule; `messages` says which, in French, and nothing was saved."""
+
+    def __init__(self, messages):
+        super().__init__("; ".join(messages))
+        self.messages = messages
+
+
+class MilestoneHasCheckIns(ValueError):
+    """A milestone with check-ins is history: it is not deleted."""
+
+
+# --- Barriers ------------------------------------------------------------------------------
 
 
 @transaction.atomic
@@ -15,3 +43,147 @@ def barriers_create_defaults(*, programme: Programme) -> None:
         for position, label in enumerate(DEFAULT_BARRIERS, start=1)
         if str(label) not in existing
     )
+
+
+@transaction.atomic
+def barrier_create(*, programme: Programme, label: str) -> Barrier:
+    """A new barrier goes to the end of the programme's list, offered at once."""
+    last = programme.barriers.aggregate(last=Max("position"))["last"] or 0
+    return Barrier.objects.create(programme=programme, label=label.strip(), position=last + 1)
+
+
+@transaction.atomic
+def barrier_rename(*, barrier: Barrier, label: str) -> Barrier:
+    """Renaming a barrier renames it on the past check-ins that cite it too."""
+    barrier.label = label.strip()
+    barrier.save(update_fields=["label"])
+    return barrier
+
+
+@transaction.atomic
+def barrier_move(*, barrier: Barrier, direction: Literal["up", "down"]) -> None:
+    """Swap the barrier with its neighbour in the list; positions are renumbered 1..n so
+    that equal positions (older data) cannot make a move a no-op."""
+    barriers = list(
+        Barrier.objects.select_for_update()
+        .filter(programme_id=barrier.programme_id)
+        .order_by("position", "label", "pk")
+    )
+    index = next(i for i, item in enumerate(barriers) if item.pk == barrier.pk)
+    other = index - 1 if direction == "up" else index + 1
+    if 0 <= other < len(barriers):
+        barriers[index], barriers[other] = barriers[other], barriers[index]
+    for position, item in enumerate(barriers, start=1):
+        item.position = position
+    Barrier.objects.bulk_update(barriers, ["position"])
+
+
+@transaction.atomic
+def barrier_set_active(*, barrier: Barrier, is_active: bool) -> Barrier:
+    """A retired barrier is no longer offered but stays on the check-ins that cite it."""
+    barrier.is_active = is_active
+    barrier.save(update_fields=["is_active"])
+    return barrier
+
+
+# --- Milestones ----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def milestone_create(
+    *,
+    population: TargetPopulation,
+    date: datetime.date,
+    title: str,
+    created_by: AbstractBaseUser | None,
+) -> Milestone:
+    return Milestone.objects.create(
+        population=population, date=date, title=title.strip(), created_by=created_by
+    )
+
+
+@transaction.atomic
+def milestone_update(*, milestone: Milestone, date: datetime.date, title: str) -> Milestone:
+    milestone.date = date
+    milestone.title = title.strip()
+    milestone.save(update_fields=["date", "title"])
+    return milestone
+
+
+@transaction.atomic
+def milestone_delete(*, milestone: Milestone) -> None:
+    """Only a milestone without check-ins may be deleted: its check-ins are history."""
+    if milestone.checkins.exists():
+        raise MilestoneHasCheckIns
+    milestone.delete()
+
+
+# --- Check-ins -----------------------------------------------------------------------------
+
+
+def _checkin_errors(*, milestone, agent, barriers, comment, next_step, next_step_due, today):
+    population = milestone.population
+    errors = []
+    if not Enrolment.objects.current(today).filter(population=population, agent=agent).exists():
+        errors.append(_("Cet agent n’est pas inscrit dans la population."))
+    if any(barrier.programme_id != population.programme_id for barrier in barriers):
+        errors.append(_("Les freins doivent être ceux du programme."))
+    if next_step_due is not None and next_step_due < milestone.date:
+        errors.append(_("L’échéance de la prochaine étape ne peut précéder la date du point."))
+    if len(comment) > COMMENT_MAX_LENGTH:
+        errors.append(_("Le commentaire dépasse %(max)s caractères.") % {"max": COMMENT_MAX_LENGTH})
+    if len(next_step) > NEXT_STEP_MAX_LENGTH:
+        errors.append(
+            _("La prochaine étape dépasse %(max)s caractères.") % {"max": NEXT_STEP_MAX_LENGTH}
+        )
+    return errors
+
+
+@transaction.atomic
+def checkin_record(
+    *,
+    milestone: Milestone,
+    agent: Agent,
+    barriers: list[Barrier],
+    comment: str,
+    next_step: str,
+    next_step_due: datetime.date | None,
+    recorded_by: AbstractBaseUser,
+) -> CheckIn:
+    """Record (or correct) the agent's check-in at the milestone. Their status, targets met
+    and targets set are taken from the data as of the milestone date (today at the latest),
+    never typed in; whoever saves last is the one who recorded it."""
+    today = timezone.localdate()
+    comment, next_step = comment.strip(), next_step.strip()
+    errors = _checkin_errors(
+        milestone=milestone,
+        agent=agent,
+        barriers=barriers,
+        comment=comment,
+        next_step=next_step,
+        next_step_due=next_step_due,
+        today=today,
+    )
+    if errors:
+        raise CheckInInvalid(errors)
+    population = milestone.population
+    progress = status.with_progress(
+        Enrolment.objects.current(today).filter(population=population, agent=agent),
+        programmes=[population.programme],
+        today=min(milestone.date, today),
+    ).first()
+    checkin, _created = CheckIn.objects.update_or_create(
+        milestone=milestone,
+        agent=agent,
+        defaults={
+            "status": progress.progress_status,
+            "targets_met": progress.targets_met,
+            "targets_set": progress.targets_set,
+            "comment": comment,
+            "next_step": next_step,
+            "next_step_due": next_step_due,
+            "recorded_by": recorded_by,
+        },
+    )
+    checkin.barriers.set(barriers)
+    return checkin

@@ -378,6 +378,7 @@ def agent_detail(request, pk):
     visible_rows = [row for row in rows if row["results_visible"]]
     _add_results(agent, visible_rows)
     _add_progress(visible_rows)
+    selectors_checkins.checkins_for_agent_page(request.user, agent, rows)
     return render(
         request,
         "programmes/agent_detail.html",

@@ -3,16 +3,17 @@ with Pix Orga exports of two campaigns imported over several months.
 
 The organisation is planned in plain Python first (`plan_org`, no database), then written by
 `build_org`, `build_users` and `build_programme`. Every write is keyed on a stable value
-(unit code, matricule, e-mail, programme slug, population name), so seeding twice changes
-nothing. The plan draws names and matricules from one `random.Random(SEED)` walking the
-chart in order: editing the chart renumbers the people after the edit, so reset the demo
-database (delete db.sqlite3) after such a change.
+(unit code, matricule, e-mail, programme slug, population name, milestone, resource
+title...), so seeding twice changes nothing. The plan draws names and matricules from one
+`random.Random(SEED)` walking the chart in order: editing the chart renumbers the people
+after the edit, so reset the demo database (delete db.sqlite3) after such a change.
 
 The package: `data` (settings, chart, names, wording), `plan` (the ORM-free plan),
 `results` (the Pix exports, made with `campaigns.pix_writer` from a seeded random walk, no
 database) and `build` (the database writes; the exports go through the import services,
-one skipped when a DONE import of the same bytes exists). The names below are its public
-interface.
+one skipped when a DONE import of the same bytes exists), which ends with `accompaniment`
+(milestones and check-ins, the resource catalogue and its uses, mentors and mentorings,
+from the plain data of `accompaniment_data`). The names below are its public interface.
 """
 
 from .build import discard_stored_files, seed_demo

@@ -18,6 +18,7 @@ from .. import selectors
 from ..enums import Purpose, TargetKind
 from ..models import Enrolment, Programme, Target, TargetPopulation
 from ..services import programme_import_link, programme_import_run
+from .accompaniment import AccompanimentSummary, build_accompaniment
 from .data import (
     ADMIN_LOGIN,
     DEMO_PASSWORD,
@@ -28,7 +29,16 @@ from .data import (
     PROGRAMME_START,
     SEED,
 )
-from .plan import AMBASSADOR, DEMO_PEOPLE, ORG_UNITS, OWNER, POPULATIONS, OrgPlan, plan_org
+from .plan import (
+    AGENT,
+    AMBASSADOR,
+    DEMO_PEOPLE,
+    ORG_UNITS,
+    OWNER,
+    POPULATIONS,
+    OrgPlan,
+    plan_org,
+)
 from .results import plan_exports
 
 
@@ -58,6 +68,7 @@ class SeedSummary:
     exports: list[ExportLine] = field(default_factory=list)
     stored_files: list[str] = field(default_factory=list)  # raw files this run stored
     to_match: dict[str, int] = field(default_factory=dict)  # unmatched, to_confirm
+    accompaniment: AccompanimentSummary = field(default_factory=AccompanimentSummary)
 
 
 def _update_fields(obj, values: dict) -> list[str]:
@@ -269,8 +280,9 @@ def discard_stored_files(summary: SeedSummary) -> None:
 
 
 def seed_demo(*, seed: int = SEED) -> SeedSummary:
-    """Create or bring back the demo organisation, logins, programme and its imported Pix
-    results; idempotent. If it fails, nothing is kept, the stored raw files included."""
+    """Create or bring back the demo organisation, logins, programme, its imported Pix
+    results and its accompaniment (check-ins, resources, mentoring); idempotent. If it
+    fails, nothing is kept, the stored raw files included."""
     summary = SeedSummary()
     plan = plan_org(seed=seed)
     try:
@@ -283,6 +295,13 @@ def seed_demo(*, seed: int = SEED) -> SeedSummary:
                 programme=programme,
                 uploader=users[AMBASSADOR.role],
                 summary=summary,
+                seed=seed,
+            )
+            summary.accompaniment = build_accompaniment(
+                programme=programme,
+                demo_agent=agents[plan.people[AGENT.role].external_id],
+                excluded={agents[person.external_id].pk for person in plan.people.values()},
+                ambassador=users[AMBASSADOR.role],
                 seed=seed,
             )
     except BaseException:

@@ -15,6 +15,7 @@ from tests.campaigns.factories import (
     CampaignFactory,
 )
 from tests.programmes.factories import EnrolmentFactory, TargetPopulationFactory
+from tests.programmes.factories_accompaniment import competence as competence_of
 from tests.programmes.factories_accompaniment import share_levels
 
 
@@ -190,3 +191,74 @@ def test_query_count_does_not_grow_with_enrolments_and_results(
     client.force_login(with_results.agent)
     with django_assert_num_queries(expected):
         assert client.get(reverse("programmes:my_page")).status_code == 200
+
+
+def _accompany(cast, campaign, *, n, codes):
+    """`n` of everything the page shows beside the results: check-ins with barriers,
+    resources started and done, mentor offers, requests and pairings."""
+    from programmes.enums import ResourceState
+    from tests.agents.factories import AgentFactory
+    from tests.programmes.factories_accompaniment import (
+        CheckInFactory,
+        MentorFactory,
+        MentoringFactory,
+        MilestoneFactory,
+        ResourceFactory,
+        ResourceUseFactory,
+    )
+
+    agent, programme = cast.agent_agent, cast.programme
+    barriers = list(programme.barriers.all()[:2])
+    for index in range(n):
+        milestone = MilestoneFactory(population=cast.population)
+        CheckInFactory(
+            milestone=milestone, agent=agent, barriers=barriers, next_step=f"Étape {index}"
+        )
+        resource = ResourceFactory(programme=programme, competences=["1.1", "2.1"])
+        state = ResourceState.DONE if index % 2 else ResourceState.STARTED
+        ResourceUseFactory(resource=resource, agent=agent, state=state, useful=True)
+        MentorFactory(programme=programme, competence=competence_of("2.1"))
+    for mentee_code, mentor_code in codes:
+        # Paired as a mentee on one competence, as a mentor on another.
+        helper = MentorFactory(
+            programme=programme, agent=AgentFactory(), competence=competence_of(mentee_code)
+        )
+        MentoringFactory(
+            programme=programme,
+            mentee=agent,
+            competence=competence_of(mentee_code),
+            mentor=helper,
+            paired_at=timezone.now(),
+        )
+        offer = MentorFactory(
+            programme=programme, agent=agent, competence=competence_of(mentor_code)
+        )
+        MentoringFactory(
+            programme=programme,
+            mentee=AgentFactory(),
+            competence=competence_of(mentor_code),
+            mentor=offer,
+            paired_at=timezone.now(),
+        )
+
+
+def test_query_count_is_fixed_whatever_the_accompaniment_data(
+    client, cast, django_assert_num_queries
+):
+    """Check-ins, resources and mentoring on the page: a fixed number of queries (one more
+    than the pinned page without any: the check-ins' barriers)."""
+    from tests.programmes.test_views import QUERY_COUNTS
+
+    (pinned,) = [n for name, *_rest, n in QUERY_COUNTS if name == "programmes:my_page"]
+    campaign = CampaignFactory()
+    cast.programme.campaigns.add(campaign)
+    share_levels(cast.agent_agent, campaign, {"1.1": 1, "2.1": 1})
+    _accompany(cast, campaign, n=1, codes=[("1.1", "5.1")])
+    client.force_login(cast.agent)
+    with django_assert_num_queries(pinned + 1):
+        response = client.get(reverse("programmes:my_page"))
+    assert response.status_code == 200
+    _accompany(cast, campaign, n=6, codes=[("1.2", "5.2"), ("1.3", "4.1")])
+    with django_assert_num_queries(pinned + 1):
+        response = client.get(reverse("programmes:my_page"))
+    assert "Étape 0" in response.content.decode()

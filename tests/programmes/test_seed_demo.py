@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.contrib.auth import authenticate
 from django.core.management import CommandError, call_command
+from django.db.models import F
 from django.urls import reverse
 
 from agents.enums import OrgUnitKind
@@ -22,9 +23,21 @@ from campaigns.models import (
 )
 from campaigns.pix_export import parse_export_filename
 from campaigns.referential import MAX_LEVEL
-from programmes import demo, selectors
-from programmes.enums import Purpose, TargetKind
-from programmes.models import Enrolment, Programme, ProgrammeImport, Target, TargetPopulation
+from programmes import demo, selectors, status
+from programmes.enums import ProgressStatus, Purpose, ResourceKind, ResourceState, TargetKind
+from programmes.models import (
+    CheckIn,
+    Enrolment,
+    Mentor,
+    Mentoring,
+    Milestone,
+    Programme,
+    ProgrammeImport,
+    Resource,
+    ResourceUse,
+    Target,
+    TargetPopulation,
+)
 
 LOGINS = [
     "pilote@demo.gouv.fr",
@@ -108,6 +121,28 @@ def snapshot():
         ),
         "snapshots": list(ParticipationSnapshot.objects.values_list("pk", flat=True)),
         "results": list(CompetenceResult.objects.values_list("pk", flat=True)),
+        "milestones": list(Milestone.objects.order_by("pk").values_list("pk", "date", "title")),
+        "checkins": list(
+            CheckIn.objects.order_by("pk").values_list(
+                "pk", "agent", "status", "comment", "next_step", "recorded_at", "updated_at"
+            )
+        ),
+        "checkin_barriers": list(
+            CheckIn.barriers.through.objects.order_by("pk").values_list("pk", flat=True)
+        ),
+        "resources": list(Resource.objects.order_by("pk").values_list("pk", "title", "updated_at")),
+        "resource_competences": list(
+            Resource.competences.through.objects.order_by("pk").values_list("pk", flat=True)
+        ),
+        "resource_uses": list(
+            ResourceUse.objects.order_by("pk").values_list("pk", "state", "useful", "updated_at")
+        ),
+        "mentors": list(Mentor.objects.order_by("pk").values_list("pk", "agent", "since")),
+        "mentorings": list(
+            Mentoring.objects.order_by("pk").values_list(
+                "pk", "mentee", "mentor", "requested_at", "paired_at"
+            )
+        ),
     }
 
 
@@ -456,3 +491,151 @@ def test_summary_has_a_line_per_export(seeded):
         assert f"{result_import.results_created} résultats ajoutés" in line
         assert f"{result_import.unmatched} non rapprochés" in line
     assert "À rapprocher :" in seeded
+
+
+# --- Accompaniment: check-ins, resources, mentoring ---------------------------------------------
+
+
+def test_each_population_has_two_milestones_recorded_by_the_ambassador(seeded):
+    ambassador = User.objects.get(email="ambassadeur@demo.gouv.fr")
+    for population in demo_programme().populations.all():
+        milestones = list(population.milestones.order_by("date"))
+        assert [(m.title, m.date) for m in milestones] == [
+            ("Point d'étape de rentrée", datetime.date(2026, 9, 29)),
+            ("Point d'étape de mi-parcours", datetime.date(2026, 11, 16)),
+        ]
+        for milestone in milestones:
+            checkins = milestone.checkins.all()
+            # Enough for the owner to see the barriers (no group under 5).
+            assert checkins.count() >= 5
+            assert set(checkins.values_list("recorded_by", flat=True)) == {ambassador.pk}
+            assert {c.recorded_at.astimezone(PARIS).date() for c in checkins} == {milestone.date}
+
+
+def test_checkin_status_is_the_status_engine_on_the_milestone_date(seeded):
+    for milestone in Milestone.objects.filter(population__programme=demo_programme()):
+        engine = {
+            row["agent_id"]: (row["progress_status"], row["targets_met"], row["targets_set"])
+            for row in status.population_progress(
+                milestone.population, today=milestone.date
+            ).values("agent_id", "progress_status", "targets_met", "targets_set")
+        }
+        for checkin in milestone.checkins.all():
+            assert engine[checkin.agent_id] == (
+                checkin.status,
+                checkin.targets_met,
+                checkin.targets_set,
+            )
+
+
+def test_most_agents_not_started_or_stalled_are_checked_in_and_cite_barriers(seeded):
+    stuck = (ProgressStatus.NOT_STARTED, ProgressStatus.STALLED)
+    for milestone in Milestone.objects.filter(population__programme=demo_programme()):
+        statuses = status.population_progress(milestone.population, today=milestone.date)
+        to_see = statuses.filter(progress_status__in=stuck).count()
+        seen = milestone.checkins.filter(status__in=stuck)
+        assert seen.count() >= 0.6 * to_see
+    checkins = CheckIn.objects.filter(milestone__population__programme=demo_programme())
+    stuck_ones = checkins.filter(status__in=stuck)
+    assert stuck_ones.filter(barriers__isnull=False).distinct().count() >= 0.8 * stuck_ones.count()
+    assert checkins.exclude(status__in=stuck).exists()  # some others too
+    assert checkins.values("barriers__label").distinct().count() >= 6
+    assert not checkins.filter(comment="").exists()
+    assert not checkins.filter(next_step="").exists()
+    assert not checkins.filter(next_step_due__lte=F("milestone__date")).exists()
+
+
+def test_the_catalogue_holds_about_fifteen_resources_of_every_kind(seeded):
+    resources = demo_programme().resources.prefetch_related("competences")
+    assert 12 <= resources.count() <= 20
+    assert {r.kind for r in resources} == set(ResourceKind.values)
+    assert {"CNFPT", "IRA", "Pix", "Intranet DREETS"} <= {r.provider for r in resources}
+    for resource in resources:
+        resource.validate_constraints()
+        assert resource.competences.exists()
+        assert re.fullmatch(r"https://[a-z.]*exemple\.(gouv\.)?fr/.+", resource.url)
+        assert resource.is_active
+
+
+def test_some_agents_marked_resources_started_done_useful_or_not(seeded):
+    uses = ResourceUse.objects.filter(resource__programme=demo_programme())
+    assert uses.count() >= 20
+    assert uses.filter(state=ResourceState.STARTED).exists()
+    assert uses.filter(state=ResourceState.DONE, useful=True).exists()
+    assert uses.filter(state=ResourceState.DONE, useful=False).exists()
+    assert not uses.filter(state=ResourceState.DONE, done_at=None).exists()
+
+
+def test_mentors_volunteer_where_they_reached_their_target(seeded):
+    mentors = Mentor.objects.filter(programme=demo_programme(), withdrawn_at=None)
+    assert mentors.count() >= 5
+    for mentor in mentors:
+        target = (
+            Target.objects.filter(
+                population__enrolments__agent=mentor.agent, competence=mentor.competence
+            )
+            .order_by("-level")
+            .first()
+        )
+        latest = (
+            CompetenceResult.objects.filter(
+                participation__agent=mentor.agent,
+                participation__status=ParticipationStatus.SHARED,
+                competence=mentor.competence,
+                level__isnull=False,
+            )
+            .order_by("-observed_at", "-pk")
+            .first()
+        )
+        assert latest.level >= target.level
+
+
+def test_one_mentoring_waits_for_a_mentor_and_the_demo_agent_is_paired(seeded):
+    mentorings = Mentoring.objects.filter(programme=demo_programme())
+    assert mentorings.count() == 2
+    pending = mentorings.get(mentor=None)
+    assert pending.paired_at is None
+    paired = mentorings.exclude(mentor=None).get()
+    assert paired.mentee == agent_of("agent@demo.gouv.fr")
+    assert paired.competence.code == "4.1" and paired.mentor.competence == paired.competence
+    assert paired.paired_by == User.objects.get(email="ambassadeur@demo.gouv.fr")
+    assert paired.requested_at < paired.paired_at
+
+
+def test_the_demo_agent_sees_checkins_next_step_recommendations_and_her_mentor(seeded, client):
+    agent = agent_of("agent@demo.gouv.fr")
+    client.force_login(agent.user)
+    response = client.get(reverse("programmes:my_page"))
+    row = response.context["rows"][0]
+    assert [c.milestone.title for c in row["checkins"]] == [
+        "Point d'étape de mi-parcours",
+        "Point d'étape de rentrée",
+    ]
+    assert row["next_step"].due == datetime.date(2026, 12, 18)
+    assert "4.1" in row["next_step"].text
+    titles = [r.resource.title for r in row["recommendations"]]
+    assert "Cybersécurité : les réflexes au quotidien" in titles
+    assert "Bien chercher sur le web et dans l'intranet" not in titles  # done
+    mentor = row["mentoring"].my_mentors[0].mentor.agent
+    content = response.content.decode()
+    assert row["next_step"].text in content.replace("&#x27;", "'").replace("&quot;", '"')
+    assert mentor.email in content
+
+
+def test_the_owner_dashboard_shows_the_demo_barriers(seeded, client):
+    client.force_login(User.objects.get(email="pilote@demo.gouv.fr"))
+    response = client.get(reverse("programmes:dashboard", args=[demo.PROGRAMME_SLUG]))
+    stats = response.context["board"].barriers
+    assert not stats.some_hidden
+    assert all(len(p.milestones) == 2 for p in stats.populations)
+    totals = {row[0]: row[-1] for row in stats.totals_table().rows}
+    assert totals["Manque de temps"] > 0 and totals["Contenu trop difficile"] > 0
+    assert 'id="chart-barriers"' in response.content.decode()
+
+
+def test_summary_counts_the_accompaniment_created(seeded):
+    checkins = CheckIn.objects.count()
+    assert f"6 points d'étape, {checkins} entretiens, {Resource.objects.count()} ressources" in (
+        seeded
+    )
+    assert "0 points d'étape, 0 entretiens, 0 ressources" in seed()

@@ -159,9 +159,9 @@ QUERY_COUNTS = [
     ("programmes:population_list", "ambassador", None, 6),
     ("programmes:population_detail", "ambassador", "population", 11),
     ("programmes:team", "manager", None, 11),
-    ("programmes:my_page", "agent", None, 15),
+    ("programmes:my_page", "agent", None, 22),
     ("programmes:agent_list", "ambassador", None, 9),
-    ("programmes:agent_detail", "ambassador", "agent", 15),
+    ("programmes:agent_detail", "ambassador", "agent", 17),
 ]
 
 

@@ -58,6 +58,13 @@ class Command(BaseCommand):
             f"et {summary.enrolments_created} inscriptions créés."
         )
         self._report_exports(summary)
+        done = summary.accompaniment
+        write(
+            f"  Accompagnement, cette exécution : {done.milestones} points d'étape, "
+            f"{done.checkins} entretiens, {done.resources} ressources, {done.resource_uses} "
+            f"suivis de ressources, {done.mentors} compagnons et {done.mentorings} "
+            f"compagnonnages créés."
+        )
         write("")
         write("Comptes de démonstration :")
         width = max(len(role) for role, _ in summary.logins)

@@ -1,0 +1,293 @@
+"""Check-ins: the barrier list of a programme, the milestones of a population, and the
+run-through where an ambassador records each agent's check-in, one after another."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from . import perms
+from . import selectors_checkins as selectors
+from . import services_checkins as services
+from .forms_checkins import BarrierForm, CheckInForm, MilestoneForm
+from .models import Milestone, Programme, TargetPopulation
+from .pagination import paginate
+
+# --- Barriers ------------------------------------------------------------------------------
+
+
+def _barrier_programme(user, slug):
+    """The programme, when the user sees it (else 404) and may edit its barriers (else 403)."""
+    programme = get_object_or_404(Programme.objects.visible_to(user), slug=slug)
+    if not perms.can_edit_barriers(user, programme):
+        raise PermissionDenied
+    return programme
+
+
+def _barrier(user, slug, barrier_id):
+    """A barrier of a programme the user sees (else 404, another programme's barrier too),
+    when the user may edit the list (else 403)."""
+    programme = get_object_or_404(Programme.objects.visible_to(user), slug=slug)
+    barrier = get_object_or_404(programme.barriers, pk=barrier_id)
+    if not perms.can_edit_barriers(user, programme):
+        raise PermissionDenied
+    barrier.programme = programme
+    return barrier
+
+
+def barrier_list(request, slug):
+    """The programme's barriers in order; the form at the bottom adds one."""
+    programme = _barrier_programme(request.user, slug)
+    form = BarrierForm(
+        request.POST if request.method == "POST" else None,
+        programme=programme,
+        submit_label=_("Ajouter le frein"),
+    )
+    if request.method == "POST" and form.is_valid():
+        barrier = services.barrier_create(programme=programme, label=form.cleaned_data["label"])
+        messages.success(request, _("Frein « %(label)s » ajouté.") % {"label": barrier.label})
+        return redirect("programmes:barrier_list", slug=programme.slug)
+    context = {
+        "title": _("Freins proposés aux points d’étape"),
+        "programme": programme,
+        "page_obj": paginate(request, selectors.barriers_of(programme)),
+        "form": form,
+    }
+    return render(request, "programmes/barrier_list.html", context)
+
+
+def barrier_edit(request, slug, barrier_id):
+    barrier = _barrier(request.user, slug, barrier_id)
+    form = BarrierForm(
+        request.POST if request.method == "POST" else None,
+        programme=barrier.programme,
+        barrier=barrier,
+        submit_label=_("Renommer"),
+    )
+    if request.method == "POST" and form.is_valid():
+        services.barrier_rename(barrier=barrier, label=form.cleaned_data["label"])
+        messages.success(request, _("Frein renommé « %(label)s ».") % {"label": barrier.label})
+        return redirect("programmes:barrier_list", slug=slug)
+    context = {
+        "title": _("Renommer un frein"),
+        "programme": barrier.programme,
+        "barrier": barrier,
+        "form": form,
+    }
+    return render(request, "programmes/barrier_form.html", context)
+
+
+@require_POST
+def barrier_move(request, slug, barrier_id):
+    barrier = _barrier(request.user, slug, barrier_id)
+    direction = request.POST.get("direction")
+    if direction not in ("up", "down"):
+        messages.error(request, _("Déplacement inconnu : rien n’a changé."))
+    else:
+        services.barrier_move(barrier=barrier, direction=direction)
+    return redirect(reverse("programmes:barrier_list", kwargs={"slug": slug}) + "#barriers")
+
+
+@require_POST
+def barrier_retire(request, slug, barrier_id):
+    barrier = services.barrier_set_active(
+        barrier=_barrier(request.user, slug, barrier_id), is_active=False
+    )
+    messages.success(
+        request,
+        _("« %(label)s » n’est plus proposé ; il reste sur les points d’étape passés.")
+        % {"label": barrier.label},
+    )
+    return redirect("programmes:barrier_list", slug=slug)
+
+
+@require_POST
+def barrier_restore(request, slug, barrier_id):
+    barrier = services.barrier_set_active(
+        barrier=_barrier(request.user, slug, barrier_id), is_active=True
+    )
+    messages.success(request, _("« %(label)s » est de nouveau proposé.") % {"label": barrier.label})
+    return redirect("programmes:barrier_list", slug=slug)
+
+
+# --- Milestones ----------------------------------------------------------------------------
+
+
+def _population(user, pk):
+    """The population, when the user sees it (else 404) and may manage it (else 403)."""
+    population = get_object_or_404(
+        TargetPopulation.objects.visible_to(user).select_related("programme"), pk=pk
+    )
+    if not perms.can_manage_population(user, population):
+        raise PermissionDenied
+    return population
+
+
+def _milestone(user, pk):
+    milestone = get_object_or_404(
+        Milestone.objects.visible_to(user).select_related("population__programme"), pk=pk
+    )
+    if not perms.can_manage_population(user, milestone.population):
+        raise PermissionDenied
+    return milestone
+
+
+def milestone_list(request, pk):
+    population = _population(request.user, pk)
+    context = {
+        "title": _("Points d’étape"),
+        "population": population,
+        "programme": population.programme,
+        "head_count": selectors.population_agents(population, timezone.localdate()).count(),
+        "page_obj": paginate(request, selectors.milestones_with_counts(population)),
+    }
+    return render(request, "programmes/milestone_list.html", context)
+
+
+def milestone_create(request, pk):
+    population = _population(request.user, pk)
+    form = MilestoneForm(
+        request.POST if request.method == "POST" else None,
+        population=population,
+        submit_label=_("Créer le point d’étape"),
+    )
+    if request.method == "POST" and form.is_valid():
+        milestone = services.milestone_create(
+            population=population, created_by=request.user, **form.cleaned_data
+        )
+        messages.success(
+            request, _("Point d’étape « %(title)s » créé.") % {"title": milestone.title}
+        )
+        return redirect("programmes:milestone_detail", pk=milestone.pk)
+    context = {"title": _("Nouveau point d’étape"), "population": population, "form": form}
+    return render(request, "programmes/milestone_form.html", context)
+
+
+def milestone_edit(request, pk):
+    milestone = _milestone(request.user, pk)
+    form = MilestoneForm(
+        request.POST if request.method == "POST" else None,
+        population=milestone.population,
+        milestone=milestone,
+        submit_label=_("Enregistrer"),
+    )
+    if request.method == "POST" and form.is_valid():
+        services.milestone_update(milestone=milestone, **form.cleaned_data)
+        messages.success(request, _("Point d’étape enregistré."))
+        return redirect("programmes:milestone_detail", pk=milestone.pk)
+    context = {
+        "title": _("Modifier le point d’étape"),
+        "population": milestone.population,
+        "milestone": milestone,
+        "form": form,
+    }
+    return render(request, "programmes/milestone_form.html", context)
+
+
+@require_POST
+def milestone_delete(request, pk):
+    milestone = _milestone(request.user, pk)
+    try:
+        services.milestone_delete(milestone=milestone)
+    except services.MilestoneHasCheckIns:
+        messages.error(
+            request,
+            _("Ce point d’étape a déjà des entretiens saisis : il ne peut pas être supprimé."),
+        )
+        return redirect("programmes:milestone_detail", pk=milestone.pk)
+    messages.success(
+        request, _("Point d’étape « %(title)s » supprimé.") % {"title": milestone.title}
+    )
+    return redirect("programmes:milestone_list", pk=milestone.population_id)
+
+
+def milestone_detail(request, pk):
+    """How many agents are checked in; to those who record check-ins, who is left (or, with
+    ?vue=faits, the check-ins done)."""
+    milestone = _milestone(request.user, pk)
+    population = milestone.population
+    can_record = perms.can_record_checkins(request.user, population)
+    context = {
+        "title": milestone.title,
+        "milestone": milestone,
+        "population": population,
+        "programme": population.programme,
+        "progress": selectors.milestone_progress(milestone),
+        "can_record": can_record,
+    }
+    if can_record:
+        done = request.GET.get("vue") == "faits"
+        listing = selectors.checkins_done if done else selectors.agents_not_checked_in
+        page_obj = paginate(request, listing(milestone))
+        if done:
+            selectors.with_status_displays(page_obj, population.programme)
+        context.update({"showing_done": done, "page_obj": page_obj})
+    return render(request, "programmes/milestone_detail.html", context)
+
+
+# --- The run-through -----------------------------------------------------------------------
+
+
+def _run_agent(request, milestone):
+    """The agent named by ?agent= (currently enrolled in the population, else 404), or the
+    first agent not checked in yet (None when there is none)."""
+    asked = request.GET.get("agent")
+    if asked is None:
+        return selectors.run_next_agent(milestone)
+    if not asked.isdigit():
+        raise Http404
+    agents = selectors.population_agents(milestone.population, timezone.localdate())
+    return get_object_or_404(agents.select_related("org_unit"), pk=int(asked))
+
+
+def _all_done(request, milestone):
+    messages.success(request, _("Tous les agents ont un point d’étape."))
+    return redirect("programmes:milestone_detail", pk=milestone.pk)
+
+
+def milestone_run(request, pk):
+    """One agent at a time: their situation, then the check-in form; saving goes on to the
+    next agent not checked in yet."""
+    milestone = _milestone(request.user, pk)
+    if not perms.can_record_checkins(request.user, milestone.population):
+        raise PermissionDenied
+    agent = _run_agent(request, milestone)
+    if agent is None:
+        return _all_done(request, milestone)
+    step = selectors.run_step(milestone, agent)
+    form = CheckInForm(
+        request.POST if request.method == "POST" else None,
+        milestone=milestone,
+        checkin=step.checkin,
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.checkin_record(
+                milestone=milestone, agent=agent, recorded_by=request.user, **form.cleaned_data
+            )
+        except services.CheckInInvalid as error:
+            for message in error.messages:
+                form.add_error(None, message)
+        else:
+            following = selectors.run_next_agent(milestone, after=agent)
+            if following is None:
+                return _all_done(request, milestone)
+            messages.success(
+                request, _("Point d’étape de %(name)s enregistré.") % {"name": agent.full_name}
+            )
+            return redirect(
+                reverse("programmes:milestone_run", kwargs={"pk": milestone.pk})
+                + f"?agent={following.pk}"
+            )
+    context = {
+        "title": _("Passer en revue la population"),
+        "milestone": milestone,
+        "population": milestone.population,
+        "step": step,
+        "form": form,
+    }
+    return render(request, "programmes/checkin_run.html", context)

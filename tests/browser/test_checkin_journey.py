@@ -1,0 +1,169 @@
+"""The ambassador's milestone in Chromium: they open their population, create a milestone,
+then run through the population with the keyboard only (space ticks a barrier, tab moves on,
+Enter saves and opens the next agent) until every agent is checked in. The milestone page and
+the run-through screen pass axe."""
+
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from programmes import services_checkins
+from tests.agents.factories import AgentFactory
+from tests.browser.conftest import assert_no_serious_axe_violations, login
+from tests.programmes.factories import EnrolmentFactory, TargetFactory, TargetPopulationFactory
+from tests.programmes.factories_accompaniment import MilestoneFactory
+
+
+def _tab_to(page, locator, limit=30):
+    """Press Tab until `locator` has the focus, as a keyboard user would."""
+    for _press in range(limit):
+        if locator.evaluate("element => element === document.activeElement"):
+            return
+        page.keyboard.press("Tab")
+    raise AssertionError("the field was never reached with Tab")
+
+
+def test_ambassador_runs_a_milestone_through_a_small_population_with_the_keyboard(
+    page, live_server, cast, password, screenshot
+):
+    population = TargetPopulationFactory(
+        programme=cast.programme, name="Gestionnaires", ambassadors=[cast.ambassador]
+    )
+    TargetFactory(population=population)
+    agents = [
+        AgentFactory(last_name="Bernard", first_name="Claire"),
+        AgentFactory(last_name="Bernard", first_name="Paul"),
+        AgentFactory(last_name="Durand", first_name="Anne"),
+    ]
+    for agent in agents:
+        EnrolmentFactory(agent=agent, population=population)
+    login(page, live_server, cast.ambassador.email, password)
+
+    page.goto(f"{live_server.url}{population.get_absolute_url()}")
+    page.get_by_role("navigation", name="Gérer la population").get_by_role(
+        "link", name="Points d’étape"
+    ).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Points d’étape de « Gestionnaires »")
+    page.get_by_role("link", name="Nouveau point d’étape").click()
+    page.get_by_label("Date du point d’étape").fill(timezone.localdate().isoformat())
+    page.get_by_label("Intitulé").fill("Point de rentrée")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Créer le point d’étape").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Point de rentrée")
+    expect(page.locator("#checkin-progress")).to_contain_text("0 sur 3")
+    waiting = page.locator("#agents-waiting")
+    for agent in agents:
+        expect(waiting).to_contain_text(agent.full_name)
+    assert_no_serious_axe_violations(page)
+    screenshot(page, "1-point-d-etape")
+
+    page.get_by_role("link", name="Passer en revue la population").click()
+    progress = page.locator("#run-progress")
+    expect(progress).to_contain_text("Agent 1 sur 3, 2 restants")
+    expect(page.locator("#run-agent")).to_contain_text(agents[0].full_name)
+    assert_no_serious_axe_violations(page)
+    screenshot(page, "2-revue")
+
+    # Claire: the first barrier has the focus; space ticks it, tab twice, space ticks the third.
+    form = page.locator("#checkin-form")
+    boxes = form.get_by_role("checkbox")
+    expect(boxes.first).to_be_focused()
+    page.keyboard.press("Space")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Space")
+    expect(boxes.nth(0)).to_be_checked()
+    expect(boxes.nth(1)).not_to_be_checked()
+    expect(boxes.nth(2)).to_be_checked()
+    _tab_to(page, form.get_by_label("Commentaire"))
+    page.keyboard.type("Peu de temps en ce moment, contenu jugé difficile.")
+    page.keyboard.press("Tab")
+    expect(form.get_by_label("Prochaine étape convenue")).to_be_focused()
+    page.keyboard.type("Réserver une heure le vendredi")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    expect(page.get_by_role("status")).to_contain_text(
+        f"Point d’étape de {agents[0].full_name} enregistré."
+    )
+    expect(progress).to_contain_text("Agent 2 sur 3, 1 restant")
+    expect(page.locator("#run-agent")).to_contain_text(agents[1].full_name)
+
+    # Paul and Anne: nothing ticked, a next step, Enter.
+    for agent, next_step in ((agents[1], "Passer la collecte"), (agents[2], "Voir le tutoriel")):
+        _tab_to(page, form.get_by_label("Prochaine étape convenue"))
+        page.keyboard.type(next_step)
+        with page.expect_navigation():
+            page.keyboard.press("Enter")
+        if agent is agents[1]:
+            expect(progress).to_contain_text("Agent 3 sur 3, 0 restant")
+            expect(page.locator("#run-agent")).to_contain_text(agents[2].full_name)
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Point de rentrée")
+    expect(page.get_by_role("status")).to_contain_text("Tous les agents ont un point d’étape.")
+    expect(page.locator("#checkin-progress")).to_contain_text("3 sur 3")
+    page.get_by_role("link", name="Points faits (3)").click()
+    done = page.locator("#checkins-done")
+    expect(done.get_by_role("row", name=agents[0].full_name)).to_contain_text(
+        "Manque de temps, Contenu trop difficile"
+    )
+    expect(done).to_contain_text("Réserver une heure le vendredi")
+    expect(done).to_contain_text("Voir le tutoriel")
+    assert_no_serious_axe_violations(page)
+    screenshot(page, "3-tous-vus")
+
+    milestone = population.milestones.get()
+    claire = milestone.checkins.get(agent=agents[0])
+    assert [b.label for b in claire.barriers.order_by("position")] == [
+        "Manque de temps",
+        "Contenu trop difficile",
+    ]
+    assert claire.comment == "Peu de temps en ce moment, contenu jugé difficile."
+    assert claire.recorded_by == cast.ambassador
+
+
+def test_owner_edits_the_barrier_list_and_the_agent_reads_their_checkin(
+    page, live_server, cast, password, screenshot
+):
+    login(page, live_server, cast.owner.email, password)
+    page.goto(f"{live_server.url}{cast.programme.get_absolute_url()}")
+    page.get_by_role("link", name="Freins proposés aux points d’étape").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Freins proposés aux points d’étape")
+    page.get_by_label("Libellé du frein").fill("absence")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Ajouter le frein").click()
+    expect(page.locator("main")).to_contain_text("La liste a déjà un frein « absence ».")
+    assert_no_serious_axe_violations(page)
+    page.get_by_label("Libellé du frein").fill("Matériel inadapté")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Ajouter le frein").click()
+    barriers = page.locator("#barriers")
+    expect(barriers.get_by_role("row").last).to_contain_text("Matériel inadapté")
+    with page.expect_navigation():
+        barriers.get_by_role("button", name="Monter Matériel inadapté").click()
+    expect(barriers.get_by_role("row").nth(-2)).to_contain_text("Matériel inadapté")
+    with page.expect_navigation():
+        barriers.get_by_role("button", name="Retirer Absence").click()
+    expect(page.get_by_role("status")).to_contain_text("« Absence » n’est plus proposé")
+    expect(barriers.get_by_role("row", name="Absence")).to_contain_text("retiré")
+    assert_no_serious_axe_violations(page)
+    screenshot(page, "1-freins")
+
+    milestone = MilestoneFactory(population=cast.population, title="Point de printemps")
+    services_checkins.checkin_record(
+        milestone=milestone,
+        agent=cast.agent_agent,
+        barriers=[cast.programme.barriers.get(label="Manque de temps")],
+        comment="Souhaite un créneau dédié.",
+        next_step="Faire le tutoriel 1.1",
+        next_step_due=None,
+        recorded_by=cast.ambassador,
+    )
+    with page.expect_navigation():
+        page.get_by_role("button", name="Se déconnecter").click()
+    login(page, live_server, cast.agent.email, password)
+    page.goto(f"{live_server.url}/mon-parcours/")
+    expect(page.locator(".app-next-step")).to_contain_text("Faire le tutoriel 1.1")
+    expect(page.get_by_role("region", name="Vos points d’étape")).to_contain_text(
+        "Souhaite un créneau dédié."
+    )
+    assert_no_serious_axe_violations(page)
+    screenshot(page, "2-mon-parcours")
