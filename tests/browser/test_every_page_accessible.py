@@ -14,6 +14,26 @@ PAGES = [
     ("ambassador", lambda c: f"/populations/{c.population.pk}/", lambda c: c.agent_agent.full_name),
     ("ambassador", lambda c: f"/agents/{c.agent_agent.pk}/", lambda c: c.agent_agent.full_name),
     ("manager", lambda c: f"/agents/{c.agent_agent.pk}/", lambda c: c.agent_agent.full_name),
+    # Accompaniment pages that no journey opens.
+    ("ambassador", lambda c: f"/populations/{c.population.pk}/points-d-etape/", lambda c: "Points"),
+    (
+        "ambassador",
+        lambda c: f"/populations/{c.population.pk}/points-d-etape/nouveau/",
+        lambda c: "Intitulé",
+    ),
+    (
+        "ambassador",
+        lambda c: f"/programmes/{c.programme.slug}/ressources/nouvelle/",
+        lambda c: "Titre",
+    ),
+    (
+        "ambassador",
+        lambda c: f"/programmes/{c.programme.slug}/ressources/import/",
+        lambda c: "Importer",
+    ),
+    ("owner", lambda c: f"/programmes/{c.programme.slug}/freins/", lambda c: "Manque de temps"),
+    ("owner", lambda c: f"/programmes/{c.programme.slug}/tableau-de-bord/", lambda c: "Freins"),
+    ("agent", lambda c: "/mon-parcours/", lambda c: "Compagnonnage"),
     ("agent", lambda c: "/agents/999999/", lambda c: "Page introuvable"),
     ("agent", lambda c: "/agents/import/", lambda c: "Accès refusé"),
 ]
