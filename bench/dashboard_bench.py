@@ -8,7 +8,8 @@ needed). Seeds with COPY, once (kept for the next run unless --reseed): 100,000 
 four populations of one programme (40,000, 30,000, 20,000, 10,000) with 4 to 7 level targets
 each, a profiles collection followed for three years with 36 monthly imports, ~88 % of the
 agents taking part with one to three shared result sets of 16 competences (~2.4 million
-results), and three years of monthly stats rows per population. Then:
+results), three years of monthly stats rows per population, and six check-in rounds per
+population with 30 % of its agents each (~180,000 check-ins, one to three barriers each). Then:
 
 - refreshes today's stats row of every population with the status engine (the nightly job,
   and what runs after an import), and prints its time;
@@ -239,6 +240,78 @@ def seed() -> None:
         timed("ANALYZE", lambda: cursor.execute("ANALYZE"))
 
 
+MILESTONES = 6  # a check-in round every six months over the three years
+CHECKED_SHARE = 0.3  # of a population's agents checked in at each round
+
+
+def has_checkins() -> bool:
+    from programmes.models import CheckIn
+
+    return CheckIn.objects.filter(milestone__population__programme__slug=SLUG).exists()
+
+
+def seed_checkins() -> None:
+    """Six milestones per population; at each, 30 % of its agents checked in with one to
+    three of the programme's barriers (COPY): the barrier section's worst case."""
+    from django.db import connection, transaction
+
+    from programmes.enums import ProgressStatus
+    from programmes.models import Barrier, Enrolment, Milestone, TargetPopulation
+
+    rng = random.Random(2027)
+    now = datetime.now(PARIS)
+    populations = list(TargetPopulation.objects.filter(programme__slug=SLUG).order_by("name"))
+    barrier_ids = list(Barrier.objects.filter(programme__slug=SLUG).values_list("pk", flat=True))
+    statuses = [s.value for s in ProgressStatus]
+    with transaction.atomic(), connection.cursor() as cursor:
+        milestones = Milestone.objects.bulk_create(
+            Milestone(
+                population=population,
+                date=(now - timedelta(days=182 * (MILESTONES - index))).date(),
+                title=f"Point d'étape {index + 1}",
+            )
+            for population in populations
+            for index in range(MILESTONES)
+        )
+        agents_of = {
+            population.pk: list(
+                Enrolment.objects.filter(population=population).values_list("agent_id", flat=True)
+            )
+            for population in populations
+        }
+        rows, links = [], []
+        for milestone in milestones:
+            agents = agents_of[milestone.population_id]
+            for agent_id in rng.sample(agents, int(len(agents) * CHECKED_SHARE)):
+                rows.append((milestone.pk, agent_id, rng.choice(statuses), 0, 4, "", "", now, now))
+        timed(
+            f"entretiens de point d'étape ({len(rows):,}, COPY)",
+            lambda: copy_rows(
+                cursor,
+                "programmes_checkin",
+                "milestone_id, agent_id, status, targets_met, targets_set, comment, next_step, "
+                "recorded_at, updated_at",
+                rows,
+            ),
+        )
+        cursor.execute(
+            "SELECT c.id FROM programmes_checkin c JOIN programmes_milestone m "
+            "ON m.id = c.milestone_id WHERE m.id = ANY(%s) ORDER BY c.id",
+            [[m.pk for m in milestones]],
+        )
+        for (checkin_id,) in cursor.fetchall():
+            for barrier_id in rng.sample(barrier_ids, rng.randint(1, 3)):
+                links.append((checkin_id, barrier_id))
+        timed(
+            f"freins cités ({len(links):,}, COPY)",
+            lambda: copy_rows(
+                cursor, "programmes_checkin_barriers", "checkin_id, barrier_id", links
+            ),
+        )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE programmes_checkin, programmes_checkin_barriers")
+
+
 def _monthly_stats(population, size, targets, competences, months, rng) -> None:
     """Three years of month-end rows, rising as a programme does."""
     from programmes.models import PopulationStat
@@ -333,6 +406,9 @@ def main():
         seed()
     else:
         print("Données déjà en place (--reseed pour recommencer)")
+    if not has_checkins():
+        print("Points d'étape (une fois)")
+        seed_checkins()
     print("Calcul des statistiques du jour (moteur de statuts)")
     refresh_today()
     rows = PopulationStat.objects.filter(population__programme__slug=SLUG).count()

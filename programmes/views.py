@@ -76,6 +76,7 @@ def programme_detail(request, slug):
             "campaigns": programme.campaigns.all(),
             "can_import": can_import,
             "unmatched_count": selectors.unmatched_count(programme) if can_import else None,
+            "can_pair_mentors": perms.can_pair_mentors(request.user, programme),
         },
     )
 
@@ -96,7 +97,9 @@ def population_detail(request, pk):
         TargetPopulation.objects.visible_to(request.user).select_related("programme"), pk=pk
     )
     programme = population.programme
-    sees_individuals = perms.can_see_population_members(request.user, population)
+    # Those who accompany the population also pair its agents with mentors.
+    accompanies = request.user.is_staff or perms.can_accompany_population(request.user, population)
+    sees_individuals = accompanies or perms.can_see_population_members(request.user, population)
     counts = status.status_counts(status.population_progress(population))
     displays = status.displays(programme)
     context = {
@@ -110,6 +113,7 @@ def population_detail(request, pk):
         "statuses": displays.values(),
         "suppressed": not sees_individuals and perms.suppress_small_group(counts.total),
         "sees_individuals": sees_individuals,
+        "accompanies": accompanies,
     }
     if sees_individuals:
         context.update(_population_listing(request, population, displays))

@@ -813,3 +813,27 @@ def test_pairing_pages_query_count_is_pinned_and_does_not_grow(
         response = client.get(url)
     assert response.status_code == 200
     assert len(response.context["page_obj"]) > 20
+
+
+def test_programme_page_links_to_pairing_only_for_those_who_may_pair(client, cast):
+    """An owner who is an ambassador in another programme gets no link that would answer 403."""
+    cast.other_population.ambassadors.add(cast.owner)
+    page = reverse("programmes:programme_detail", kwargs={"slug": cast.programme.slug})
+    pairing = reverse("programmes:mentoring_list", kwargs={"slug": cast.programme.slug})
+    client.force_login(cast.owner)
+    assert pairing not in client.get(page).content.decode()
+    client.force_login(cast.ambassador)
+    assert pairing in client.get(page).content.decode()
+
+
+def test_population_page_links_to_pairing_only_for_those_who_accompany_it(client, managerial_cast):
+    cast = managerial_cast
+    cast.other_population.ambassadors.add(cast.owner)
+    page = reverse("programmes:population_detail", kwargs={"pk": cast.population.pk})
+    pairing = reverse("programmes:mentoring_list", kwargs={"slug": cast.programme.slug})
+    client.force_login(cast.owner)
+    response = client.get(page)
+    assert response.context["sees_individuals"]  # sees the members…
+    assert pairing not in response.content.decode()  # …but does not pair them
+    client.force_login(cast.ambassador)
+    assert pairing in client.get(page).content.decode()

@@ -155,7 +155,7 @@ def test_password_reset_sends_a_french_mail(client, cast, mailoutbox):
 # Pinned query counts: session, user, roles (4), then the page's own queries.
 QUERY_COUNTS = [
     ("programmes:programme_list", "owner", None, 7),
-    ("programmes:programme_detail", "owner", "programme", 13),
+    ("programmes:programme_detail", "owner", "programme", 14),
     ("programmes:population_list", "ambassador", None, 6),
     ("programmes:population_detail", "ambassador", "population", 11),
     ("programmes:team", "manager", None, 11),
