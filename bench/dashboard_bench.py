@@ -308,6 +308,14 @@ def seed_checkins() -> None:
                 cursor, "programmes_checkin_barriers", "checkin_id, barrier_id", links
             ),
         )
+    from programmes.services_checkins import milestone_counts_refresh_all
+
+    timed(
+        "décomptes des points d'étape",
+        lambda: milestone_counts_refresh_all(
+            milestones=Milestone.objects.filter(population__in=populations)
+        ),
+    )
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE programmes_checkin, programmes_checkin_barriers")
 

@@ -18,6 +18,7 @@ from .models import (
     TargetChange,
     TargetPopulation,
 )
+from .services_checkins import milestone_counts_refresh, milestone_counts_refresh_all
 
 
 class TargetPopulationInline(admin.TabularInline):
@@ -171,6 +172,20 @@ class CheckInAdmin(admin.ModelAdmin):
     autocomplete_fields = ["agent", "milestone"]
     filter_horizontal = ["barriers"]
     list_select_related = ["agent", "milestone__population"]
+
+    # The dashboard reads the milestones' counts: keep them right after an edit here.
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        milestone_counts_refresh(milestone=form.instance.milestone)
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        milestone_counts_refresh(milestone=obj.milestone)
+
+    def delete_queryset(self, request, queryset):
+        milestones = list(Milestone.objects.filter(checkins__in=queryset).distinct())
+        super().delete_queryset(request, queryset)
+        milestone_counts_refresh_all(milestones=milestones)
 
 
 @admin.register(Resource)

@@ -2,9 +2,9 @@
 split between agents who had not started and those who stopped after a first level, at each
 population's latest milestone, programme-wide, and from one milestone to the next.
 
-Three aggregate queries whatever the number of populations, milestones and check-ins (the
-barriers, the milestones with their number of check-ins, the check-ins counted by milestone,
-barrier and status snapshot).
+Three queries whatever the number of populations, milestones and check-ins (the barriers,
+the milestones, and their counts by barrier and status snapshot, which
+`services_checkins.milestone_counts_refresh` keeps as check-ins are recorded).
 
 Privacy (DESIGN.md, as on the rest of the dashboard): a viewer who sees aggregates only sees
 no figure for a milestone of fewer than 5 check-ins of a population they do not accompany
@@ -14,14 +14,13 @@ no figure for a milestone of fewer than 5 check-ins of a population they do not 
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from . import charts, perms
 from .enums import ProgressStatus
 from .exports import Column, Kind, Table, display
-from .models import Barrier, CheckIn, Milestone, Programme, TargetPopulation
+from .models import Barrier, Milestone, MilestoneCount, Programme, TargetPopulation
 
 NOT_STARTED, STALLED, OTHERS = "not_started", "stalled", "others"
 CATEGORIES = [
@@ -348,26 +347,30 @@ def build_barrier_stats(
     Three queries."""
     barriers = list(Barrier.objects.filter(programme=programme).order_by("position", "label"))
     milestones = list(
-        Milestone.objects.filter(population__programme=programme)
-        .annotate(checkins_count=Count("checkins"))
-        .filter(checkins_count__gt=0)
-        .order_by("population_id", "date", "pk")
+        Milestone.objects.filter(population__programme=programme).order_by(
+            "population_id", "date", "pk"
+        )
     )
-    rows = (
-        CheckIn.barriers.through.objects.filter(checkin__milestone__population__programme=programme)
-        .values_list("checkin__milestone_id", "barrier_id", "checkin__status")
-        .annotate(n=Count("pk"))
-        .order_by()
+    # Kept by services_checkins.milestone_counts_refresh: a few rows per milestone.
+    rows = MilestoneCount.objects.filter(milestone__population__programme=programme).values_list(
+        "milestone_id", "barrier_id", "status", "count"
     )
     counts: dict[int, dict[int, BarrierCounts]] = defaultdict(dict)
+    totals: dict[int, int] = defaultdict(int)
     known, cited = {barrier.pk for barrier in barriers}, set()
     for milestone_id, barrier_id, status, number in rows:
+        if barrier_id is None:
+            totals[milestone_id] += number
+            continue
         if barrier_id not in known:  # another programme's barrier, which the form never offers
             continue
         entry = counts[milestone_id].setdefault(barrier_id, BarrierCounts())
         name = _CATEGORY_OF_STATUS.get(status, OTHERS)
         setattr(entry, name, getattr(entry, name) + number)
         cited.add(barrier_id)
+    for milestone in milestones:
+        milestone.checkins_count = totals[milestone.pk]
+    milestones = [milestone for milestone in milestones if milestone.checkins_count]
     by_population = defaultdict(list)
     for milestone in milestones:
         hidden = (

@@ -5,7 +5,7 @@ from typing import Literal
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Count, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -13,7 +13,15 @@ from agents.models import Agent
 
 from . import status
 from .enums import DEFAULT_BARRIERS
-from .models import Barrier, CheckIn, Enrolment, Milestone, Programme, TargetPopulation
+from .models import (
+    Barrier,
+    CheckIn,
+    Enrolment,
+    Milestone,
+    MilestoneCount,
+    Programme,
+    TargetPopulation,
+)
 
 COMMENT_MAX_LENGTH = 2000
 NEXT_STEP_MAX_LENGTH = CheckIn._meta.get_field("next_step").max_length
@@ -186,4 +194,47 @@ def checkin_record(
         },
     )
     checkin.barriers.set(barriers)
+    milestone_counts_refresh(milestone=milestone)
     return checkin
+
+
+@transaction.atomic
+def milestone_counts_refresh(*, milestone: Milestone) -> None:
+    """Rewrite the milestone's counts (per status, and per barrier and status) from its
+    check-ins. The milestone row is locked first: two check-ins saved at once cannot
+    interleave their rewrites."""
+    Milestone.objects.select_for_update().filter(pk=milestone.pk).first()
+    MilestoneCount.objects.filter(milestone=milestone).delete()
+    checkins = CheckIn.objects.filter(milestone=milestone).order_by()
+    rows = [
+        MilestoneCount(milestone=milestone, barrier=None, status=row["status"], count=row["n"])
+        for row in checkins.values("status").annotate(n=Count("pk"))
+    ]
+    cited = (
+        CheckIn.barriers.through.objects.filter(checkin__milestone=milestone)
+        .order_by()
+        .values("barrier_id", "checkin__status")
+        .annotate(n=Count("pk"))
+    )
+    rows += [
+        MilestoneCount(
+            milestone=milestone,
+            barrier_id=row["barrier_id"],
+            status=row["checkin__status"],
+            count=row["n"],
+        )
+        for row in cited
+    ]
+    MilestoneCount.objects.bulk_create(rows)
+
+
+def milestone_counts_refresh_all(*, milestones=None) -> int:
+    """Rewrite the counts of `milestones` (every milestone by default), e.g. after check-ins
+    were written without `checkin_record` (the demo, a benchmark, the admin). Returns how many
+    milestones were counted."""
+    milestones = Milestone.objects.all() if milestones is None else milestones
+    done = 0
+    for milestone in milestones.iterator() if hasattr(milestones, "iterator") else milestones:
+        milestone_counts_refresh(milestone=milestone)
+        done += 1
+    return done

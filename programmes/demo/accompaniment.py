@@ -36,6 +36,7 @@ from ..models import (
     ResourceUse,
     Target,
 )
+from ..services_checkins import milestone_counts_refresh
 from .accompaniment_data import (
     BARRIER_COUNTS,
     BARRIER_WEIGHTS,
@@ -221,6 +222,7 @@ def _write_checkins(milestone, planned, barriers, recorder) -> int:
     CheckIn.objects.filter(pk__in=[row.pk for row in rows]).update(
         recorded_at=moment, updated_at=moment
     )
+    milestone_counts_refresh(milestone=milestone)  # what checkin_record does
     return len(rows)
 
 

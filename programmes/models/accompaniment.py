@@ -17,6 +17,7 @@ __all__ = [
     "Barrier",
     "Milestone",
     "CheckIn",
+    "MilestoneCount",
     "Resource",
     "ResourceUse",
     "Mentor",
@@ -146,6 +147,35 @@ class CheckIn(models.Model):
 
     def __str__(self):
         return f"{self.agent} — {self.milestone}"
+
+
+class MilestoneCount(models.Model):
+    """How many check-ins of a milestone there are per status snapshot (`barrier` empty) and
+    per barrier and status. Rewritten by `milestone_counts_refresh` whenever a check-in of the
+    milestone changes, so that the dashboard reads a few hundred rows instead of counting a
+    ministry's check-ins on every request."""
+
+    milestone = models.ForeignKey(
+        Milestone, verbose_name=_("point d'étape"), on_delete=models.CASCADE, related_name="counts"
+    )
+    barrier = models.ForeignKey(
+        Barrier,
+        verbose_name=_("frein"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    status = models.PositiveSmallIntegerField(_("situation"), choices=ProgressStatus.choices)
+    count = models.PositiveIntegerField(_("entretiens"))
+
+    class Meta:
+        verbose_name = _("décompte d'un point d'étape")
+        verbose_name_plural = _("décomptes des points d'étape")
+        ordering = ["milestone", "barrier", "status"]
+
+    def __str__(self):
+        return f"{self.milestone} — {self.barrier or '*'} — {self.status}: {self.count}"
 
 
 class Resource(models.Model):

@@ -17,6 +17,7 @@ from programmes.models import (
     Resource,
     ResourceUse,
 )
+from programmes.services_checkins import milestone_counts_refresh
 from tests.agents.factories import AgentFactory
 from tests.campaigns.factories import CompetenceResultFactory, ParticipationFactory
 from tests.programmes.factories import ProgrammeFactory, TargetPopulationFactory
@@ -80,6 +81,12 @@ class CheckInFactory(factory.django.DjangoModelFactory):
     def barriers(self, create, extracted, **kwargs):
         if create and extracted:
             self.barriers.add(*extracted)
+
+    @factory.post_generation
+    def counts(self, create, extracted, **kwargs):
+        """Keep the milestone's counts as `checkin_record` does."""
+        if create:
+            milestone_counts_refresh(milestone=self.milestone)
 
 
 class ResourceFactory(factory.django.DjangoModelFactory):

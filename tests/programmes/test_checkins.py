@@ -814,3 +814,41 @@ def test_page_query_counts_are_pinned_and_do_not_grow_with_the_population(
     _grow(trio, 27)
     with django_assert_num_queries(expected):
         assert client.get(url(name, **kwargs), params).status_code == 200
+
+
+def test_recording_keeps_the_milestone_counts_the_dashboard_reads(cast):
+    """Counts per status, and per barrier and status, follow each record and correction."""
+    from programmes.models import MilestoneCount
+    from programmes.services_checkins import checkin_record
+    from tests.programmes.factories_accompaniment import MilestoneFactory
+
+    milestone = MilestoneFactory(population=cast.population)
+    time, access = list(cast.programme.barriers.order_by("position")[:2])
+
+    def counts():
+        return {
+            (row.barrier_id, row.status, row.count)
+            for row in MilestoneCount.objects.filter(milestone=milestone)
+        }
+
+    def record(agent, barriers):
+        checkin_record(
+            milestone=milestone,
+            agent=agent,
+            barriers=barriers,
+            comment="",
+            next_step="",
+            next_step_due=None,
+            recorded_by=cast.ambassador,
+        )
+
+    record(cast.team[0], [time])
+    record(cast.team[1], [time, access])
+    not_started = ProgressStatus.NOT_STARTED
+    assert counts() == {
+        (None, not_started, 2),
+        (time.pk, not_started, 2),
+        (access.pk, not_started, 1),
+    }
+    record(cast.team[1], [])  # corrected: no barrier after all
+    assert counts() == {(None, not_started, 2), (time.pk, not_started, 1)}

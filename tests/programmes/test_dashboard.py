@@ -24,6 +24,7 @@ from programmes.models import (
     TargetChange,
 )
 from programmes.services import programme_import_confirm, programme_import_upload
+from programmes.services_checkins import milestone_counts_refresh
 from programmes.tasks import refresh_population_stats
 from tests.campaigns.factories import CampaignFactory, export, paris, profiles_campaign, sent
 from tests.programmes.factories import (
@@ -312,11 +313,12 @@ def _checkins(population, agents):
             for n, checkin in enumerate(checkins)
             for barrier in barriers[n % 3 : n % 3 + 1 + n % 2]
         )
+        milestone_counts_refresh(milestone=milestone)
 
 
 # Session and user; the programme (scoped), is the user an owner, its populations, those the
 # user accompanies, the latest stats row of each, the rows over time; the barriers, the
-# milestones with their check-ins, the check-ins counted per barrier; the header's roles (4).
+# milestones, their counts per barrier and status; the header's roles (4).
 DASHBOARD_QUERIES = 15
 
 
