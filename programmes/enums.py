@@ -59,3 +59,24 @@ DEFAULT_BARRIERS = [
     _("Absence"),
     _("Autre"),
 ]
+
+
+class ReminderKind(models.TextChoices):
+    NOT_STARTED = "not_started", _("Pas encore commencé")
+    STALLED = "stalled", _("À l'arrêt")
+
+
+class DigestKind(models.TextChoices):
+    AMBASSADOR = "ambassador", _("Ambassadeur")
+    MANAGER = "manager", _("Encadrant")
+
+
+class OutgoingStatus(models.TextChoices):
+    """Where a claimed message stands. `sending` is set just before the mail server is
+    called: a row left in it (a crash at that instant) is never sent again automatically."""
+
+    PENDING = "pending", _("À envoyer")
+    SENDING = "sending", _("Envoi en cours")
+    SENT = "sent", _("Envoyé")
+    FAILED = "failed", _("Échec")
+    CANCELLED = "cancelled", _("Annulé")

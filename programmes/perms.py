@@ -187,3 +187,12 @@ def can_pair_mentors(user, programme: Programme):
     if not user.is_authenticated:
         return False
     return user.is_staff or _accompanies_in_programme(user, programme)
+
+
+# --- Reminders -----------------------------------------------------------------------------
+
+
+def can_manage_reminders(user, programme: Programme):
+    """A programme's reminder rules are set, and its reminders followed, by its owners, its
+    ambassadors (of the programme or of one of its populations) and staff."""
+    return can_import_results(user, programme)

@@ -9,7 +9,7 @@ from django.utils import timezone
 from campaigns.enums import ImportStatus
 from campaigns.tasks import TRANSIENT, run_and_record
 
-from . import stats
+from . import services_reminders, stats
 from .models import Programme
 from .services import attach_campaign_hook
 
@@ -45,3 +45,50 @@ def refresh_population_stats(self, on: str | None = None) -> int:
     rewritten."""
     day = date.fromisoformat(on) if on else timezone.localdate()
     return stats.stats_refresh_all(on=day)
+
+
+# --- Reminders ------------------------------------------------------------------------------
+
+
+@shared_task(bind=True, autoretry_for=TRANSIENT, retry_backoff=True, max_retries=3, acks_late=True)
+def send_daily_reminders(self, on: str | None = None) -> dict:
+    """Every day at REMINDER_HOUR (Celery beat): claim the day's reminders and, on the digest
+    weekday, the week's digests, then queue one sending task each. Safe to run twice, from
+    two workers at once: the claim inserts nothing new and each row is sent once."""
+    day = date.fromisoformat(on) if on else timezone.localdate()
+    reminder_ids = services_reminders.reminders_claim(day=day)
+    digest_ids = services_reminders.digests_claim(day=day)
+    for pk in reminder_ids:
+        send_reminder.delay(pk)
+    for pk in digest_ids:
+        send_digest.delay(pk)
+    return {"reminders": len(reminder_ids), "digests": len(digest_ids)}
+
+
+# A mail server failure: retried with backoff (1, 2, 4… minutes, capped), then left FAILED
+# on the programme's reminders page, where a person can send it again.
+MAIL_RETRY = {"max_retries": 6, "acks_late": True}
+
+
+def _retry_delay(retries: int) -> int:
+    return min(60 * 2**retries, 3600)
+
+
+@shared_task(bind=True, **MAIL_RETRY)
+def send_reminder(self, reminder_id: int) -> str | None:
+    try:
+        return services_reminders.reminder_send(reminder_id=reminder_id)
+    except services_reminders.MailFailure as error:
+        if self.request.is_eager:
+            return "failed"  # in process (no broker): left FAILED for the page and the next run
+        raise self.retry(exc=error, countdown=_retry_delay(self.request.retries)) from error
+
+
+@shared_task(bind=True, **MAIL_RETRY)
+def send_digest(self, digest_id: int) -> str | None:
+    try:
+        return services_reminders.digest_send(digest_id=digest_id)
+    except services_reminders.MailFailure as error:
+        if self.request.is_eager:
+            return "failed"
+        raise self.retry(exc=error, countdown=_retry_delay(self.request.retries)) from error

@@ -3,6 +3,7 @@ from django.urls import path, register_converter
 from . import (
     urls_checkins,
     urls_mentoring,
+    urls_reminders,
     urls_resources,
     views,
     views_dashboard,
@@ -175,3 +176,4 @@ urlpatterns += [
 
 # Accompaniment: each feature keeps its routes in its own module.
 urlpatterns += urls_checkins.urlpatterns + urls_resources.urlpatterns + urls_mentoring.urlpatterns
+urlpatterns += urls_reminders.urlpatterns

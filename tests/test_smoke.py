@@ -18,3 +18,15 @@ def test_each_role_lands_on_its_home(client, cast, role, landing):
     assert response.url == reverse(landing)
     page = client.get(response.url)
     assert page.status_code == 200
+
+
+@pytest.mark.django_db
+def test_postgresql_connections_run_without_jit():
+    """JIT compilation cost seconds per status query at 100,000 agents (see settings)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL only")
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone()[0] == "off"

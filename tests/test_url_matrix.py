@@ -8,7 +8,7 @@ import pytest
 from django.contrib.admin.sites import site as admin_site
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from tests.matrix import checkins, mentoring, resources
+from tests.matrix import checkins, mentoring, reminders, resources
 from tests.programmes.import_factories import programme_import, waiting_participation
 
 ROLES = ["anonymous", "owner", "ambassador", "manager", "agent", "outsider", "staff"]
@@ -199,7 +199,7 @@ IDOR_MATRIX = [
 
 
 # Each accompaniment feature lists its pages in its own module.
-for _feature in (checkins, resources, mentoring):
+for _feature in (checkins, resources, mentoring, reminders):
     APP_MATRIX.update(_feature.APP_MATRIX)
     IDOR_MATRIX.extend(_feature.IDOR_MATRIX)
 
@@ -306,6 +306,9 @@ STAFF_SPECIAL = {
     "campaigns_participation_add": 403,
     "campaigns_competenceresult_add": 403,
     "programmes_targetchange_add": 403,  # target history is written by targets_save only
+    # The reminders log is written by the reminder services only.
+    "programmes_reminder_add": 403,
+    "programmes_digest_add": 403,
 }
 NON_STAFF_SPECIAL = {"login": 200, "jsi18n": 302, "catch_all": 302}
 

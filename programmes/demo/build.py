@@ -304,7 +304,40 @@ def seed_demo(*, seed: int = SEED) -> SeedSummary:
                 ambassador=users[AMBASSADOR.role],
                 seed=seed,
             )
+            build_reminder_rules(programme=programme, owner=users[OWNER.role])
     except BaseException:
         discard_stored_files(summary)
         raise
     return summary
+
+
+def build_reminder_rules(*, programme, owner) -> None:
+    """Reminders on, with the quiet periods an administration would set (August, the
+    year-end holidays); existing rules are left as the demo's users changed them."""
+    from programmes.models import QuietPeriod, ReminderSettings
+
+    _rules, created = ReminderSettings.objects.get_or_create(
+        programme=programme,
+        defaults={"enabled": True, "first_after_days": 21, "updated_by": owner},
+    )
+    if created:
+        QuietPeriod.objects.bulk_create(
+            [
+                QuietPeriod(
+                    programme=programme,
+                    label="Août",
+                    start_month=8,
+                    start_day=1,
+                    end_month=8,
+                    end_day=31,
+                ),
+                QuietPeriod(
+                    programme=programme,
+                    label="Fêtes de fin d'année",
+                    start_month=12,
+                    start_day=20,
+                    end_month=1,
+                    end_day=5,
+                ),
+            ]
+        )

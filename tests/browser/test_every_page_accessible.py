@@ -34,6 +34,16 @@ PAGES = [
     ("owner", lambda c: f"/programmes/{c.programme.slug}/freins/", lambda c: "Manque de temps"),
     ("owner", lambda c: f"/programmes/{c.programme.slug}/tableau-de-bord/", lambda c: "Freins"),
     ("agent", lambda c: "/mon-parcours/", lambda c: "Compagnonnage"),
+    (
+        "owner",
+        lambda c: f"/programmes/{c.programme.slug}/relances/apercu/",
+        lambda c: "Qui serait relancé",
+    ),
+    (
+        "ambassador",
+        lambda c: f"/programmes/{c.programme.slug}/relances/envois/",
+        lambda c: "Relances envoyées",
+    ),
     ("agent", lambda c: "/agents/999999/", lambda c: "Page introuvable"),
     ("agent", lambda c: "/agents/import/", lambda c: "Accès refusé"),
 ]

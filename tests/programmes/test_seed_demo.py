@@ -33,6 +33,8 @@ from programmes.models import (
     Milestone,
     Programme,
     ProgrammeImport,
+    QuietPeriod,
+    ReminderSettings,
     Resource,
     ResourceUse,
     Target,
@@ -114,6 +116,10 @@ def snapshot():
             ResultImport.objects.order_by("pk").values_list("pk", "sha256", "status", "file")
         ),
         "programme_imports": list(ProgrammeImport.objects.values_list("pk", flat=True)),
+        "reminder_rules": list(
+            ReminderSettings.objects.values_list("pk", "enabled", "first_after_days", "updated_at")
+        ),
+        "quiet_periods": list(QuietPeriod.objects.order_by("pk").values_list("pk", "label")),
         "participations": list(
             Participation.objects.order_by("pk").values_list(
                 "pk", "agent", "match_status", "status", "last_import", "last_progress_at"
@@ -639,3 +645,11 @@ def test_summary_counts_the_accompaniment_created(seeded):
         seeded
     )
     assert "0 points d'étape, 0 entretiens, 0 ressources" in seed()
+
+
+def test_demo_reminders_are_on_with_quiet_periods(seeded):
+    rules = ReminderSettings.objects.get()
+    assert rules.enabled and rules.first_after_days == 21
+    quiet = QuietPeriod.objects.filter(programme=rules.programme)
+    assert sorted(quiet.values_list("label", flat=True)) == ["Août", "Fêtes de fin d'année"]
+    assert any(period.contains(datetime.date(2026, 12, 31)) for period in quiet)

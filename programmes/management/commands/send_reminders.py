@@ -1,0 +1,47 @@
+"""The daily reminder run, in process: what Celery beat does every day at REMINDER_HOUR,
+for the embedded demo and for a server without Redis."""
+
+import datetime
+
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
+
+from programmes import services_reminders
+from programmes.selectors_reminders import due_reminders
+
+
+class Command(BaseCommand):
+    help = "Envoie les relances du jour et, le jour prévu, les synthèses hebdomadaires."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--dry-run",
+            action="store_true",
+            help="Affiche qui serait relancé, sans rien écrire ni envoyer.",
+        )
+        parser.add_argument("--date", help="Le jour de la relance (AAAA-MM-JJ), aujourd'hui sinon.")
+
+    def handle(self, *args, dry_run=False, date=None, **options):
+        try:
+            day = datetime.date.fromisoformat(date) if date else timezone.localdate()
+        except ValueError as error:
+            raise CommandError(f"Date invalide : {date!r} (attendu AAAA-MM-JJ).") from error
+        if dry_run:
+            due = due_reminders(day=day)
+            for item in due:
+                self.stdout.write(
+                    f"  {item.email} — {item.kind} (programme {item.programme_id}, "
+                    f"population {item.population_id})"
+                )
+            digest_day = services_reminders.is_digest_day(day)
+            self.stdout.write(
+                f"{len(due)} relance(s) à envoyer le {day:%d/%m/%Y} (simulation : rien n'est "
+                f"écrit){' ; synthèses hebdomadaires ce jour-là' if digest_day else ''}."
+            )
+            return
+        outcome = services_reminders.reminders_run(day=day)
+        self.stdout.write(
+            f"{outcome['reminders']} relance(s) et {outcome['digests']} synthèse(s) à envoyer "
+            f"le {day:%d/%m/%Y} ; {outcome['failed']} échec(s) d'envoi, repris aux prochains "
+            "passages."
+        )

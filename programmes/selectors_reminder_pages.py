@@ -1,0 +1,376 @@
+"""Reads of a programme's reminders pages: who sees what, who would be reminded today, what
+was sent and what failed.
+
+Privacy: the agents reminded are named only to those who may see individuals (staff, the
+programme's ambassadors, its owners under the managerial purpose); a population's
+ambassador sees the agents of their own populations (and the digests addressed to them);
+the owners of a self-assessment programme see counts only, never under the privacy
+minimum."""
+
+import datetime
+from collections import Counter
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db.models import Count, Q, Value
+from django.db.models.functions import TruncDate
+from django.db.models.query import prefetch_related_objects
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from agents.models import Agent
+
+from . import perms
+from .enums import OutgoingStatus, ReminderKind
+from .models import Digest, Programme, QuietPeriod, Reminder, ReminderSettings
+from .selectors_reminders import Due, due_reminders
+from .services_reminders import reminder_settings_of
+
+# A row still SENDING this long after it was claimed was probably cut off mid-send: it is
+# never sent again by itself, and a person should check before sending it again.
+STUCK_AFTER = datetime.timedelta(hours=1)
+FAILURES_SHOWN = 20
+REMINDER, DIGEST = "reminder", "digest"
+
+
+# --- Who sees what ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What one viewer sees of a programme's reminders.
+
+    `names`: rows one by one (names, addresses), else counts only. `population_ids`: None
+    for the whole programme, else the populations whose agents the viewer sees (and only
+    the digests addressed to them)."""
+
+    user_id: int
+    names: bool
+    population_ids: frozenset | None = None
+
+    @property
+    def whole(self) -> bool:
+        return self.population_ids is None
+
+
+def reminder_scope(user, programme: Programme) -> Scope:
+    """Staff, the programme's ambassadors and, under the managerial purpose, its owners see
+    every reminder by name; a population's ambassador those of their populations' agents;
+    anyone else who sees the programme (its owners under self-assessment) counts only."""
+    if (
+        user.is_staff
+        or programme.ambassadors.filter(pk=user.pk).exists()
+        or (programme.is_managerial and programme.owners.filter(pk=user.pk).exists())
+    ):
+        return Scope(user_id=user.pk, names=True)
+    own = frozenset(programme.populations.filter(ambassadors=user).values_list("pk", flat=True))
+    if own:
+        return Scope(user_id=user.pk, names=True, population_ids=own)
+    return Scope(user_id=user.pk, names=False)
+
+
+def reminders_of(programme: Programme, scope: Scope):
+    """The programme's reminders within the scope."""
+    reminders = Reminder.objects.filter(programme=programme)
+    if not scope.whole:
+        reminders = reminders.filter(population_id__in=scope.population_ids)
+    return reminders
+
+
+def digests_of(programme: Programme, scope: Scope):
+    """The programme's digests within the scope (a population's ambassador: their own)."""
+    digests = Digest.objects.filter(programme=programme)
+    if not scope.whole:
+        digests = digests.filter(recipient_id=scope.user_id)
+    return digests
+
+
+def shown_count(count: int, scope: Scope) -> int | None:
+    """The count as the viewer may see it: None (shown "moins de 5") when the viewer sees
+    counts only and the group is under the privacy minimum."""
+    if not scope.names and count and perms.suppress_small_group(count):
+        return None
+    return count
+
+
+# --- The rules and the quiet periods ---------------------------------------------------------
+
+
+def load_rules(programme: Programme):
+    """The programme's rules (defaults when never saved) and its quiet periods, loaded once
+    (two queries) and kept on the programme for `due_reminders`."""
+    rules = (
+        ReminderSettings.objects.select_related("updated_by").filter(programme=programme).first()
+    )
+    if rules is None:
+        rules = reminder_settings_of(programme)  # the defaults, unsaved
+    programme.reminder_settings = rules  # read by `due_reminders`
+    prefetch_related_objects([programme], "quiet_periods")
+    return rules, list(programme.quiet_periods.all())
+
+
+def quiet_period_on(periods: list[QuietPeriod], day: datetime.date) -> QuietPeriod | None:
+    return next((period for period in periods if period.contains(day)), None)
+
+
+def next_digest_day(programme: Programme, now: datetime.datetime | None = None):
+    """The day the next weekly digest would leave (the digest weekday, today if the daily run
+    has not happened yet), or None when the programme is over by then."""
+    now = timezone.localtime(now)
+    today = now.date()
+    ahead = (settings.REMINDER_DIGEST_WEEKDAY - today.weekday()) % 7
+    if ahead == 0 and now.hour >= settings.REMINDER_HOUR:
+        ahead = 7
+    day = today + datetime.timedelta(days=ahead)
+    day = max(day, _first_weekday_from(programme.start_date))
+    return None if programme.is_over(day) else day
+
+
+def _first_weekday_from(day: datetime.date) -> datetime.date:
+    return day + datetime.timedelta(days=(settings.REMINDER_DIGEST_WEEKDAY - day.weekday()) % 7)
+
+
+# --- Who would be reminded today -------------------------------------------------------------
+
+
+@dataclass
+class Preview:
+    """Who would be reminded on `day` if the rules were on (whatever `enabled` says), within
+    the viewer's scope. `why_none`: why nobody would be ('' when the rules decide)."""
+
+    day: datetime.date
+    due: list[Due]
+    quiet: QuietPeriod | None
+    why_none: str
+    scope: Scope
+
+    @property
+    def counts(self) -> list[tuple[str, str, int | None]]:
+        """(kind, label, count as shown) for each reminder kind."""
+        found = Counter(due.kind for due in self.due)
+        return [
+            (kind.value, kind.label, shown_count(found[kind.value], self.scope))
+            for kind in ReminderKind
+        ]
+
+    @property
+    def total(self) -> int | None:
+        return shown_count(len(self.due), self.scope)
+
+
+def preview(programme: Programme, scope: Scope, day: datetime.date, periods) -> Preview:
+    """Who `due_reminders` finds for the programme on `day`, within the scope. The rules
+    and quiet periods must be loaded (`load_rules`). One query."""
+    quiet = quiet_period_on(periods, day)
+    why_none = ""
+    if day < programme.start_date:
+        why_none = _("Le programme n’a pas encore commencé.")
+    elif programme.is_over(day):
+        why_none = _("Le programme est terminé : plus aucune relance ne part.")
+    elif quiet is not None:
+        why_none = _("Aujourd’hui est dans une période sans relance : « %(label)s ».") % {
+            "label": quiet.label
+        }
+    due = [] if why_none else due_reminders(day=day, programmes=[programme])
+    if not scope.whole:
+        due = [d for d in due if d.population_id in scope.population_ids]
+    return Preview(day=day, due=due, quiet=quiet, why_none=why_none, scope=scope)
+
+
+@dataclass
+class DueRow:
+    due: Due
+    agent: Agent
+    population: object
+    sent: int
+
+    @property
+    def kind_label(self):
+        return ReminderKind(self.due.kind).label
+
+
+def due_rows(programme: Programme, dues: list[Due]) -> list[DueRow]:
+    """One page of the preview with the agents, their populations and how many reminders of
+    the programme they already received. Three queries whatever the page's size."""
+    if not dues:
+        return []
+    agent_ids = {due.agent_id for due in dues}
+    agents = Agent.objects.in_bulk(agent_ids)
+    populations = {p.pk: p for p in programme.populations.all()}
+    sent = dict(
+        Reminder.objects.filter(
+            programme=programme, agent_id__in=agent_ids, status=OutgoingStatus.SENT
+        )
+        .order_by()
+        .values_list("agent_id")
+        .annotate(n=Count("pk"))
+    )
+    return [
+        DueRow(due, agents[due.agent_id], populations[due.population_id], sent.get(due.agent_id, 0))
+        for due in dues
+    ]
+
+
+# --- What failed -----------------------------------------------------------------------------
+
+
+def _failing(now: datetime.datetime) -> Q:
+    return Q(status=OutgoingStatus.FAILED) | Q(
+        status=OutgoingStatus.SENDING, created_at__lt=now - STUCK_AFTER
+    )
+
+
+def _failure_counts(rows, now) -> dict:
+    return rows.aggregate(
+        failed=Count("pk", filter=Q(status=OutgoingStatus.FAILED)),
+        stuck=Count(
+            "pk", filter=Q(status=OutgoingStatus.SENDING, created_at__lt=now - STUCK_AFTER)
+        ),
+    )
+
+
+@dataclass
+class Failures:
+    """The reminders and digests that failed or are stuck in SENDING, counted, and the
+    latest of them (when the viewer sees names)."""
+
+    failed: int
+    stuck: int
+    rows: list
+    scope: Scope
+
+    @property
+    def total(self):
+        return self.failed + self.stuck
+
+    @property
+    def shown(self) -> int | None:
+        """The total as the viewer may see it (see `shown_count`)."""
+        return shown_count(self.total, self.scope)
+
+
+def failures(programme: Programme, scope: Scope, now: datetime.datetime | None = None):
+    """Two queries for counts only; four with the rows."""
+    now = now or timezone.now()
+    reminders, digests = reminders_of(programme, scope), digests_of(programme, scope)
+    counts = [_failure_counts(reminders, now), _failure_counts(digests, now)]
+    failed = sum(c["failed"] for c in counts)
+    stuck = sum(c["stuck"] for c in counts)
+    rows = []
+    if scope.names and failed + stuck:
+        rows = _tag(
+            reminders.filter(_failing(now)).select_related("agent", "population")[:FAILURES_SHOWN],
+            REMINDER,
+        ) + _tag(digests.filter(_failing(now)).select_related("recipient")[:FAILURES_SHOWN], DIGEST)
+        rows.sort(key=lambda row: (row.created_at, row.pk), reverse=True)
+        rows = rows[:FAILURES_SHOWN]
+        for row in rows:
+            row.stuck = row.status == OutgoingStatus.SENDING
+    return Failures(failed=failed, stuck=stuck, rows=rows, scope=scope)
+
+
+def _tag(rows, source):
+    rows = list(rows)
+    for row in rows:
+        row.source = source
+    return rows
+
+
+# --- What was sent ---------------------------------------------------------------------------
+
+
+def _filtered(rows, status, kind):
+    if status:
+        rows = rows.filter(status=status)
+    if kind:
+        rows = rows.filter(kind=kind)
+    return rows
+
+
+def log_entries(programme, scope, *, status=None, reminder_kind=None, digest_kind=None, tables):
+    """The programme's reminders and digests within the scope, latest first, as
+    {source, pk, created_at} rows (one query a page, plus the count): `log_rows` reads a
+    page's rows."""
+    parts = []
+    if "reminders" in tables:
+        parts.append(
+            _filtered(reminders_of(programme, scope), status, reminder_kind)
+            .annotate(source=Value(REMINDER))
+            .values_list("source", "pk", "created_at")
+        )
+    if "digests" in tables:
+        parts.append(
+            _filtered(digests_of(programme, scope), status, digest_kind)
+            .annotate(source=Value(DIGEST))
+            .values_list("source", "pk", "created_at")
+        )
+    first, *others = [part.order_by() for part in parts]
+    entries = first.union(*others, all=True) if others else first
+    return entries.order_by("-created_at", "-pk")
+
+
+def log_rows(entries) -> list:
+    """The Reminder and Digest objects of a page of `log_entries`, in its order. Two
+    queries at most."""
+    entries = list(entries)
+    wanted = {REMINDER: [], DIGEST: []}
+    for source, pk, _created in entries:
+        wanted[source].append(pk)
+    found = {}
+    if wanted[REMINDER]:
+        for row in Reminder.objects.filter(pk__in=wanted[REMINDER]).select_related(
+            "agent", "population"
+        ):
+            found[(REMINDER, row.pk)] = row
+    if wanted[DIGEST]:
+        for row in Digest.objects.filter(pk__in=wanted[DIGEST]).select_related("recipient"):
+            found[(DIGEST, row.pk)] = row
+    rows = []
+    for source, pk, _created in entries:
+        row = found[(source, pk)]
+        row.source = source
+        rows.append(row)
+    return rows
+
+
+def log_day_counts(programme, scope, *, status=None, reminder_kind=None, digest_kind=None, tables):
+    """For viewers who see counts only: how many reminders and digests per day (the day
+    they were claimed) and status, latest day first. One query a page, plus the count."""
+    parts = []
+    sources = (
+        ("reminders", REMINDER, reminders_of, reminder_kind),
+        ("digests", DIGEST, digests_of, digest_kind),
+    )
+    for table, source, rows_of, kind in sources:
+        if table in tables:
+            parts.append(
+                _filtered(rows_of(programme, scope), status, kind)
+                .annotate(day=TruncDate("created_at"), source=Value(source))
+                .order_by()
+                .values_list("day", "source", "status")
+                .annotate(n=Count("pk"))
+            )
+    first, *others = parts
+    entries = first.union(*others, all=True) if others else first
+    return entries.order_by("-day", "source", "status")
+
+
+@dataclass
+class DayCount:
+    day: datetime.date
+    source: str
+    status: str
+    count: int | None  # None: under the privacy minimum
+
+    @property
+    def status_label(self):
+        return OutgoingStatus(self.status).label
+
+
+def day_count_rows(entries, scope: Scope) -> list[DayCount]:
+    """A page of `log_day_counts`; reminder counts (they are about agents) under the
+    privacy minimum are hidden."""
+    return [
+        DayCount(day, source, status, shown_count(n, scope) if source == REMINDER else n)
+        for day, source, status, n in entries
+    ]
