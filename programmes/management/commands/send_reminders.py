@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from programmes import services_reminders
+from programmes.enums import ReminderKind
 from programmes.selectors_reminders import due_reminders
 
 
@@ -30,8 +31,8 @@ class Command(BaseCommand):
             due = due_reminders(day=day)
             for item in due:
                 self.stdout.write(
-                    f"  {item.email} — {item.kind} (programme {item.programme_id}, "
-                    f"population {item.population_id})"
+                    f"  {item.email} — {ReminderKind(item.kind).label} (programme "
+                    f"{item.programme_id}, population {item.population_id})"
                 )
             digest_day = services_reminders.is_digest_day(day)
             self.stdout.write(
