@@ -13,9 +13,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     STATICFILES_STORAGE=whitenoise.storage.CompressedManifestStaticFilesStorage \
     MEDIA_ROOT=/app/media
 
-# gettext: compilemessages needs msgfmt.
+# gettext: compilemessages needs msgfmt. Pango, HarfBuzz's subsetter and a fallback font:
+# WeasyPrint, which renders the review sheets' PDF (Marianne comes with django-dsfr).
 RUN apt-get update \
     && apt-get install -y --no-install-recommends gettext \
+       libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app

@@ -43,4 +43,5 @@ urlpatterns = [
     path("gestion/", admin.site.urls),
     path("", include("agents.urls")),
     path("", include("programmes.urls")),
+    path("entretiens/", include("reviews.urls")),
 ]

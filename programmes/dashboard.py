@@ -9,10 +9,11 @@ totals leave such populations out, so that no hidden figure can be found by subt
 
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 
 from django.conf import settings
-from django.db.models import Q
-from django.utils import formats
+from django.db.models import Avg, Count, OuterRef, Q, Subquery
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -20,7 +21,14 @@ from . import charts, perms, selectors, status
 from .barrier_stats import BarrierStats, build_barrier_stats
 from .enums import ProgressStatus, TargetKind
 from .exports import Column, Kind, Table
-from .models import PopulationStat, Programme, TargetPopulation, describe_target_value
+from .models import (
+    Enrolment,
+    PersonalTarget,
+    PopulationStat,
+    Programme,
+    TargetPopulation,
+    describe_target_value,
+)
 
 
 def small_group_text() -> str:
@@ -131,6 +139,45 @@ class EvolutionPoint:
 
 
 @dataclass
+class PersonalFigures:
+    """A population's personal targets (agreed at annual reviews) in force today: how many
+    of its agents have one and, per competence, the average personal level beside the
+    population's target level; hidden under the privacy minimum for aggregates-only users."""
+
+    population: TargetPopulation
+    agents: int
+    hidden: bool
+    competences: list = field(default_factory=list)  # (code, label, target, agents, average)
+
+    @property
+    def count(self):
+        return small_group_text() if self.hidden else self.agents
+
+    def table(self, aggregates_only: bool) -> Table:
+        columns = [
+            Column(_("Compétence")),
+            Column(_("Niveau cible de la population"), Kind.COUNT),
+            Column(_("Agents avec un objectif personnel"), Kind.COUNT),
+            Column(_("Niveau personnel moyen")),
+        ]
+        rows = []
+        for _code, label, target, agents, average in self.competences:
+            small = aggregates_only and perms.suppress_small_group(agents)
+            rows.append(
+                [
+                    label,
+                    target,
+                    small_group_text() if small else agents,
+                    small_group_text() if small else formats.number_format(average, 1),
+                ]
+            )
+        caption = _("Objectifs personnels par compétence — %(population)s") % {
+            "population": self.population.name
+        }
+        return Table(f"objectifs-personnels-{self.population.pk}", caption, columns, rows)
+
+
+@dataclass
 class Dashboard:
     programme: Programme
     populations: list[PopulationFigures]
@@ -138,6 +185,45 @@ class Dashboard:
     months: list[EvolutionPoint]
     aggregates_only: bool
     barriers: BarrierStats | None = None
+    accompanied: set = field(default_factory=set)
+
+    # -- Personal targets (read when the page shows them: two queries) ---------------------
+
+    @cached_property
+    def personal(self) -> list[PersonalFigures]:
+        """Per population, its agents' personal targets in force today."""
+        hide_small = {
+            p.population.pk: self.aggregates_only and p.population.pk not in self.accompanied
+            for p in self.populations
+        }
+        targets = {
+            p.population.pk: {
+                key: entry.get("target")
+                for key, entry in (p.stat.per_target if p.stat else {}).items()
+                if entry.get("kind") == TargetKind.LEVEL
+            }
+            for p in self.populations
+        }
+        agents, per_competence = personal_target_counts(self.programme)
+        figures = []
+        for p in self.populations:
+            pk = p.population.pk
+            if not agents.get(pk):
+                continue
+            count = agents[pk]
+            hidden = hide_small[pk] and perms.suppress_small_group(count)
+            competences = [
+                (code, label, targets[pk].get(code), n, average)
+                for code, label, n, average in per_competence.get(pk, [])
+            ]
+            figures.append(PersonalFigures(p.population, count, hidden, competences))
+        return figures
+
+    def personal_tables(self) -> list[tuple[PersonalFigures, Table | None]]:
+        return [
+            (figures, None if figures.hidden else figures.table(self.aggregates_only))
+            for figures in self.personal
+        ]
 
     # -- Headline -----------------------------------------------------------------------
 
@@ -468,7 +554,56 @@ def build_dashboard(
         barriers=build_barrier_stats(
             programme, populations, aggregates_only=aggregates_only, accompanied=accompanied
         ),
+        accompanied=accompanied,
     )
+
+
+def personal_target_counts(programme: Programme, today: date | None = None):
+    """Per population of the programme, how many of its current agents have a personal
+    target in force today, and per competence (in referential order) how many and their
+    average level: ({population id: agents}, {population id: [(code, label, agents,
+    average)]}). Two queries, whatever the number of agents."""
+    today = today or timezone.localdate()
+    newest = PersonalTarget.objects.filter(
+        agent=OuterRef("agent"),
+        programme=OuterRef("programme"),
+        competence=OuterRef("competence"),
+        valid_from__lte=today,
+    ).order_by("-valid_from")
+    in_force = PersonalTarget.objects.filter(
+        programme=programme,
+        valid_from=Subquery(newest.values("valid_from")[:1]),
+    )
+    current = Enrolment.objects.current(today).filter(population__programme=programme)
+    rows = (
+        current.filter(agent__personal_targets__in=in_force)
+        .values("population_id")
+        .annotate(n=Count("agent", distinct=True))
+        .order_by()
+    )
+    agents = {row["population_id"]: row["n"] for row in rows}
+    rows = (
+        in_force.filter(agent__enrolments__in=current)
+        .values(
+            "agent__enrolments__population_id",
+            "competence__code",
+            "competence__name",
+            "competence__position",
+        )
+        .annotate(n=Count("agent", distinct=True), average=Avg("level"))
+        .order_by("agent__enrolments__population_id", "competence__position")
+    )
+    per_competence: dict[int, list] = {}
+    for row in rows:
+        per_competence.setdefault(row["agent__enrolments__population_id"], []).append(
+            (
+                row["competence__code"],
+                f"{row['competence__code']} {row['competence__name']}",
+                row["n"],
+                row["average"],
+            )
+        )
+    return agents, per_competence
 
 
 def population_agents_table(population: TargetPopulation) -> tuple[Table, list]:

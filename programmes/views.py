@@ -24,7 +24,14 @@ from . import (
     status,
 )
 from .enums import ProgressStatus, TargetKind
-from .models import Enrolment, Programme, ResultAccessLog, Target, TargetPopulation
+from .models import (
+    Enrolment,
+    PersonalTarget,
+    Programme,
+    ResultAccessLog,
+    Target,
+    TargetPopulation,
+)
 from .pagination import paginate
 from .roles import roles_for
 
@@ -239,6 +246,7 @@ def my_page(request):
     rows = [{"enrolment": e} for e in selectors.populations_of_agent(agent)] if agent else []
     if rows:
         _add_results(agent, rows)
+        _add_personal_targets(agent, rows)
         _add_progress(rows)
         consents = selectors.active_consents_of_agent(agent)
         for row in rows:
@@ -402,6 +410,28 @@ def _add_results(agent, rows):
         row["lines"] = programme_results.lines(targets)
         row["stage_lines"] = programme_results.stage_lines(targets)
         row["history_dates"], row["history_rows"] = programme_results.history()
+
+
+def _add_personal_targets(agent, rows):
+    """Beside the population's targets, the agent's own target in force today on each
+    competence (agreed at their annual review), with its source; one query."""
+    programme_ids = {row["enrolment"].population.programme_id for row in rows}
+    in_force = {}
+    personal = PersonalTarget.objects.valid_on(timezone.localdate()).filter(
+        agent=agent, programme_id__in=programme_ids
+    )
+    for target in personal.select_related("competence"):  # newest first per competence
+        in_force.setdefault((target.programme_id, target.competence_id), target)
+    for row in rows:
+        programme_id = row["enrolment"].population.programme_id
+        lines = {line.competence.pk: line for line in row["lines"]}
+        for (target_programme_id, competence_id), target in in_force.items():
+            if target_programme_id != programme_id:
+                continue
+            if competence_id not in lines:
+                lines[competence_id] = selectors.CompetenceLine(target.competence)
+            lines[competence_id].personal_target = target
+        row["lines"] = sorted(lines.values(), key=lambda line: line.competence.position)
 
 
 def _add_progress(rows):

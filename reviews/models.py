@@ -1,1 +1,211 @@
-# The annual review models (ReviewCycle, Review) arrive with the review issue.
+"""Annual professional reviews ("entretiens professionnels", décret 2010-888 art. 3): a cycle
+per programme and year, one preparation sheet per agent, its versions and dated addenda, and
+next year's objectives, which become the agent's personal targets."""
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from agents.models import Agent
+from campaigns.models import Competence
+from campaigns.referential import MAX_LEVEL
+from programmes.models import Programme
+
+
+class ReviewState(models.TextChoices):
+    """A sheet's life, in order. From SHARED on it is locked: changes are dated addenda."""
+
+    TO_PREPARE = "to_prepare", _("À préparer")
+    PREPARED = "prepared", _("Préparée")
+    SHARED = "shared", _("Partagée avec l'agent")
+    HELD = "held", _("Entretien tenu")
+    CLOSED = "closed", _("Clôturée")
+
+
+LOCKED_STATES = [ReviewState.SHARED, ReviewState.HELD, ReviewState.CLOSED]
+
+
+class ReviewCycle(models.Model):
+    """One year's round of annual reviews of a programme's agents, opened by its owner."""
+
+    programme = models.ForeignKey(
+        Programme,
+        verbose_name=_("programme"),
+        on_delete=models.CASCADE,
+        related_name="review_cycles",
+    )
+    year = models.PositiveSmallIntegerField(
+        _("année"), validators=[MinValueValidator(2000), MaxValueValidator(2100)]
+    )
+    opens_on = models.DateField(_("ouverte le"))
+    closes_on = models.DateField(_("close le"))
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("ouverte par"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("créée le"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("campagne d'entretiens")
+        verbose_name_plural = _("campagnes d'entretiens")
+        ordering = ["programme", "-year"]
+        constraints = [
+            models.UniqueConstraint(fields=["programme", "year"], name="cycle_one_per_year"),
+            models.CheckConstraint(
+                condition=Q(closes_on__gte=F("opens_on")), name="cycle_closes_after_opening"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.programme} — {self.year}"
+
+
+class Review(models.Model):
+    """The preparation sheet of one agent's annual review: written by the manager and the
+    agent, built on the Pix evaluation where the privacy rules allow."""
+
+    cycle = models.ForeignKey(
+        ReviewCycle,
+        verbose_name=_("campagne"),
+        on_delete=models.CASCADE,
+        related_name="reviews",
+    )
+    agent = models.ForeignKey(
+        Agent, verbose_name=_("agent"), on_delete=models.CASCADE, related_name="reviews"
+    )
+    manager = models.ForeignKey(
+        Agent,
+        verbose_name=_("encadrant"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="reviews_led",
+        help_text=_("L'encadrant qui conduit l'entretien (le supérieur direct à l'ouverture)."),
+    )
+    state = models.CharField(
+        _("état"), max_length=20, choices=ReviewState.choices, default=ReviewState.TO_PREPARE
+    )
+    acquired_skills = models.TextField(_("compétences acquises (4°)"), blank=True)
+    training_needs = models.TextField(_("besoins de formation (6°)"), blank=True)
+    trainings_wanted = models.TextField(_("formations souhaitées"), blank=True)
+    prospects = models.TextField(_("perspectives d'évolution (7°)"), blank=True)
+    cpf_informed = models.BooleanField(
+        _("agent informé de ses droits au compte personnel de formation"), default=False
+    )
+    manager_comment = models.TextField(_("commentaire de l'encadrant"), blank=True)
+    agent_comment = models.TextField(_("commentaire de l'agent"), blank=True)
+    meeting_on = models.DateField(_("date de l'entretien"), null=True, blank=True)
+    shared_at = models.DateTimeField(_("partagée le"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("clôturée le"), null=True, blank=True)
+    created_at = models.DateTimeField(_("créée le"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("modifiée le"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("entretien professionnel")
+        verbose_name_plural = _("entretiens professionnels")
+        ordering = ["cycle", "agent__last_name", "agent__first_name"]
+        constraints = [
+            models.UniqueConstraint(fields=["cycle", "agent"], name="review_one_per_cycle"),
+        ]
+
+    def __str__(self):
+        return f"{self.agent} — {self.cycle.year}"
+
+    def get_absolute_url(self):
+        return reverse("reviews:review_detail", kwargs={"pk": self.pk})
+
+    @property
+    def is_locked(self):
+        return self.state in LOCKED_STATES
+
+
+class ReviewObjective(models.Model):
+    """Next year's objective on a competence, agreed at the review; it becomes the agent's
+    personal target once the meeting is held."""
+
+    review = models.ForeignKey(
+        Review, verbose_name=_("entretien"), on_delete=models.CASCADE, related_name="objectives"
+    )
+    competence = models.ForeignKey(
+        Competence, verbose_name=_("compétence"), on_delete=models.PROTECT, related_name="+"
+    )
+    level = models.PositiveSmallIntegerField(
+        _("niveau visé"), validators=[MinValueValidator(1), MaxValueValidator(MAX_LEVEL)]
+    )
+
+    class Meta:
+        verbose_name = _("objectif de l'année suivante")
+        verbose_name_plural = _("objectifs de l'année suivante")
+        ordering = ["review", "competence__position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["review", "competence"], name="review_objective_one_per_competence"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.competence.code} : {self.level}"
+
+
+class ReviewVersion(models.Model):
+    """A frozen copy of the sheet (written fields, objectives, the data it showed), kept at
+    each step that counts (shared, each addendum, held, closed). Never changed."""
+
+    review = models.ForeignKey(
+        Review, verbose_name=_("entretien"), on_delete=models.CASCADE, related_name="versions"
+    )
+    number = models.PositiveIntegerField(_("version"))
+    reason = models.CharField(_("motif"), max_length=200)
+    content = models.JSONField(_("contenu"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("par"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("le"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("version d'un entretien")
+        verbose_name_plural = _("versions des entretiens")
+        ordering = ["review", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["review", "number"], name="review_version_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.review} — v{self.number}"
+
+
+class ReviewAddendum(models.Model):
+    """A dated addition to a locked sheet, by its manager or its agent."""
+
+    review = models.ForeignKey(
+        Review, verbose_name=_("entretien"), on_delete=models.CASCADE, related_name="addenda"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("auteur"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
+    text = models.TextField(_("texte"))
+    created_at = models.DateTimeField(_("le"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("addendum")
+        verbose_name_plural = _("addenda")
+        ordering = ["review", "created_at", "pk"]
+
+    def __str__(self):
+        return f"{self.review} — {self.created_at:%d/%m/%Y}"

@@ -8,7 +8,7 @@ import pytest
 from django.contrib.admin.sites import site as admin_site
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from tests.matrix import checkins, mentoring, reminders, resources
+from tests.matrix import checkins, mentoring, reminders, resources, reviews
 from tests.programmes.import_factories import programme_import, waiting_participation
 
 ROLES = ["anonymous", "owner", "ambassador", "manager", "agent", "outsider", "staff"]
@@ -199,7 +199,7 @@ IDOR_MATRIX = [
 
 
 # Each accompaniment feature lists its pages in its own module.
-for _feature in (checkins, resources, mentoring, reminders):
+for _feature in (checkins, resources, mentoring, reminders, reviews):
     APP_MATRIX.update(_feature.APP_MATRIX)
     IDOR_MATRIX.extend(_feature.IDOR_MATRIX)
 
@@ -309,6 +309,9 @@ STAFF_SPECIAL = {
     # The reminders log is written by the reminder services only.
     "programmes_reminder_add": 403,
     "programmes_digest_add": 403,
+    # Review versions and addenda are written by the review services only.
+    "reviews_reviewversion_add": 403,
+    "reviews_reviewaddendum_add": 403,
 }
 NON_STAFF_SPECIAL = {"login": 200, "jsi18n": 302, "catch_all": 302}
 

@@ -44,6 +44,9 @@ PAGES = [
         lambda c: f"/programmes/{c.programme.slug}/relances/envois/",
         lambda c: "Relances envoyées",
     ),
+    ("owner", lambda c: "/entretiens/pilotage/", lambda c: "Entretiens"),
+    ("owner", lambda c: f"/entretiens/pilotage/{c.programme.slug}/", lambda c: "Ouvrir"),
+    ("agent", lambda c: "/entretiens/mes-entretiens/", lambda c: "entretiens"),
     ("agent", lambda c: "/agents/999999/", lambda c: "Page introuvable"),
     ("agent", lambda c: "/agents/import/", lambda c: "Accès refusé"),
 ]

@@ -318,8 +318,9 @@ def _checkins(population, agents):
 
 # Session and user; the programme (scoped), is the user an owner, its populations, those the
 # user accompanies, the latest stats row of each, the rows over time; the barriers, the
-# milestones, their counts per barrier and status; the header's roles (4).
-DASHBOARD_QUERIES = 15
+# milestones, their counts per barrier and status; the header's roles (4); the personal
+# targets in force (agents per population, then per competence).
+DASHBOARD_QUERIES = 17
 
 
 @pytest.mark.parametrize("size", [10, 200])

@@ -159,7 +159,7 @@ QUERY_COUNTS = [
     ("programmes:population_list", "ambassador", None, 6),
     ("programmes:population_detail", "ambassador", "population", 11),
     ("programmes:team", "manager", None, 11),
-    ("programmes:my_page", "agent", None, 22),
+    ("programmes:my_page", "agent", None, 23),
     ("programmes:agent_list", "ambassador", None, 9),
     ("programmes:agent_detail", "ambassador", "agent", 17),
 ]

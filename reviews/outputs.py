@@ -1,0 +1,122 @@
+"""The review sheet's outputs: a PDF rendered by WeasyPrint, and a plain text laid out in the
+review form's order (décret 2010-888, art. 3) to paste into the State's tool, ESTEVE.
+
+Both are built from the `Sheet` of reviews/sheet.py, so they show exactly what the sheet page
+shows, and hold no Pix result when the privacy rules keep them off the sheet.
+"""
+
+import re
+import textwrap
+from pathlib import Path
+
+from django.contrib.staticfiles import finders
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.text import slugify
+
+from programmes.models import ResultAccessLog
+
+from .models import Review
+
+TEXT_WIDTH = 76
+# Marks a heading line in the text template; sheet_text underlines it.
+HEADING = "#=#"
+PRINT_CSS = "css/review_print.css"
+# Marianne (the State's typeface) ships with django-dsfr; WOFF2 is the smallest to embed.
+MARIANNE = {
+    (400, "normal"): "dsfr/dist/fonts/Marianne-Regular.woff2",
+    (400, "italic"): "dsfr/dist/fonts/Marianne-Regular_Italic.woff2",
+    (700, "normal"): "dsfr/dist/fonts/Marianne-Bold.woff2",
+    (700, "italic"): "dsfr/dist/fonts/Marianne-Bold_Italic.woff2",
+}
+
+
+def review_filename(review: Review, extension: str) -> str:
+    """An ASCII file name saying whose review and which year: entretien-2026-dupont-marie.pdf."""
+    agent = slugify(f"{review.agent.last_name} {review.agent.first_name}") or "agent"
+    return f"entretien-{review.cycle.year}-{agent}.{extension}"
+
+
+def log_results_view(request, review: Review, sheet) -> None:
+    """Seeing the agent's individual results is recorded, unless the reader is the agent."""
+    if sheet.results_shown and review.agent.user_id != request.user.pk:
+        ResultAccessLog.objects.create(
+            viewer=request.user,
+            agent=review.agent,
+            programme=review.cycle.programme,
+            path=request.path[:300],
+        )
+
+
+def _font_files() -> dict:
+    """Marianne's files on disk, by (weight, style); empty where a file cannot be found (the
+    stylesheet then falls back to DejaVu Sans)."""
+    found = {}
+    for key, name in MARIANNE.items():
+        path = finders.find(name)
+        if path:
+            found[key] = Path(path).resolve()
+    return found
+
+
+def _font_faces(files: dict) -> str:
+    rules = [
+        "@font-face { font-family: Marianne; "
+        f'src: url("{path.as_uri()}") format("woff2"); '
+        f"font-weight: {weight}; font-style: {style}; }}"
+        for (weight, style), path in files.items()
+    ]
+    return "\n".join(rules)
+
+
+def _url_fetcher_for(allowed: set):
+    """WeasyPrint may read the font files and nothing else: no network, no other file, so
+    that nothing written on a sheet can make the server fetch a resource."""
+    from weasyprint.urls import URLFetcher
+
+    class FontsOnly(URLFetcher):
+        def fetch(self, url, headers=None):
+            if url not in allowed:
+                raise ValueError(f"Resource refused in a review PDF: {url[:80]}")
+            return super().fetch(url, headers)
+
+    return FontsOnly(allowed_protocols={"file"})
+
+
+def sheet_pdf(sheet) -> bytes:
+    """The sheet rendered to an A4 PDF (Marianne, page numbers, charts as inline SVG)."""
+    # Imported here: WeasyPrint loads Pango at import, which only this output needs.
+    from weasyprint import CSS, HTML
+
+    files = _font_files()
+    context = {**_context(sheet), "font_faces": _font_faces(files)}
+    html = render_to_string("reviews/review_print.html", context)
+    stylesheet = CSS(filename=finders.find(PRINT_CSS))
+    fetcher = _url_fetcher_for({path.as_uri() for path in files.values()})
+    return HTML(string=html, url_fetcher=fetcher).write_pdf(stylesheets=[stylesheet])
+
+
+def sheet_text(sheet) -> str:
+    """The sheet as plain text in the review form's order: underlined headings, paragraphs
+    and lists wrapped at TEXT_WIDTH columns, ready to paste."""
+    raw = render_to_string("reviews/review_text.txt", {**_context(sheet), "H": HEADING})
+    lines = []
+    for line in raw.split("\n"):
+        line = line.rstrip()
+        if line.startswith(HEADING):
+            title = line.removeprefix(HEADING).strip().upper()
+            lines += ["", title, "=" * len(title)]
+        elif line.startswith("- "):
+            lines += textwrap.wrap(line, TEXT_WIDTH, subsequent_indent="  ") or [""]
+        else:
+            lines += textwrap.wrap(line, TEXT_WIDTH) or [""]
+    text = re.sub(r"\n{3,}", "\n\n", "\n".join(lines))
+    return text.strip() + "\n"
+
+
+def _context(sheet) -> dict:
+    return {
+        "sheet": sheet,
+        "gaps": [row for row in sheet.competences if row.gap],
+        "today": timezone.localdate(),
+    }

@@ -1,0 +1,62 @@
+"""Who may do what with annual reviews. Each predicate states its rule in one sentence."""
+
+from programmes import perms as programme_perms
+from programmes.enums import Purpose
+from programmes.roles import roles_for
+
+from .models import Review, ReviewCycle
+
+
+def can_open_cycle(user, programme):
+    """Review cycles of a programme are opened (and followed) by its owners and staff."""
+    return user.is_authenticated and programme_perms.can_manage_programme(user, programme)
+
+
+def is_reviewer(user, review: Review):
+    """The user is the review's manager, or above the agent in their manager line."""
+    viewer = roles_for(user).agent
+    if viewer is None:
+        return False
+    return review.manager_id == viewer.pk or programme_perms.is_in_manager_line(user, review.agent)
+
+
+def is_reviewed_agent(user, review: Review):
+    """The user is the agent the review is about."""
+    return review.agent.user_id is not None and review.agent.user_id == user.pk
+
+
+def can_read_review(user, review: Review):
+    """A sheet is read by its agent, its manager line and staff."""
+    if not user.is_authenticated:
+        return False
+    return user.is_staff or is_reviewed_agent(user, review) or is_reviewer(user, review)
+
+
+def can_prepare_review(user, review: Review):
+    """A sheet is written by its manager line (and staff) until it is shared; afterwards only
+    dated addenda are added."""
+    return user.is_authenticated and (user.is_staff or is_reviewer(user, review))
+
+
+def review_shows_results(review: Review):
+    """The sheet carries the agent's Pix results under the managerial purpose, or when the
+    agent shares them with their manager; otherwise only what the agent chose to write."""
+    programme = review.cycle.programme
+    return programme.purpose == Purpose.MANAGERIAL or programme_perms.has_sharing_consent(
+        review.agent, programme
+    )
+
+
+def cycles_visible_to(user):
+    """Cycles the user follows as owner (or staff), or where they lead or have a review."""
+    if not user.is_authenticated:
+        return ReviewCycle.objects.none()
+    if user.is_staff:
+        return ReviewCycle.objects.all()
+    agent = roles_for(user).agent
+    from django.db.models import Q
+
+    condition = Q(programme__owners=user)
+    if agent is not None:
+        condition |= Q(reviews__manager=agent) | Q(reviews__agent=agent)
+    return ReviewCycle.objects.filter(condition).distinct()

@@ -1,0 +1,73 @@
+"""Reads of the sheet pages, each scoped to the requesting user."""
+
+from django.db.models import Q
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+
+from agents.models import Agent
+from programmes.roles import roles_for
+
+from . import perms
+from .models import Review, ReviewCycle, ReviewState
+
+
+def review_for_reader(user, pk) -> Review:
+    """The review `pk` if the user may read it (its agent, manager line, staff), else 404."""
+    review = get_object_or_404(
+        Review.objects.select_related("cycle__programme", "agent", "manager"), pk=pk
+    )
+    if not perms.can_read_review(user, review):
+        raise Http404
+    return review
+
+
+def agent_waits(user, review: Review) -> bool:
+    """The reviewed agent (and nobody above them) reads the sheet only once prepared."""
+    return (
+        review.state == ReviewState.TO_PREPARE
+        and perms.is_reviewed_agent(user, review)
+        and not (user.is_staff or perms.is_reviewer(user, review))
+    )
+
+
+def cycles_led_by(user):
+    """Cycles where the user leads a review or has an agent of their manager line reviewed
+    (all for staff)."""
+    if user.is_staff:
+        return ReviewCycle.objects.all()
+    viewer = roles_for(user).agent
+    if viewer is None:
+        return ReviewCycle.objects.none()
+    return ReviewCycle.objects.filter(
+        Q(reviews__manager=viewer) | Q(reviews__agent__in=Agent.objects.reports_of(viewer))
+    ).distinct()
+
+
+def cycle_for_team(user, pk):
+    """A cycle the user follows as a manager (direct or higher up), else 404."""
+    return get_object_or_404(cycles_led_by(user).select_related("programme"), pk=pk)
+
+
+def team_reviews(user, cycle, *, state=None):
+    """The cycle's reviews the user leads: of agents below them in the manager line (direct
+    and indirect) or assigned to them; all for staff."""
+    reviews = Review.objects.filter(cycle=cycle)
+    if not user.is_staff:
+        viewer = roles_for(user).agent
+        if viewer is None:
+            return Review.objects.none()
+        reviews = reviews.filter(Q(agent__in=Agent.objects.reports_of(viewer)) | Q(manager=viewer))
+    if state:
+        reviews = reviews.filter(state=state)
+    return reviews.select_related("agent", "manager").order_by(
+        "agent__last_name", "agent__first_name", "pk"
+    )
+
+
+def my_reviews(user):
+    """The user's own reviews, latest year first."""
+    return (
+        Review.objects.filter(agent__user=user, agent__user__isnull=False)
+        .select_related("cycle__programme", "manager")
+        .order_by("-cycle__year", "cycle__programme__name", "pk")
+    )

@@ -1,0 +1,494 @@
+"""The preparation sheet of an annual review, built from the data: what the page, the PDF and
+the text for ESTEVE all show. `build_sheet` reads the database (a fixed number of queries
+whatever the amount of data); `sheet_content` turns the result into the JSON snapshot kept in
+each ReviewVersion.
+
+Privacy: the agent's Pix results, check-ins, resources and mentoring are on the sheet only
+where `perms.review_shows_results` allows it (managerial purpose, or the agent's consent).
+Otherwise the sheet holds only what was written on it, and says so (`hidden_notice`)."""
+
+import datetime
+import json
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import OuterRef, Q, Subquery
+from django.utils import timezone
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from programmes import charts
+from programmes.enums import TargetKind
+from programmes.models import (
+    CheckIn,
+    Enrolment,
+    Mentoring,
+    PersonalTarget,
+    ResourceUse,
+    Target,
+)
+from programmes.selectors import agent_results_by_programme
+
+from . import perms
+from .models import Review, ReviewVersion
+
+
+@dataclass
+class CompetenceRow:
+    """One competence of the sheet: what is expected and where the agent stands, now, at the
+    last review and when the programme started. Levels are 0–8; mastery rates are percents."""
+
+    code: str
+    name: str
+    target_level: int | None = None  # the highest level target of the agent's populations
+    target_mastery: int | None = None  # the highest mastery-rate target, in percent
+    personal_target: int | None = None  # the agent's personal target in force
+    current_level: int | None = None
+    current_level_on: datetime.date | None = None
+    current_mastery: int | None = None  # latest assessment mastery rate, in percent
+    level_last_review: int | None = None
+    level_at_start: int | None = None
+    objective: int | None = None  # next year's objective written on this sheet
+
+    @property
+    def expected_level(self):
+        """The level the agent is measured against: their personal target if they have one,
+        else their population's."""
+        return self.personal_target if self.personal_target is not None else self.target_level
+
+    @property
+    def gap(self):
+        """Levels still missing to the expected level (0 when reached), or None if unknown."""
+        if self.expected_level is None:
+            return None
+        return max(self.expected_level - (self.current_level or 0), 0)
+
+    @property
+    def reached(self):
+        return self.gap == 0
+
+    @property
+    def label(self):
+        return f"{self.code} {self.name}"
+
+
+@dataclass
+class CheckInLine:
+    date: datetime.date
+    title: str
+    status: str
+    barriers: list[str]
+    comment: str
+    next_step: str
+
+
+@dataclass
+class ResourceLine:
+    title: str
+    kind: str
+    state: str
+    useful: bool | None  # None: not said
+    done_on: datetime.date | None
+
+
+@dataclass
+class MentoringLine:
+    role: str  # "mentee" or "mentor"
+    competence: str
+    other: str  # the other person, once paired
+    requested_on: datetime.date
+    paired_on: datetime.date | None
+    ended_on: datetime.date | None
+
+
+@dataclass
+class Sheet:
+    """Everything the preparation sheet shows. Data sections are empty when `results_shown`
+    is False; `hidden_notice` then says why, in the words the sheet prints."""
+
+    review: Review
+    programme_name: str
+    year: int
+    agent_name: str
+    manager_name: str
+    state: str
+    state_label: str
+    is_locked: bool
+    meeting_on: datetime.date | None
+    results_shown: bool
+    hidden_notice: str = ""
+    # Data (only when results are shown).
+    competences: list[CompetenceRow] = field(default_factory=list)
+    chart: SafeString | None = None
+    last_review_year: int | None = None
+    last_review_on: datetime.date | None = None
+    started_on: datetime.date | None = None
+    checkins: list[CheckInLine] = field(default_factory=list)
+    resources: list[ResourceLine] = field(default_factory=list)
+    mentorings: list[MentoringLine] = field(default_factory=list)
+    # Written on the sheet.
+    acquired_skills: str = ""
+    training_needs: str = ""
+    trainings_wanted: str = ""
+    prospects: str = ""
+    cpf_informed: bool = False
+    manager_comment: str = ""
+    agent_comment: str = ""
+    objectives: list[tuple[str, str, int]] = field(default_factory=list)  # code, name, level
+    addenda: list = field(default_factory=list)  # ReviewAddendum, oldest first
+    versions: list = field(default_factory=list)  # ReviewVersion (content deferred)
+
+    @property
+    def written_fields(self):
+        """(label, text) of the written sections, in the order of the review form."""
+        return [
+            (_("Compétences acquises (4°)"), self.acquired_skills),
+            (_("Besoins de formation (6°)"), self.training_needs),
+            (_("Formations souhaitées"), self.trainings_wanted),
+            (_("Perspectives d'évolution professionnelle (7°)"), self.prospects),
+            (_("Commentaire de l'encadrant"), self.manager_comment),
+            (_("Commentaire de l'agent"), self.agent_comment),
+        ]
+
+    @property
+    def table_rows(self):
+        """The chart's numbers, for the table printed next to it."""
+        return self.competences
+
+
+HIDDEN_NOTICE = gettext_lazy(
+    "Ce programme est un auto-positionnement et l'agent ne partage pas ses résultats avec son "
+    "encadrant : cette fiche ne contient que ce que l'agent a choisi de partager et ce qui y "
+    "a été écrit, aucun résultat Pix, point d'étape ni suivi d'accompagnement."
+)
+
+
+def build_sheet(review: Review, *, today: datetime.date | None = None) -> Sheet:
+    """The sheet of `review` (load it with its cycle's programme, agent and manager)."""
+    today = today or timezone.localdate()
+    programme = review.cycle.programme
+    shown = perms.review_shows_results(review)
+    sheet = Sheet(
+        review=review,
+        programme_name=programme.name,
+        year=review.cycle.year,
+        agent_name=review.agent.full_name,
+        manager_name=review.manager.full_name if review.manager else "",
+        state=review.state,
+        state_label=review.get_state_display(),
+        is_locked=review.is_locked,
+        meeting_on=review.meeting_on,
+        results_shown=shown,
+        hidden_notice="" if shown else str(HIDDEN_NOTICE),
+        acquired_skills=review.acquired_skills,
+        training_needs=review.training_needs,
+        trainings_wanted=review.trainings_wanted,
+        prospects=review.prospects,
+        cpf_informed=review.cpf_informed,
+        manager_comment=review.manager_comment,
+        agent_comment=review.agent_comment,
+    )
+    objectives = {o.competence.code: o for o in review.objectives.select_related("competence")}
+    sheet.objectives = [(code, o.competence.name, o.level) for code, o in objectives.items()]
+    sheet.addenda = list(review.addenda.select_related("author"))
+    sheet.versions = list(review.versions.select_related("created_by").defer("content"))
+    if shown:
+        _add_results(sheet, review, today, objectives)
+        _add_accompaniment(sheet, review)
+    return sheet
+
+
+def _add_results(sheet, review, today, objectives):
+    agent, cycle = review.agent, review.cycle
+    programme = cycle.programme
+    enrolments = Enrolment.objects.current(today).filter(
+        agent=agent, population__programme=programme
+    )
+    targets = Target.objects.filter(
+        population__in=enrolments.values("population_id"),
+        kind__in=[TargetKind.LEVEL, TargetKind.MASTERY_RATE],
+    ).select_related("competence")
+    rows = {}
+
+    def row_of(competence):
+        if competence.code not in rows:
+            rows[competence.code] = CompetenceRow(competence.code, competence.name)
+        return rows[competence.code]
+
+    positions = {}
+    for target in targets:
+        row = row_of(target.competence)
+        positions[target.competence.code] = target.competence.position
+        if target.kind == TargetKind.LEVEL:
+            row.target_level = max(row.target_level or 0, target.level)
+        else:
+            rate = _percent(target.mastery_rate)
+            row.target_mastery = max(row.target_mastery or 0, rate)
+    seen = set()
+    for personal in (
+        PersonalTarget.objects.valid_on(today)
+        .filter(agent=agent, programme=programme)
+        .select_related("competence")
+    ):
+        if personal.competence_id in seen:  # latest first: the one in force
+            continue
+        seen.add(personal.competence_id)
+        row_of(personal.competence).personal_target = personal.level
+        positions[personal.competence.code] = personal.competence.position
+
+    results = agent_results_by_programme(agent, [programme.pk])[programme.pk]
+    for (_competence_id, kind), result in results.latest.items():
+        row = rows.get(result.competence.code)
+        if row is None:  # a competence without target is not on the sheet
+            continue
+        if kind == "level":
+            row.current_level = result.level
+            row.current_level_on = timezone.localdate(result.observed_at)
+        else:
+            row.current_mastery = _percent(result.mastery_rate)
+
+    history = results.level_history  # shared level results, oldest first
+    first = {}
+    for result in history:
+        first.setdefault(result.competence.code, result)
+    if history:
+        sheet.started_on = timezone.localdate(history[0].observed_at)
+    for code, result in first.items():
+        if code in rows:
+            rows[code].level_at_start = result.level
+
+    previous = (
+        Review.objects.filter(agent=agent, cycle__programme=programme, cycle__year__lt=cycle.year)
+        .select_related("cycle")
+        .annotate(
+            last_content=Subquery(
+                ReviewVersion.objects.filter(review=OuterRef("pk"))
+                .order_by("-number")
+                .values("content")[:1]
+            )
+        )
+        .order_by("-cycle__year")
+        .first()
+    )
+    if previous is not None:
+        sheet.last_review_year = previous.cycle.year
+        sheet.last_review_on = previous.meeting_on or previous.cycle.closes_on
+        written = _levels_in_content(previous.last_content)
+        at_close = _levels_on(history, previous.cycle.closes_on)
+        for code, row in rows.items():
+            row.level_last_review = written.get(code, at_close.get(code))
+
+    for code, objective in objectives.items():
+        if code in rows:
+            rows[code].objective = objective.level
+    sheet.competences = sorted(rows.values(), key=lambda row: positions.get(row.code, 0))
+    sheet.chart = _chart(review, sheet.competences)
+
+
+def _levels_in_content(content):
+    """Levels per competence code as a previous version of a sheet recorded them."""
+    if isinstance(content, str):  # some backends hand a JSON subquery back as text
+        content = json.loads(content)
+    levels = {}
+    for row in (content or {}).get("competences", []):
+        if row.get("current_level") is not None:
+            levels[row["code"]] = row["current_level"]
+    return levels
+
+
+def _levels_on(history, day):
+    """The latest shared level per competence code observed on or before `day`."""
+    levels = {}
+    for result in history:
+        if timezone.localdate(result.observed_at) <= day:
+            levels[result.competence.code] = result.level
+    return levels
+
+
+def _percent(rate):
+    return None if rate is None else int((Decimal(rate) * 100).to_integral_value())
+
+
+def _chart(review, rows):
+    """Per competence: the level at the programme's start, at the last review and now, on
+    the 0–8 scale, each note naming the expected level."""
+    bars = []
+    for row in rows:
+        target = row.expected_level
+        for label, value in (
+            (_("départ"), row.level_at_start),
+            (_("dernier entretien"), row.level_last_review),
+            (_("actuel"), row.current_level),
+        ):
+            if value is None:
+                note = _("pas de résultat")
+            elif target is not None:
+                note = _("%(level)s (cible %(target)s)") % {"level": value, "target": target}
+            else:
+                note = str(value)
+            bars.append(charts.Bar(f"{row.code} {label}", value, note))
+    if not bars:
+        return None
+    return charts.bar_chart(
+        chart_id=f"chart-review-{review.pk}",
+        title=_("Évolution des niveaux Pix par compétence"),
+        description=_(
+            "Barres horizontales : pour chaque compétence qui a un niveau cible, le niveau au "
+            "départ du programme, au dernier entretien et le niveau actuel (de 0 à 8), suivis "
+            "du niveau attendu. Les chiffres sont dans le tableau qui suit."
+        ),
+        bars=bars,
+        maximum=8,
+        axis_text=lambda value: f"{value:g}",
+    )
+
+
+def _add_accompaniment(sheet, review):
+    agent, programme = review.agent, review.cycle.programme
+    checkins = (
+        CheckIn.objects.filter(agent=agent, milestone__population__programme=programme)
+        .select_related("milestone")
+        .prefetch_related("barriers")
+        .order_by("milestone__date", "pk")
+    )
+    sheet.checkins = [
+        CheckInLine(
+            date=checkin.milestone.date,
+            title=checkin.milestone.title,
+            status=checkin.get_status_display(),
+            barriers=[str(barrier) for barrier in checkin.barriers.all()],
+            comment=checkin.comment,
+            next_step=checkin.next_step,
+        )
+        for checkin in checkins
+    ]
+    uses = (
+        ResourceUse.objects.filter(agent=agent, resource__programme=programme)
+        .select_related("resource")
+        .order_by("started_at", "pk")
+    )
+    sheet.resources = [
+        ResourceLine(
+            title=use.resource.title,
+            kind=use.resource.get_kind_display(),
+            state=use.get_state_display(),
+            useful=use.useful,
+            done_on=timezone.localdate(use.done_at) if use.done_at else None,
+        )
+        for use in uses
+    ]
+    mentorings = (
+        Mentoring.objects.filter(programme=programme)
+        .filter(Q(mentee=agent) | Q(mentor__agent=agent))
+        .select_related("competence", "mentee", "mentor__agent")
+        .order_by("requested_at", "pk")
+    )
+    lines = []
+    for mentoring in mentorings:
+        as_mentee = mentoring.mentee_id == agent.pk
+        if as_mentee:
+            other = mentoring.mentor.agent.full_name if mentoring.mentor else ""
+        else:
+            other = mentoring.mentee.full_name
+        lines.append(
+            MentoringLine(
+                role="mentee" if as_mentee else "mentor",
+                competence=f"{mentoring.competence.code} {mentoring.competence.name}",
+                other=other if mentoring.paired_at else "",
+                requested_on=timezone.localdate(mentoring.requested_at),
+                paired_on=timezone.localdate(mentoring.paired_at) if mentoring.paired_at else None,
+                ended_on=timezone.localdate(mentoring.ended_at) if mentoring.ended_at else None,
+            )
+        )
+    sheet.mentorings = lines
+
+
+def _day(value):
+    return value.isoformat() if value else None
+
+
+def sheet_content(sheet: Sheet) -> dict:
+    """The sheet as JSON-serialisable data: what a ReviewVersion keeps (no chart: it is
+    redrawn from the numbers)."""
+    return {
+        "programme": sheet.programme_name,
+        "year": sheet.year,
+        "agent": sheet.agent_name,
+        "manager": sheet.manager_name,
+        "state": sheet.state,
+        "state_label": str(sheet.state_label),
+        "meeting_on": _day(sheet.meeting_on),
+        "results_shown": sheet.results_shown,
+        "hidden_notice": sheet.hidden_notice,
+        "last_review_year": sheet.last_review_year,
+        "last_review_on": _day(sheet.last_review_on),
+        "started_on": _day(sheet.started_on),
+        "competences": [
+            {
+                "code": row.code,
+                "name": row.name,
+                "target_level": row.target_level,
+                "target_mastery": row.target_mastery,
+                "personal_target": row.personal_target,
+                "current_level": row.current_level,
+                "current_level_on": _day(row.current_level_on),
+                "current_mastery": row.current_mastery,
+                "level_last_review": row.level_last_review,
+                "level_at_start": row.level_at_start,
+                "objective": row.objective,
+                "gap": row.gap,
+            }
+            for row in sheet.competences
+        ],
+        "checkins": [
+            {
+                "date": _day(line.date),
+                "title": line.title,
+                "status": str(line.status),
+                "barriers": line.barriers,
+                "comment": line.comment,
+                "next_step": line.next_step,
+            }
+            for line in sheet.checkins
+        ],
+        "resources": [
+            {
+                "title": line.title,
+                "kind": str(line.kind),
+                "state": str(line.state),
+                "useful": line.useful,
+                "done_on": _day(line.done_on),
+            }
+            for line in sheet.resources
+        ],
+        "mentorings": [
+            {
+                "role": line.role,
+                "competence": line.competence,
+                "other": line.other,
+                "requested_on": _day(line.requested_on),
+                "paired_on": _day(line.paired_on),
+                "ended_on": _day(line.ended_on),
+            }
+            for line in sheet.mentorings
+        ],
+        "acquired_skills": sheet.acquired_skills,
+        "training_needs": sheet.training_needs,
+        "trainings_wanted": sheet.trainings_wanted,
+        "prospects": sheet.prospects,
+        "cpf_informed": sheet.cpf_informed,
+        "manager_comment": sheet.manager_comment,
+        "agent_comment": sheet.agent_comment,
+        "objectives": [
+            {"code": code, "name": name, "level": level} for code, name, level in sheet.objectives
+        ],
+        "addenda": [
+            {
+                "author": addendum.author.get_full_name() if addendum.author else "",
+                "text": addendum.text,
+                "created_at": addendum.created_at.isoformat(),
+            }
+            for addendum in sheet.addenda
+        ],
+    }

@@ -1,0 +1,199 @@
+"""Pages of the preparation sheet: the manager's list for a cycle, the agent's own reviews,
+the sheet itself with its forms and transitions, and one kept version."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from campaigns.models import Competence
+from programmes.pagination import paginate
+
+from . import outputs, perms, selectors, services
+from .forms import AddendumForm, AgentCommentForm, HoldForm, ReviewForm
+from .models import ReviewState
+from .sheet import build_sheet
+
+
+def cycle_team(request, pk):
+    """The reviews a manager leads in a cycle, with their state; filter by state."""
+    cycle = selectors.cycle_for_team(request.user, pk)
+    state = request.GET.get("etat", "")
+    if state not in ReviewState.values:
+        state = ""
+    page_obj = paginate(request, selectors.team_reviews(request.user, cycle, state=state))
+    return render(
+        request,
+        "reviews/review_cycle_team.html",
+        {
+            "title": _("Entretiens de mon équipe — %(cycle)s") % {"cycle": cycle},
+            "cycle": cycle,
+            "page_obj": page_obj,
+            "state": state,
+            "states": ReviewState.choices,
+        },
+    )
+
+
+def my_reviews(request):
+    """The agent's own reviews; a sheet still in preparation is only announced."""
+    page_obj = paginate(request, selectors.my_reviews(request.user))
+    return render(
+        request, "reviews/review_mine.html", {"title": _("Mes entretiens"), "page_obj": page_obj}
+    )
+
+
+def review_detail(request, pk):
+    """The sheet; its manager line writes it (POST) until it is shared."""
+    review = selectors.review_for_reader(request.user, pk)
+    can_prepare = perms.can_prepare_review(request.user, review)
+    form = None
+    if can_prepare and not review.is_locked:
+        competences = Competence.objects.order_by("position")
+        form = ReviewForm(request.POST or None, instance=review, competences=competences)
+    if request.method == "POST":
+        if form is None:
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                services.review_save(
+                    review=review,
+                    by=request.user,
+                    objectives=form.objectives(),
+                    **{name: form.cleaned_data[name] for name in form.Meta.fields},
+                )
+            except ValidationError as error:
+                messages.error(request, " ".join(error.messages))
+                return redirect(review)
+            messages.success(request, _("La fiche est enregistrée."))
+            return redirect(review)
+    return _render_detail(request, review, form, can_prepare)
+
+
+def _render_detail(request, review, form, can_prepare):
+    waiting = selectors.agent_waits(request.user, review)
+    is_agent = perms.is_reviewed_agent(request.user, review)
+    is_author = can_prepare or is_agent
+    context = {
+        "title": _("Entretien professionnel %(year)s — %(agent)s")
+        % {"year": review.cycle.year, "agent": review.agent.full_name},
+        "review": review,
+        "waiting": waiting,
+        "can_prepare": can_prepare,
+        "form": form,
+    }
+    if not waiting:
+        context["sheet"] = sheet = build_sheet(review)
+        outputs.log_results_view(request, review, sheet)
+        url = lambda name: reverse(f"reviews:{name}", kwargs={"pk": review.pk})  # noqa: E731
+        if is_agent and review.state == ReviewState.PREPARED:
+            context["comment_form"] = AgentCommentForm(
+                initial={"text": review.agent_comment}, action=url("review_agent_comment")
+            )
+        if is_author and review.is_locked:
+            context["addendum_form"] = AddendumForm(action=url("review_addendum"))
+        if can_prepare and review.state == ReviewState.SHARED:
+            context["hold_form"] = HoldForm(action=url("review_hold"))
+    return render(request, "reviews/review_detail.html", context)
+
+
+def _transition(request, pk, service, success, **extra):
+    review = selectors.review_for_reader(request.user, pk)
+    try:
+        service(review=review, by=request.user, **extra)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, success)
+    return redirect(review)
+
+
+@require_POST
+def review_mark_prepared(request, pk):
+    return _transition(
+        request,
+        pk,
+        services.review_mark_prepared,
+        _("La fiche est préparée : l'agent peut la lire et la commenter."),
+    )
+
+
+@require_POST
+def review_share(request, pk):
+    return _transition(
+        request,
+        pk,
+        services.review_share,
+        _("La fiche est partagée avec l'agent et verrouillée ; une version est conservée."),
+    )
+
+
+@require_POST
+def review_close(request, pk):
+    return _transition(request, pk, services.review_close, _("L'entretien est clôturé."))
+
+
+@require_POST
+def review_agent_comment(request, pk):
+    form = AgentCommentForm(request.POST)
+    if not form.is_valid():
+        review = selectors.review_for_reader(request.user, pk)
+        messages.error(request, _("Votre commentaire est trop long (5 000 caractères au plus)."))
+        return redirect(review)
+    return _transition(
+        request,
+        pk,
+        services.review_agent_comment,
+        _("Votre commentaire est enregistré."),
+        text=form.cleaned_data["text"],
+    )
+
+
+@require_POST
+def review_addendum(request, pk):
+    form = AddendumForm(request.POST)
+    if not form.is_valid():
+        review = selectors.review_for_reader(request.user, pk)
+        messages.error(request, _("Écrivez le texte de l'addendum (5 000 caractères au plus)."))
+        return redirect(review)
+    return _transition(
+        request,
+        pk,
+        services.review_addendum_add,
+        _("L'addendum est ajouté ; une nouvelle version est conservée."),
+        text=form.cleaned_data["text"],
+    )
+
+
+@require_POST
+def review_hold(request, pk):
+    form = HoldForm(request.POST)
+    if not form.is_valid():
+        review = selectors.review_for_reader(request.user, pk)
+        messages.error(request, _("Indiquez une date d'entretien valide."))
+        return redirect(review)
+    return _transition(
+        request,
+        pk,
+        services.review_hold,
+        _("L'entretien est tenu : les objectifs deviennent les objectifs personnels de l'agent."),
+        meeting_on=form.cleaned_data["meeting_on"],
+    )
+
+
+def review_version(request, pk, number):
+    """One kept version of a sheet, as it was frozen."""
+    review = selectors.review_for_reader(request.user, pk)
+    version = get_object_or_404(review.versions.select_related("created_by"), number=number)
+    return render(
+        request,
+        "reviews/review_version.html",
+        {
+            "title": _("Version %(number)s de la fiche") % {"number": version.number},
+            "review": review,
+            "version": version,
+            "content": version.content,
+        },
+    )

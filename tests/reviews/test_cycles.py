@@ -1,0 +1,368 @@
+"""Review cycles for the owner: opening a year's round (one sheet per enrolled agent, its
+manager captured), keeping it in step, who may do it, and the cycle's progress per service
+with the small-group rule and the year-on-year share at target."""
+
+import datetime
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+
+from agents.models import Agent
+from programmes.models import Enrolment, PopulationStat
+from reviews import services_cycles
+from reviews.models import Review, ReviewCycle, ReviewState
+from tests.agents.factories import AgentFactory, OrgUnitFactory
+from tests.programmes.factories import EnrolmentFactory, TargetPopulationFactory
+from tests.reviews.factories import ReviewCycleFactory, ReviewFactory
+
+OCT_1, DEC_31 = datetime.date(2026, 10, 1), datetime.date(2026, 12, 31)
+
+
+def _open(cast, year=2026, opens_on=OCT_1, closes_on=DEC_31):
+    return services_cycles.cycle_open(
+        programme=cast.programme, year=year, opens_on=opens_on, closes_on=closes_on, by=cast.owner
+    )
+
+
+# --- Opening rules -----------------------------------------------------------------------
+
+
+def test_opening_creates_one_sheet_to_prepare_per_enrolled_agent_led_by_their_manager(cast):
+    cycle = _open(cast)
+    reviews = Review.objects.filter(cycle=cycle)
+    assert sorted(r.agent_id for r in reviews) == sorted(a.pk for a in cast.team)
+    assert {r.state for r in reviews} == {ReviewState.TO_PREPARE}
+    assert {r.manager_id for r in reviews} == {cast.manager_agent.pk}
+    assert cycle.opened_by == cast.owner
+
+
+def test_agent_in_two_populations_gets_one_sheet(cast):
+    EnrolmentFactory(
+        agent=cast.agent_agent, population=TargetPopulationFactory(programme=cast.programme)
+    )
+    cycle = _open(cast)
+    assert Review.objects.filter(cycle=cycle, agent=cast.agent_agent).count() == 1
+    assert cycle.reviews.count() == len(cast.team)
+
+
+def test_agents_no_longer_or_not_yet_enrolled_and_other_programmes_get_no_sheet(cast):
+    Enrolment.objects.filter(agent=cast.team[1]).update(
+        start_date=datetime.date(2020, 1, 1), end_date=datetime.date(2021, 1, 1)
+    )
+    Enrolment.objects.filter(agent=cast.team[2]).update(start_date=datetime.date(2099, 1, 1))
+    cycle = _open(cast)
+    agents = set(cycle.reviews.values_list("agent_id", flat=True))
+    assert cast.team[1].pk not in agents and cast.team[2].pk not in agents
+    assert cast.stranger_agent.pk not in agents
+    assert len(agents) == len(cast.team) - 2
+
+
+def test_manager_is_the_one_at_opening_and_stays_when_the_agent_moves(cast):
+    cycle = _open(cast)
+    new_manager = AgentFactory()
+    Agent.objects.filter(pk=cast.agent_agent.pk).update(manager=new_manager)
+    services_cycles.cycle_sync(cycle=cycle)
+    review = Review.objects.get(cycle=cycle, agent=cast.agent_agent)
+    assert review.manager_id == cast.manager_agent.pk
+
+
+def test_agent_without_manager_gets_a_sheet_without_manager_then_one_once_known(cast):
+    Agent.objects.filter(pk=cast.team[3].pk).update(manager=None)
+    cycle = _open(cast)
+    review = Review.objects.get(cycle=cycle, agent=cast.team[3])
+    assert review.manager is None
+    Agent.objects.filter(pk=cast.team[3].pk).update(manager=cast.manager_agent)
+    assert services_cycles.cycle_sync(cycle=cycle) == 0
+    review.refresh_from_db()
+    assert review.manager_id == cast.manager_agent.pk
+
+
+def test_sync_adds_agents_enrolled_since_and_is_idempotent_and_never_removes(cast):
+    cycle = _open(cast)
+    newcomer = AgentFactory(manager=cast.manager_agent)
+    EnrolmentFactory(agent=newcomer, population=cast.population)
+    Enrolment.objects.filter(agent=cast.team[1]).update(
+        start_date=datetime.date(2000, 1, 1), end_date=datetime.date(2000, 1, 2)
+    )
+    assert services_cycles.cycle_sync(cycle=cycle) == 1
+    assert services_cycles.cycle_sync(cycle=cycle) == 0
+    agents = set(cycle.reviews.values_list("agent_id", flat=True))
+    assert newcomer.pk in agents and cast.team[1].pk in agents
+    assert len(agents) == len(cast.team) + 1
+
+
+def test_year_is_unique_per_programme(cast):
+    _open(cast)
+    with pytest.raises(ValidationError):
+        _open(cast, opens_on=datetime.date(2026, 11, 1))
+    assert ReviewCycle.objects.filter(programme=cast.programme).count() == 1
+    ReviewCycleFactory(year=2026)  # another programme may have its own 2026 cycle
+
+
+def test_closing_before_opening_is_refused_and_creates_nothing(cast):
+    with pytest.raises(ValidationError):
+        _open(cast, opens_on=DEC_31, closes_on=OCT_1)
+    assert not ReviewCycle.objects.exists()
+    assert not Review.objects.exists()
+
+
+# --- The pages: permissions and the form -------------------------------------------------
+
+
+def _post_open(client, cast, **data):
+    values = {"year": "2026", "opens_on": "2026-10-01", "closes_on": "2026-12-31"} | data
+    return client.post(reverse("reviews:cycle_list", kwargs={"slug": cast.programme.slug}), values)
+
+
+def test_owner_opens_a_cycle_from_the_form(client, cast):
+    client.force_login(cast.owner)
+    response = _post_open(client, cast)
+    cycle = ReviewCycle.objects.get(programme=cast.programme)
+    assert response.status_code == 302
+    assert response.url == reverse("reviews:cycle_detail", kwargs={"pk": cycle.pk})
+    assert cycle.reviews.count() == len(cast.team)
+
+
+@pytest.mark.parametrize(
+    "data,message",
+    [
+        ({"closes_on": "2026-09-30"}, "La date de clôture doit être postérieure"),
+        ({"opens_on": "31/31/2026"}, "Saisissez une date valide"),
+        ({"year": "26"}, "Indiquez une année entre 2000 et 2100."),
+    ],
+)
+def test_bad_input_is_refused_with_a_french_message_and_nothing_changes(
+    client, cast, data, message
+):
+    client.force_login(cast.owner)
+    response = _post_open(client, cast, **data)
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not ReviewCycle.objects.exists()
+
+
+def test_a_second_cycle_the_same_year_is_refused_in_the_form(client, cast):
+    client.force_login(cast.owner)
+    _post_open(client, cast)
+    response = _post_open(client, cast, opens_on="2026-11-01")
+    assert response.status_code == 200
+    assert "Une campagne d’entretiens 2026 existe déjà" in response.content.decode()
+    assert ReviewCycle.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    "role,status", [("ambassador", 403), ("manager", 404), ("agent", 404), ("outsider", 404)]
+)
+def test_only_owners_and_staff_open_or_sync_cycles(client, cast, role, status):
+    client.force_login(getattr(cast, role))
+    assert _post_open(client, cast).status_code == status
+    assert not ReviewCycle.objects.exists()
+    cycle = ReviewCycleFactory(programme=cast.programme)
+    url = reverse("reviews:cycle_sync", kwargs={"pk": cycle.pk})
+    assert client.post(url).status_code == status
+    assert not cycle.reviews.exists()
+
+
+def test_staff_opens_a_cycle(client, cast):
+    client.force_login(cast.staff)
+    assert _post_open(client, cast).status_code == 302
+
+
+def test_owner_syncs_from_the_progress_page(client, cast):
+    cycle = _open(cast)
+    newcomer = AgentFactory(manager=cast.manager_agent)
+    EnrolmentFactory(agent=newcomer, population=cast.population)
+    client.force_login(cast.owner)
+    response = client.post(reverse("reviews:cycle_sync", kwargs={"pk": cycle.pk}), follow=True)
+    assert "1 fiche(s) ajoutée(s)" in response.content.decode()
+    assert cycle.reviews.filter(agent=newcomer).exists()
+
+
+def test_programme_page_links_to_the_cycles_for_owners_only(client, cast):
+    url = reverse("programmes:programme_detail", kwargs={"slug": cast.programme.slug})
+    cycles_url = reverse("reviews:cycle_list", kwargs={"slug": cast.programme.slug})
+    client.force_login(cast.owner)
+    assert cycles_url in client.get(url).content.decode()
+    client.force_login(cast.ambassador)
+    assert cycles_url not in client.get(url).content.decode()
+
+
+def test_header_shows_the_reviews_entry_to_owners_managers_and_agents(client, cast):
+    index = reverse("reviews:cycle_index")
+    for role, shown in [("owner", True), ("manager", True), ("agent", True), ("ambassador", False)]:
+        client.force_login(getattr(cast, role))
+        page = client.get(reverse("programmes:population_list")).content.decode()
+        assert (f'href="{index}"' in page) is shown, role
+
+
+def test_index_lists_the_cycles_of_each_role(client, cast):
+    mine = _open(cast)
+    elsewhere = ReviewCycleFactory(year=2030)
+    detail = reverse("reviews:cycle_detail", kwargs={"pk": mine.pk})
+    client.force_login(cast.owner)
+    page = client.get(reverse("reviews:cycle_index")).content.decode()
+    assert detail in page and "Entretiens 2030" not in page
+    team = reverse("reviews:cycle_team", kwargs={"pk": mine.pk})
+    assert team not in page
+    client.force_login(cast.agent)
+    page = client.get(reverse("reviews:cycle_index")).content.decode()
+    assert "Entretiens 2026" in page and detail not in page and team not in page
+    assert reverse("reviews:my_reviews") in page
+    client.force_login(cast.manager)
+    page = client.get(reverse("reviews:cycle_index")).content.decode()
+    assert team in page and detail not in page
+    client.force_login(cast.outsider)
+    page = client.get(reverse("reviews:cycle_index")).content.decode()
+    assert "Aucune campagne d’entretiens ne vous concerne" in page
+    assert elsewhere.programme.name not in page
+
+
+# --- Progress per service ----------------------------------------------------------------
+
+
+def _cycle_with_services(cast, *, big=6, small=2):
+    """A cycle with a big service (states spread) and a small one; returns it and both."""
+    cycle = ReviewCycleFactory(programme=cast.programme)
+    big_unit, small_unit = OrgUnitFactory(name="Bureau A"), OrgUnitFactory(name="Bureau B")
+    states = [
+        ReviewState.TO_PREPARE,
+        ReviewState.PREPARED,
+        ReviewState.SHARED,
+        ReviewState.HELD,
+        ReviewState.CLOSED,
+        ReviewState.HELD,
+    ]
+    for n in range(big):
+        ReviewFactory(
+            cycle=cycle,
+            agent=AgentFactory(org_unit=big_unit, manager=cast.manager_agent),
+            state=states[n % len(states)],
+        )
+    for _n in range(small):
+        ReviewFactory(cycle=cycle, agent=AgentFactory(org_unit=small_unit), state="held")
+    return cycle
+
+
+def _detail(client, user, cycle, page=None):
+    client.force_login(user)
+    url = reverse("reviews:cycle_detail", kwargs={"pk": cycle.pk})
+    return client.get(url, {"page": page} if page else {})
+
+
+def test_progress_counts_per_service_and_small_services_hidden_for_owners(client, cast):
+    cycle = _cycle_with_services(cast)
+    response = _detail(client, cast.owner, cycle)
+    services = {s.name: s for s in response.context["services"]}
+    assert services["Bureau A"].states == [1, 1, 1, 2, 1]
+    assert services["Bureau A"].total == 6
+    assert services["Bureau A"].done_percent == 50.0
+    assert services["Bureau B"].hidden
+    assert services["Bureau B"].states == ["moins de 5"] * 5
+    assert services["Bureau B"].done_percent is None
+    totals = response.context["totals"]
+    assert totals.states == [1, 1, 1, 2, 1] and totals.total == 6
+    assert totals.hidden_services == 1
+    page = response.content.decode()
+    assert "moins de 5" in page
+    # No names: owners see counts only.
+    for review in cycle.reviews.select_related("agent"):
+        assert review.agent.last_name not in page
+
+
+def test_progress_shows_every_figure_under_the_managerial_purpose(client, managerial_cast):
+    cycle = _cycle_with_services(managerial_cast)
+    response = _detail(client, managerial_cast.owner, cycle)
+    services = {s.name: s for s in response.context["services"]}
+    assert services["Bureau B"].states == [0, 0, 0, 2, 0]
+    assert response.context["totals"].total == 8
+
+
+def test_staff_sees_every_figure(client, cast):
+    cycle = _cycle_with_services(cast)
+    response = _detail(client, cast.staff, cycle)
+    assert response.context["totals"].total == 8
+
+
+def test_sheets_without_manager_are_counted_apart(client, cast):
+    Agent.objects.filter(pk__in=[a.pk for a in cast.team[:2]]).update(manager=None)
+    cycle = _open(cast)
+    response = _detail(client, cast.owner, cycle)
+    assert response.context["totals"].without_manager == 2
+    assert "2 fiches sans encadrant" in response.content.decode()
+
+
+def test_services_are_paginated(client, cast):
+    cycle = ReviewCycleFactory(programme=cast.programme)
+    for _n in range(55):
+        ReviewFactory(cycle=cycle, agent=AgentFactory())
+    first = _detail(client, cast.owner, cycle)
+    assert len(first.context["services"]) == 50
+    assert first.context["totals"].hidden_services == 55
+    assert len(_detail(client, cast.owner, cycle, page=2).context["services"]) == 5
+
+
+# --- Year on year ------------------------------------------------------------------------
+
+
+def _stat(population, on, enrolled, reached):
+    PopulationStat.objects.create(population=population, on=on, enrolled=enrolled, reached=reached)
+
+
+def test_year_on_year_takes_the_latest_row_of_each_year(client, cast):
+    small = TargetPopulationFactory(programme=cast.programme, name="Bureau")
+    _stat(cast.population, datetime.date(2024, 6, 30), 10, 1)
+    _stat(cast.population, datetime.date(2024, 12, 31), 10, 4)
+    _stat(cast.population, datetime.date(2025, 12, 31), 12, 9)
+    _stat(small, datetime.date(2025, 12, 31), 3, 3)
+    cycle = ReviewCycleFactory(programme=cast.programme)
+    response = _detail(client, cast.owner, cycle)
+    evolution = response.context["evolution"]
+    assert [p.name for p in evolution.populations] == ["Assistants", "Bureau"]
+    assert evolution.rows() == [(2024, ["40,0 %", "—"]), (2025, ["75,0 %", "moins de 5"])]
+    page = response.content.decode()
+    assert 'id="chart-year-on-year"' in page
+    assert "75,0 %" in page
+
+
+def test_year_on_year_shows_small_populations_under_the_managerial_purpose(client, managerial_cast):
+    small = TargetPopulationFactory(programme=managerial_cast.programme, name="Bureau")
+    _stat(small, datetime.date(2025, 12, 31), 3, 3)
+    cycle = ReviewCycleFactory(programme=managerial_cast.programme)
+    evolution = _detail(client, managerial_cast.owner, cycle).context["evolution"]
+    assert evolution.rows() == [(2025, ["—", "100,0 %"])]
+
+
+# --- Pinned queries ----------------------------------------------------------------------
+
+# Session, user, the header's roles (4); then each page's own queries.
+CYCLE_QUERIES = [
+    # programme (scoped), is an owner, cycles count and page
+    ("reviews:cycle_list", "owner", "slug", 10),
+    # cycle (scoped), is an owner, services count and page, totals, populations, stats rows
+    ("reviews:cycle_detail", "owner", "pk", 13),
+    # cycles count and page, owned programmes
+    ("reviews:cycle_index", "owner", None, 9),
+    ("reviews:cycle_index", "manager", None, 10),  # and the manager's agent
+]
+
+
+@pytest.mark.parametrize("name,role,kwarg,expected", CYCLE_QUERIES)
+def test_cycle_pages_query_counts_are_pinned_and_do_not_grow(
+    client, cast, django_assert_num_queries, name, role, kwarg, expected
+):
+    cycle = _open(cast)
+    _stat(cast.population, datetime.date(2025, 12, 31), 10, 4)
+    kwargs = {"slug": {"slug": cast.programme.slug}, "pk": {"pk": cycle.pk}, None: {}}[kwarg]
+    url = reverse(name, kwargs=kwargs)
+    client.force_login(getattr(cast, role))
+    with django_assert_num_queries(expected):
+        assert client.get(url).status_code == 200
+    for n in range(30):
+        agent = AgentFactory(org_unit=OrgUnitFactory(), manager=cast.manager_agent)
+        EnrolmentFactory(agent=agent, population=cast.population)
+        _stat(cast.population, datetime.date(2020 + n % 5, 1 + n % 12, 1), 10 + n, n)
+    services_cycles.cycle_sync(cycle=cycle)
+    ReviewCycleFactory(programme=cast.programme, year=2027)
+    with django_assert_num_queries(expected):
+        assert client.get(url).status_code == 200
