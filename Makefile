@@ -29,6 +29,7 @@ install: $(VENV)/.installed ## Create the virtualenv and install the app with de
 run: install ## Migrate the SQLite demo, load demo data, serve http://127.0.0.1:8000
 	$(DEV_ENV) $(PY) manage.py migrate --noinput
 	$(DEV_ENV) $(PY) manage.py seed_demo
+	$(DEV_ENV) $(PY) manage.py seed_demo_reviews
 	$(DEV_ENV) $(PY) manage.py refresh_stats --backfill
 	$(DEV_ENV) $(PY) manage.py runserver 127.0.0.1:8000
 

@@ -1,0 +1,73 @@
+"""The demo's annual reviews, after `seed_demo`: the 2026 cycle opened by the owner, and the
+demo agent's sheet prepared by their manager. Idempotent; demo and development only."""
+
+import datetime
+
+import environ
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from agents.models import User
+from campaigns.models import Competence
+from programmes.demo.data import PROGRAMME_SLUG
+from programmes.models import Programme
+from reviews.models import Review, ReviewCycle, ReviewState
+from reviews.services import review_mark_prepared, review_save
+from reviews.services_cycles import cycle_open
+
+YEAR = 2026
+
+
+class Command(BaseCommand):
+    help = "Ouvre la campagne d'entretiens 2026 de la démonstration (après seed_demo)."
+
+    def handle(self, *args, **options):
+        is_demo = environ.Env().bool("DJANGO_DEMO", default=False)
+        if not (is_demo or settings.DEBUG or getattr(settings, "TESTING", False)):
+            raise CommandError(
+                "seed_demo_reviews écrit des données de démonstration : lancez-le seulement en "
+                "démonstration (DJANGO_DEMO=1) ou en développement (DEBUG=1)."
+            )
+        programme = Programme.objects.filter(slug=PROGRAMME_SLUG).first()
+        if programme is None:
+            raise CommandError("Lancez d'abord seed_demo : le programme de démonstration manque.")
+        with transaction.atomic():
+            cycle = ReviewCycle.objects.filter(programme=programme, year=YEAR).first()
+            if cycle is None:
+                cycle = cycle_open(
+                    programme=programme,
+                    year=YEAR,
+                    opens_on=datetime.date(YEAR, 11, 2),
+                    closes_on=datetime.date(YEAR + 1, 1, 29),
+                    by=User.objects.get(email="pilote@demo.gouv.fr"),
+                )
+            prepared = self._prepare_demo_sheet(cycle)
+        self.stdout.write(
+            f"Entretiens {YEAR} : {cycle.reviews.count()} fiches"
+            f"{' ; fiche de l’agent de démonstration préparée' if prepared else ''}."
+        )
+
+    def _prepare_demo_sheet(self, cycle) -> bool:
+        review = Review.objects.filter(cycle=cycle, agent__user__email="agent@demo.gouv.fr").first()
+        if review is None or review.state != ReviewState.TO_PREPARE or review.manager is None:
+            return False
+        manager = review.manager.user
+        if manager is None:
+            return False
+        review_save(
+            review=review,
+            by=manager,
+            acquired_skills=(
+                "Recherche d'information et gestion des données au niveau attendu ; "
+                "bonne maîtrise des outils collaboratifs du service."
+            ),
+            training_needs="Sécurité numérique (4.1) : encore un niveau à gagner.",
+            trainings_wanted="Parcours e-learning « Cybersécurité : les réflexes au quotidien ».",
+            prospects="Référente numérique de l'équipe à moyen terme.",
+            cpf_informed=True,
+            manager_comment="Belle progression cette année, à poursuivre sur la sécurité.",
+            objectives={Competence.objects.get(code="4.1"): 3},
+        )
+        review_mark_prepared(review=review, by=manager)
+        return True
