@@ -6,10 +6,12 @@ unless asked. No secret has a production default.
 """
 
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from csp.constants import NONCE, NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -40,6 +42,8 @@ INSTALLED_APPS = [
     "crispy_forms",
     "dsfr",
     "django_celery_beat",
+    "axes",  # login throttling (see "Login throttling" below)
+    "csp",  # Content Security Policy header and nonces
     "agents",
     "campaigns",
     "programmes",
@@ -48,6 +52,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -57,6 +62,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes requires: turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -94,6 +101,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "agents.User"
+# django-axes first: it refuses a locked-out (e-mail, IP) before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -188,6 +200,13 @@ SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 # Privacy: no aggregate figure is shown to owners and managers for a group smaller than this.
 PRIVACY_MIN_GROUP_SIZE = 5
+# Data protection: personal results, check-in notes and the like are purged this many days
+# after a programme ends (aggregates are kept); the purge runs every night.
+RESULTS_RETENTION_DAYS = env.int("RESULTS_RETENTION_DAYS", default=365)
+CELERY_BEAT_SCHEDULE["purge-personal-data"] = {
+    "task": "programmes.tasks.purge_personal_data",
+    "schedule": crontab(hour=3, minute=15),
+}
 
 SESSION_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -202,6 +221,50 @@ SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0
 SECURE_HSTS_PRELOAD = SECURE_HSTS_SECONDS > 0
 
+# --- Login throttling (django-axes) ---------------------------------------------------------
+# After AXES_FAILURE_LIMIT failed logins for one e-mail from one client IP, that pair is
+# refused for AXES_COOLOFF_MINUTES, even with the right password (429, French page); a
+# successful login resets the count. Locks are lifted early in the admin ("Access attempts")
+# or with `manage.py axes_reset_username <email>`.
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=30))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_LOCKOUT_CALLABLE = "config.login_throttle.lockout_response"
+# The login form posts the e-mail as "username" (the user model's USERNAME_FIELD is "email").
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_USERNAME_CALLABLE = "config.login_throttle.login_username"
+# Client IP: gunicorn sits behind one reverse proxy (docker-compose publishes it on loopback
+# only) that appends the peer address to X-Forwarded-For, so the client is the right-most
+# entry; what the client wrote further left is ignored. 0 = no proxy, REMOTE_ADDR is the
+# client. An explicit callable rather than django-ipware's proxy count, whose strict mode
+# returns no address for the single-entry header one proxy sends.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=1)
+AXES_CLIENT_IP_CALLABLE = "config.login_throttle.client_ip"
+
+# --- Content Security Policy (django-csp) ----------------------------------------------------
+# Every script, style, font and image is served by the app (no CDN). The DSFR's script tags
+# carry the per-response nonce (dsfr/base.html passes request.csp_nonce; our override of
+# templates/dsfr/global_js.html makes sure it is read, so it is in the header); no page has
+# an inline script, event handler or style attribute (charts size themselves through
+# app.css), so no 'unsafe-inline'.
+# X-Frame-Options DENY above stays for browsers without frame-ancestors.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF],
+        # DSFR icons and form controls use data: URIs in its CSS.
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "object-src": [NONE],
+        "frame-ancestors": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+    },
+}
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -212,5 +275,7 @@ LOGGING = {
         # WeasyPrint logs every step of every PDF at INFO.
         "weasyprint": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},
+        # django-axes logs every login at INFO; failures and lockouts stay (WARNING).
+        "axes": {"level": "WARNING"},
     },
 }

@@ -95,13 +95,14 @@ def svg(chart_id: str, title: str, description: str, width: int, height: int, bo
             content,
             xmlns="http://www.w3.org/2000/svg",
             viewBox=f"0 0 {width} {height}",
-            width="100%",
+            # Drawn at its natural width, shrunk to fit by .app-chart (app.css): a style
+            # attribute would need 'unsafe-inline' in the Content Security Policy.
+            width=str(width),
             role="img",
             aria_labelledby=f"{chart_id}-title {chart_id}-desc",
             font_family=FONT,
             font_size="14",
             class_="app-chart",
-            style=f"max-width: {width}px; height: auto",
             id=chart_id,
         )
     )

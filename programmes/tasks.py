@@ -9,7 +9,7 @@ from django.utils import timezone
 from campaigns.enums import ImportStatus
 from campaigns.tasks import TRANSIENT, run_and_record
 
-from . import services_reminders, stats
+from . import services_purge, services_reminders, stats
 from .models import Programme
 from .services import attach_campaign_hook
 
@@ -92,3 +92,15 @@ def send_digest(self, digest_id: int) -> str | None:
         if self.request.is_eager:
             return "failed"
         raise self.retry(exc=error, countdown=_retry_delay(self.request.retries)) from error
+
+
+# --- Data protection ------------------------------------------------------------------------
+
+
+@shared_task(bind=True, autoretry_for=TRANSIENT, retry_backoff=True, max_retries=3, acks_late=True)
+def purge_personal_data(self, on: str | None = None) -> dict:
+    """Every night (Celery beat): purge the personal data of the programmes ended more than
+    RESULTS_RETENTION_DAYS ago. `on`: an ISO date, today by default. Safe to run twice: what
+    is gone is not counted again."""
+    day = date.fromisoformat(on) if on else timezone.localdate()
+    return services_purge.personal_data_purge(today=day).counts

@@ -3,6 +3,7 @@ from django.urls import path, register_converter
 from . import (
     urls_checkins,
     urls_mentoring,
+    urls_mydata,
     urls_reminders,
     urls_resources,
     views,
@@ -177,3 +178,4 @@ urlpatterns += [
 # Accompaniment: each feature keeps its routes in its own module.
 urlpatterns += urls_checkins.urlpatterns + urls_resources.urlpatterns + urls_mentoring.urlpatterns
 urlpatterns += urls_reminders.urlpatterns
+urlpatterns += urls_mydata.urlpatterns  # an agent's own data, data protection

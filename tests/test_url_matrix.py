@@ -8,7 +8,7 @@ import pytest
 from django.contrib.admin.sites import site as admin_site
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from tests.matrix import checkins, mentoring, reminders, resources, reviews
+from tests.matrix import checkins, mentoring, mydata, reminders, resources, reviews
 from tests.programmes.import_factories import programme_import, waiting_participation
 
 ROLES = ["anonymous", "owner", "ambassador", "manager", "agent", "outsider", "staff"]
@@ -199,7 +199,7 @@ IDOR_MATRIX = [
 
 
 # Each accompaniment feature lists its pages in its own module.
-for _feature in (checkins, resources, mentoring, reminders, reviews):
+for _feature in (checkins, resources, mentoring, reminders, reviews, mydata):
     APP_MATRIX.update(_feature.APP_MATRIX)
     IDOR_MATRIX.extend(_feature.IDOR_MATRIX)
 
@@ -312,6 +312,10 @@ STAFF_SPECIAL = {
     # Review versions and addenda are written by the review services only.
     "reviews_reviewversion_add": 403,
     "reviews_reviewaddendum_add": 403,
+    # django-axes' login attempts and logs are written by axes only (locks lifted by deleting).
+    "axes_accessattempt_add": 403,
+    "axes_accesslog_add": 403,
+    "axes_accessfailurelog_add": 403,
 }
 NON_STAFF_SPECIAL = {"login": 200, "jsi18n": 302, "catch_all": 302}
 

@@ -47,6 +47,8 @@ PAGES = [
     ("owner", lambda c: "/entretiens/pilotage/", lambda c: "Entretiens"),
     ("owner", lambda c: f"/entretiens/pilotage/{c.programme.slug}/", lambda c: "Ouvrir"),
     ("agent", lambda c: "/entretiens/mes-entretiens/", lambda c: "entretiens"),
+    ("agent", lambda c: "/mes-donnees/", lambda c: "données"),
+    ("agent", lambda c: "/protection-des-donnees/", lambda c: "données"),
     ("agent", lambda c: "/agents/999999/", lambda c: "Page introuvable"),
     ("agent", lambda c: "/agents/import/", lambda c: "Accès refusé"),
 ]

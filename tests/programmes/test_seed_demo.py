@@ -9,6 +9,7 @@ import pytest
 from django.contrib.auth import authenticate
 from django.core.management import CommandError, call_command
 from django.db.models import F
+from django.test import RequestFactory
 from django.urls import reverse
 
 from agents.enums import OrgUnitKind
@@ -241,9 +242,14 @@ def test_targets_are_levels_that_respect_the_model_constraint(seeded):
     assert set(it_levels) == {4, 5}
 
 
+def _login_request():
+    # django-axes, the first authentication backend, throttles per request: it needs one.
+    return RequestFactory().post("/comptes/connexion/")
+
+
 @pytest.mark.parametrize("email", LOGINS)
 def test_every_demo_login_authenticates_with_the_demo_password(seeded, email):
-    user = authenticate(email=email, password="demo-pix-2026")
+    user = authenticate(_login_request(), email=email, password="demo-pix-2026")
     assert user is not None and user.email == email
     assert user.first_name and user.last_name
     if email != "admin@demo.gouv.fr":
@@ -304,7 +310,9 @@ def test_seeding_restores_a_changed_demo_password(seeded):
     user.set_password("autre-chose")
     user.save()
     seed()
-    assert authenticate(email="agent@demo.gouv.fr", password="demo-pix-2026") == user
+    assert (
+        authenticate(_login_request(), email="agent@demo.gouv.fr", password="demo-pix-2026") == user
+    )
 
 
 def test_summary_lists_counts_logins_and_url(seeded):

@@ -471,3 +471,27 @@ def test_sheet_page_query_count_is_pinned(
     client.get(detail_url(review))
     with django_assert_num_queries(QUERIES_SHEET_PAGE):
         client.get(detail_url(review))
+
+
+def test_the_agents_data_export_holds_their_readable_review_sheets(client, managerial_cast):
+    """« Mes données » carries the sheets the agent may read (not one still to prepare)."""
+    import json
+
+    from reviews.models import ReviewState
+    from tests.reviews.factories import ReviewCycleFactory, ReviewFactory, ReviewObjectiveFactory
+
+    cast = managerial_cast
+    prepared = ReviewFactory(
+        cycle=ReviewCycleFactory(programme=cast.programme, year=2025),
+        agent=cast.agent_agent,
+        state=ReviewState.PREPARED,
+        prospects="Référente numérique",
+    )
+    ReviewObjectiveFactory(review=prepared, level=5)
+    ReviewFactory(cycle=ReviewCycleFactory(programme=cast.programme), agent=cast.agent_agent)
+    client.force_login(cast.agent)
+    data = json.loads(client.get(reverse("programmes:my_data_file")).content)
+    sheets = data["entretiens_professionnels"]
+    assert [(s["annee"], s["perspectives"]) for s in sheets] == [(2025, "Référente numérique")]
+    assert sheets[0]["objectifs"] == [{"competence": "1.1", "niveau": 5}]
+    assert "non_inclus" not in data["a_propos"]

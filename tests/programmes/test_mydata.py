@@ -1,0 +1,207 @@
+"""An agent's own data ("Mes données": everything held about them as a JSON file) and the
+data-protection page."""
+
+import datetime
+import json
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from campaigns.models import ParticipationSnapshot
+from programmes import selectors_mydata
+from programmes.enums import ProgressStatus
+from programmes.models import PersonalTarget, ResultAccessLog, SharingConsent
+from tests.campaigns.factories import CampaignFactory
+from tests.programmes.factories_accompaniment import (
+    BarrierFactory,
+    CheckInFactory,
+    MentorFactory,
+    MentoringFactory,
+    MilestoneFactory,
+    ResourceUseFactory,
+    competence,
+    share_levels,
+)
+from tests.programmes.factories_reminders import ReminderFactory, ReminderOptOutFactory
+
+FILE_URL = reverse("programmes:my_data_file")
+
+
+def _download(client, user):
+    client.force_login(user)
+    response = client.get(FILE_URL)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/json; charset=utf-8"
+    assert response["Content-Disposition"].startswith('attachment; filename="mes-donnees-')
+    return json.loads(response.content.decode("utf-8"))
+
+
+def _give_data(cast, agent, n=1, start=0):
+    """`n` rows of every kind about `agent` in the cast's programme (`start`: the index of
+    the first, to call again for more)."""
+    programme, population = cast.programme, cast.population
+    campaign = CampaignFactory()
+    programme.campaigns.add(campaign)
+    barrier = BarrierFactory(programme=programme)
+    for i in range(start, start + n):
+        participation = share_levels(agent, campaign, {"1.1": 3, "2.1": 4})
+        ParticipationSnapshot.objects.create(
+            participation=participation,
+            result_import=participation.last_import,
+            observed_at=participation.shared_at,
+            status=participation.status,
+        )
+        CheckInFactory(
+            milestone=MilestoneFactory(population=population),
+            agent=agent,
+            status=ProgressStatus.IN_PROGRESS,
+            comment=f"Bonne dynamique {i}",
+            next_step="Tutoriel",
+            recorded_by=cast.ambassador,
+            barriers=[barrier],
+        )
+        ResourceUseFactory(resource__programme=programme, agent=agent)
+        MentorFactory(programme=programme, agent=agent, competence=competence(f"{i % 5 + 1}.1"))
+        MentoringFactory(
+            programme=programme, mentee=agent, competence=competence(f"{i % 5 + 1}.2"), paired=True
+        )
+        SharingConsent.objects.create(
+            agent=agent, programme=programme, revoked_at=participation.shared_at
+        )
+        PersonalTarget.objects.create(
+            agent=agent,
+            programme=programme,
+            competence=competence("1.1"),
+            level=4,
+            valid_from=datetime.date(2026, 9, 1 + i),
+            source="Entretien",
+        )
+        ReminderFactory(population=population, agent=agent, period=f"2026-03-{i + 1:02d}")
+        ResultAccessLog.objects.create(viewer=cast.ambassador, agent=agent, programme=programme)
+    if start == 0:
+        ReminderOptOutFactory(agent=agent, programme=programme)
+
+
+def test_agent_downloads_everything_held_about_them(client, cast):
+    agent = cast.agent_agent
+    _give_data(cast, agent)
+    # Someone else's data never appears.
+    _give_data(cast, cast.team[1])
+
+    data = _download(client, cast.agent)
+
+    identity = data["identite"]
+    assert (identity["nom"], identity["email"]) == (agent.last_name, "agent@exemple.gouv.fr")
+    assert identity["unite"] == "Secrétariat général"
+    assert identity["responsable"]["email"] == "encadrant@exemple.gouv.fr"
+    assert [e["population"] for e in data["inscriptions"]] == ["Assistants"]
+    [participation] = data["participations_pix"]
+    assert sorted((r["competence"][:3], r["niveau"]) for r in participation["resultats"]) == [
+        ("1.1", 3),
+        ("2.1", 4),
+    ]
+    assert len(participation["historique"]) == 1
+    [checkin] = data["points_d_etape"]
+    assert checkin["commentaire"] == "Bonne dynamique 0"
+    assert checkin["saisi_par"]["email"] == "ambassadeur@exemple.gouv.fr"
+    assert len(checkin["freins"]) == 1
+    assert len(data["ressources_suivies"]) == 1
+    assert len(data["compagnonnage"]["demandes"]) == 1
+    assert len(data["compagnonnage"]["offres_de_compagnon"]) == 1
+    assert len(data["consentements_de_partage"]) == 1
+    assert data["objectifs_personnels"][0]["niveau_vise"] == 4
+    assert data["relances"]["recues"][0]["adresse"] == "agent@exemple.gouv.fr"
+    assert len(data["relances"]["desabonnements"]) == 1
+    [view] = data["consultations_de_vos_resultats"]
+    assert view["consulte_par"]["email"] == "ambassadeur@exemple.gouv.fr"
+    assert view["le"]
+    # The reviews app adds the agent's review sheets (none here).
+    assert data["entretiens_professionnels"] == []
+
+
+def test_each_user_gets_only_their_own_data(client, cast):
+    _give_data(cast, cast.agent_agent)
+
+    data = _download(client, cast.manager)
+
+    assert data["identite"]["email"] == "encadrant@exemple.gouv.fr"
+    assert data["participations_pix"] == []
+    assert data["consultations_de_vos_resultats"] == []
+
+
+@pytest.mark.parametrize("name", ["my_data", "my_data_file"])
+def test_a_user_without_an_agent_gets_404(client, cast, name):
+    client.force_login(cast.owner)
+    assert client.get(reverse(f"programmes:{name}")).status_code == 404
+
+
+def test_the_file_is_read_in_a_fixed_number_of_queries(client, cast):
+    client.force_login(cast.agent)
+    _give_data(cast, cast.agent_agent, n=1)
+    with CaptureQueriesContext(connection) as small:
+        client.get(FILE_URL)
+    _give_data(cast, cast.agent_agent, n=3, start=1)
+    with CaptureQueriesContext(connection) as large:
+        client.get(FILE_URL)
+
+    assert len(large) == len(small)
+
+
+def test_another_app_adds_its_section_through_the_hook(client, cast):
+    key = "entretiens_professionnels"
+    registered = selectors_mydata._EXTRA_SECTIONS.get(key)  # the reviews app's, at start-up
+    selectors_mydata.register_export_section(key, lambda agent: [{"agent": agent.pk}])
+    try:
+        data = _download(client, cast.agent)
+    finally:
+        selectors_mydata.unregister_export_section(key)
+        if registered is not None:
+            selectors_mydata.register_export_section(key, registered)
+
+    assert data["entretiens_professionnels"] == [{"agent": cast.agent_agent.pk}]
+    assert "non_inclus" not in data["a_propos"]
+
+
+def test_my_data_page_offers_the_download(client, cast):
+    client.force_login(cast.agent)
+
+    response = client.get(reverse("programmes:my_data"))
+
+    assert response.status_code == 200
+    assert FILE_URL in response.content.decode()
+
+
+def test_data_protection_page_tells_what_who_and_how_long(client, cast, settings):
+    settings.RESULTS_RETENTION_DAYS = 200
+    cast.programme.end_date = datetime.date(2026, 12, 31)
+    cast.programme.save()
+    client.force_login(cast.agent)
+
+    html = client.get(reverse("programmes:data_protection")).content.decode()
+
+    assert "200 jours après la fin du programme" in html
+    assert "Auto-positionnement" in html and "Projet managérial" in html
+    assert "Droit de rectification" in html
+    assert "délégué à la protection des données" in html
+    # The agent's programme and the day its personal data go (end + 200 days + 1).
+    assert "Programme Pix DR" in html and "20 juillet 2027" in html
+    assert reverse("programmes:my_data") in html
+
+
+def test_data_protection_page_without_agent_has_no_my_data_link(client, cast):
+    client.force_login(cast.owner)
+
+    html = client.get(reverse("programmes:data_protection")).content.decode()
+
+    assert reverse("programmes:my_data") not in html
+
+
+def test_my_page_and_footer_link_to_data_protection(client, cast):
+    client.force_login(cast.agent)
+
+    html = client.get(reverse("programmes:my_page")).content.decode()
+
+    assert html.count(reverse("programmes:data_protection")) == 2  # page and footer
+    assert reverse("programmes:my_data") in html
