@@ -234,7 +234,7 @@ def milestone_counts_refresh_all(*, milestones=None) -> int:
     milestones were counted."""
     milestones = Milestone.objects.all() if milestones is None else milestones
     done = 0
-    for milestone in milestones.iterator() if hasattr(milestones, "iterator") else milestones:
+    for milestone in milestones:
         milestone_counts_refresh(milestone=milestone)
         done += 1
     return done

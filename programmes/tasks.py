@@ -74,24 +74,25 @@ def _retry_delay(retries: int) -> int:
     return min(60 * 2**retries, 3600)
 
 
+def _send_with_retry(task, send, **ids) -> str | None:
+    """Send through the service's guard; a mail server failure is retried with backoff, or,
+    in process (no broker), left FAILED for the page and the next daily run."""
+    try:
+        return send(**ids)
+    except services_reminders.MailFailure as error:
+        if task.request.is_eager:
+            return "failed"
+        raise task.retry(exc=error, countdown=_retry_delay(task.request.retries)) from error
+
+
 @shared_task(bind=True, **MAIL_RETRY)
 def send_reminder(self, reminder_id: int) -> str | None:
-    try:
-        return services_reminders.reminder_send(reminder_id=reminder_id)
-    except services_reminders.MailFailure as error:
-        if self.request.is_eager:
-            return "failed"  # in process (no broker): left FAILED for the page and the next run
-        raise self.retry(exc=error, countdown=_retry_delay(self.request.retries)) from error
+    return _send_with_retry(self, services_reminders.reminder_send, reminder_id=reminder_id)
 
 
 @shared_task(bind=True, **MAIL_RETRY)
 def send_digest(self, digest_id: int) -> str | None:
-    try:
-        return services_reminders.digest_send(digest_id=digest_id)
-    except services_reminders.MailFailure as error:
-        if self.request.is_eager:
-            return "failed"
-        raise self.retry(exc=error, countdown=_retry_delay(self.request.retries)) from error
+    return _send_with_retry(self, services_reminders.digest_send, digest_id=digest_id)
 
 
 # --- Data protection ------------------------------------------------------------------------

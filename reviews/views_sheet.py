@@ -135,51 +135,52 @@ def review_close(request, pk):
     return _transition(request, pk, services.review_close, _("L'entretien est clôturé."))
 
 
+def _form_transition(request, pk, form_class, invalid, service, done, field):
+    """A step that takes one form field: a bad value is said and changes nothing; a good
+    one goes to the service under the field's name."""
+    form = form_class(request.POST)
+    if not form.is_valid():
+        messages.error(request, invalid)
+        return redirect(selectors.review_for_reader(request.user, pk))
+    return _transition(request, pk, service, done, **{field: form.cleaned_data[field]})
+
+
 @require_POST
 def review_agent_comment(request, pk):
-    form = AgentCommentForm(request.POST)
-    if not form.is_valid():
-        review = selectors.review_for_reader(request.user, pk)
-        messages.error(request, _("Votre commentaire est trop long (5 000 caractères au plus)."))
-        return redirect(review)
-    return _transition(
+    return _form_transition(
         request,
         pk,
+        AgentCommentForm,
+        _("Votre commentaire est trop long (5 000 caractères au plus)."),
         services.review_agent_comment,
         _("Votre commentaire est enregistré."),
-        text=form.cleaned_data["text"],
+        "text",
     )
 
 
 @require_POST
 def review_addendum(request, pk):
-    form = AddendumForm(request.POST)
-    if not form.is_valid():
-        review = selectors.review_for_reader(request.user, pk)
-        messages.error(request, _("Écrivez le texte de l'addendum (5 000 caractères au plus)."))
-        return redirect(review)
-    return _transition(
+    return _form_transition(
         request,
         pk,
+        AddendumForm,
+        _("Écrivez le texte de l'addendum (5 000 caractères au plus)."),
         services.review_addendum_add,
         _("L'addendum est ajouté ; une nouvelle version est conservée."),
-        text=form.cleaned_data["text"],
+        "text",
     )
 
 
 @require_POST
 def review_hold(request, pk):
-    form = HoldForm(request.POST)
-    if not form.is_valid():
-        review = selectors.review_for_reader(request.user, pk)
-        messages.error(request, _("Indiquez une date d'entretien valide."))
-        return redirect(review)
-    return _transition(
+    return _form_transition(
         request,
         pk,
+        HoldForm,
+        _("Indiquez une date d'entretien valide."),
         services.review_hold,
         _("L'entretien est tenu : les objectifs deviennent les objectifs personnels de l'agent."),
-        meeting_on=form.cleaned_data["meeting_on"],
+        "meeting_on",
     )
 
 
