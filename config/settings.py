@@ -14,6 +14,8 @@ from celery.schedules import crontab
 from csp.constants import NONCE, NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
+from config.proconnect import form_action_sources, proconnect_settings
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -105,6 +107,8 @@ AUTH_USER_MODEL = "agents.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
+    # Inert unless ProConnect is configured (below); only answers the ProConnect callback.
+    "agents.proconnect.ProConnectBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -118,6 +122,12 @@ if TESTING:
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+
+# --- ProConnect single sign-on (OpenID Connect, mozilla-django-oidc) -------------------------
+# Off unless PROCONNECT_CLIENT_ID is set; see config/proconnect.py for every variable.
+# Redirect URI to register with ProConnect: <SITE_URL>/comptes/proconnect/retour/
+_proconnect = proconnect_settings(lambda name, default: env.str(name, default=default))
+globals().update(_proconnect)
 
 LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", _("Français"))]
@@ -264,6 +274,7 @@ CONTENT_SECURITY_POLICY = {
         "form-action": [SELF],
     },
 }
+CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"] += form_action_sources(_proconnect)
 
 LOGGING = {
     "version": 1,

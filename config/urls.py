@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
+from agents import proconnect
 from agents.forms import EmailAuthenticationForm
 from programmes import views as programme_views
 
@@ -14,12 +15,12 @@ urlpatterns = [
     path("healthz/", programme_views.healthz, name="healthz"),
     path(
         "comptes/connexion/",
-        auth_views.LoginView.as_view(
-            redirect_authenticated_user=True, authentication_form=EmailAuthenticationForm
-        ),
+        proconnect.LoginView.as_view(authentication_form=EmailAuthenticationForm),
         name="login",
     ),
-    path("comptes/deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
+    path("comptes/deconnexion/", proconnect.LogoutView.as_view(), name="logout"),
+    path("comptes/proconnect/", proconnect.proconnect_login, name="proconnect_login"),
+    path("comptes/proconnect/retour/", proconnect.proconnect_callback, name="proconnect_callback"),
     path(
         "comptes/mot-de-passe/oubli/",
         auth_views.PasswordResetView.as_view(),

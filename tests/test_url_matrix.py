@@ -73,6 +73,9 @@ APP_MATRIX = {
     "login": (lambda c: {}, _logged_in(302, anonymous=200)),
     # Logging out is a POST (a GET must not log anyone out).
     "logout": (lambda c: {}, _logged_in(405)),
+    # ProConnect is off unless configured (tests/agents/test_proconnect.py covers it on).
+    "proconnect_login": (lambda c: {}, _all(404)),
+    "proconnect_callback": (lambda c: {}, _all(404)),
     "password_reset": (lambda c: {}, _all(200)),
     "password_reset_done": (lambda c: {}, _all(200)),
     "password_reset_confirm": (lambda c: {"uidb64": "MQ", "token": "bad-token"}, _all(200)),
