@@ -213,6 +213,9 @@ PRIVACY_MIN_GROUP_SIZE = 5
 # Data protection: personal results, check-in notes and the like are purged this many days
 # after a programme ends (aggregates are kept); the purge runs every night.
 RESULTS_RETENTION_DAYS = env.int("RESULTS_RETENTION_DAYS", default=365)
+# Days the login records (successes, failures, lockouts: e-mail and IP address) are kept,
+# then deleted by the same nightly purge.
+LOGIN_LOG_RETENTION_DAYS = env.int("LOGIN_LOG_RETENTION_DAYS", default=180)
 CELERY_BEAT_SCHEDULE["purge-personal-data"] = {
     "task": "programmes.tasks.purge_personal_data",
     "schedule": crontab(hour=3, minute=15),

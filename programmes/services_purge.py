@@ -18,6 +18,9 @@ Per programme due for purge:
 - The access log of its agents' results: rows older than the retention are deleted.
 - Reminders and digests keep their row (the "sent once" guard) without the e-mail address.
 
+Besides, whatever the programmes: the login records (django-axes: logins, failures and
+lockouts, with e-mail and IP address) older than LOGIN_LOG_RETENTION_DAYS are deleted.
+
 Idempotent: every step only counts and changes rows still holding personal data, so a second
 run the same day finds nothing. One transaction per programme.
 """
@@ -66,6 +69,7 @@ PURGE_KINDS = {
     "personal_targets": _("objectifs personnels supprimés"),
     "access_logs": _("consultations de résultats supprimées"),
     "reminder_emails": _("adresses de relances et synthèses effacées"),
+    "login_records": _("traces de connexion supprimées"),
 }
 
 
@@ -106,7 +110,29 @@ def personal_data_purge(*, today: datetime.date, dry_run: bool = False) -> Purge
             report.counts[kind] += count
         if any(counts.values()):
             report.programmes.append(programme.name)
+    report.counts["login_records"] = _purge_login_records(today=today, dry_run=dry_run)
     return report
+
+
+def _purge_login_records(*, today: datetime.date, dry_run: bool) -> int:
+    """django-axes' records older than LOGIN_LOG_RETENTION_DAYS."""
+    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+
+    cutoff = timezone.make_aware(
+        datetime.datetime.combine(
+            today - datetime.timedelta(days=settings.LOGIN_LOG_RETENTION_DAYS), datetime.time()
+        )
+    )
+    querysets = [
+        model.objects.filter(attempt_time__lt=cutoff)
+        for model in (AccessAttempt, AccessFailureLog, AccessLog)
+    ]
+    count = sum(queryset.count() for queryset in querysets)
+    if not dry_run:
+        with transaction.atomic():
+            for queryset in querysets:
+                queryset.delete()
+    return count
 
 
 def _purgeable_campaigns(programme, due_ids):

@@ -65,6 +65,7 @@ def data_protection(request):
         {
             "title": _("Protection de vos données"),
             "retention_days": days,
+            "login_retention_days": settings.LOGIN_LOG_RETENTION_DAYS,
             "has_agent": roles_for(request.user).is_agent,
             "my_programmes": sorted(programmes.values(), key=lambda p: p["programme"].name),
         },

@@ -175,6 +175,7 @@ def test_my_data_page_offers_the_download(client, cast):
 
 def test_data_protection_page_tells_what_who_and_how_long(client, cast, settings):
     settings.RESULTS_RETENTION_DAYS = 200
+    settings.LOGIN_LOG_RETENTION_DAYS = 90
     cast.programme.end_date = datetime.date(2026, 12, 31)
     cast.programme.save()
     client.force_login(cast.agent)
@@ -182,6 +183,7 @@ def test_data_protection_page_tells_what_who_and_how_long(client, cast, settings
     html = client.get(reverse("programmes:data_protection")).content.decode()
 
     assert "200 jours après la fin du programme" in html
+    assert "traces de vos connexions" in html and "au bout de 90 jours" in html
     assert "Auto-positionnement" in html and "Projet managérial" in html
     assert "Droit de rectification" in html
     assert "délégué à la protection des données" in html

@@ -286,3 +286,38 @@ def test_nightly_task_purges_and_is_scheduled(old, settings):
     assert _personal_rows(programme)["participations"] == 0
     scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
     assert "programmes.tasks.purge_personal_data" in scheduled
+
+
+def test_login_records_older_than_their_retention_are_deleted(db, settings):
+    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+
+    settings.LOGIN_LOG_RETENTION_DAYS = 180
+    at = lambda days: timezone.make_aware(  # noqa: E731
+        datetime.datetime.combine(TODAY - datetime.timedelta(days=days), datetime.time(12))
+    )
+    common = {"user_agent": "Firefox", "ip_address": "10.0.0.1", "path_info": "/comptes/"}
+    for days in (181, 179):
+        rows = [
+            AccessLog.objects.create(username=f"log{days}@x.fr", **common),
+            AccessFailureLog.objects.create(username=f"f{days}@x.fr", **common),
+            AccessAttempt.objects.create(
+                username=f"a{days}@x.fr",
+                failures_since_start=3,
+                get_data="",
+                post_data="",
+                **common,
+            ),
+        ]
+        for row in rows:  # attempt_time is auto_now_add: set afterwards
+            type(row).objects.filter(pk=row.pk).update(attempt_time=at(days))
+
+    dry = personal_data_purge(today=TODAY, dry_run=True)
+    assert dry.counts["login_records"] == 3
+    assert AccessLog.objects.count() == 2
+
+    report = personal_data_purge(today=TODAY)
+
+    assert report.counts["login_records"] == 3
+    for model in (AccessLog, AccessFailureLog, AccessAttempt):
+        assert [row.attempt_time for row in model.objects.all()] == [at(179)]
+    assert personal_data_purge(today=TODAY).counts["login_records"] == 0
