@@ -5,16 +5,26 @@ file or one of its rows is wrong: nothing written), FAILED (an unexpected error:
 written, the message kept), CANCELLED or DUPLICATE (the same file was already imported).
 The analysis and the import share their planning code (`campaigns.importing`): the preview
 counts are what the import then writes.
+
+A process that dies mid-way (a worker killed, a machine restarted) leaves nothing written
+(the import is one transaction) but its status said ANALYSING or IMPORTING. Whoever analyses
+or imports holds a lock on the import (a PostgreSQL advisory lock, gone with its session),
+so that `imports_recover` can tell a dead run from a live one: an interrupted import becomes
+FAILED, to run again, and an interrupted analysis REFUSED, to upload again (docs/FAULTS.md).
 """
 
+import datetime
 import hashlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import BinaryIO
 
 from django.conf import settings
 from django.core.files import File
-from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -33,7 +43,14 @@ logger = logging.getLogger(__name__)
 # Any fixed number (agents.services uses 7_210_001): with the campaign's Pix id, the key of
 # the PostgreSQL advisory lock that keeps two imports of one campaign from interleaving.
 _IMPORT_LOCK_CLASS = 7_210_002
+# With the import's id: held by the session analysing or importing it, for as long as it does.
+_RUN_LOCK_CLASS = 7_210_003
 _FINAL = (ImportStatus.DONE, ImportStatus.DUPLICATE, ImportStatus.REFUSED, ImportStatus.CANCELLED)
+_IN_PROGRESS = (ImportStatus.ANALYSING, ImportStatus.IMPORTING)
+# Without advisory locks (SQLite, the demo): a run older than this is taken for dead.
+STALE_AFTER = datetime.timedelta(hours=2)
+# An upload still waiting for its analysis this long was never queued (the broker was down).
+UNQUEUED_AFTER = datetime.timedelta(minutes=10)
 
 
 class ImportRefused(Exception):
@@ -85,12 +102,19 @@ def import_analyse(*, result_import_id: int) -> ResultImport:
     import's own row: READY with its counts and warnings, or REFUSED with its errors. An
     import past that stage is returned unchanged."""
     result_import = ResultImport.objects.get(pk=result_import_id)
-    if result_import.status not in (
-        ImportStatus.UPLOADED,
-        ImportStatus.ANALYSING,
-        ImportStatus.READY,
-    ):
+    if result_import.status not in _ANALYSABLE:
         return result_import
+    with _run_lock(result_import.pk):
+        result_import.refresh_from_db()
+        if result_import.status not in _ANALYSABLE:
+            return result_import
+        return _analyse(result_import)
+
+
+_ANALYSABLE = (ImportStatus.UPLOADED, ImportStatus.ANALYSING, ImportStatus.READY)
+
+
+def _analyse(result_import: ResultImport) -> ResultImport:
     ResultImport.objects.filter(pk=result_import.pk).update(
         status=ImportStatus.ANALYSING, progress_done=0
     )
@@ -126,16 +150,34 @@ def import_run(
     *,
     result_import_id: int,
     on_done: Callable[[ResultImport], None] | None = None,
+    redelivered: bool = False,
 ) -> ResultImport:
     """Import the file for good, in one transaction: the campaign found or created, its
     participations, their snapshots and results. DONE with the counts, or REFUSED with the
     errors, or FAILED with the message of an unexpected error (then raised again); in both
     cases nothing is written. An import already DONE (or final) is returned unchanged; a
     file already imported becomes a DUPLICATE. `on_done(result_import)` runs inside the
-    transaction once the import is DONE (a programme attaches the campaign there)."""
+    transaction once the import is DONE (a programme attaches the campaign there).
+
+    One run at a time per import: a second one waits for the first, then finds it DONE.
+    `redelivered`: the task's message comes back because the worker that had it died; the
+    run it carried is not started again (an import it left IMPORTING becomes FAILED, an
+    import already FAILED stays so): a person decides to run it again."""
     result_import = ResultImport.objects.get(pk=result_import_id)
     if result_import.status in _FINAL:
         return result_import
+    with _run_lock(result_import.pk):
+        result_import.refresh_from_db()
+        if result_import.status in _FINAL:
+            return result_import
+        if redelivered and result_import.status in (ImportStatus.IMPORTING, ImportStatus.FAILED):
+            if result_import.status == ImportStatus.IMPORTING:
+                _interrupted(result_import)
+            return result_import
+        return _import(result_import, on_done)
+
+
+def _import(result_import: ResultImport, on_done) -> ResultImport:
     if _mark_duplicate(result_import):
         return result_import
     ResultImport.objects.filter(pk=result_import.pk).update(
@@ -152,7 +194,7 @@ def import_run(
     except ImportRefused as refused:
         return _refuse(result_import, refused.errors)
     except Exception as error:
-        logger.exception("Import %s failed", result_import_id)
+        logger.exception("Import %s failed", result_import.pk)
         _fail(result_import, error)
         raise
     finally:
@@ -217,6 +259,50 @@ def import_cancel(*, result_import_id: int) -> ResultImport:
             result_import.finished_at = timezone.now()
             result_import.save(update_fields=["status", "finished_at"])
     return result_import
+
+
+@dataclass(frozen=True)
+class Recovered:
+    """What `imports_recover` found: the ids of the imports it marked FAILED and of the
+    analyses it marked REFUSED, and the uploads to analyse again."""
+
+    failed: list[int]
+    refused: list[int]
+    to_analyse: list[int]
+
+
+def imports_recover(*, now: datetime.datetime | None = None) -> Recovered:
+    """Imports whose process died (a worker killed, a machine restarted) are never left
+    "in progress": an IMPORTING import that nobody runs any more becomes FAILED (nothing was
+    written; the page offers to run it again), an ANALYSING one REFUSED (the file is to be
+    uploaded again). Uploads still waiting for their analysis after UNQUEUED_AFTER (its task
+    was never queued: the broker was down) are returned, for the caller to queue."""
+    now = now or timezone.now()
+    failed, refused = [], []
+    for pk in (
+        ResultImport.objects.filter(status__in=_IN_PROGRESS)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    ):
+        with _run_lock_if_free(pk, stale_before=now - STALE_AFTER) as free:
+            if not free:
+                continue
+            result_import = ResultImport.objects.get(pk=pk)
+            if result_import.status == ImportStatus.IMPORTING:
+                _interrupted(result_import)
+                failed.append(pk)
+            elif result_import.status == ImportStatus.ANALYSING:
+                logger.warning("Analysis of import %s was interrupted: REFUSED", pk)
+                _refuse(result_import, [_error(_analysis_interrupted_message())])
+                refused.append(pk)
+    to_analyse = list(
+        ResultImport.objects.filter(
+            status=ImportStatus.UPLOADED, uploaded_at__lt=now - UNQUEUED_AFTER
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    return Recovered(failed=failed, refused=refused, to_analyse=to_analyse)
 
 
 def participation_match(*, participation: Participation, agent: Agent) -> int:
@@ -351,6 +437,32 @@ def _fail(result_import: ResultImport, error: Exception) -> None:
     result_import.errors = [_error(message)]
 
 
+def _import_interrupted_message() -> str:
+    return _(
+        "L'import a été interrompu avant la fin (arrêt du serveur ou du traitement) : rien n'a "
+        "été enregistré. Relancez-le."
+    )
+
+
+def _analysis_interrupted_message() -> str:
+    return _(
+        "L'analyse du fichier a été interrompue (arrêt du serveur ou du traitement) : rien n'a "
+        "été enregistré. Déposez le fichier à nouveau."
+    )
+
+
+def _interrupted(result_import: ResultImport) -> None:
+    """The process running the import died: its transaction was rolled back, so nothing is
+    written; the import becomes FAILED, which a person can run again."""
+    logger.warning("Import %s was interrupted (its process died): FAILED", result_import.pk)
+    errors = [_error(_import_interrupted_message())]
+    ResultImport.objects.filter(pk=result_import.pk, status=ImportStatus.IMPORTING).update(
+        status=ImportStatus.FAILED, errors=errors, finished_at=timezone.now()
+    )
+    result_import.status = ImportStatus.FAILED
+    result_import.errors = errors
+
+
 def _mark_duplicate(result_import: ResultImport) -> bool:
     earlier = (
         ResultImport.objects.done()
@@ -366,6 +478,55 @@ def _mark_duplicate(result_import: ResultImport) -> bool:
     result_import.finished_at = timezone.now()
     result_import.save(update_fields=["status", "duplicate_of", "campaign", "finished_at"])
     return True
+
+
+@contextmanager
+def _run_lock(pk: int) -> Iterator[None]:
+    """Hold the import's run lock for the block, waiting for whoever holds it. A session
+    lock: released at the end, or by PostgreSQL when the session dies with its process.
+    Nothing to hold elsewhere (SQLite: the demo runs its tasks in process)."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_lock(%s, %s)", [_RUN_LOCK_CLASS, pk])
+    try:
+        yield
+    finally:
+        _run_unlock(pk)
+
+
+@contextmanager
+def _run_lock_if_free(pk: int, *, stale_before: datetime.datetime) -> Iterator[bool]:
+    """True, the lock held for the block, if nobody analyses or imports `pk` right now.
+    Without advisory locks, an import started before `stale_before` is taken for dead."""
+    if connection.vendor != "postgresql":
+        yield (
+            ResultImport.objects.filter(pk=pk)
+            .filter(
+                Q(started_at__lt=stale_before)
+                | Q(status=ImportStatus.ANALYSING, uploaded_at__lt=stale_before)
+            )
+            .exists()
+        )
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [_RUN_LOCK_CLASS, pk])
+        free = cursor.fetchone()[0]
+    try:
+        yield free
+    finally:
+        if free:
+            _run_unlock(pk)
+
+
+def _run_unlock(pk: int) -> None:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [_RUN_LOCK_CLASS, pk])
+    except DatabaseError:
+        # The session is gone (the database restarted): its locks went with it.
+        logger.warning("Run lock of import %s not released: its session is gone", pk)
 
 
 def _lock_campaign(pix_id: int) -> None:

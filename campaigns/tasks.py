@@ -2,7 +2,9 @@
 
 Both are safe to run twice: an analysis past its stage and an import already DONE are left
 as they are. A database that is briefly unreachable is retried; any other failure has been
-recorded on the import (FAILED, nothing written) and is not retried.
+recorded on the import (FAILED, nothing written) and is not retried. A run whose worker died
+is not started again by the message Redis hands back (see `services.import_run`); the sweep
+below marks it FAILED.
 """
 
 import logging
@@ -15,6 +17,11 @@ from .models import ResultImport
 
 logger = logging.getLogger(__name__)
 TRANSIENT = (OperationalError, InterfaceError)
+
+
+def redelivered(task) -> bool:
+    """The message came back from the broker because the worker that had it died."""
+    return bool((task.request.delivery_info or {}).get("redelivered"))
 
 
 @shared_task(bind=True, autoretry_for=TRANSIENT, retry_backoff=True, max_retries=3, acks_late=True)
@@ -30,14 +37,16 @@ def analyse_import(self, result_import_id: int) -> str | None:
 @shared_task(bind=True, autoretry_for=TRANSIENT, retry_backoff=True, max_retries=3, acks_late=True)
 def run_import(self, result_import_id: int) -> str | None:
     """Import a previewed export for good."""
-    return run_and_record(result_import_id)
+    return run_and_record(result_import_id, redelivered=redelivered(self))
 
 
-def run_and_record(result_import_id: int, on_done=None) -> str | None:
+def run_and_record(result_import_id: int, on_done=None, redelivered: bool = False) -> str | None:
     """Run an import; an unexpected failure is already recorded on the import (FAILED), so
     it is logged here rather than raised, except a transient database error, retried."""
     try:
-        return services.import_run(result_import_id=result_import_id, on_done=on_done).status
+        return services.import_run(
+            result_import_id=result_import_id, on_done=on_done, redelivered=redelivered
+        ).status
     except ResultImport.DoesNotExist:
         logger.warning("Import %s to run no longer exists", result_import_id)
         return None
@@ -46,3 +55,19 @@ def run_and_record(result_import_id: int, on_done=None) -> str | None:
     except Exception:
         logger.exception("Import %s failed", result_import_id)
         return None
+
+
+@shared_task(bind=True, autoretry_for=TRANSIENT, retry_backoff=True, max_retries=3, acks_late=True)
+def recover_interrupted_imports(self) -> dict:
+    """Every five minutes (Celery beat): imports and analyses whose worker died are marked
+    FAILED or REFUSED rather than left "in progress"; uploads whose analysis was never
+    queued (the broker was down) are queued again. Safe to run twice, or next to a live
+    import: a run in progress holds its import's lock and is left alone."""
+    recovered = services.imports_recover()
+    for pk in recovered.to_analyse:
+        analyse_import.delay(pk)
+    return {
+        "failed": len(recovered.failed),
+        "refused": len(recovered.refused),
+        "analysed": len(recovered.to_analyse),
+    }

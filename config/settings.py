@@ -56,6 +56,9 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before the session: a database that cannot be reached, there or further in, answers the
+    # French 503 page (config/db_unavailable.py), not the generic error page.
+    "config.db_unavailable.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -95,11 +98,16 @@ DATABASES = {
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
+# A persistent connection (CONN_MAX_AGE > 0) is checked before a request reuses it: after the
+# database restarts, the first request reconnects instead of failing on the dead connection.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # PostgreSQL's JIT compiles the status engine's correlated subqueries on every call for
     # ~2 s, several times what running them takes (100,000 agents): off for this workload.
     DATABASES["default"].setdefault("OPTIONS", {})
     DATABASES["default"]["OPTIONS"].setdefault("options", "-c jit=off")
+    # A database host that does not answer fails the request (503 page) within seconds.
+    DATABASES["default"]["OPTIONS"].setdefault("connect_timeout", 5)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "agents.User"
@@ -189,12 +197,40 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Faults (docs/FAULTS.md). A broker that refuses connections or stops answering fails a
+# publish (.delay) within seconds instead of blocking its caller: timeouts on the Redis
+# socket, two quick publish retries.
+CELERY_BROKER_CONNECTION_TIMEOUT = 5
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.5,
+    "interval_max": 1,
+}
+# A message whose worker died unacknowledged goes back to the queue after visibility_timeout.
+# It must exceed the longest task (an import of 100,000 rows: about a minute) and the longest
+# countdown a worker holds a message for (mail retries: one hour, programmes/tasks.py), or
+# Redis would hand a message to a second worker while the first still has it.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": 2 * 3600,
+    "socket_connect_timeout": 5,
+    "socket_timeout": 5,
+}
+# A task whose worker process is killed is not requeued (Celery's default, stated here): a
+# task that kills its worker (memory) would loop. What it was doing is recovered elsewhere:
+# imports by the sweep below, reminders by the next daily run.
+CELERY_TASK_REJECT_ON_WORKER_LOST = False
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Recurring jobs; the database scheduler copies them into its tables when beat starts.
 CELERY_BEAT_SCHEDULE = {
     "refresh-population-stats": {
         "task": "programmes.tasks.refresh_population_stats",
         "schedule": crontab(hour=2, minute=30),
+    },
+    # Imports and analyses whose worker died become FAILED / REFUSED, never "in progress".
+    "recover-interrupted-imports": {
+        "task": "campaigns.tasks.recover_interrupted_imports",
+        "schedule": crontab(minute="*/5"),
     },
 }
 

@@ -6,9 +6,12 @@ import's own transaction). Background work goes through Celery tasks, which run 
 when no broker is configured.
 """
 
+import logging
+
 from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
+from kombu.exceptions import OperationalError as KombuOperationalError
 
 from campaigns import services as campaign_services
 from campaigns.enums import ImportStatus
@@ -17,11 +20,22 @@ from campaigns.tasks import analyse_import
 
 from .models import Programme, ProgrammeImport
 
+logger = logging.getLogger(__name__)
+
 CONFIRMABLE = (ImportStatus.READY, ImportStatus.FAILED)
 
 
 class ImportNotReady(Exception):
     """The import cannot be confirmed in its current state."""
+
+
+class QueueUnavailable(Exception):
+    """The broker did not take the task: what was committed stays (an upload is analysed by
+    the recovery sweep, campaigns.services.imports_recover); a confirmation is to retry."""
+
+    def __init__(self, result_import: ResultImport):
+        super().__init__(f"Task for import {result_import.pk} not queued")
+        self.result_import = result_import
 
 
 def programme_import_upload(
@@ -38,20 +52,25 @@ def programme_import_upload(
         if result_import.status == ImportStatus.DUPLICATE and result_import.campaign_id:
             programme.campaigns.add(result_import.campaign_id)
     if result_import.status == ImportStatus.UPLOADED:
-        _enqueue(analyse_import, result_import.pk)
+        if not _enqueue(analyse_import, result_import.pk):
+            raise QueueUnavailable(result_import)
         result_import.refresh_from_db()
     return result_import
 
 
-def programme_import_confirm(*, programme: Programme, result_import: ResultImport) -> None:
+def programme_import_confirm(*, programme: Programme, result_import: ResultImport) -> bool:
     """Start the import of a previewed export; once it is DONE, the campaign is followed
-    by the programme. Raises ImportNotReady for an import not waiting for confirmation."""
+    by the programme. Raises ImportNotReady for an import not waiting for confirmation,
+    QueueUnavailable when the broker does not take it (nothing changed). True when a worker
+    will run it (it may not have started yet), False when it ran here (no broker)."""
     _check_link(programme, result_import)
     if result_import.status not in CONFIRMABLE:
         raise ImportNotReady(_("Cet import n'attend pas de confirmation."))
     from .tasks import run_programme_import  # the tasks module imports this one
 
-    _enqueue(run_programme_import, result_import.pk, programme.pk)
+    if not _enqueue(run_programme_import, result_import.pk, programme.pk):
+        raise QueueUnavailable(result_import)
+    return not settings.CELERY_TASK_ALWAYS_EAGER
 
 
 def programme_import_cancel(*, programme: Programme, result_import: ResultImport) -> None:
@@ -92,10 +111,19 @@ def _check_link(programme: Programme, result_import: ResultImport) -> None:
         raise ValueError(f"Import {result_import.pk} is not one of programme {programme.pk}")
 
 
-def _enqueue(task, *args) -> None:
+def _enqueue(task, *args) -> bool:
     """Send a task to the workers once the rows it reads are committed; without a broker it
-    runs here and now."""
+    runs here and now. False when the broker is unreachable (the task is not queued)."""
     if settings.CELERY_TASK_ALWAYS_EAGER or not transaction.get_connection().in_atomic_block:
+        return _delay(task, *args)
+    transaction.on_commit(lambda: _delay(task, *args))
+    return True
+
+
+def _delay(task, *args) -> bool:
+    try:
         task.delay(*args)
-    else:
-        transaction.on_commit(lambda: task.delay(*args))
+    except KombuOperationalError:
+        logger.exception("Broker unreachable: task %s%r not queued", task.name, args)
+        return False
+    return True

@@ -8,6 +8,12 @@
    commit; the row then becomes SENT, or FAILED with the error (retried with backoff, shown on
    the programme's reminders page). A row left in SENDING (a crash at that very instant) is
    never sent again by itself: it is shown for a person to check.
+
+Nothing claimed is lost when sending cannot start (docs/FAULTS.md): a PENDING row is taken
+again by the next daily runs for RETRY_DAYS, as a FAILED one is; a run that never happened
+(beat could not queue it) is made up by the next one, since being due is a state, not an
+event, and the week's digests are claimed on a later day of the week if the digest day's run
+was missed.
 """
 
 import datetime
@@ -17,7 +23,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from . import status
@@ -79,7 +85,9 @@ class Claimed:
 @transaction.atomic
 def reminders_claim(*, day: datetime.date) -> list[int]:
     """Insert the day's due reminders (those already there are left alone) and return the
-    ids of the day's reminders still to send."""
+    ids of the reminders still to send: the day's, and those of the last RETRY_DAYS that were
+    claimed but never sent (their run could not queue them) or failed. An unsent reminder
+    of an earlier day gives way to a newer one for the same agent and programme."""
     period = day_period(day)
     Reminder.objects.bulk_create(
         [
@@ -96,7 +104,23 @@ def reminders_claim(*, day: datetime.date) -> list[int]:
         ignore_conflicts=True,
         batch_size=2000,
     )
-    return _to_send(Reminder, Q(period=period), day)
+    _supersede_unsent(day)
+    since = day_period(day - datetime.timedelta(days=RETRY_DAYS))
+    return _to_send(Reminder, Q(period__gte=since, period__lte=period), day)
+
+
+SUPERSEDED = "Remplacée par une relance plus récente."
+
+
+def _supersede_unsent(day: datetime.date) -> None:
+    """A reminder of an earlier day still unsent (PENDING or FAILED) is cancelled when a
+    newer one exists for the same agent and programme: one message, the latest."""
+    newer = Reminder.objects.filter(
+        agent=OuterRef("agent"), programme=OuterRef("programme"), period__gt=OuterRef("period")
+    ).exclude(status=OutgoingStatus.CANCELLED)
+    Reminder.objects.filter(status__in=SENDABLE, period__lt=day_period(day)).filter(
+        Exists(newer)
+    ).update(status=OutgoingStatus.CANCELLED, last_error=SUPERSEDED)
 
 
 def digest_recipients(programme: Programme, day: datetime.date | None = None):
@@ -143,20 +167,29 @@ def digest_recipients(programme: Programme, day: datetime.date | None = None):
     return pairs
 
 
+def digest_day_of_week(day: datetime.date) -> datetime.date:
+    """The digest weekday of `day`'s week (Monday to Sunday)."""
+    return day + datetime.timedelta(days=settings.REMINDER_DIGEST_WEEKDAY - day.weekday())
+
+
 @transaction.atomic
 def digests_claim(*, day: datetime.date) -> list[int]:
     """On the digest weekday, insert the week's digests of every programme whose reminders
-    are on (outside its quiet periods) and return the week's digests still to send."""
-    if not is_digest_day(day):
-        return []
+    are on (outside its quiet periods). On a later day of the week, if the digest day's run
+    did not happen (no digest of the week at all), insert them as it would have. Return the
+    week's digests still to send, and the failed ones still worth a try."""
     period = week_period(day)
-    rows = [
-        Digest(programme=programme, recipient=user, kind=kind, period=period, email=user.email)
-        for programme in reminder_programmes(day)
-        if not is_quiet(programme, day)
-        for kind, user in digest_recipients(programme, day)
-    ]
-    Digest.objects.bulk_create(rows, ignore_conflicts=True)
+    digest_day = digest_day_of_week(day)
+    if day == digest_day or (
+        day > digest_day and not Digest.objects.filter(period=period).exists()
+    ):
+        rows = [
+            Digest(programme=programme, recipient=user, kind=kind, period=period, email=user.email)
+            for programme in reminder_programmes(digest_day)
+            if not is_quiet(programme, digest_day)
+            for kind, user in digest_recipients(programme, digest_day)
+        ]
+        Digest.objects.bulk_create(rows, ignore_conflicts=True)
     return _to_send(Digest, Q(period=period), day)
 
 
@@ -165,14 +198,15 @@ def digests_claim(*, day: datetime.date) -> list[int]:
 RETRY_DAYS, RETRY_ATTEMPTS = 7, 10
 
 
-def _to_send(model, claimed_today: Q, day: datetime.date) -> list[int]:
-    """The period's PENDING rows, and the FAILED rows of the last week still worth a try."""
+def _to_send(model, pending: Q, day: datetime.date) -> list[int]:
+    """The PENDING rows matching `pending`, and the FAILED rows of the last week still worth
+    a try."""
     since = timezone.make_aware(
         datetime.datetime.combine(day - datetime.timedelta(days=RETRY_DAYS), datetime.time())
     )
     failed = Q(status=OutgoingStatus.FAILED, created_at__gte=since, attempts__lt=RETRY_ATTEMPTS)
     return list(
-        model.objects.filter((claimed_today & Q(status=OutgoingStatus.PENDING)) | failed)
+        model.objects.filter((pending & Q(status=OutgoingStatus.PENDING)) | failed)
         .order_by("pk")
         .values_list("pk", flat=True)
     )
@@ -273,19 +307,27 @@ def reminders_run(*, day: datetime.date, send: bool = True) -> dict:
     on their rows and counted, not raised."""
     claimed = Claimed(reminders_claim(day=day), digests_claim(day=day))
     outcome = {"reminders": len(claimed.reminders), "digests": len(claimed.digests), "failed": 0}
-    if not send:
-        return outcome
+    if send:
+        outcome["failed"] = claimed_send(claimed, day=day)
+    return outcome
+
+
+def claimed_send(claimed: Claimed, *, day: datetime.date) -> int:
+    """Send the claimed rows here, one after the other, each through the guard (a row that
+    a worker sends meanwhile does not leave twice). Returns the number of mail failures, left
+    FAILED for the next runs."""
+    failed = 0
     for pk in claimed.reminders:
         try:
             reminder_send(reminder_id=pk, today=day)
         except MailFailure:
-            outcome["failed"] += 1
+            failed += 1
     for pk in claimed.digests:
         try:
             digest_send(digest_id=pk)
         except MailFailure:
-            outcome["failed"] += 1
-    return outcome
+            failed += 1
+    return failed
 
 
 # --- Unsubscribing ------------------------------------------------------------------------

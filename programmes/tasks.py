@@ -5,9 +5,10 @@ from datetime import date
 
 from celery import shared_task
 from django.utils import timezone
+from kombu.exceptions import OperationalError as BrokerError
 
 from campaigns.enums import ImportStatus
-from campaigns.tasks import TRANSIENT, run_and_record
+from campaigns.tasks import TRANSIENT, redelivered, run_and_record
 
 from . import services_purge, services_reminders, stats
 from .models import Programme
@@ -20,8 +21,11 @@ logger = logging.getLogger(__name__)
 def run_programme_import(self, result_import_id: int, programme_id: int) -> str | None:
     """Import a previewed export and, in the same transaction once DONE, attach its
     campaign to the programme; then refresh the programme's dashboard figures. Safe to run
-    twice: a DONE import is left as it is, and the figures are recomputed."""
-    outcome = run_and_record(result_import_id, on_done=attach_campaign_hook(programme_id))
+    twice: a DONE import is left as it is, and the figures are recomputed; a message handed
+    back because its worker died does not start the import again (campaigns.tasks)."""
+    outcome = run_and_record(
+        result_import_id, on_done=attach_campaign_hook(programme_id), redelivered=redelivered(self)
+    )
     if outcome == ImportStatus.DONE:
         refresh_programme_stats(programme_id)
     return outcome
@@ -53,16 +57,36 @@ def refresh_population_stats(self, on: str | None = None) -> int:
 @shared_task(bind=True, autoretry_for=TRANSIENT, retry_backoff=True, max_retries=3, acks_late=True)
 def send_daily_reminders(self, on: str | None = None) -> dict:
     """Every day at REMINDER_HOUR (Celery beat): claim the day's reminders and, on the digest
-    weekday, the week's digests, then queue one sending task each. Safe to run twice, from
-    two workers at once: the claim inserts nothing new and each row is sent once."""
+    weekday (or later in the week if that day's run was missed), the week's digests, then
+    queue one sending task for each, and for what earlier runs claimed and could not send.
+    Safe to run twice, from two workers at once: the claim inserts nothing new and each row
+    is sent once.
+
+    If the broker cannot take the sending tasks (Redis down), this task sends the claimed
+    rows itself: the send guard keeps a row that a worker got meanwhile from leaving twice.
+    A row nobody could send stays PENDING, and the next daily run sends it."""
     day = date.fromisoformat(on) if on else timezone.localdate()
-    reminder_ids = services_reminders.reminders_claim(day=day)
-    digest_ids = services_reminders.digests_claim(day=day)
-    for pk in reminder_ids:
-        send_reminder.delay(pk)
-    for pk in digest_ids:
-        send_digest.delay(pk)
-    return {"reminders": len(reminder_ids), "digests": len(digest_ids)}
+    claimed = services_reminders.Claimed(
+        services_reminders.reminders_claim(day=day), services_reminders.digests_claim(day=day)
+    )
+    outcome = {"reminders": len(claimed.reminders), "digests": len(claimed.digests)}
+    try:
+        for pk in claimed.reminders:
+            send_reminder.delay(pk)
+        for pk in claimed.digests:
+            send_digest.delay(pk)
+    except BrokerError as error:
+        logger.error(
+            "Broker unreachable (%s): the %s reminders and %s digests of %s are sent by the "
+            "daily run itself",
+            error,
+            len(claimed.reminders),
+            len(claimed.digests),
+            day,
+        )
+        outcome["failed"] = services_reminders.claimed_send(claimed, day=day)
+        outcome["sent_by_the_run"] = True
+    return outcome
 
 
 # A mail server failure: retried with backoff (1, 2, 4… minutes, capped), then left FAILED

@@ -56,9 +56,23 @@ def import_upload(request, slug):
         form = ResultImportForm(request.POST, request.FILES)
         if form.is_valid():
             upload = form.cleaned_data["file"]
-            result_import = programme_services.programme_import_upload(
-                programme=programme, fileobj=upload, original_name=upload.name, user=request.user
-            )
+            try:
+                result_import = programme_services.programme_import_upload(
+                    programme=programme,
+                    fileobj=upload,
+                    original_name=upload.name,
+                    user=request.user,
+                )
+            except programme_services.QueueUnavailable as delayed:
+                result_import = delayed.result_import
+                messages.warning(
+                    request,
+                    _(
+                        "Le fichier est bien enregistré, mais le service de traitement est "
+                        "momentanément indisponible : son analyse démarrera d’elle-même dans "
+                        "quelques minutes. Cette page montrera l’aperçu."
+                    ),
+                )
             return redirect("programmes:import_detail", slug=slug, import_id=result_import.pk)
     else:
         form = ResultImportForm()
@@ -109,16 +123,25 @@ def import_confirm(request, slug, import_id):
     programme = programme_for_import(request.user, slug)
     result_import = _import_of(programme, import_id)
     try:
-        programme_services.programme_import_confirm(
+        queued = programme_services.programme_import_confirm(
             programme=programme, result_import=result_import
         )
     except programme_services.ImportNotReady:
         messages.warning(request, _("Cet import n’attend pas de confirmation."))
         return redirect("programmes:import_detail", slug=slug, import_id=result_import.pk)
+    except programme_services.QueueUnavailable:
+        messages.error(
+            request,
+            _(
+                "Le service de traitement est momentanément indisponible : l’import n’a pas "
+                "été lancé et rien n’a changé. Réessayez dans quelques minutes."
+            ),
+        )
+        return redirect("programmes:import_detail", slug=slug, import_id=result_import.pk)
     result_import.refresh_from_db()
     if result_import.status == ImportStatus.DONE:
         messages.success(request, _import_summary(result_import))
-    elif result_import.status in RUNNING:
+    elif result_import.status in RUNNING or queued:
         messages.info(request, _("Import lancé : cette page montre son avancement."))
     else:
         messages.error(request, _("L’import n’a pas abouti : aucune donnée n’a été enregistrée."))
