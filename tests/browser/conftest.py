@@ -20,10 +20,13 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 os.environ.setdefault("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
 
 import re  # noqa: E402
+from contextlib import contextmanager  # noqa: E402
+from dataclasses import dataclass  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
 from axe_playwright_python.sync_playwright import Axe  # noqa: E402
+from playwright.sync_api import expect  # noqa: E402
 
 from tests.agents.factories import DEFAULT_PASSWORD  # noqa: E402
 
@@ -48,6 +51,8 @@ LOGIN_PATH = "/comptes/connexion/"
 EMAIL_LABEL = "Adresse e-mail"
 PASSWORD_LABEL = "Mot de passe"
 SUBMIT_LABEL = "Se connecter"
+LOGOUT_LABEL = "Se déconnecter"
+SKIP_TO_CONTENT_LABEL = "Contenu"
 
 
 def chromium_path() -> str:
@@ -185,3 +190,194 @@ def screenshot(request):
         return path
 
     return take
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Keeps each phase's report on the test, so a fixture's teardown knows how the test went."""
+    report = yield
+    setattr(item, f"report_{report.when}", report)
+    return report
+
+
+def tab_to(page, locator, limit=40):
+    """Press Tab until `locator` has the focus, as a keyboard user would; fails if never."""
+    for _press in range(limit):
+        if locator.evaluate("element => element === document.activeElement"):
+            return
+        page.keyboard.press("Tab")
+    if not locator.evaluate("element => element === document.activeElement"):
+        pytest.fail(f"{locator} n’est pas atteignable au clavier ({limit} Tab).", pytrace=False)
+
+
+@dataclass
+class Document:
+    """One HTML document the page loaded in its main frame."""
+
+    url: str
+    status: int | None
+    checked: bool = False
+
+
+class Journey:
+    """One person's way through the application in one browser tab, with axe-core run on
+    every page they see.
+
+    Every HTML document the tab loads in its main frame is recorded as it loads (the page's
+    `domcontentloaded` event: new documents only, so neither in-page anchors nor downloads),
+    with the status of the response that brought it (redirects skipped). `visit`, `follow`
+    and `navigation()` move on and check the new page; `check()` checks the page in view.
+    At the end of a passing test, every document the tab loaded must have been checked: a
+    page reached by any other path and left unchecked fails the test. Playwright's handlers
+    may not call back into the page, so they only record; axe runs in the test's own flow,
+    once the page has loaded.
+
+    A check fails on a serious or critical axe violation, on a status other than the one
+    expected (200 unless told: a 500 or a stray 404 page fails even if it is accessible), and
+    on any uncaught JavaScript error or Content Security Policy refusal seen so far.
+    """
+
+    def __init__(self, page, live_server, screenshot, password):
+        self.page = page
+        self.live_server = live_server
+        self.password = password
+        self._screenshot = screenshot
+        self.documents: list[Document] = []
+        self.problems: list[str] = []  # script errors, CSP refusals
+        self._html_status: int | None = None
+        page.on("response", self._on_response)
+        page.on("domcontentloaded", self._on_document)
+        page.on("pageerror", self._on_page_error)
+        page.on("console", self._on_console)
+
+    # Event handlers: record only.
+    def _on_response(self, response):
+        request = response.request
+        if not request.is_navigation_request() or request.frame != self.page.main_frame:
+            return
+        if 300 <= response.status < 400:
+            return
+        if response.headers.get("content-type", "").startswith("text/html"):
+            self._html_status = response.status
+
+    def _on_document(self, page):
+        self.documents.append(Document(url=page.url, status=self._html_status))
+        self._html_status = None
+
+    def _on_page_error(self, error):
+        self.problems.append(f"{self.page.url}: {error}")
+
+    def _on_console(self, message):
+        if "Content Security Policy" in message.text:
+            self.problems.append(f"{self.page.url}: {message.text}")
+
+    # Checks.
+    def url(self, path):
+        return f"{self.live_server.url}{path}"
+
+    def check(self, status=200):
+        """axe-core on the page in view (once loaded), its status, no script error or CSP
+        refusal; marks the page checked."""
+        self.page.wait_for_load_state("load")
+        for _attempt in range(3):
+            seen = len(self.documents)
+            if not seen:
+                pytest.fail("Aucune page chargée : rien à vérifier.", pytrace=False)
+            assert_no_serious_axe_violations(self.page)
+            if len(self.documents) == seen:  # no new page came in while axe ran
+                break
+            self.page.wait_for_load_state("load")
+        else:
+            pytest.fail(f"La page change sans cesse ({self.page.url}).", pytrace=False)
+        document = self.documents[-1]
+        document.checked = True
+        assert document.status == status, (
+            f"{document.url} a répondu {document.status}, {status} attendu"
+        )
+        assert not self.problems, "Erreurs dans la page :\n" + "\n".join(self.problems)
+        return document
+
+    def unchecked(self):
+        return [d for d in self.documents if not d.checked]
+
+    # Moving on.
+    def visit(self, path, status=200):
+        """Open `path` (an address typed in, or a bookmark) and check the page."""
+        self.page.goto(self.url(path))
+        return self.check(status=status)
+
+    @contextmanager
+    def navigation(self, status=200):
+        """`with journey.navigation(): <a click, a key press>` waits for the new page and
+        checks it."""
+        with self.page.expect_navigation():
+            yield
+        self.check(status=status)
+
+    def follow(self, locator, status=200):
+        """Click a link or a submit button that loads a new page, and check that page."""
+        with self.navigation(status=status):
+            locator.click()
+
+    def download(self, locator):
+        """Click a download link; returns (suggested file name, content)."""
+        with self.page.expect_download() as info:
+            locator.click()
+        download = info.value
+        return download.suggested_filename, Path(download.path()).read_bytes()
+
+    def login(self, user, landing):
+        """Log in through the checked login page, as a person would; lands on `landing`."""
+        self.visit(LOGIN_PATH)
+        self.page.get_by_label(EMAIL_LABEL, exact=True).fill(user.email)
+        self.page.get_by_label(PASSWORD_LABEL, exact=True).fill(self.password)
+        self.follow(self.page.get_by_role("button", name=SUBMIT_LABEL, exact=True))
+        expect(self.page).to_have_url(self.url(landing))
+
+    def logout(self):
+        """The header's button; back on the login page, and the home page now asks to log in."""
+        self.follow(self.page.get_by_role("button", name=LOGOUT_LABEL).first)
+        expect(self.page).to_have_url(self.url(LOGIN_PATH))
+        expect(self.page.get_by_role("button", name=LOGOUT_LABEL)).to_have_count(0)
+        self.visit("/")
+        expect(self.page).to_have_url(self.url(f"{LOGIN_PATH}?next=/"))
+
+    def skip_to_content(self):
+        """On a freshly loaded page: the first Tab reaches the skip link to the content,
+        Enter follows it, and the next Tab lands inside the main content."""
+        page = self.page
+        page.keyboard.press("Tab")
+        skip = page.get_by_role("navigation", name="Accès rapide").get_by_role(
+            "link", name=SKIP_TO_CONTENT_LABEL, exact=True
+        )
+        expect(skip).to_be_focused()
+        page.keyboard.press("Enter")
+        expect(page).to_have_url(re.compile("#content$"))
+        page.keyboard.press("Tab")
+        assert page.evaluate(
+            "document.getElementById('content').contains(document.activeElement)"
+        ), "après le lien d’évitement, Tab doit mener dans le contenu principal"
+
+    def screenshot(self, name):
+        return self._screenshot(self.page, name)
+
+
+@pytest.fixture
+def journey(request, page, live_server, screenshot, password):
+    """A Journey in the test's page; the test fails if a page it loaded was never checked."""
+    journey = Journey(page, live_server, screenshot, password)
+    yield journey
+    call = getattr(request.node, "report_call", None)
+    if call is None or not call.passed:
+        # The test's own failure says more; the page it stopped on and the way there help.
+        print("Pages chargées :", *(f"{d.url} ({d.status})" for d in journey.documents), sep="\n")
+        if not page.is_closed():
+            journey.screenshot("echec")
+        return
+    unchecked = journey.unchecked()
+    if unchecked:
+        pytest.fail(
+            "Pages chargées sans vérification axe : "
+            + ", ".join(f"{d.url} ({d.status})" for d in unchecked),
+            pytrace=False,
+        )
