@@ -75,6 +75,31 @@ def population_agents(population, *, query="", progress_status=None, sort="nom",
     return enrolments.order_by(*order, "agent__last_name", "agent__first_name", "agent__pk")
 
 
+def population_order(population, *, query="", sort="nom", today=None) -> list[tuple[int, int]]:
+    """(enrolment id, progress status) of the population's current enrolments, searched
+    and sorted as `population_agents`, in one query that computes every status once. The
+    page filters by status, counts and pages this list in Python: in SQL, a status filter
+    misleads PostgreSQL's planner (it expects a few rows and loops over all agents), and
+    OFFSET computes the status of every row it skips."""
+    return list(
+        population_agents(population, query=query, sort=sort, today=today).values_list(
+            "pk", "progress_status"
+        )
+    )
+
+
+def population_rows(population, ids, *, today=None) -> list:
+    """The enrolments `ids` (a page of `population_order`) with their progress and agent,
+    in the order of `ids`."""
+    found = {
+        enrolment.pk: enrolment
+        for enrolment in status.population_progress(population, today=today)
+        .select_related("agent__org_unit")
+        .filter(pk__in=ids)
+    }
+    return [found[pk] for pk in ids if pk in found]
+
+
 def programmes_for_home(user):
     return (
         Programme.objects.visible_to(user)

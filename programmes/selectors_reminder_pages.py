@@ -171,9 +171,13 @@ def preview(programme: Programme, scope: Scope, day: datetime.date, periods) -> 
         why_none = _("Aujourd’hui est dans une période sans relance : « %(label)s ».") % {
             "label": quiet.label
         }
-    due = [] if why_none else due_reminders(day=day, programmes=[programme])
-    if not scope.whole:
-        due = [d for d in due if d.population_id in scope.population_ids]
+    # Only the scope's populations are computed (the status of each of their agents).
+    population_ids = None if scope.whole else set(scope.population_ids)
+    due = (
+        []
+        if why_none
+        else due_reminders(day=day, programmes=[programme], population_ids=population_ids)
+    )
     return Preview(day=day, due=due, quiet=quiet, why_none=why_none, scope=scope)
 
 

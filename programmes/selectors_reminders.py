@@ -52,11 +52,13 @@ def counted_reminders():
     return Reminder.objects.exclude(status=OutgoingStatus.CANCELLED)
 
 
-def candidate_rows(programmes: list[Programme], day: datetime.date):
+def candidate_rows(
+    programmes: list[Programme], day: datetime.date, population_ids: set[int] | None = None
+):
     """One row per current enrolment, in `programmes`, of an active agent with an e-mail
     address who did not opt out, whatever their status on `day`: (agent id, programme id,
     population id, enrolment start, status, reminders counted, latest reminder period,
-    e-mail). One query.
+    e-mail). One query. `population_ids`: only those populations' enrolments.
 
     The status is not filtered here: PostgreSQL would evaluate the status expression twice
     per row (in WHERE and in SELECT), the costliest part of the query; `due_reminders`
@@ -75,6 +77,8 @@ def candidate_rows(programmes: list[Programme], day: datetime.date):
         .exclude(Q(agent__email__isnull=True) | Q(agent__email=""))
         .exclude(Exists(opted_out))
     )
+    if population_ids is not None:
+        enrolments = enrolments.filter(population_id__in=population_ids)
     return (
         status.with_progress(enrolments, programmes=programmes, today=day)
         .annotate(
@@ -101,19 +105,25 @@ def candidate_rows(programmes: list[Programme], day: datetime.date):
     )
 
 
-def due_reminders(*, day: datetime.date, programmes: list[Programme] | None = None) -> list[Due]:
+def due_reminders(
+    *,
+    day: datetime.date,
+    programmes: list[Programme] | None = None,
+    population_ids: set[int] | None = None,
+) -> list[Due]:
     """The reminders due on `day`: at most one per agent and programme; none in a quiet
     period, past the programme's maximum, or sooner than its interval after the last one; a
     not-started agent only `first_after_days` after their enrolment; a stalled one only if
     the programme reminds stalled agents. Agents who reached their target, left their
-    population or whose programme is over are never candidates."""
+    population or whose programme is over are never candidates. `population_ids`: only
+    agents of those populations (a page for an ambassador of a few)."""
     programmes = programmes if programmes is not None else reminder_programmes(day)
     programmes = [p for p in programmes if not is_quiet(p, day)]
     if not programmes:
         return []
     rules = {p.pk: p.reminder_settings for p in programmes}
     due, seen = [], set()
-    for row in candidate_rows(programmes, day).iterator(chunk_size=5000):
+    for row in candidate_rows(programmes, day, population_ids).iterator(chunk_size=5000):
         agent_id, programme_id, population_id, start, progress, reminded, last, email = row
         if progress not in DUE_STATUSES or (agent_id, programme_id) in seen:
             continue

@@ -23,6 +23,7 @@ be filtered, sorted, counted and paginated there. An agent in two populations ha
 in each, since each enrolment is judged against its own population's targets.
 """
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -223,6 +224,12 @@ class StatusCounts:
         if not self.total:
             return None
         return self.reached / self.total
+
+
+def status_counts_of(statuses) -> StatusCounts:
+    """Count statuses already computed (values of ProgressStatus)."""
+    found = Counter(statuses)
+    return StatusCounts({status: found.get(status.value, 0) for status in ProgressStatus})
 
 
 def status_counts(enrolments_with_progress: QuerySet) -> StatusCounts:

@@ -107,8 +107,12 @@ def population_detail(request, pk):
     # Those who accompany the population also pair its agents with mentors.
     accompanies = request.user.is_staff or perms.can_accompany_population(request.user, population)
     sees_individuals = accompanies or perms.can_see_population_members(request.user, population)
-    counts = status.status_counts(status.population_progress(population))
     displays = status.displays(programme)
+    listing, counts = {}, None
+    if sees_individuals:
+        listing, counts = _population_listing(request, population, displays)
+    if counts is None:
+        counts = status.status_counts(status.population_progress(population))
     context = {
         "title": population.name,
         "population": population,
@@ -122,21 +126,21 @@ def population_detail(request, pk):
         "sees_individuals": sees_individuals,
         "accompanies": accompanies,
     }
-    if sees_individuals:
-        context.update(_population_listing(request, population, displays))
+    context.update(listing)
     return render(request, "programmes/population_detail.html", context)
 
 
 def _population_listing(request, population, displays):
-    """The page of agents for ?q= (search), ?statut= (one status), ?tri= (sort), ?page=."""
+    """The page of agents for ?q= (search), ?statut= (one status), ?tri= (sort), ?page=;
+    and, without a search, the population's status counts, from the same query."""
     query = request.GET.get("q", "")
     chosen = ProgressStatus.from_slug(request.GET.get("statut", ""))
     sort = request.GET.get("tri", "nom")
     sort = sort if sort.removeprefix("-") in selectors.POPULATION_SORTS else "nom"
-    enrolments = selectors.population_agents(
-        population, query=query, progress_status=chosen, sort=sort
-    )
-    page_obj = paginate(request, enrolments)
+    order = selectors.population_order(population, query=query, sort=sort)
+    counts = None if query else status.status_counts_of(s for _pk, s in order)
+    page_obj = paginate(request, [pk for pk, s in order if chosen is None or s == chosen])
+    page_obj.object_list = selectors.population_rows(population, list(page_obj.object_list))
     for enrolment in page_obj:
         enrolment.progress = displays[enrolment.progress_status]
     return {
@@ -145,7 +149,7 @@ def _population_listing(request, population, displays):
         "sort": sort,
         "sort_links": _sort_links(request, sort),
         "page_obj": page_obj,
-    }
+    }, counts
 
 
 def _sort_links(request, sort):

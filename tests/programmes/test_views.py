@@ -48,6 +48,8 @@ def test_ambassador_lists_and_searches_the_population(client, cast):
     assert len(response.context["page_obj"]) == 6
     response = client.get(url, {"q": cast.agent_agent.external_id})
     assert [e.agent for e in response.context["page_obj"]] == [cast.agent_agent]
+    # The figures stay those of the whole population while searching.
+    assert response.context["head_count"] == 6
 
 
 def test_population_list_paginates(client, cast):
@@ -59,6 +61,17 @@ def test_population_list_paginates(client, cast):
     assert len(first.context["page_obj"]) == 50
     second = client.get(url, {"page": "2"})
     assert len(second.context["page_obj"]) == 16
+    # The pages follow each other in the sort order, without overlap, each row annotated.
+    names = [e.agent.pk for page in (first, second) for e in page.context["page_obj"]]
+    assert len(set(names)) == 66
+    assert all(e.progress for e in second.context["page_obj"])
+    ascending = [
+        (e.agent.last_name, e.agent.first_name)
+        for page in (first, second)
+        for e in page.context["page_obj"]
+    ]
+    descending = client.get(url, {"tri": "-nom"}).context["page_obj"]
+    assert [(e.agent.last_name, e.agent.first_name) for e in descending] == ascending[::-1][:50]
     assert client.get(url, {"page": "nonsense"}).status_code == 200
 
 
@@ -157,7 +170,7 @@ QUERY_COUNTS = [
     ("programmes:programme_list", "owner", None, 7),
     ("programmes:programme_detail", "owner", "programme", 14),
     ("programmes:population_list", "ambassador", None, 6),
-    ("programmes:population_detail", "ambassador", "population", 11),
+    ("programmes:population_detail", "ambassador", "population", 10),
     ("programmes:team", "manager", None, 11),
     ("programmes:my_page", "agent", None, 23),
     ("programmes:agent_list", "ambassador", None, 9),
