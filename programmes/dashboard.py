@@ -367,7 +367,17 @@ class Dashboard:
         tables.append(self.evolution_table())
         if self.barriers is not None:
             tables += self.barriers.export_tables()
+        if self.personal:
+            tables.append(self.personal_summary_table())
+            tables += [table for _figures, table in self.personal_tables() if table is not None]
         return tables
+
+    def personal_summary_table(self) -> Table:
+        """Per population, how many agents have a personal target in force (« moins de 5 »
+        under the privacy minimum), as the page says above each population's table."""
+        columns = [Column(_("Population")), Column(_("Agents avec un objectif personnel"))]
+        rows = [[figures.population.name, figures.count] for figures in self.personal]
+        return Table("objectifs-personnels", _("Objectifs personnels"), columns, rows)
 
     # -- Charts: the same numbers, drawn ----------------------------------------------------
 

@@ -181,3 +181,45 @@ def test_dashboard_query_count_is_pinned_with_personal_targets(
         _give_targets(cast, [agent], code="3.1")
     with django_assert_num_queries(DASHBOARD_QUERIES):
         assert client.get(url).status_code == 200
+
+
+def _export(client, user, cast, fmt):
+    client.force_login(user)
+    return client.get(
+        reverse("programmes:dashboard_export", kwargs={"slug": cast.programme.slug, "fmt": fmt})
+    )
+
+
+def test_dashboard_exports_carry_the_personal_targets_within_the_privacy_rules(client, cast):
+    _give_targets(cast, cast.team[:5], levels=(4, 5))
+    csv_text = _export(client, cast.owner, cast, "csv").content.decode("utf-8-sig")
+    assert "Objectifs personnels;" in csv_text or "Objectifs personnels\r\n" in csv_text
+    assert "Assistants;5" in csv_text
+    assert "Objectifs personnels par compétence — Assistants" in csv_text
+    assert "4,4" in csv_text
+
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(BytesIO(_export(client, cast.owner, cast, "xlsx").content))
+    cells = [
+        str(cell.value)
+        for sheet in workbook.worksheets
+        for row in sheet.iter_rows()
+        for cell in row
+        if cell.value is not None
+    ]
+    assert "Objectifs personnels par compétence — Assistants" in cells
+
+
+def test_dashboard_exports_hide_fewer_than_5_agents_for_owners(client, cast):
+    _give_targets(cast, cast.team[:3], levels=(6,))
+    csv_text = _export(client, cast.owner, cast, "csv").content.decode("utf-8-sig")
+    assert "Assistants;moins de 5" in csv_text
+    assert "Objectifs personnels par compétence" not in csv_text
+
+
+def test_dashboard_exports_without_personal_targets_have_no_such_table(client, cast):
+    csv_text = _export(client, cast.owner, cast, "csv").content.decode("utf-8-sig")
+    assert "Objectifs personnels" not in csv_text
