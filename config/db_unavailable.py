@@ -31,6 +31,7 @@ DATABASE_ERRORS = (OperationalError, InterfaceError)
 RETRY_AFTER_SECONDS = 30
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _MARK = "_database_unavailable"
+_ANSWERED = "_database_unavailable_page"
 
 
 def database_unavailable_response(request: HttpRequest) -> HttpResponse:
@@ -40,6 +41,7 @@ def database_unavailable_response(request: HttpRequest) -> HttpResponse:
         {"request": request, "entry_lost": request.method in WRITE_METHODS}
     )
     response = HttpResponse(content, status=503)
+    setattr(request, _ANSWERED, True)
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     add_never_cache_headers(response)
     return response
@@ -76,6 +78,19 @@ def _mark_request(sender, request=None, **kwargs):
 
 
 got_request_exception.connect(_mark_request, dispatch_uid="config.db_unavailable")
+
+
+class WithoutDatabaseOutages(logging.Filter):
+    """For the `django.request` logger: drops its records of a request that failed because
+    the database could not be reached (« Internal Server Error » with its traceback, then
+    « Service Unavailable » for the 503 page). `_log` wrote one line for that request; an
+    outage would otherwise fill the logs with a traceback per request."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        if isinstance(error, DATABASE_ERRORS):
+            return False
+        return not getattr(getattr(record, "request", None), _ANSWERED, False)
 
 
 def _log(request, error) -> None:

@@ -318,10 +318,14 @@ CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"] += form_action_sources(_pro
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"without_database_outages": {"()": "config.db_unavailable.WithoutDatabaseOutages"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
+        # A database outage answers the 503 page and logs one line per request
+        # (config/db_unavailable.py), not a traceback each.
+        "django.request": {"filters": ["without_database_outages"]},
         # WeasyPrint logs every step of every PDF at INFO.
         "weasyprint": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},

@@ -8,6 +8,9 @@ the end runs the application under gunicorn (DEBUG off, persistent connections) 
 PostgreSQL cluster that it stops and starts again (fault_helpers.PrivateCluster): PostgreSQL
 and initdb required, skipped without them except in CI. docs/FAULTS.md, drill 1."""
 
+import logging
+import sys
+
 import psycopg
 import pytest
 from django.contrib.auth.hashers import PBKDF2PasswordHasher
@@ -16,7 +19,7 @@ from django.db import OperationalError, connection
 from django.test import Client, RequestFactory
 from django.urls import reverse
 
-from config.db_unavailable import database_unavailable_response
+from config.db_unavailable import WithoutDatabaseOutages, database_unavailable_response
 from programmes import services_checkins
 from programmes.models import CheckIn, MilestoneCount
 from tests.agents.factories import DEFAULT_PASSWORD
@@ -82,6 +85,36 @@ def test_a_database_lost_before_the_view_answers_503_not_500(cast, monkeypatch):
     assert_unavailable_page(
         response.status_code, response, response.content.decode(), entry_lost=False
     )
+
+
+def test_an_outage_logs_one_line_per_request_not_a_traceback(cast, monkeypatch, caplog):
+    client = Client(raise_request_exception=False)
+    client.force_login(cast.ambassador)
+
+    def unreachable(self):
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr(SessionStore, "load", unreachable)
+    with caplog.at_level(logging.INFO):
+        assert client.get(reverse("home")).status_code == 503
+
+    assert [r.name for r in caplog.records if r.name == "django.request"] == []
+    (line,) = [r for r in caplog.records if r.name == "config.db_unavailable"]
+    assert line.levelno == logging.WARNING and "503 for GET /" in line.getMessage()
+    # Other server errors keep their traceback in the logs.
+    assert not WithoutDatabaseOutages().filter(
+        logging.LogRecord("django.request", logging.ERROR, "", 0, "x", None, _exc(OperationalError))
+    )
+    assert WithoutDatabaseOutages().filter(
+        logging.LogRecord("django.request", logging.ERROR, "", 0, "x", None, _exc(KeyError))
+    )
+
+
+def _exc(kind):
+    try:
+        raise kind("boom")
+    except kind:
+        return sys.exc_info()
 
 
 def test_a_database_lost_in_a_view_answers_503(client, monkeypatch):
