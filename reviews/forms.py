@@ -46,10 +46,12 @@ class ReviewForm(forms.ModelForm):
     def __init__(self, *args, competences=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.competences = list(
-            competences if competences is not None else Competence.objects.order_by("position")
+            competences
+            if competences is not None
+            else Competence.objects.select_related("domain").order_by("position")
         )
         current = {o.competence_id: o.level for o in self.instance.objectives.all()}
-        names = []
+        by_domain = {}
         for competence in self.competences:
             name = f"objective_{competence.pk}"
             self.fields[name] = forms.TypedChoiceField(
@@ -60,15 +62,45 @@ class ReviewForm(forms.ModelForm):
                 required=False,
                 initial=current.get(competence.pk),
             )
-            names.append(name)
+            by_domain.setdefault(competence.domain, []).append(name)
         self.helper = FormHelper()
         self.helper.form_method = "post"
         self.helper.form_id = "review-form"
+        # Next year's objectives: one group per Pix domain (16 selects in a row were hard
+        # to find one's way in).
+        objectives = [
+            Fieldset(
+                _("Objectifs de l'année suivante (niveau Pix visé) — %(code)s. %(domain)s")
+                % {"code": domain.code, "domain": domain.name},
+                *names,
+            )
+            for domain, names in by_domain.items()
+        ]
         self.helper.layout = Layout(
             Fieldset(_("Fiche de préparation"), *WRITTEN_FIELDS),
-            Fieldset(_("Objectifs de l'année suivante (niveau Pix visé)"), *names),
+            *objectives,
             Submit("save", _("Enregistrer la fiche")),
         )
+
+    def show_levels(self, rows) -> None:
+        """Under each objective, where the agent stands: their latest level and the level
+        expected of them (`sheet.CompetenceRow`s, by competence code)."""
+        rows = {row.code: row for row in rows}
+        for competence in self.competences:
+            row = rows.get(competence.code)
+            if row is None:
+                continue
+            current = (
+                _("niveau actuel : %(level)s") % {"level": row.current_level}
+                if row.current_level is not None
+                else _("aucun niveau connu")
+            )
+            expected = (
+                _("niveau attendu : %(level)s") % {"level": row.expected_level}
+                if row.expected_level is not None
+                else _("pas de niveau attendu")
+            )
+            self.fields[f"objective_{competence.pk}"].help_text = f"{current} · {expected}"
 
     def objectives(self):
         """{competence: level or None} from the cleaned data."""

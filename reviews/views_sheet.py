@@ -51,7 +51,7 @@ def review_detail(request, pk):
     can_prepare = perms.can_prepare_review(request.user, review)
     form = None
     if can_prepare and not review.is_locked:
-        competences = Competence.objects.order_by("position")
+        competences = Competence.objects.select_related("domain").order_by("position")
         form = ReviewForm(request.POST or None, instance=review, competences=competences)
     if request.method == "POST":
         if form is None:
@@ -86,6 +86,8 @@ def _render_detail(request, review, form, can_prepare):
     }
     if not waiting:
         context["sheet"] = sheet = build_sheet(review)
+        if form is not None and sheet.results_shown:
+            form.show_levels(sheet.competences)
         outputs.log_results_view(request, review, sheet)
         url = lambda name: reverse(f"reviews:{name}", kwargs={"pk": review.pk})  # noqa: E731
         if is_agent and review.state == ReviewState.PREPARED:

@@ -258,6 +258,14 @@ def test_manager_prepares_the_sheet_on_its_page(client, managerial_cast, campaig
     assert reverse("reviews:review_pdf", kwargs={"pk": review.pk}) in html
     assert ResultAccessLog.objects.filter(viewer=managerial_cast.manager).exists()
 
+    # Objectives grouped by Pix domain, each with where the agent stands.
+    form = page.context["form"]
+    assert html.count("Objectifs de l'année suivante (niveau Pix visé) — ") == 5
+    field_11 = form.fields[f"objective_{Competence.objects.get(code='1.1').pk}"]
+    assert field_11.help_text == "niveau actuel : 2 · niveau attendu : 3"
+    assert "niveau actuel : 2 · niveau attendu : 3" in html
+    assert form.fields[f"objective_{Competence.objects.get(code='2.1').pk}"].help_text == ""
+
     response = client.post(detail_url(review), form_data())
     assert response.status_code == 302
     review.refresh_from_db()
@@ -288,6 +296,7 @@ def test_self_assessment_sheet_page_says_results_are_not_shown(client, cast, cam
 
     assert 'id="results-hidden"' in html and "aucun résultat Pix" in html
     assert 'id="sheet-levels"' not in html
+    assert "niveau actuel" not in html  # nor under the objectives
     assert not ResultAccessLog.objects.exists()
 
 
