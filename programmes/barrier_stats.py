@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from . import charts, perms
+from .dashboard_figures import small_group_text
 from .enums import ProgressStatus
 from .exports import Column, Kind, Table, display
 from .models import Barrier, Milestone, MilestoneCount, Programme, TargetPopulation
@@ -137,8 +138,6 @@ def _signed(value: int) -> str:
 
 
 def _small_group() -> str:
-    from .dashboard import small_group_text  # the dashboard imports this module
-
     return small_group_text()
 
 

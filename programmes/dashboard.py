@@ -5,176 +5,35 @@ user accompanies, the latest row of each, the rows over time).
 Privacy (DESIGN.md): under self-assessment, whoever does not accompany a population sees no
 figure for it while it counts fewer than 5 agents (« moins de 5 »), and programme-wide
 totals leave such populations out, so that no hidden figure can be found by subtraction.
+
+Here: the `Dashboard` (its headline, tables and charts) and `build_dashboard`, which assembles
+it; the figures it is made of are in `dashboard_figures`, what it reads besides the latest
+stats rows in `dashboard_queries`.
 """
 
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
 
-from django.conf import settings
-from django.db.models import Avg, Count, OuterRef, Q, Subquery
-from django.utils import formats, timezone
+from django.db.models import Q
+from django.utils import formats
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
-from . import charts, perms, selectors, status
+from . import charts, perms
 from .barrier_stats import BarrierStats, build_barrier_stats
-from .enums import ProgressStatus, TargetKind
-from .exports import Column, Kind, Table
-from .models import (
-    Enrolment,
-    PersonalTarget,
-    PopulationStat,
-    Programme,
-    TargetPopulation,
-    describe_target_value,
+from .dashboard_figures import (
+    FUNNEL,
+    STATUSES,
+    EvolutionPoint,
+    PersonalFigures,
+    PopulationFigures,
+    percent_of,
+    small_group_text,
 )
-
-
-def small_group_text() -> str:
-    """What stands for a hidden figure: « moins de 5 »."""
-    return _("moins de %(size)s") % {"size": settings.PRIVACY_MIN_GROUP_SIZE}
-
-
-FUNNEL = [
-    ("enrolled", gettext_lazy("Inscrits")),
-    ("started", gettext_lazy("Ont commencé")),
-    ("shared", gettext_lazy("Ont envoyé leurs résultats")),
-    ("one_target_met", gettext_lazy("Au moins un objectif atteint")),
-    ("all_targets_met", gettext_lazy("Tous les objectifs atteints")),
-]
-STATUSES = [
-    ("not_started", ProgressStatus.NOT_STARTED, charts.GREY),
-    ("in_progress", ProgressStatus.IN_PROGRESS, charts.INFO),
-    ("stalled", ProgressStatus.STALLED, charts.WARNING),
-    ("reached", ProgressStatus.TARGET_REACHED, charts.SUCCESS),
-]
-
-
-def _percent(part: int, whole: int) -> float | None:
-    return round(100 * part / whole, 1) if whole else None
-
-
-@dataclass(frozen=True)
-class TargetFigures:
-    """One target of a population on the stats day: how many met it out of how many."""
-
-    key: str
-    kind: str
-    label: str
-    target: str
-    target_level: int | None
-    met: int
-    set: int
-    levels: tuple[int, ...] = ()
-
-    @property
-    def percent(self) -> float | None:
-        return _percent(self.met, self.set)
-
-    @property
-    def without_result(self) -> int:
-        return self.set - sum(self.levels) if self.levels else 0
-
-
-def _target_figures(key: str, entry: dict) -> TargetFigures:
-    kind, value = entry["kind"], entry.get("target")
-    described = describe_target_value(
-        kind,
-        value if kind == TargetKind.LEVEL else None,
-        value if kind == TargetKind.MASTERY_RATE else None,
-        value if kind == TargetKind.STAGE else None,
-    )
-    return TargetFigures(
-        key=key,
-        kind=kind,
-        label=entry.get("label", key),
-        target=str(described),
-        target_level=value if kind == TargetKind.LEVEL else None,
-        met=entry.get("met", 0),
-        set=entry.get("set", 0),
-        levels=tuple(entry.get("levels", ())),
-    )
-
-
-@dataclass
-class PopulationFigures:
-    """A population and its latest stats row, as the user may see it."""
-
-    population: TargetPopulation
-    stat: PopulationStat | None
-    hidden: bool
-    list_allowed: bool = False  # may download the agents one by one
-
-    @property
-    def has_data(self) -> bool:
-        return self.stat is not None
-
-    def count(self, name: str):
-        """The head count, or « moins de 5 » when hidden, or None without stats."""
-        if self.stat is None:
-            return None
-        return small_group_text() if self.hidden else getattr(self.stat, name)
-
-    def percent(self, name: str) -> float | None:
-        if self.stat is None or self.hidden:
-            return None
-        return _percent(getattr(self.stat, name), self.stat.enrolled)
-
-    @property
-    def reached_percent(self) -> float | None:
-        return self.percent("reached")
-
-    @property
-    def targets(self) -> list[TargetFigures]:
-        if self.stat is None or self.hidden:
-            return []
-        return [_target_figures(key, entry) for key, entry in self.stat.per_target.items()]
-
-
-@dataclass
-class EvolutionPoint:
-    on: date
-    values: dict = field(default_factory=dict)  # population id -> (enrolled, reached)
-
-
-@dataclass
-class PersonalFigures:
-    """A population's personal targets (agreed at annual reviews) in force today: how many
-    of its agents have one and, per competence, the average personal level beside the
-    population's target level; hidden under the privacy minimum for aggregates-only users."""
-
-    population: TargetPopulation
-    agents: int
-    hidden: bool
-    competences: list = field(default_factory=list)  # (code, label, target, agents, average)
-
-    @property
-    def count(self):
-        return small_group_text() if self.hidden else self.agents
-
-    def table(self, aggregates_only: bool) -> Table:
-        columns = [
-            Column(_("Compétence")),
-            Column(_("Niveau cible de la population"), Kind.COUNT),
-            Column(_("Agents avec un objectif personnel"), Kind.COUNT),
-            Column(_("Niveau personnel moyen")),
-        ]
-        rows = []
-        for _code, label, target, agents, average in self.competences:
-            small = aggregates_only and perms.suppress_small_group(agents)
-            rows.append(
-                [
-                    label,
-                    target,
-                    small_group_text() if small else agents,
-                    small_group_text() if small else formats.number_format(average, 1),
-                ]
-            )
-        caption = _("Objectifs personnels par compétence — %(population)s") % {
-            "population": self.population.name
-        }
-        return Table(f"objectifs-personnels-{self.population.pk}", caption, columns, rows)
+from .dashboard_queries import evolution_points, personal_target_counts
+from .enums import TargetKind
+from .exports import Column, Kind, Table
+from .models import PopulationStat, Programme
 
 
 @dataclass
@@ -253,7 +112,7 @@ class Dashboard:
 
     @property
     def total_percent(self) -> float | None:
-        return _percent(self.total("reached"), self.total("enrolled"))
+        return percent_of(self.total("reached"), self.total("enrolled"))
 
     # -- Tables: what the page shows under each chart and what the exports hold -----------
 
@@ -358,7 +217,7 @@ class Dashboard:
         if values is None:
             return None
         enrolled, reached, hidden = values
-        return small_group_text() if hidden else _percent(reached, enrolled)
+        return small_group_text() if hidden else percent_of(reached, enrolled)
 
     def tables(self) -> list[Table]:
         tables = [self.comparison_table(), self.competence_comparison_table()]
@@ -540,109 +399,16 @@ def build_dashboard(
     selected = next((f for f in figures if f.population.pk == population_id), None)
     if selected is None and figures:
         selected = figures[0]
-    rows = (
-        PopulationStat.objects.of_programme(programme)
-        .order_by("on")
-        .values_list("population_id", "on", "enrolled", "reached")
-    )
-    months: dict[tuple[int, int], EvolutionPoint] = {}
-    for population_pk, on, enrolled, reached in rows:
-        point = months.setdefault((on.year, on.month), EvolutionPoint(on))
-        point.on = max(point.on, on)  # rows come by date: the month's last one wins
-        hidden = aggregates_only and population_pk not in accompanied
-        point.values[population_pk] = (
-            enrolled,
-            reached,
-            hidden and perms.suppress_small_group(enrolled),
-        )
     return Dashboard(
         programme=programme,
         populations=figures,
         selected=selected,
-        months=list(months.values()),
+        months=evolution_points(
+            programme, aggregates_only=aggregates_only, accompanied=accompanied
+        ),
         aggregates_only=aggregates_only,
         barriers=build_barrier_stats(
             programme, populations, aggregates_only=aggregates_only, accompanied=accompanied
         ),
         accompanied=accompanied,
     )
-
-
-def personal_target_counts(programme: Programme, today: date | None = None):
-    """Per population of the programme, how many of its current agents have a personal
-    target in force today, and per competence (in referential order) how many and their
-    average level: ({population id: agents}, {population id: [(code, label, agents,
-    average)]}). Two queries, whatever the number of agents."""
-    today = today or timezone.localdate()
-    newest = PersonalTarget.objects.filter(
-        agent=OuterRef("agent"),
-        programme=OuterRef("programme"),
-        competence=OuterRef("competence"),
-        valid_from__lte=today,
-    ).order_by("-valid_from")
-    in_force = PersonalTarget.objects.filter(
-        programme=programme,
-        valid_from=Subquery(newest.values("valid_from")[:1]),
-    )
-    current = Enrolment.objects.current(today).filter(population__programme=programme)
-    rows = (
-        current.filter(agent__personal_targets__in=in_force)
-        .values("population_id")
-        .annotate(n=Count("agent", distinct=True))
-        .order_by()
-    )
-    agents = {row["population_id"]: row["n"] for row in rows}
-    rows = (
-        in_force.filter(agent__enrolments__in=current)
-        .values(
-            "agent__enrolments__population_id",
-            "competence__code",
-            "competence__name",
-            "competence__position",
-        )
-        .annotate(n=Count("agent", distinct=True), average=Avg("level"))
-        .order_by("agent__enrolments__population_id", "competence__position")
-    )
-    per_competence: dict[int, list] = {}
-    for row in rows:
-        per_competence.setdefault(row["agent__enrolments__population_id"], []).append(
-            (
-                row["competence__code"],
-                f"{row['competence__code']} {row['competence__name']}",
-                row["n"],
-                row["average"],
-            )
-        )
-    return agents, per_competence
-
-
-def population_agents_table(population: TargetPopulation) -> tuple[Table, list]:
-    """The population's agents one by one (name, unit, status, targets met, last activity),
-    and the enrolments it lists, for those who may see individuals. Two queries."""
-    labels = {key: str(shown.label) for key, shown in status.displays(population.programme).items()}
-    enrolments = list(selectors.population_agents(population))
-    rows = [
-        [
-            enrolment.agent.last_name,
-            enrolment.agent.first_name,
-            enrolment.agent.external_id,
-            enrolment.agent.org_unit.name if enrolment.agent.org_unit else "",
-            labels[enrolment.progress_status],
-            enrolment.targets_met,
-            enrolment.targets_set,
-            enrolment.last_activity,
-        ]
-        for enrolment in enrolments
-    ]
-    columns = [
-        Column(_("Nom")),
-        Column(_("Prénom")),
-        Column(_("Matricule")),
-        Column(_("Unité")),
-        Column(_("Statut")),
-        Column(_("Objectifs atteints"), Kind.COUNT),
-        Column(_("Objectifs fixés"), Kind.COUNT),
-        Column(_("Dernière activité"), Kind.DATETIME),
-    ]
-    caption = _("Agents de la population %(population)s") % {"population": population.name}
-    return Table("agents", caption, columns, rows), enrolments

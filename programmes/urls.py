@@ -7,10 +7,12 @@ from . import (
     urls_reminders,
     urls_resources,
     views,
+    views_agents,
     views_dashboard,
     views_imports,
     views_matching,
     views_populations,
+    views_team,
 )
 
 app_name = "programmes"
@@ -78,13 +80,13 @@ urlpatterns = [
         views_matching.unmatched_create_agent,
         name="unmatched_create_agent",
     ),
-    path("populations/", views.population_list, name="population_list"),
-    path("populations/<int:pk>/", views.population_detail, name="population_detail"),
-    path("equipe/", views.team, name="team"),
-    path("mon-parcours/", views.my_page, name="my_page"),
-    path("mon-parcours/partage/<slug:slug>/", views.my_sharing, name="my_sharing"),
-    path("agents/", views.agent_list, name="agent_list"),
-    path("agents/<int:pk>/", views.agent_detail, name="agent_detail"),
+    path("populations/", views_populations.population_list, name="population_list"),
+    path("populations/<int:pk>/", views_populations.population_detail, name="population_detail"),
+    path("equipe/", views_team.team, name="team"),
+    path("mon-parcours/", views_agents.my_page, name="my_page"),
+    path("mon-parcours/partage/<slug:slug>/", views_agents.my_sharing, name="my_sharing"),
+    path("agents/", views_agents.agent_list, name="agent_list"),
+    path("agents/<int:pk>/", views_agents.agent_detail, name="agent_detail"),
 ]
 
 # Managing a population: targets, enrolments (views_populations).

@@ -12,7 +12,8 @@ from django.utils.translation import gettext as _
 from agents.models import Agent
 
 from . import perms
-from .dashboard import build_dashboard, population_agents_table
+from .dashboard import build_dashboard
+from .dashboard_queries import population_agents_table
 from .exports import Column, Kind, Table, csv_response, xlsx_response
 from .models import Programme, ResultAccessLog, TargetPopulation
 from .pagination import paginate

@@ -1,5 +1,7 @@
-"""Managing a target population: create and edit it, set its targets (with their dated
-history), enrol agents by filters or by a list, and let agents leave it."""
+"""Target populations: the list, a population's page (its status counts and, for those who
+may see individuals, its agents page by page), and managing one: create and edit it, set its
+targets (with their dated history), enrol agents by filters or by a list, and let agents
+leave it."""
 
 import datetime
 
@@ -13,12 +15,90 @@ from django.views.decorators.http import require_POST
 
 from agents.models import Agent
 
-from . import perms
+from . import perms, selectors, status
 from . import services_populations as services
+from .enums import ProgressStatus
 from .forms_populations import EnrolmentFilterForm, EnrolmentListForm, PopulationForm, TargetsForm
 from .models import Programme, TargetPopulation
 from .pagination import paginate
 from .targets import targets_applying_on
+
+
+def population_list(request):
+    populations = selectors.populations_with_counts(
+        TargetPopulation.objects.visible_to(request.user)
+    ).order_by("programme__name", "name")
+    return render(
+        request,
+        "programmes/population_list.html",
+        {"title": _("Populations cibles"), "populations": populations},
+    )
+
+
+def population_detail(request, pk):
+    population = get_object_or_404(
+        TargetPopulation.objects.visible_to(request.user).select_related("programme"), pk=pk
+    )
+    programme = population.programme
+    # Those who accompany the population also pair its agents with mentors.
+    accompanies = request.user.is_staff or perms.can_accompany_population(request.user, population)
+    sees_individuals = accompanies or perms.can_see_population_members(request.user, population)
+    displays = status.displays(programme)
+    listing, counts = {}, None
+    if sees_individuals:
+        listing, counts = _population_listing(request, population, displays)
+    if counts is None:
+        counts = status.status_counts(status.population_progress(population))
+    context = {
+        "title": population.name,
+        "population": population,
+        "programme": programme,
+        "targets": population.targets.select_related("competence", "campaign"),
+        "head_count": counts.total,
+        "counts": counts,
+        "status_rows": [(displays[s], n) for s, n in counts.counts.items()],
+        "statuses": displays.values(),
+        "suppressed": not sees_individuals and perms.suppress_small_group(counts.total),
+        "sees_individuals": sees_individuals,
+        "accompanies": accompanies,
+    }
+    context.update(listing)
+    return render(request, "programmes/population_detail.html", context)
+
+
+def _population_listing(request, population, displays):
+    """The page of agents for ?q= (search), ?statut= (one status), ?tri= (sort), ?page=;
+    and, without a search, the population's status counts, from the same query."""
+    query = request.GET.get("q", "")
+    chosen = ProgressStatus.from_slug(request.GET.get("statut", ""))
+    sort = request.GET.get("tri", "nom")
+    sort = sort if sort.removeprefix("-") in selectors.POPULATION_SORTS else "nom"
+    order = selectors.population_order(population, query=query, sort=sort)
+    counts = None if query else status.status_counts_of(s for _pk, s in order)
+    page_obj = paginate(request, [pk for pk, s in order if chosen is None or s == chosen])
+    page_obj.object_list = selectors.population_rows(population, list(page_obj.object_list))
+    for enrolment in page_obj:
+        enrolment.progress = displays[enrolment.progress_status]
+    return {
+        "query": query,
+        "chosen_status": chosen,
+        "sort": sort,
+        "sort_links": _sort_links(request, sort),
+        "page_obj": page_obj,
+    }, counts
+
+
+def _sort_links(request, sort):
+    """For each sortable column: the query string that sorts by it (ascending first, then
+    the other way), back to the first page; and its current direction, if sorted by it."""
+    links = {}
+    for key in selectors.POPULATION_SORTS:
+        params = request.GET.copy()
+        params.pop("page", None)
+        params["tri"] = f"-{key}" if sort == key else key
+        direction = {key: "ascending", f"-{key}": "descending"}.get(sort)
+        links[key] = {"query": params.urlencode(), "direction": direction}
+    return links
 
 
 def population_to_manage(user, pk):

@@ -12,7 +12,7 @@ from django.utils import formats
 from django.utils.translation import gettext as _
 
 from programmes import charts, perms
-from programmes.dashboard import small_group_text
+from programmes.dashboard_figures import small_group_text
 from programmes.models import PopulationStat
 
 from .models import Review, ReviewCycle, ReviewState

@@ -20,7 +20,7 @@ from programmes.services_mentoring import (
     mentoring_pair,
     mentoring_request,
 )
-from programmes.views import _add_results
+from programmes.views_agents import _add_results
 from tests.agents.factories import AgentFactory, OrgUnitFactory, UserFactory
 from tests.campaigns.factories import CampaignFactory
 from tests.programmes.factories import (

@@ -832,7 +832,7 @@ def test_each_enrolment_gets_the_resources_of_its_programme(client, gap_cast):
 
 def test_recommendations_cost_three_queries_whatever_the_data(gap_cast, django_assert_num_queries):
     from programmes import selectors
-    from programmes.views import _add_results
+    from programmes.views_agents import _add_results
 
     cast = gap_cast
     other = cast.other_population

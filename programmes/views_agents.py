@@ -1,0 +1,243 @@
+"""An agent's results: their own page (« Mon parcours », with the switch that shares them with
+their manager line) and, for those who may see them, the agents list and an agent's page,
+both built from the same rows (results, personal targets, status)."""
+
+from django.contrib import messages
+from django.db.models import Prefetch
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from . import (
+    charts,
+    perms,
+    selectors,
+    selectors_checkins,
+    selectors_mentoring,
+    selectors_resources,
+    services_consent,
+    status,
+)
+from .enums import TargetKind
+from .models import Enrolment, PersonalTarget, ResultAccessLog, Target
+from .pagination import paginate
+from .roles import roles_for
+
+
+def my_page(request):
+    """The agent's own page: per enrolment, their status, their levels against their targets
+    (chart and table), their evolution, who sees what, and the sharing switch."""
+    roles = roles_for(request.user)
+    agent = roles.agent
+    rows = [{"enrolment": e} for e in selectors.populations_of_agent(agent)] if agent else []
+    if rows:
+        _add_results(agent, rows)
+        _add_personal_targets(agent, rows)
+        _add_progress(rows)
+        consents = selectors.active_consents_of_agent(agent)
+        for row in rows:
+            enrolment = row["enrolment"]
+            row["consent"] = consents.get(enrolment.population.programme_id)
+            row["chart"] = _my_levels_chart(enrolment, row["lines"])
+        # Accompaniment: next step and check-ins, recommended resources, mentoring.
+        selectors_checkins.checkins_for_my_page(agent, rows)
+        selectors_resources.resources_for_my_page(agent, rows)
+        selectors_mentoring.mentoring_for_my_page(agent, rows)
+    return render(
+        request,
+        "programmes/my_page.html",
+        {"title": _("Mon parcours"), "agent": agent, "rows": rows},
+    )
+
+
+def _my_levels_chart(enrolment, lines):
+    """The agent's latest level against their level target, per competence with one."""
+    bars = []
+    for line in lines:
+        targets = [t.level for t in line.targets if t.kind == TargetKind.LEVEL]
+        if not targets:
+            continue
+        result = line.level_result
+        target = max(targets)
+        note = (
+            _("%(level)s (cible %(target)s)") % {"level": result.level, "target": target}
+            if result
+            else _("pas de résultat (cible %(target)s)") % {"target": target}
+        )
+        label = f"{line.competence.code} {line.competence.name}"
+        bars.append(charts.Bar(label, result.level if result else None, note))
+    if not bars:
+        return None
+    return charts.bar_chart(
+        chart_id=f"chart-my-levels-{enrolment.pk}",
+        title=_("Vos derniers niveaux et vos niveaux cibles"),
+        description=_(
+            "Barres horizontales : pour chaque compétence qui a un niveau cible, votre dernier "
+            "niveau partagé (de 0 à 8), suivi du niveau cible. Les chiffres sont dans le "
+            "tableau qui suit."
+        ),
+        bars=bars,
+        maximum=8,
+        axis_text=lambda value: f"{value:g}",
+        labels_above=True,  # the agent's page is read on phones too
+    )
+
+
+@require_POST
+def my_sharing(request, slug):
+    """The agent shares their results with their manager line, or stops sharing them: only
+    in a self-assessment programme they are enrolled in (elsewhere: 404)."""
+    agent = roles_for(request.user).agent
+    enrolment = (
+        Enrolment.objects.current()
+        .filter(agent=agent, population__programme__slug=slug)
+        .select_related("population__programme")
+        .first()
+        if agent
+        else None
+    )
+    if enrolment is None or enrolment.population.programme.is_managerial:
+        raise Http404
+    programme = enrolment.population.programme
+    if request.POST.get("share"):
+        consent = services_consent.consent_grant(agent=agent, programme=programme)
+        messages.success(
+            request,
+            _(
+                "Vos résultats de « %(programme)s » sont partagés avec votre encadrant depuis "
+                "le %(date)s. Vous pouvez retirer ce partage à tout moment."
+            )
+            % {"programme": programme.name, "date": _day(consent.granted_at)},
+        )
+    else:
+        consent = services_consent.consent_revoke(agent=agent, programme=programme)
+        day = _day(consent.revoked_at if consent else timezone.now())
+        messages.success(
+            request,
+            _(
+                "Vos résultats de « %(programme)s » ne sont plus partagés avec votre encadrant "
+                "depuis le %(date)s."
+            )
+            % {"programme": programme.name, "date": day},
+        )
+    return redirect("programmes:my_page")
+
+
+def _day(moment):
+    return date_format(timezone.localtime(moment), "j F Y")
+
+
+def agent_list(request):
+    agents = (
+        selectors.visible_agents(request.user)
+        .select_related("org_unit", "manager")
+        .order_by("last_name", "first_name", "pk")
+    )
+    query = request.GET.get("q", "")
+    return render(
+        request,
+        "programmes/agent_list.html",
+        {
+            "title": _("Agents"),
+            "query": query,
+            "page_obj": paginate(request, agents.search(query)),
+            "can_import": perms.can_import_agents(request.user),
+        },
+    )
+
+
+def agent_detail(request, pk):
+    agent = get_object_or_404(
+        selectors.visible_agents(request.user).select_related("org_unit", "manager"), pk=pk
+    )
+    enrolments = (
+        Enrolment.objects.filter(agent=agent)
+        .select_related("population__programme")
+        .prefetch_related(
+            Prefetch(
+                "population__targets",
+                queryset=Target.objects.select_related("competence", "campaign"),
+            )
+        )
+        .order_by("-start_date")
+    )
+    rows, logs = [], []
+    for enrolment in enrolments:
+        programme = enrolment.population.programme
+        visible = perms.can_view_individual_results(request.user, agent, programme)
+        if visible and agent.user_id != request.user.pk:
+            logs.append(
+                ResultAccessLog(
+                    viewer=request.user, agent=agent, programme=programme, path=request.path
+                )
+            )
+        rows.append({"enrolment": enrolment, "results_visible": visible})
+    ResultAccessLog.objects.bulk_create(logs)
+    visible_rows = [row for row in rows if row["results_visible"]]
+    _add_results(agent, visible_rows)
+    _add_progress(visible_rows)
+    selectors_checkins.checkins_for_agent_page(request.user, agent, rows)
+    return render(
+        request,
+        "programmes/agent_detail.html",
+        {"title": agent.full_name, "agent": agent, "rows": rows},
+    )
+
+
+def _add_results(agent, rows):
+    """Next to each visible row's targets: the latest results and the participations."""
+    results = selectors.agent_results_by_programme(
+        agent, {row["enrolment"].population.programme_id for row in rows}
+    )
+    for row in rows:
+        programme_results = results[row["enrolment"].population.programme_id]
+        targets = row["enrolment"].population.targets.all()
+        row["participations"] = programme_results.participations
+        row["lines"] = programme_results.lines(targets)
+        row["stage_lines"] = programme_results.stage_lines(targets)
+        row["history_dates"], row["history_rows"] = programme_results.history()
+
+
+def _add_personal_targets(agent, rows):
+    """Beside the population's targets, the agent's own target in force today on each
+    competence (agreed at their annual review), with its source; one query."""
+    programme_ids = {row["enrolment"].population.programme_id for row in rows}
+    in_force = {}
+    personal = PersonalTarget.objects.valid_on(timezone.localdate()).filter(
+        agent=agent, programme_id__in=programme_ids
+    )
+    for target in personal.select_related("competence"):  # newest first per competence
+        in_force.setdefault((target.programme_id, target.competence_id), target)
+    for row in rows:
+        programme_id = row["enrolment"].population.programme_id
+        lines = {line.competence.pk: line for line in row["lines"]}
+        for (target_programme_id, competence_id), target in in_force.items():
+            if target_programme_id != programme_id:
+                continue
+            if competence_id not in lines:
+                lines[competence_id] = selectors.CompetenceLine(target.competence)
+            lines[competence_id].personal_target = target
+        row["lines"] = sorted(lines.values(), key=lambda line: line.competence.position)
+
+
+def _add_progress(rows):
+    """Each visible row's status in its population, with its definition; one query."""
+    if not rows:
+        return
+    enrolments = [row["enrolment"] for row in rows]
+    programmes = {enrolment.population.programme for enrolment in enrolments}
+    progress = status.with_progress(
+        Enrolment.objects.filter(pk__in=[enrolment.pk for enrolment in enrolments]),
+        programmes=programmes,
+    ).in_bulk()
+    for row in rows:
+        enrolment = progress[row["enrolment"].pk]
+        row["progress"] = status.displays(row["enrolment"].population.programme)[
+            enrolment.progress_status
+        ]
+        row["targets_met"] = enrolment.targets_met
+        row["targets_set"] = enrolment.targets_set
+        row["last_activity"] = enrolment.last_activity
