@@ -1,6 +1,6 @@
 """The agent's journey in Chromium: they open "Mon parcours", read their status and levels,
 share their results with their manager (who then sees them), and the page holds on a phone
-screen. Every page passes axe."""
+screen. axe-core checks every page loaded (the `journey` fixture fails the test otherwise)."""
 
 from datetime import timedelta
 
@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from campaigns.enums import MatchStatus, ParticipationStatus
 from campaigns.models import Competence
-from tests.browser.conftest import assert_no_serious_axe_violations, login
+from tests.browser.test_login_journeys import switch_user
 from tests.campaigns.factories import (
     CampaignFactory,
     CompetenceResultFactory,
@@ -19,9 +19,8 @@ from tests.campaigns.factories import (
 PHONE = {"width": 375, "height": 800}
 
 
-def test_agent_opens_their_page_and_shares_results_with_their_manager(
-    page, live_server, cast, password, screenshot
-):
+def test_agent_opens_their_page_and_shares_results_with_their_manager(journey, cast):
+    page = journey.page
     campaign = CampaignFactory()
     cast.programme.campaigns.add(campaign)
     moment = timezone.now() - timedelta(days=2)
@@ -42,31 +41,26 @@ def test_agent_opens_their_page_and_shares_results_with_their_manager(
     )
 
     page.set_viewport_size(PHONE)
-    login(page, live_server, cast.agent.email, password)
+    journey.login(cast.agent, landing="/mon-parcours/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Mon parcours Pix")
     expect(page.locator(".app-progress")).to_contain_text("Objectif atteint")
     expect(
         page.get_by_role("img", name="Vos derniers niveaux et vos niveaux cibles")
     ).to_be_visible()
     expect(page.locator("table.app-results")).to_contain_text("niveau 4 (17 pix)")
-    assert_no_serious_axe_violations(page)
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= PHONE["width"], f"la page déborde horizontalement ({width}px)"
-    screenshot(page, "1-mon-parcours-telephone")
+    journey.screenshot("1-mon-parcours-telephone")
 
     page.get_by_text("Partager mes résultats avec mon encadrant").click()
     expect(page.get_by_label("Partager mes résultats avec mon encadrant")).to_be_checked()
-    with page.expect_navigation():
-        page.get_by_role("button", name="Enregistrer mon choix").click()
+    journey.follow(page.get_by_role("button", name="Enregistrer mon choix"))
     expect(page.get_by_role("status")).to_contain_text(
         "sont partagés avec votre encadrant depuis le"
     )
     expect(page.get_by_label("Partager mes résultats avec mon encadrant")).to_be_checked()
-    assert_no_serious_axe_violations(page)
-    screenshot(page, "2-partage-telephone")
+    journey.screenshot("2-partage-telephone")
 
-    page.context.clear_cookies()
     page.set_viewport_size({"width": 1280, "height": 900})
-    login(page, live_server, cast.manager.email, password)
-    page.goto(f"{live_server.url}/agents/{cast.agent_agent.pk}/")
+    switch_user(journey, cast.manager, f"/agents/{cast.agent_agent.pk}/")
     expect(page.locator("table.app-results")).to_contain_text("niveau 4 (17 pix)")

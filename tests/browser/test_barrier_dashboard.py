@@ -1,5 +1,6 @@
 """The owner reads the barriers on the dashboard in Chromium: the chart named with its
-table, the per-population tables with the change since the previous milestone; axe-clean."""
+table, the per-population tables with the change since the previous milestone. axe-core
+checks every page loaded (the `journey` fixture fails the test otherwise)."""
 
 from datetime import date
 
@@ -8,7 +9,7 @@ from playwright.sync_api import expect
 
 from programmes.enums import ProgressStatus
 from programmes.models import Barrier
-from tests.browser.conftest import assert_no_serious_axe_violations, login
+from tests.browser.test_login_journeys import login_to
 from tests.programmes.factories_accompaniment import CheckInFactory, MilestoneFactory
 
 
@@ -29,13 +30,12 @@ def _milestones(cast):
             )
 
 
-def test_owner_reads_the_barriers_and_their_evolution(
-    page, live_server, cast, password, screenshot
-):
+def test_owner_reads_the_barriers_and_their_evolution(journey, cast):
+    page = journey.page
     _milestones(cast)
-    login(page, live_server, cast.owner.email, password)
-    url = reverse("programmes:dashboard", kwargs={"slug": cast.programme.slug})
-    page.goto(f"{live_server.url}{url}")
+    login_to(
+        journey, cast.owner, reverse("programmes:dashboard", kwargs={"slug": cast.programme.slug})
+    )
     section = page.locator("section", has=page.locator("#barriers-title"))
     expect(section.get_by_role("heading", level=2)).to_have_text("Freins rencontrés")
     expect(section).to_contain_text("Arrêté après un premier niveau")
@@ -47,5 +47,4 @@ def test_owner_reads_the_barriers_and_their_evolution(
     expect(totals.get_by_role("row", name="Manque de temps")).to_contain_text("3")
     evolution = section.locator(f"#table-freins-evolution-{cast.population.pk}")
     expect(evolution.get_by_role("row", name="Manque de temps")).to_contain_text("+2")
-    assert_no_serious_axe_violations(page)
-    screenshot(page, "freins-tableau-de-bord")
+    journey.screenshot("freins-tableau-de-bord")

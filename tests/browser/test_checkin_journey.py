@@ -1,14 +1,14 @@
 """The ambassador's milestone in Chromium: they open their population, create a milestone,
 then run through the population with the keyboard only (space ticks a barrier, tab moves on,
-Enter saves and opens the next agent) until every agent is checked in. The milestone page and
-the run-through screen pass axe."""
+Enter saves and opens the next agent) until every agent is checked in. axe-core checks every
+page loaded (the `journey` fixture fails the test otherwise)."""
 
 from django.utils import timezone
 from playwright.sync_api import expect
 
 from programmes import services_checkins
 from tests.agents.factories import AgentFactory
-from tests.browser.conftest import assert_no_serious_axe_violations, login
+from tests.browser.test_login_journeys import login_to, submit_login
 from tests.programmes.factories import EnrolmentFactory, TargetFactory, TargetPopulationFactory
 from tests.programmes.factories_accompaniment import MilestoneFactory
 
@@ -22,9 +22,8 @@ def _tab_to(page, locator, limit=30):
     raise AssertionError("the field was never reached with Tab")
 
 
-def test_ambassador_runs_a_milestone_through_a_small_population_with_the_keyboard(
-    page, live_server, cast, password, screenshot
-):
+def test_ambassador_runs_a_milestone_through_a_small_population_with_the_keyboard(journey, cast):
+    page = journey.page
     population = TargetPopulationFactory(
         programme=cast.programme, name="Gestionnaires", ambassadors=[cast.ambassador]
     )
@@ -36,32 +35,29 @@ def test_ambassador_runs_a_milestone_through_a_small_population_with_the_keyboar
     ]
     for agent in agents:
         EnrolmentFactory(agent=agent, population=population)
-    login(page, live_server, cast.ambassador.email, password)
-
-    page.goto(f"{live_server.url}{population.get_absolute_url()}")
-    page.get_by_role("navigation", name="Gérer la population").get_by_role(
-        "link", name="Points d’étape"
-    ).click()
+    login_to(journey, cast.ambassador, population.get_absolute_url())
+    journey.follow(
+        page.get_by_role("navigation", name="Gérer la population").get_by_role(
+            "link", name="Points d’étape"
+        )
+    )
     expect(page.get_by_role("heading", level=1)).to_have_text("Points d’étape de « Gestionnaires »")
-    page.get_by_role("link", name="Nouveau point d’étape").click()
+    journey.follow(page.get_by_role("link", name="Nouveau point d’étape"))
     page.get_by_label("Date du point d’étape").fill(timezone.localdate().isoformat())
     page.get_by_label("Intitulé").fill("Point de rentrée")
-    with page.expect_navigation():
-        page.get_by_role("button", name="Créer le point d’étape").click()
+    journey.follow(page.get_by_role("button", name="Créer le point d’étape"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Point de rentrée")
     expect(page.locator("#checkin-progress")).to_contain_text("0 sur 3")
     waiting = page.locator("#agents-waiting")
     for agent in agents:
         expect(waiting).to_contain_text(agent.full_name)
-    assert_no_serious_axe_violations(page)
-    screenshot(page, "1-point-d-etape")
+    journey.screenshot("1-point-d-etape")
 
-    page.get_by_role("link", name="Passer en revue la population").click()
+    journey.follow(page.get_by_role("link", name="Passer en revue la population"))
     progress = page.locator("#run-progress")
     expect(progress).to_contain_text("Agent 1 sur 3, 2 restants")
     expect(page.locator("#run-agent")).to_contain_text(agents[0].full_name)
-    assert_no_serious_axe_violations(page)
-    screenshot(page, "2-revue")
+    journey.screenshot("2-revue")
 
     # Claire: the first barrier has the focus; space ticks it, tab twice, space ticks the third.
     form = page.locator("#checkin-form")
@@ -79,7 +75,7 @@ def test_ambassador_runs_a_milestone_through_a_small_population_with_the_keyboar
     page.keyboard.press("Tab")
     expect(form.get_by_label("Prochaine étape convenue")).to_be_focused()
     page.keyboard.type("Réserver une heure le vendredi")
-    with page.expect_navigation():
+    with journey.navigation():
         page.keyboard.press("Enter")
     expect(page.get_by_role("status")).to_contain_text(
         f"Point d’étape de {agents[0].full_name} enregistré."
@@ -91,7 +87,7 @@ def test_ambassador_runs_a_milestone_through_a_small_population_with_the_keyboar
     for agent, next_step in ((agents[1], "Passer la collecte"), (agents[2], "Voir le tutoriel")):
         _tab_to(page, form.get_by_label("Prochaine étape convenue"))
         page.keyboard.type(next_step)
-        with page.expect_navigation():
+        with journey.navigation():
             page.keyboard.press("Enter")
         if agent is agents[1]:
             expect(progress).to_contain_text("Agent 3 sur 3, 0 restant")
@@ -100,15 +96,14 @@ def test_ambassador_runs_a_milestone_through_a_small_population_with_the_keyboar
     expect(page.get_by_role("heading", level=1)).to_have_text("Point de rentrée")
     expect(page.get_by_role("status")).to_contain_text("Tous les agents ont un point d’étape.")
     expect(page.locator("#checkin-progress")).to_contain_text("3 sur 3")
-    page.get_by_role("link", name="Points faits (3)").click()
+    journey.follow(page.get_by_role("link", name="Points faits (3)"))
     done = page.locator("#checkins-done")
     expect(done.get_by_role("row", name=agents[0].full_name)).to_contain_text(
         "Manque de temps, Contenu trop difficile"
     )
     expect(done).to_contain_text("Réserver une heure le vendredi")
     expect(done).to_contain_text("Voir le tutoriel")
-    assert_no_serious_axe_violations(page)
-    screenshot(page, "3-tous-vus")
+    journey.screenshot("3-tous-vus")
 
     milestone = population.milestones.get()
     claire = milestone.checkins.get(agent=agents[0])
@@ -120,32 +115,24 @@ def test_ambassador_runs_a_milestone_through_a_small_population_with_the_keyboar
     assert claire.recorded_by == cast.ambassador
 
 
-def test_owner_edits_the_barrier_list_and_the_agent_reads_their_checkin(
-    page, live_server, cast, password, screenshot
-):
-    login(page, live_server, cast.owner.email, password)
-    page.goto(f"{live_server.url}{cast.programme.get_absolute_url()}")
-    page.get_by_role("link", name="Freins proposés aux points d’étape").click()
+def test_owner_edits_the_barrier_list_and_the_agent_reads_their_checkin(journey, cast):
+    page = journey.page
+    login_to(journey, cast.owner, cast.programme.get_absolute_url())
+    journey.follow(page.get_by_role("link", name="Freins proposés aux points d’étape"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Freins proposés aux points d’étape")
     page.get_by_label("Libellé du frein").fill("absence")
-    with page.expect_navigation():
-        page.get_by_role("button", name="Ajouter le frein").click()
+    journey.follow(page.get_by_role("button", name="Ajouter le frein"))
     expect(page.locator("main")).to_contain_text("La liste a déjà un frein « absence ».")
-    assert_no_serious_axe_violations(page)
     page.get_by_label("Libellé du frein").fill("Matériel inadapté")
-    with page.expect_navigation():
-        page.get_by_role("button", name="Ajouter le frein").click()
+    journey.follow(page.get_by_role("button", name="Ajouter le frein"))
     barriers = page.locator("#barriers")
     expect(barriers.get_by_role("row").last).to_contain_text("Matériel inadapté")
-    with page.expect_navigation():
-        barriers.get_by_role("button", name="Monter Matériel inadapté").click()
+    journey.follow(barriers.get_by_role("button", name="Monter Matériel inadapté"))
     expect(barriers.get_by_role("row").nth(-2)).to_contain_text("Matériel inadapté")
-    with page.expect_navigation():
-        barriers.get_by_role("button", name="Retirer Absence").click()
+    journey.follow(barriers.get_by_role("button", name="Retirer Absence"))
     expect(page.get_by_role("status")).to_contain_text("« Absence » n’est plus proposé")
     expect(barriers.get_by_role("row", name="Absence")).to_contain_text("retiré")
-    assert_no_serious_axe_violations(page)
-    screenshot(page, "1-freins")
+    journey.screenshot("1-freins")
 
     milestone = MilestoneFactory(population=cast.population, title="Point de printemps")
     services_checkins.checkin_record(
@@ -157,13 +144,11 @@ def test_owner_edits_the_barrier_list_and_the_agent_reads_their_checkin(
         next_step_due=None,
         recorded_by=cast.ambassador,
     )
-    with page.expect_navigation():
-        page.get_by_role("button", name="Se déconnecter").click()
-    login(page, live_server, cast.agent.email, password)
-    page.goto(f"{live_server.url}/mon-parcours/")
+    journey.follow(page.get_by_role("button", name="Se déconnecter"))
+    submit_login(journey, cast.agent)
+    expect(page).to_have_url(journey.url("/mon-parcours/"))
     expect(page.locator(".app-next-step")).to_contain_text("Faire le tutoriel 1.1")
     expect(page.get_by_role("region", name="Vos points d’étape")).to_contain_text(
         "Souhaite un créneau dédié."
     )
-    assert_no_serious_axe_violations(page)
-    screenshot(page, "2-mon-parcours")
+    journey.screenshot("2-mon-parcours")

@@ -1,5 +1,6 @@
 """The ambassador's Pix import journey in Chromium: upload, preview, confirm, match an
-unmatched participant by search, and see that agent's levels. Every page passes axe."""
+unmatched participant by search, and see that agent's levels. axe-core checks every page
+loaded (the `journey` fixture fails the test otherwise)."""
 
 from pathlib import Path
 
@@ -8,7 +9,7 @@ from playwright.sync_api import expect
 
 from campaigns.enums import ImportStatus
 from tests.agents.factories import AgentFactory
-from tests.browser.conftest import assert_no_serious_axe_violations, login
+from tests.browser.test_login_journeys import login_to
 from tests.programmes.factories import EnrolmentFactory
 from tests.programmes.import_factories import programme_import
 
@@ -23,72 +24,59 @@ def sample(tmp_path):
     return path
 
 
-def test_ambassador_imports_an_export_and_matches_a_participant(
-    page, live_server, cast, password, sample, screenshot
-):
+def test_ambassador_imports_an_export_and_matches_a_participant(journey, cast, sample):
+    page = journey.page
     # Zoé Müller of the export is known to HR under her married name: no automatic match.
     zoe = AgentFactory(last_name="Muller-Klein", first_name="Zoé", external_id="Z-77")
     EnrolmentFactory(agent=zoe, population=cast.population)
-    login(page, live_server, cast.ambassador.email, password)
-
-    page.goto(f"{live_server.url}{cast.programme.get_absolute_url()}")
+    login_to(journey, cast.ambassador, cast.programme.get_absolute_url())
     expect(page.get_by_role("heading", name="Résultats Pix")).to_be_visible()
-    screenshot(page, "0-programme")
-    page.get_by_role("link", name="Importer un export Pix Orga").click()
+    journey.screenshot("0-programme")
+    journey.follow(page.get_by_role("link", name="Importer un export Pix Orga"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Importer un export Pix Orga")
-    assert_no_serious_axe_violations(page)
-    screenshot(page, "1-depot")
+    journey.screenshot("1-depot")
 
     page.get_by_label("Export CSV de Pix Orga").set_input_files(str(sample))
-    with page.expect_navigation():
-        page.get_by_role("button", name="Analyser le fichier").click()
+    journey.follow(page.get_by_role("button", name="Analyser le fichier"))
     expect(page.get_by_role("heading", name="Aperçu avant import")).to_be_visible()
     counts = page.locator("#import-counts")
     expect(counts.get_by_role("row", name="Lignes du fichier")).to_contain_text("12")
     expect(counts.get_by_role("row", name="Participants non rapprochés")).to_contain_text("12")
-    assert_no_serious_axe_violations(page)
-    screenshot(page, "2-apercu")
+    journey.screenshot("2-apercu")
 
-    with page.expect_navigation():
-        page.get_by_role("button", name="Confirmer l’import").click()
+    journey.follow(page.get_by_role("button", name="Confirmer l’import"))
     expect(page.get_by_role("heading", name="Import terminé")).to_be_visible()
     expect(page.get_by_role("status")).to_contain_text("Participations créées : 12")
-    assert_no_serious_axe_violations(page)
-    screenshot(page, "3-termine")
+    journey.screenshot("3-termine")
 
-    page.get_by_role("link", name="Participants à rapprocher").first.click()
+    journey.follow(page.get_by_role("link", name="Participants à rapprocher").first)
     expect(page.get_by_role("heading", level=1)).to_have_text("Participants à rapprocher")
-    assert_no_serious_axe_violations(page)
-    screenshot(page, "4-file")
+    journey.screenshot("4-file")
 
-    page.get_by_role("link", name="Zoé Müller").click()
+    journey.follow(page.get_by_role("link", name="Zoé Müller"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Rapprocher Zoé Müller")
     search = page.get_by_label("Rechercher un agent (nom, e-mail, matricule)")
     search.fill("Muller")
-    with page.expect_navigation():
+    with journey.navigation():
         search.press("Enter")
     candidates = page.locator("#candidates")
     expect(candidates).to_contain_text("Zoé MULLER-KLEIN")
-    assert_no_serious_axe_violations(page)
-    screenshot(page, "5-recherche")
+    journey.screenshot("5-recherche")
 
-    with page.expect_navigation():
-        candidates.get_by_role("button", name="Rapprocher de Zoé MULLER-KLEIN").click()
+    journey.follow(candidates.get_by_role("button", name="Rapprocher de Zoé MULLER-KLEIN"))
     expect(page.get_by_role("status")).to_contain_text("Zoé MULLER-KLEIN : 1 participation")
     expect(page.locator("#unmatched")).not_to_contain_text("Zoé Müller")
 
-    page.goto(f"{live_server.url}/agents/{zoe.pk}/")
+    journey.visit(f"/agents/{zoe.pk}/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Zoé MULLER-KLEIN")
     results = page.locator("table.app-results")
     expect(results.get_by_role("row", name="1.1")).to_contain_text("niveau 3")
     expect(page.locator("table.app-participations")).to_contain_text("Collecte de profils 2026")
-    assert_no_serious_axe_violations(page)
-    screenshot(page, "6-agent")
+    journey.screenshot("6-agent")
 
 
-def test_refused_file_history_and_progress_pages_are_accessible(
-    page, live_server, cast, password, tmp_path, screenshot
-):
+def test_refused_file_history_and_progress_pages_are_accessible(journey, cast, tmp_path):
+    page = journey.page
     programme_import(
         cast.programme, status=ImportStatus.ANALYSING, progress_done=300, progress_total=1200
     )
@@ -97,38 +85,27 @@ def test_refused_file_history_and_progress_pages_are_accessible(
     )
     bad = tmp_path / "liste.csv"
     bad.write_bytes("matricule;nom;prénom\nM1;Dupont;Hélène\n".encode())
-    login(page, live_server, cast.owner.email, password)
-
-    page.goto(f"{live_server.url}/programmes/{cast.programme.slug}/imports/nouveau/")
+    login_to(journey, cast.owner, f"/programmes/{cast.programme.slug}/imports/nouveau/")
     page.get_by_label("Export CSV de Pix Orga").set_input_files(str(bad))
-    with page.expect_navigation():
-        page.get_by_role("button", name="Analyser le fichier").click()
+    journey.follow(page.get_by_role("button", name="Analyser le fichier"))
     expect(page.get_by_role("alert")).to_contain_text("Le fichier n’a pas été importé")
-    assert_no_serious_axe_violations(page)
-    screenshot(page, "refus")
+    journey.screenshot("refus")
 
-    page.goto(f"{live_server.url}/programmes/{cast.programme.slug}/imports/")
+    journey.visit(f"/programmes/{cast.programme.slug}/imports/")
     expect(page.locator("#import-history")).to_contain_text("liste.csv")
-    assert_no_serious_axe_violations(page)
-    screenshot(page, "historique")
+    journey.screenshot("historique")
 
-    page.goto(
-        f"{live_server.url}/programmes/{cast.programme.slug}/imports/{running.pk}/?actualiser=non"
-    )
+    journey.visit(f"/programmes/{cast.programme.slug}/imports/{running.pk}/?actualiser=non")
     expect(page.get_by_label("10 lignes traitées sur 20")).to_be_visible()
-    assert_no_serious_axe_violations(page)
-    screenshot(page, "progression")
+    journey.screenshot("progression")
 
 
-def test_upload_form_error_is_accessible(page, live_server, cast, password, tmp_path, screenshot):
+def test_upload_form_error_is_accessible(journey, cast, tmp_path):
+    page = journey.page
     sheet = tmp_path / "resultats.xlsx"
     sheet.write_bytes(b"PK\x03\x04binary")
-    login(page, live_server, cast.ambassador.email, password)
-
-    page.goto(f"{live_server.url}/programmes/{cast.programme.slug}/imports/nouveau/")
+    login_to(journey, cast.ambassador, f"/programmes/{cast.programme.slug}/imports/nouveau/")
     page.get_by_label("Export CSV de Pix Orga").set_input_files(str(sheet))
-    with page.expect_navigation():
-        page.get_by_role("button", name="Analyser le fichier").click()
+    journey.follow(page.get_by_role("button", name="Analyser le fichier"))
     expect(page.locator("main")).to_contain_text("Choisissez un fichier CSV (.csv)")
-    assert_no_serious_axe_violations(page)
-    screenshot(page, "erreur-formulaire")
+    journey.screenshot("erreur-formulaire")

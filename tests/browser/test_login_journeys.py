@@ -1,17 +1,48 @@
-"""Each role logs in through the real form in Chromium and lands on an accessible home."""
+"""Each role logs in through the real form in Chromium and lands on an accessible home.
+axe-core checks every page loaded (the `journey` fixture fails the test otherwise)."""
 
 import re
+from urllib.parse import urlencode
 
 import pytest
+from django.conf import settings
+from django.test import Client
 from playwright.sync_api import expect
 
-from tests.browser.conftest import (
-    EMAIL_LABEL,
-    LOGIN_PATH,
-    PASSWORD_LABEL,
-    assert_no_serious_axe_violations,
-    login,
-)
+from tests.browser.conftest import EMAIL_LABEL, LOGIN_PATH, PASSWORD_LABEL, SUBMIT_LABEL
+
+
+def submit_login(journey, user):
+    """On the login page in view: fill the form in and send it; the next page is checked."""
+    page = journey.page
+    page.get_by_label(EMAIL_LABEL, exact=True).fill(user.email)
+    page.get_by_label(PASSWORD_LABEL, exact=True).fill(journey.password)
+    journey.follow(page.get_by_role("button", name=SUBMIT_LABEL, exact=True))
+
+
+def login_to(journey, user, path):
+    """Log in through the checked login form opened with ?next=`path`, which the form
+    follows: one page less than the landing page then `path` (the other browser tests use
+    it to stay quick)."""
+    journey.visit(f"{LOGIN_PATH}?{urlencode({'next': path})}")
+    submit_login(journey, user)
+    expect(journey.page).to_have_url(journey.url(path))
+
+
+def switch_user(journey, user, path):
+    """Another person in the same tab, then `path` opened and checked. The tab takes their
+    session cookie: the test's first login went through the form (checked), and this file
+    tests the form itself; going through it again would check the same page once more."""
+    client = Client()
+    client.force_login(user)
+    context = journey.page.context
+    context.clear_cookies()
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
+    context.add_cookies(
+        [{"name": cookie.key, "value": cookie.value, "url": journey.live_server.url}]
+    )
+    journey.visit(path)
+
 
 LANDINGS = {
     # role: (path, h1, what of the cast the page must show)
@@ -23,32 +54,33 @@ LANDINGS = {
 
 
 @pytest.mark.parametrize("role", list(LANDINGS))
-def test_role_logs_in_and_lands_on_an_accessible_home(
-    page, live_server, cast, password, screenshot, role
-):
+def test_role_logs_in_and_lands_on_an_accessible_home(journey, cast, role):
     path, heading, shown = LANDINGS[role]
     user = getattr(cast, role)
     expected_text = shown(cast)
+    page = journey.page
 
-    page.goto(f"{live_server.url}{LOGIN_PATH}")
+    journey.visit(LOGIN_PATH)
     expect(page.get_by_role("heading", level=1)).to_have_text("Se connecter à Pilote Pix")
-    assert_no_serious_axe_violations(page)
-    screenshot(page, "connexion")
+    journey.screenshot("connexion")
 
-    login(page, live_server, user.email, password)
+    page.get_by_label(EMAIL_LABEL, exact=True).fill(user.email)
+    page.get_by_label(PASSWORD_LABEL, exact=True).fill(journey.password)
+    journey.follow(page.get_by_role("button", name=SUBMIT_LABEL, exact=True))
 
-    expect(page).to_have_url(f"{live_server.url}{path}")
+    expect(page).to_have_url(journey.url(path))
     expect(page.get_by_role("heading", level=1)).to_have_text(heading)
     expect(page.locator("#content")).to_contain_text(expected_text)
     expect(page.get_by_role("button", name="Se déconnecter").first).to_be_visible()
-    assert_no_serious_axe_violations(page)
-    screenshot(page, "accueil")
+    journey.screenshot("accueil")
 
 
-def test_wrong_password_shows_a_french_error_and_stays_accessible(
-    page, live_server, cast, screenshot
-):
-    login(page, live_server, cast.owner.email, "pas-le-bon-mot-de-passe")
+def test_wrong_password_shows_a_french_error_and_stays_accessible(journey, cast):
+    page = journey.page
+    journey.visit(LOGIN_PATH)
+    page.get_by_label(EMAIL_LABEL, exact=True).fill(cast.owner.email)
+    page.get_by_label(PASSWORD_LABEL, exact=True).fill("pas-le-bon-mot-de-passe")
+    journey.follow(page.get_by_role("button", name=SUBMIT_LABEL, exact=True))
 
     expect(page).to_have_url(re.compile(re.escape(LOGIN_PATH) + "$"))
     alert = page.get_by_role("alert")
@@ -56,16 +88,16 @@ def test_wrong_password_shows_a_french_error_and_stays_accessible(
     # The e-mail stays filled in; the password never comes back.
     expect(page.get_by_label(EMAIL_LABEL, exact=True)).to_have_value(cast.owner.email)
     expect(page.get_by_label(PASSWORD_LABEL, exact=True)).to_have_value("")
-    assert_no_serious_axe_violations(page)
-    screenshot(page, "erreur")
+    journey.screenshot("erreur")
 
 
 def _focused_id(page):
     return page.evaluate("document.activeElement && document.activeElement.id")
 
 
-def test_login_with_the_keyboard_only(page, live_server, cast, password, screenshot):
-    page.goto(f"{live_server.url}{LOGIN_PATH}")
+def test_login_with_the_keyboard_only(journey, cast):
+    page = journey.page
+    journey.visit(LOGIN_PATH)
     email_id = page.get_by_label(EMAIL_LABEL, exact=True).get_attribute("id")
     password_id = page.get_by_label(PASSWORD_LABEL, exact=True).get_attribute("id")
 
@@ -80,11 +112,11 @@ def test_login_with_the_keyboard_only(page, live_server, cast, password, screens
 
     page.keyboard.press("Tab")
     assert _focused_id(page) == password_id, "Tab depuis l’e-mail doit mener au mot de passe"
-    page.keyboard.type(password)
-    screenshot(page, "saisie-clavier")
+    page.keyboard.type(journey.password)
+    journey.screenshot("saisie-clavier")
 
-    with page.expect_navigation():
+    with journey.navigation():
         page.keyboard.press("Enter")
 
-    expect(page).to_have_url(f"{live_server.url}/mon-parcours/")
+    expect(page).to_have_url(journey.url("/mon-parcours/"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Mon parcours Pix")

@@ -1,6 +1,7 @@
 """The programme owner's journey in Chromium: from the programme page to the dashboard
 (axe-clean, charts with their tables), another population picked, the tables downloaded as
-CSV and Excel, and the access log."""
+CSV and Excel, and the access log. axe-core checks every page loaded (the `journey` fixture
+fails the test otherwise)."""
 
 import io
 from datetime import timedelta
@@ -13,7 +14,7 @@ from campaigns.enums import MatchStatus, ParticipationStatus
 from campaigns.models import Competence
 from programmes import stats
 from programmes.models import ResultAccessLog
-from tests.browser.conftest import assert_no_serious_axe_violations, login
+from tests.browser.test_login_journeys import login_to
 from tests.campaigns.factories import CampaignFactory
 from tests.programmes.factories import EnrolmentFactory, TargetPopulationFactory
 from tests.programmes.import_factories import CompetenceResultFactory, ParticipationFactory
@@ -41,9 +42,8 @@ def _results(cast):
         )
 
 
-def test_owner_opens_the_dashboard_and_downloads_its_tables(
-    page, live_server, cast, password, screenshot
-):
+def test_owner_opens_the_dashboard_and_downloads_its_tables(journey, cast):
+    page = journey.page
     _results(cast)
     small = TargetPopulationFactory(programme=cast.programme, name="Petit groupe")
     EnrolmentFactory.create_batch(3, population=small)
@@ -51,44 +51,37 @@ def test_owner_opens_the_dashboard_and_downloads_its_tables(
         viewer=cast.ambassador, agent=cast.agent_agent, programme=cast.programme, path="/agents/"
     )
     stats.programme_stats_refresh(programme=cast.programme, on=timezone.localdate())
-    login(page, live_server, cast.owner.email, password)
-
-    page.goto(f"{live_server.url}{cast.programme.get_absolute_url()}")
-    page.get_by_role("link", name="Tableau de bord").click()
+    login_to(journey, cast.owner, cast.programme.get_absolute_url())
+    journey.follow(page.get_by_role("link", name="Tableau de bord"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Tableau de bord — Programme Pix DR")
     headline = page.locator("#headline")
     expect(headline).to_contain_text("17 %")  # 1 of the 6 assistants at target
     expect(headline).to_contain_text("moins de 5")  # the small group shows no figure
     expect(page.get_by_role("img", name="Part de chaque population à l’objectif")).to_be_visible()
     expect(page.locator("#table-comparaison")).to_contain_text("Assistants")
-    assert_no_serious_axe_violations(page)
-    screenshot(page, "1-tableau-de-bord")
+    journey.screenshot("1-tableau-de-bord")
 
     page.get_by_label("Population", exact=True).select_option(label="Petit groupe")
-    with page.expect_navigation():
-        page.get_by_role("button", name="Afficher").click()
+    journey.follow(page.get_by_role("button", name="Afficher"))
     expect(page.locator("main")).to_contain_text("aucun chiffre n’est affiché")
-    assert_no_serious_axe_violations(page)
 
     page.get_by_label("Population", exact=True).select_option(label="Assistants")
-    with page.expect_navigation():
-        page.get_by_role("button", name="Afficher").click()
+    journey.follow(page.get_by_role("button", name="Afficher"))
     expect(page.get_by_role("img", name="Entonnoir de progression — Assistants")).to_be_visible()
 
-    with page.expect_download() as download_info:
-        page.get_by_role("link", name="Télécharger les tableaux (CSV)").click()
-    download = download_info.value
-    assert download.suggested_filename.startswith("tableau-de-bord-programme-dr-")
-    content = open(download.path(), "rb").read()  # noqa: SIM115 - a one-off read
+    name, content = journey.download(
+        page.get_by_role("link", name="Télécharger les tableaux (CSV)")
+    )
+    assert name.startswith("tableau-de-bord-programme-dr-")
     assert content.startswith(b"\xef\xbb\xbf")
     assert "Assistants;" in content.decode("utf-8-sig")
 
-    with page.expect_download() as download_info:
-        page.get_by_role("link", name="Télécharger les tableaux (Excel)").click()
-    workbook = openpyxl.load_workbook(io.BytesIO(open(download_info.value.path(), "rb").read()))  # noqa: SIM115
+    _name, content = journey.download(
+        page.get_by_role("link", name="Télécharger les tableaux (Excel)")
+    )
+    workbook = openpyxl.load_workbook(io.BytesIO(content))
     assert "Comparaison des populations" in workbook.sheetnames
 
-    page.get_by_role("link", name="Consultations de résultats individuels").click()
+    journey.follow(page.get_by_role("link", name="Consultations de résultats individuels"))
     expect(page.locator("#access-log")).to_contain_text(cast.agent_agent.full_name)
-    assert_no_serious_axe_violations(page)
-    screenshot(page, "2-consultations")
+    journey.screenshot("2-consultations")

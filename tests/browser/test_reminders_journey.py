@@ -1,6 +1,7 @@
 """Reminders in Chromium: the ambassador opens the programme, goes to "Relances", turns
 reminders on with a first reminder after 7 days, adds a quiet period for August, and sees who
-would be reminded today. The pages pass axe."""
+would be reminded today. axe-core checks every page loaded (the `journey` fixture fails the
+test otherwise)."""
 
 import datetime
 
@@ -9,13 +10,14 @@ from playwright.sync_api import expect
 
 from programmes.models import QuietPeriod, ReminderSettings
 from tests.agents.factories import AgentFactory
-from tests.browser.conftest import assert_no_serious_axe_violations, login
+from tests.browser.test_login_journeys import login_to
 from tests.programmes.factories import EnrolmentFactory
 
 
 def test_the_ambassador_turns_reminders_on_adds_august_and_sees_who_would_be_reminded(
-    page, live_server, cast, password, screenshot
+    journey, cast
 ):
+    page = journey.page
     today = timezone.localdate()
     waiting = AgentFactory(first_name="Inès", last_name="Morel", email="ines.morel@exemple.gouv.fr")
     EnrolmentFactory(
@@ -26,14 +28,11 @@ def test_the_ambassador_turns_reminders_on_adds_august_and_sees_who_would_be_rem
         agent=newcomer, population=cast.population, start_date=today - datetime.timedelta(days=3)
     )
 
-    login(page, live_server, cast.ambassador.email, password)
-    page.goto(f"{live_server.url}/programmes/{cast.programme.slug}/")
-    with page.expect_navigation():
-        page.get_by_role("link", name="Relances", exact=True).click()
+    login_to(journey, cast.ambassador, f"/programmes/{cast.programme.slug}/")
+    journey.follow(page.get_by_role("link", name="Relances", exact=True))
     expect(page.get_by_role("heading", level=1)).to_contain_text("Relances — Programme Pix DR")
     expect(page.locator("main")).to_contain_text("Relances désactivées")
-    assert_no_serious_axe_violations(page)
-    screenshot(page, "1-relances")
+    journey.screenshot("1-relances")
 
     # Reminders on, the first one 7 days after enrolment.
     rules = page.locator("#reminder-rules")
@@ -41,8 +40,7 @@ def test_the_ambassador_turns_reminders_on_adds_august_and_sees_who_would_be_rem
     rules.locator("label[for=id_enabled]").click()  # DSFR draws the box on the label
     expect(switch).to_be_checked()
     rules.get_by_label("Première relance d’un agent qui n’a pas commencé").fill("7")
-    with page.expect_navigation():
-        rules.get_by_role("button", name="Enregistrer les règles").click()
+    journey.follow(rules.get_by_role("button", name="Enregistrer les règles"))
     expect(page.get_by_role("status")).to_contain_text("Les règles de relance sont enregistrées.")
     expect(page.locator("main")).to_contain_text("Relances activées")
     expect(page.locator("main")).to_contain_text(f"Règles modifiées par {cast.ambassador}")
@@ -56,30 +54,25 @@ def test_the_ambassador_turns_reminders_on_adds_august_and_sees_who_would_be_rem
     quiet.get_by_label("Mois de début").select_option(label="février")
     quiet.get_by_label("Jour de fin").fill("31")
     quiet.get_by_label("Mois de fin").select_option(label="août")
-    with page.expect_navigation():
-        quiet.get_by_role("button", name="Ajouter la période").click()
+    journey.follow(quiet.get_by_role("button", name="Ajouter la période"))
     expect(page.locator("#quiet-period-form")).to_contain_text("Le 31/02 n’existe pas")
     assert not QuietPeriod.objects.exists()
-    assert_no_serious_axe_violations(page)
-    screenshot(page, "2-date-impossible")
+    journey.screenshot("2-date-impossible")
 
     # August, then.
     quiet = page.locator("#quiet-period-form")
     quiet.get_by_label("Jour de début").fill("1")
     quiet.get_by_label("Mois de début").select_option(label="août")
-    with page.expect_navigation():
-        quiet.get_by_role("button", name="Ajouter la période").click()
+    journey.follow(quiet.get_by_role("button", name="Ajouter la période"))
     expect(page.get_by_role("status")).to_contain_text("Période sans relance ajoutée")
     table = page.locator("#quiet-periods-table")
     expect(table).to_contain_text("Congés d’été")
     expect(table).to_contain_text("1er août")
     expect(table).to_contain_text("31 août")
-    assert_no_serious_axe_violations(page)
-    screenshot(page, "3-periode-sans-relance")
+    journey.screenshot("3-periode-sans-relance")
 
     # Who would be reminded today: the agent waiting for a month, not the newcomer.
-    with page.expect_navigation():
-        page.get_by_role("link", name="Voir la liste des agents qui seraient relancés").click()
+    journey.follow(page.get_by_role("link", name="Voir la liste des agents qui seraient relancés"))
     if today.month == 8:  # today is in the quiet period just added
         expect(page.locator("main")).to_contain_text("période sans relance : « Congés d’été »")
     else:
@@ -88,5 +81,4 @@ def test_the_ambassador_turns_reminders_on_adds_august_and_sees_who_would_be_rem
         expect(preview).to_contain_text(waiting.email)
         expect(preview).to_contain_text(cast.agent_agent.full_name)
         expect(preview).not_to_contain_text(newcomer.full_name)
-    assert_no_serious_axe_violations(page)
-    screenshot(page, "4-apercu")
+    journey.screenshot("4-apercu")

@@ -1,21 +1,21 @@
 """The annual review in Chromium, in a managerial programme: the manager opens their list for
 the cycle, prepares the agent's sheet (written fields and an objective) and marks it
 prepared; the agent logs in and comments; the manager shares it (locked) and downloads the
-PDF; the agent adds an addendum and opens the version it made. Every page passes axe."""
+PDF; the agent adds an addendum and opens the version it made. axe-core checks every page
+loaded (the `journey` fixture fails the test otherwise)."""
 
 from playwright.sync_api import expect
 
 from reviews.models import ReviewState
-from tests.browser.conftest import assert_no_serious_axe_violations, login
+from tests.browser.test_login_journeys import login_to, switch_user
 from tests.campaigns.factories import CampaignFactory
 from tests.programmes.factories_accompaniment import share_levels
 from tests.reviews.factories import ReviewCycleFactory, ReviewFactory
 
 
-def test_manager_prepares_and_shares_a_sheet_the_agent_comments(
-    page, live_server, managerial_cast, password, screenshot
-):
+def test_manager_prepares_and_shares_a_sheet_the_agent_comments(journey, managerial_cast):
     cast = managerial_cast
+    page = journey.page
     campaign = CampaignFactory()
     cast.programme.campaigns.add(campaign)
     share_levels(cast.agent_agent, campaign, {"1.1": 2}, days_ago=200)
@@ -27,11 +27,9 @@ def test_manager_prepares_and_shares_a_sheet_the_agent_comments(
     agent_name = cast.agent_agent.full_name
 
     # The manager opens their list for the cycle and the agent's sheet.
-    login(page, live_server, cast.manager.email, password)
-    page.goto(f"{live_server.url}/entretiens/campagnes/{cycle.pk}/mon-equipe/")
+    login_to(journey, cast.manager, f"/entretiens/campagnes/{cycle.pk}/mon-equipe/")
     expect(page.locator("#team-reviews caption")).to_have_text("6 entretiens")
-    assert_no_serious_axe_violations(page)
-    page.get_by_role("link", name=agent_name).click()
+    journey.follow(page.get_by_role("link", name=agent_name))
     expect(page.locator("#sheet-levels")).to_contain_text("1.1")
     expect(page.locator("svg[role=img]")).to_have_count(1)
 
@@ -44,56 +42,39 @@ def test_manager_prepares_and_shares_a_sheet_the_agent_comments(
     form.locator("label[for=id_cpf_informed]").click()
     expect(form.get_by_label("J'ai informé l'agent de ses droits", exact=False)).to_be_checked()
     form.get_by_label("1.1 ", exact=False).select_option("4")
-    with page.expect_navigation():
-        form.get_by_role("button", name="Enregistrer la fiche").click()
+    journey.follow(form.get_by_role("button", name="Enregistrer la fiche"))
     expect(page.locator(".fr-alert--success")).to_contain_text("La fiche est enregistrée")
-    assert_no_serious_axe_violations(page)
-    screenshot(page, "1-fiche-encadrant")
-    with page.expect_navigation():
-        page.get_by_role("button", name="Marquer la fiche comme préparée").click()
+    journey.screenshot("1-fiche-encadrant")
+    journey.follow(page.get_by_role("button", name="Marquer la fiche comme préparée"))
 
     # The agent reads and comments.
-    page.context.clear_cookies()
-    login(page, live_server, cast.agent.email, password)
-    page.goto(f"{live_server.url}/entretiens/mes-entretiens/")
-    assert_no_serious_axe_violations(page)
-    page.get_by_role("link", name=str(cycle.year)).click()
+    switch_user(journey, cast.agent, "/entretiens/mes-entretiens/")
+    journey.follow(page.get_by_role("link", name=str(cycle.year)))
     expect(page.locator("#written-fields")).to_contain_text("Maîtrise du tableur")
     page.get_by_label("Votre commentaire").fill("Je souhaite une formation sur l'agenda.")
-    with page.expect_navigation():
-        page.get_by_role("button", name="Enregistrer mon commentaire").click()
+    journey.follow(page.get_by_role("button", name="Enregistrer mon commentaire"))
     expect(page.locator(".fr-alert--success")).to_contain_text("commentaire est enregistré")
-    assert_no_serious_axe_violations(page)
 
     # The manager shares it and downloads the PDF.
-    page.context.clear_cookies()
-    login(page, live_server, cast.manager.email, password)
-    page.goto(f"{live_server.url}{review.get_absolute_url()}")
+    switch_user(journey, cast.manager, review.get_absolute_url())
     expect(page.locator("#agent-comment")).to_contain_text("formation sur l'agenda")
-    with page.expect_navigation():
-        page.get_by_role("button", name="Partager la fiche avec l’agent").click()
+    journey.follow(page.get_by_role("button", name="Partager la fiche avec l’agent"))
     expect(page.locator("#review-form")).to_have_count(0)
     expect(page.locator("#versions")).to_be_visible()
     pdf_href = page.get_by_role("link", name="Télécharger la fiche (PDF)").get_attribute("href")
-    response = page.request.get(f"{live_server.url}{pdf_href}")
+    response = page.request.get(journey.url(pdf_href))
     assert response.status == 200
     assert response.headers["content-type"] == "application/pdf"
     assert response.body().startswith(b"%PDF")
-    assert_no_serious_axe_violations(page)
-    screenshot(page, "2-fiche-partagee")
+    journey.screenshot("2-fiche-partagee")
 
     # The agent adds an addendum to the locked sheet.
-    page.context.clear_cookies()
-    login(page, live_server, cast.agent.email, password)
-    page.goto(f"{live_server.url}{review.get_absolute_url()}")
+    switch_user(journey, cast.agent, review.get_absolute_url())
     page.get_by_label("Texte de l'addendum").fill("J'ajoute mon souhait de télétravail.")
-    with page.expect_navigation():
-        page.get_by_role("button", name="Ajouter l'addendum").click()
+    journey.follow(page.get_by_role("button", name="Ajouter l'addendum"))
     expect(page.locator("#addenda ~ .fr-callout")).to_contain_text("télétravail")
-    assert_no_serious_axe_violations(page)
-    page.get_by_role("link", name="Version 2", exact=False).click()
+    journey.follow(page.get_by_role("link", name="Version 2", exact=False))
     expect(page.locator("main")).to_contain_text("J'ajoute mon souhait de télétravail.")
-    assert_no_serious_axe_violations(page)
 
     review.refresh_from_db()
     assert review.state == ReviewState.SHARED
