@@ -23,9 +23,12 @@ import re  # noqa: E402
 from contextlib import contextmanager  # noqa: E402
 from dataclasses import dataclass  # noqa: E402
 from pathlib import Path  # noqa: E402
+from urllib.parse import urlencode  # noqa: E402
 
 import pytest  # noqa: E402
 from axe_playwright_python.sync_playwright import Axe  # noqa: E402
+from django.conf import settings  # noqa: E402
+from django.test import Client  # noqa: E402
 from playwright.sync_api import expect  # noqa: E402
 
 from tests.agents.factories import DEFAULT_PASSWORD  # noqa: E402
@@ -381,3 +384,39 @@ def journey(request, page, live_server, screenshot, password):
             + ", ".join(f"{d.url} ({d.status})" for d in unchecked),
             pytrace=False,
         )
+
+
+# --- Logging in within a journey -----------------------------------------------------------
+
+
+def submit_login(journey, user):
+    """On the login page in view: fill the form in and send it; the next page is checked."""
+    page = journey.page
+    page.get_by_label(EMAIL_LABEL, exact=True).fill(user.email)
+    page.get_by_label(PASSWORD_LABEL, exact=True).fill(journey.password)
+    journey.follow(page.get_by_role("button", name=SUBMIT_LABEL, exact=True))
+
+
+def login_to(journey, user, path):
+    """Log in through the checked login form opened with ?next=`path`, which the form
+    follows: one page less than the landing page then `path` (the other browser tests use
+    it to stay quick)."""
+    journey.visit(f"{LOGIN_PATH}?{urlencode({'next': path})}")
+    submit_login(journey, user)
+    expect(journey.page).to_have_url(journey.url(path))
+
+
+def switch_user(journey, user, path):
+    """Another person in the same tab, then `path` opened and checked. The tab takes their
+    session cookie: the test's first login went through the form (checked), and
+    test_login_journeys.py tests the form itself; going through it again would check the
+    same page once more."""
+    client = Client()
+    client.force_login(user)
+    context = journey.page.context
+    context.clear_cookies()
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
+    context.add_cookies(
+        [{"name": cookie.key, "value": cookie.value, "url": journey.live_server.url}]
+    )
+    journey.visit(path)

@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from campaigns.enums import MatchStatus, ParticipationStatus
 from campaigns.models import Competence
-from tests.browser.test_login_journeys import switch_user
+from tests.browser.conftest import switch_user
 from tests.campaigns.factories import (
     CampaignFactory,
     CompetenceResultFactory,

@@ -6,7 +6,7 @@ otherwise)."""
 from playwright.sync_api import expect
 
 from tests.agents.factories import AgentFactory, OrgUnitFactory
-from tests.browser.test_login_journeys import login_to
+from tests.browser.conftest import login_to
 from tests.campaigns.factories import CampaignFactory
 
 

@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from programmes.enums import ProgressStatus
 from programmes.models import Barrier
-from tests.browser.test_login_journeys import login_to
+from tests.browser.conftest import login_to
 from tests.programmes.factories_accompaniment import CheckInFactory, MilestoneFactory
 
 

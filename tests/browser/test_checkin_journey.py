@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 
 from programmes import services_checkins
 from tests.agents.factories import AgentFactory
-from tests.browser.test_login_journeys import login_to, submit_login
+from tests.browser.conftest import login_to, submit_login
 from tests.programmes.factories import EnrolmentFactory, TargetFactory, TargetPopulationFactory
 from tests.programmes.factories_accompaniment import MilestoneFactory
 

@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from campaigns.enums import ImportStatus
 from tests.agents.factories import AgentFactory
-from tests.browser.test_login_journeys import login_to
+from tests.browser.conftest import login_to
 from tests.programmes.factories import EnrolmentFactory
 from tests.programmes.import_factories import programme_import
 

@@ -6,7 +6,7 @@ test otherwise)."""
 from playwright.sync_api import expect
 
 from tests.agents.factories import AgentFactory
-from tests.browser.test_login_journeys import login_to, switch_user
+from tests.browser.conftest import login_to, switch_user
 from tests.campaigns.factories import CampaignFactory
 from tests.programmes.factories import EnrolmentFactory
 from tests.programmes.factories_accompaniment import share_levels

@@ -14,7 +14,7 @@ from campaigns.enums import MatchStatus, ParticipationStatus
 from campaigns.models import Competence
 from programmes import stats
 from programmes.models import ResultAccessLog
-from tests.browser.test_login_journeys import login_to
+from tests.browser.conftest import login_to
 from tests.campaigns.factories import CampaignFactory
 from tests.programmes.factories import EnrolmentFactory, TargetPopulationFactory
 from tests.programmes.import_factories import CompetenceResultFactory, ParticipationFactory

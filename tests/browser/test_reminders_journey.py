@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from programmes.models import QuietPeriod, ReminderSettings
 from tests.agents.factories import AgentFactory
-from tests.browser.test_login_journeys import login_to
+from tests.browser.conftest import login_to
 from tests.programmes.factories import EnrolmentFactory
 
 

@@ -9,7 +9,7 @@ import re
 from playwright.sync_api import expect
 
 from programmes.enums import ResourceKind
-from tests.browser.test_login_journeys import login_to, switch_user
+from tests.browser.conftest import login_to, switch_user
 from tests.campaigns.factories import CampaignFactory
 from tests.programmes.factories_accompaniment import ResourceFactory, share_levels
 

@@ -7,7 +7,7 @@ loaded (the `journey` fixture fails the test otherwise)."""
 from playwright.sync_api import expect
 
 from reviews.models import ReviewState
-from tests.browser.test_login_journeys import login_to, switch_user
+from tests.browser.conftest import login_to, switch_user
 from tests.campaigns.factories import CampaignFactory
 from tests.programmes.factories_accompaniment import share_levels
 from tests.reviews.factories import ReviewCycleFactory, ReviewFactory
