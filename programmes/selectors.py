@@ -119,6 +119,19 @@ def populations_of_agent(agent, today=None):
     )
 
 
+def enrolled_programme(agent, slug):
+    """The programme `slug` in which `agent` (may be None) is currently enrolled, or None."""
+    if agent is None:
+        return None
+    enrolment = (
+        Enrolment.objects.current()
+        .filter(agent=agent, population__programme__slug=slug)
+        .select_related("population__programme")
+        .first()
+    )
+    return enrolment.population.programme if enrolment else None
+
+
 def active_consents_of_agent(agent):
     """The agent's active sharing consents, by programme id; one query."""
     return {

@@ -91,17 +91,9 @@ def my_sharing(request, slug):
     """The agent shares their results with their manager line, or stops sharing them: only
     in a self-assessment programme they are enrolled in (elsewhere: 404)."""
     agent = roles_for(request.user).agent
-    enrolment = (
-        Enrolment.objects.current()
-        .filter(agent=agent, population__programme__slug=slug)
-        .select_related("population__programme")
-        .first()
-        if agent
-        else None
-    )
-    if enrolment is None or enrolment.population.programme.is_managerial:
+    programme = selectors.enrolled_programme(agent, slug)
+    if programme is None or programme.is_managerial:
         raise Http404
-    programme = enrolment.population.programme
     if request.POST.get("share"):
         consent = services_consent.consent_grant(agent=agent, programme=programme)
         messages.success(

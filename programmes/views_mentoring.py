@@ -10,10 +10,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from . import perms
+from . import selectors as programme_selectors
 from . import selectors_mentoring as selectors
 from . import services_mentoring as services
 from .forms_mentoring import CompetenceForm, PairForm, VolunteerFilterForm, first_error
-from .models import Enrolment, Mentor, Mentoring, Programme
+from .models import Mentor, Mentoring, Programme
 from .pagination import paginate
 from .roles import roles_for
 
@@ -23,17 +24,10 @@ from .roles import roles_for
 def _my_programme(request, slug):
     """The user's agent and the programme `slug` they are currently enrolled in; else 404."""
     agent = roles_for(request.user).agent
-    enrolment = (
-        Enrolment.objects.current()
-        .filter(agent=agent, population__programme__slug=slug)
-        .select_related("population__programme")
-        .first()
-        if agent is not None
-        else None
-    )
-    if enrolment is None:
+    programme = programme_selectors.enrolled_programme(agent, slug)
+    if programme is None:
         raise Http404
-    return agent, enrolment.population.programme
+    return agent, programme
 
 
 def _back_to_my_page(programme):
