@@ -58,11 +58,15 @@ class ProConnectBackend(OIDCAuthenticationBackend):
         """As the parent when the token names its key (kid); a token may leave it out
         (RFC 7515 §4.1.4), and then only a provider with a single key of the token's
         algorithm is trusted: that key verifies it."""
-        if "kid" in jwt.get_unverified_header(token):
+        header = jwt.get_unverified_header(token)
+        if "kid" in header:
             return super().retrieve_matching_jwk(token)
-        algorithm = jwt.get_unverified_header(token).get("alg")
-        response = requests.get(
-            self.OIDC_OP_JWKS_ENDPOINT, timeout=self.get_settings("OIDC_TIMEOUT", None)
+        algorithm = header.get("alg", "")
+        response = requests.get(  # as the parent fetches the key set
+            self.OIDC_OP_JWKS_ENDPOINT,
+            verify=self.get_settings("OIDC_VERIFY_SSL", True),
+            timeout=self.get_settings("OIDC_TIMEOUT", None),
+            proxies=self.get_settings("OIDC_PROXY", None),
         )
         response.raise_for_status()
         keys = [

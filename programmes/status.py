@@ -226,14 +226,17 @@ class StatusCounts:
         return self.reached / self.total
 
 
+def _status_counts(found) -> StatusCounts:
+    """From {status value: count}, every status present (0 when absent)."""
+    return StatusCounts({status: found.get(status.value, 0) for status in ProgressStatus})
+
+
 def status_counts_of(statuses) -> StatusCounts:
     """Count statuses already computed (values of ProgressStatus)."""
-    found = Counter(statuses)
-    return StatusCounts({status: found.get(status.value, 0) for status in ProgressStatus})
+    return _status_counts(Counter(statuses))
 
 
 def status_counts(enrolments_with_progress: QuerySet) -> StatusCounts:
     """Count the statuses of enrolments annotated by `with_progress`, in one query."""
     rows = enrolments_with_progress.order_by().values("progress_status").annotate(n=Count("pk"))
-    found = {row["progress_status"]: row["n"] for row in rows}
-    return StatusCounts({status: found.get(status.value, 0) for status in ProgressStatus})
+    return _status_counts({row["progress_status"]: row["n"] for row in rows})
