@@ -6,7 +6,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .enums import OrgUnitKind
+from agents.enums import OrgUnitKind
 
 
 class UserManager(BaseUserManager):

@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 from mozilla_django_oidc.views import OIDCAuthenticationCallbackView, OIDCAuthenticationRequestView
 
-from .models import Agent, User
+from agents.models import Agent, User
 
 logger = logging.getLogger(__name__)
 

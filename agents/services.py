@@ -8,9 +8,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from .enums import OrgUnitKind
-from .importer import EMAIL, MANAGER_EMAIL, SERVICE, HRRow, RowError, find_cycles, parse_hr_csv
-from .models import Agent, OrgUnit
+from agents.enums import OrgUnitKind
+from agents.importer import (
+    EMAIL,
+    MANAGER_EMAIL,
+    SERVICE,
+    HRRow,
+    RowError,
+    find_cycles,
+    parse_hr_csv,
+)
+from agents.models import Agent, OrgUnit
 
 # Rows per statement: keeps each query under SQLite's bound-parameter limit.
 BATCH_SIZE = 500

@@ -3,9 +3,9 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from . import services
-from .forms import AgentImportForm
-from .perms import can_import_agents
+from agents import services
+from agents.forms import AgentImportForm
+from agents.perms import can_import_agents
 
 MAX_ERRORS_SHOWN = 50
 

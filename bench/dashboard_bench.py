@@ -308,7 +308,7 @@ def seed_checkins() -> None:
                 cursor, "programmes_checkin_barriers", "checkin_id, barrier_id", links
             ),
         )
-    from programmes.services_checkins import milestone_counts_refresh_all
+    from programmes.accompaniment.checkins.services import milestone_counts_refresh_all
 
     timed(
         "décomptes des points d'étape",
@@ -323,7 +323,7 @@ def seed_checkins() -> None:
 def _monthly_stats(population, size, targets, competences, months, rng) -> None:
     """Three years of month-end rows, rising as a programme does."""
     from programmes.models import PopulationStat
-    from programmes.stats import LEVELS
+    from programmes.steering.stats import LEVELS
 
     rows = []
     for number, moment in enumerate(months[:-1]):
@@ -361,8 +361,8 @@ def _monthly_stats(population, size, targets, competences, months, rng) -> None:
 def refresh_today() -> None:
     from django.utils import timezone
 
-    from programmes import stats
     from programmes.models import TargetPopulation
+    from programmes.steering import stats
 
     today = timezone.localdate()
     for population in TargetPopulation.objects.filter(programme__slug=SLUG).order_by("name"):

@@ -343,7 +343,7 @@ def write_programme(agents, owners, ambassadors, start: datetime.date):
     from campaigns.models import Competence
     from programmes.enums import Purpose, TargetKind
     from programmes.models import Enrolment, Programme, TargetChange, TargetPopulation
-    from programmes.services_populations import targets_save
+    from programmes.services import targets_save
     from programmes.targets import TargetSpec
 
     programme = Programme.objects.create(
@@ -514,7 +514,7 @@ def plan_exports(rng, agents, populations_of: dict[int, list[str]], now: datetim
 def import_exports(programme, exports, uploader) -> None:
     from campaigns import services as campaign_services
     from campaigns.enums import ImportStatus
-    from programmes.services import programme_import_link, programme_import_run
+    from programmes.imports.services import programme_import_link, programme_import_run
 
     for filename, content, rows in exports:
 
@@ -539,9 +539,9 @@ def import_exports(programme, exports, uploader) -> None:
 
 def write_checkins(rng, programme, populations, ambassador_of, today) -> None:
     from programmes import status
+    from programmes.accompaniment.checkins.services import milestone_counts_refresh
     from programmes.demo.accompaniment import plan_checkins
     from programmes.models import Barrier, CheckIn, Milestone
-    from programmes.services_checkins import milestone_counts_refresh
 
     barriers = {b.label: b for b in Barrier.objects.filter(programme=programme)}
     for population in populations.values():
@@ -634,7 +634,8 @@ def write_mentoring(rng, programme, populations, ambassador_of) -> None:
     from django.core.exceptions import ValidationError
 
     from agents.models import Agent
-    from programmes import services_mentoring, status
+    from programmes import status
+    from programmes.accompaniment.mentoring import services as services_mentoring
     from programmes.enums import ProgressStatus
 
     for population in populations.values():
@@ -723,7 +724,7 @@ def write_reminders(programme, owner_user, today) -> None:
 
     from programmes.enums import OutgoingStatus
     from programmes.models import Reminder, ReminderSettings
-    from programmes.services_reminders import reminder_send, reminders_run
+    from programmes.reminders.services import reminder_send, reminders_run
 
     ReminderSettings.objects.update_or_create(
         programme=programme,

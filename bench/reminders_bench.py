@@ -63,8 +63,8 @@ def main():
     from django.utils import timezone
 
     from programmes.models import Enrolment, Programme, Reminder, ReminderSettings
-    from programmes.selectors_reminders import due_reminders
-    from programmes.services_reminders import reminders_claim
+    from programmes.reminders.selection import due_reminders
+    from programmes.reminders.services import reminders_claim
 
     print(f"Base {dashboard_bench.BENCH_DB}")
     if not dashboard_bench.is_seeded():

@@ -3,8 +3,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from .enums import CampaignKind, ImportStatus, MatchStatus, ParticipationStatus
-from .referential import normalize_name
+from campaigns.enums import CampaignKind, ImportStatus, MatchStatus, ParticipationStatus
+from campaigns.referential import normalize_name
 
 
 class Domain(models.Model):

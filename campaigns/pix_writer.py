@@ -19,7 +19,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import BinaryIO
 from zoneinfo import ZoneInfo
 
-from .referential import COMPETENCES, DOMAINS
+from campaigns.referential import COMPETENCES, DOMAINS
 
 KIND_ASSESSMENT = "assessment"
 KIND_PROFILES = "profiles_collection"

@@ -29,13 +29,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from agents.models import Agent
-
-from . import pix_export
-from .enums import ImportStatus, MatchStatus
-from .importing.campaign import campaign_save, first_row
-from .importing.persistence import write_plan
-from .importing.planning import ImportPlan, build_plan
-from .models import CompetenceAlias, Participation, ResultImport
+from campaigns import pix_export
+from campaigns.enums import ImportStatus, MatchStatus
+from campaigns.importing.campaign import campaign_save, first_row
+from campaigns.importing.persistence import write_plan
+from campaigns.importing.planning import ImportPlan, build_plan
+from campaigns.models import CompetenceAlias, Participation, ResultImport
 
 logger = logging.getLogger(__name__)
 

@@ -12,8 +12,8 @@ import logging
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
-from . import services
-from .models import ResultImport
+from campaigns import services
+from campaigns.models import ResultImport
 
 logger = logging.getLogger(__name__)
 TRANSIENT = (OperationalError, InterfaceError)

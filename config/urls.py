@@ -5,7 +5,29 @@ from django.utils.translation import gettext_lazy as _
 
 from agents import proconnect
 from agents.forms import EmailAuthenticationForm
-from programmes import views as programme_views
+from programmes import urls as core_urls
+from programmes.accompaniment.checkins import urls as checkins_urls
+from programmes.accompaniment.mentoring import urls as mentoring_urls
+from programmes.accompaniment.resources import urls as resources_urls
+from programmes.imports import urls as imports_urls
+from programmes.pages import urls as pages_urls
+from programmes.pages import views as programme_views
+from programmes.privacy import urls as privacy_urls
+from programmes.reminders import urls as reminders_urls
+from programmes.steering import urls as steering_urls
+
+# The programmes app's parts keep their routes beside them; they share one namespace.
+programme_routes = [
+    *core_urls.urlpatterns,
+    *imports_urls.urlpatterns,
+    *checkins_urls.urlpatterns,
+    *resources_urls.urlpatterns,
+    *mentoring_urls.urlpatterns,
+    *reminders_urls.urlpatterns,
+    *steering_urls.urlpatterns,
+    *privacy_urls.urlpatterns,
+    *pages_urls.urlpatterns,
+]
 
 admin.site.site_header = _("Pilote Pix — administration")
 admin.site.site_title = _("Pilote Pix")
@@ -43,6 +65,6 @@ urlpatterns = [
     ),
     path("gestion/", admin.site.urls),
     path("", include("agents.urls")),
-    path("", include("programmes.urls")),
+    path("", include((programme_routes, "programmes"))),
     path("entretiens/", include("reviews.urls")),
 ]

@@ -8,4 +8,7 @@ class ProgrammesConfig(AppConfig):
     verbose_name = _("Programmes")
 
     def ready(self):
-        from . import signals  # noqa: F401 - connects the receivers
+        # Connect the parts' receivers (the default barriers of a new programme; the
+        # dashboard's figures after an import).
+        from programmes.accompaniment.checkins import signals as checkins  # noqa: F401
+        from programmes.steering import signals as steering  # noqa: F401

@@ -1,4 +1,4 @@
-from .roles import roles_for
+from programmes.roles import roles_for
 
 
 def roles(request):

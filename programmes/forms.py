@@ -16,17 +16,10 @@ from agents.models import Agent, OrgUnit
 from campaigns.enums import ParticipationStatus
 from campaigns.models import Campaign, Competence, CompetenceResult, Participation
 from campaigns.referential import MAX_LEVEL
-
-from .enums import TargetKind
-from .models import TargetPopulation
-from .services_populations import (
-    ASSESSMENT_KINDS,
-    NotText,
-    decode_list,
-    parse_list,
-    resolve_list,
-)
-from .targets import TargetSpec, percent_from_rate, rate_from_percent
+from programmes.enums import TargetKind
+from programmes.models import TargetPopulation
+from programmes.services import ASSESSMENT_KINDS, NotText, decode_list, parse_list, resolve_list
+from programmes.targets import TargetSpec, percent_from_rate, rate_from_percent
 
 LIST_MAX_BYTES = 1024 * 1024
 LIST_EXTENSIONS = (".csv", ".txt")

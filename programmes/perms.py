@@ -5,10 +5,9 @@ from django.db.models import Q
 
 from agents.models import Agent
 from agents.perms import can_import_agents  # noqa: F401 - one rule, re-exported
-
-from .enums import Purpose
-from .models import Enrolment, Programme, SharingConsent, TargetPopulation
-from .roles import roles_for
+from programmes.enums import Purpose
+from programmes.models import Enrolment, Programme, SharingConsent, TargetPopulation
+from programmes.roles import roles_for
 
 
 def _manager_line_ids(agent):

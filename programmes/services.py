@@ -20,10 +20,9 @@ from django.utils.translation import gettext as _
 from agents.models import Agent, OrgUnit
 from campaigns.enums import CampaignKind
 from campaigns.models import Campaign, Competence
-
-from .enums import TargetKind
-from .models import Enrolment, Programme, Target, TargetChange, TargetPopulation
-from .targets import RATE_STEP, TargetSpec, spec_errors, target_key
+from programmes.enums import TargetKind
+from programmes.models import Enrolment, Programme, Target, TargetChange, TargetPopulation
+from programmes.targets import RATE_STEP, TargetSpec, spec_errors, target_key
 
 ASSESSMENT_KINDS = (CampaignKind.ASSESSMENT, CampaignKind.EXAM)
 # Lookups of pasted identifiers go by chunks: databases cap the parameters of one query.

@@ -46,9 +46,8 @@ from django.utils.translation import gettext_lazy as _
 
 from campaigns.enums import CampaignKind, ParticipationStatus
 from campaigns.models import CompetenceResult, Participation
-
-from .enums import ProgressStatus, TargetKind
-from .models import Programme, Target, TargetPopulation
+from programmes.enums import ProgressStatus, TargetKind
+from programmes.models import Programme, Target, TargetPopulation
 
 DEFINITIONS = {
     ProgressStatus.NOT_STARTED: _(

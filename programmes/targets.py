@@ -14,9 +14,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from campaigns.referential import MAX_LEVEL
-
-from .enums import TargetKind
-from .models import TargetChange, describe_target_value
+from programmes.enums import TargetKind
+from programmes.models import TargetChange, describe_target_value
 
 RATE_STEP = Decimal("0.001")
 

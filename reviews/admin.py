@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Review, ReviewAddendum, ReviewCycle, ReviewObjective, ReviewVersion
+from reviews.models import Review, ReviewAddendum, ReviewCycle, ReviewObjective, ReviewVersion
 
 
 @admin.register(ReviewCycle)

@@ -10,8 +10,7 @@ class ReviewsConfig(AppConfig):
     def ready(self):
         # The agent's data export ("Mes données") lives in programmes, which may not import
         # reviews: reviews adds its section to it.
-        from programmes.selectors_mydata import REVIEWS_KEY, register_export_section
-
-        from .mydata import reviews_of_agent
+        from programmes.privacy.selectors import REVIEWS_KEY, register_export_section
+        from reviews.mydata import reviews_of_agent
 
         register_export_section(REVIEWS_KEY, reviews_of_agent)

@@ -9,8 +9,7 @@ from django.utils.translation import gettext_lazy
 
 from campaigns.models import Competence
 from campaigns.referential import MAX_LEVEL
-
-from .models import Review
+from reviews.models import Review
 
 LEVEL_CHOICES = [("", gettext_lazy("Pas d'objectif"))] + [
     (str(level), str(level)) for level in range(1, MAX_LEVEL + 1)

@@ -7,8 +7,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .models import ReviewCycle
-from .services_cycles import check_cycle_dates
+from reviews.models import ReviewCycle
+from reviews.services_cycles import check_cycle_dates
 
 DATE_INVALID = gettext_lazy("Saisissez une date valide, comme 01/10/2026.")
 

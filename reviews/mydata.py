@@ -1,7 +1,7 @@
 """The agent's annual review sheets in their data export ("Mes données"): the sheets that
 concern them, as they may read them (a sheet still to prepare is not theirs to read yet)."""
 
-from .models import Review, ReviewState
+from reviews.models import Review, ReviewState
 
 
 def reviews_of_agent(agent) -> list[dict]:

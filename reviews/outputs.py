@@ -15,8 +15,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from programmes.models import ResultAccessLog
-
-from .models import Review
+from reviews.models import Review
 
 TEXT_WIDTH = 76
 # Marks a heading line in the text template; sheet_text underlines it.

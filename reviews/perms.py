@@ -3,8 +3,7 @@
 from programmes import perms as programme_perms
 from programmes.enums import Purpose
 from programmes.roles import roles_for
-
-from .models import Review, ReviewCycle
+from reviews.models import Review, ReviewCycle
 
 
 def can_open_cycle(user, programme):

@@ -6,9 +6,8 @@ from django.shortcuts import get_object_or_404
 
 from agents.models import Agent
 from programmes.roles import roles_for
-
-from . import perms
-from .models import Review, ReviewCycle, ReviewState
+from reviews import perms
+from reviews.models import Review, ReviewCycle, ReviewState
 
 
 def review_for_reader(user, pk) -> Review:

@@ -11,11 +11,11 @@ from django.db.models import Count, Q
 from django.utils import formats
 from django.utils.translation import gettext as _
 
-from programmes import charts, perms
-from programmes.dashboard_figures import small_group_text
+from lib import charts
+from programmes import perms
 from programmes.models import PopulationStat
-
-from .models import Review, ReviewCycle, ReviewState
+from programmes.steering.figures import small_group_text
+from reviews.models import Review, ReviewCycle, ReviewState
 
 DONE_STATES = [ReviewState.HELD, ReviewState.CLOSED]
 

@@ -18,10 +18,9 @@ from django.utils.translation import gettext as _
 from campaigns.models import Competence
 from campaigns.referential import MAX_LEVEL
 from programmes.models import PersonalTarget
-
-from . import perms
-from .models import Review, ReviewAddendum, ReviewObjective, ReviewState, ReviewVersion
-from .sheet import build_sheet, sheet_content
+from reviews import perms
+from reviews.models import Review, ReviewAddendum, ReviewObjective, ReviewState, ReviewVersion
+from reviews.sheet import build_sheet, sheet_content
 
 
 def _locked_row(review: Review) -> Review:

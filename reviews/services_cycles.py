@@ -10,8 +10,7 @@ from django.utils.translation import gettext as _
 
 from agents.models import Agent
 from programmes.models import Enrolment, Programme
-
-from .models import Review, ReviewCycle, ReviewState
+from reviews.models import Review, ReviewCycle, ReviewState
 
 
 def check_cycle_dates(*, opens_on: datetime.date, closes_on: datetime.date) -> None:

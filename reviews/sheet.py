@@ -18,7 +18,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from programmes import charts
+from lib import charts
 from programmes.enums import TargetKind
 from programmes.models import (
     CheckIn,
@@ -29,9 +29,8 @@ from programmes.models import (
     Target,
 )
 from programmes.selectors import agent_results_by_programme
-
-from . import perms
-from .models import Review, ReviewVersion
+from reviews import perms
+from reviews.models import Review, ReviewVersion
 
 
 @dataclass

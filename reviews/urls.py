@@ -1,6 +1,6 @@
 """Routes of the reviews app; each part keeps its routes in its own module."""
 
-from . import urls_cycles, urls_outputs, urls_sheet
+from reviews import urls_cycles, urls_outputs, urls_sheet
 
 app_name = "reviews"
 

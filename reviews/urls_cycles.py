@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views_cycles
+from reviews import views_cycles
 
 urlpatterns = [
     path("pilotage/", views_cycles.cycle_index, name="cycle_index"),

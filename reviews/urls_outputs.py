@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views_outputs
+from reviews import views_outputs
 
 urlpatterns = [
     path("fiche/<int:pk>/pdf/", views_outputs.review_pdf, name="review_pdf"),

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views_sheet
+from reviews import views_sheet
 
 urlpatterns = [
     path("campagnes/<int:pk>/mon-equipe/", views_sheet.cycle_team, name="cycle_team"),

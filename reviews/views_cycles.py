@@ -8,14 +8,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from lib.pagination import paginate
 from programmes.enums import Purpose
 from programmes.models import Programme
-from programmes.pagination import paginate
 from programmes.roles import roles_for
-
-from . import perms, selectors_cycles, services_cycles
-from .forms_cycles import CycleOpenForm
-from .models import Review, ReviewCycle, ReviewState
+from reviews import perms, selectors_cycles, services_cycles
+from reviews.forms_cycles import CycleOpenForm
+from reviews.models import Review, ReviewCycle, ReviewState
 
 
 def _owned_programme(request, slug):

@@ -5,11 +5,11 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 
-from . import outputs
-from .models import Review
-from .perms import can_read_review
-from .selectors import agent_waits
-from .sheet import build_sheet
+from reviews import outputs
+from reviews.models import Review
+from reviews.perms import can_read_review
+from reviews.selectors import agent_waits
+from reviews.sheet import build_sheet
 
 
 def _readable_review(request, pk) -> Review:

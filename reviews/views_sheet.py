@@ -9,12 +9,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from campaigns.models import Competence
-from programmes.pagination import paginate
-
-from . import outputs, perms, selectors, services
-from .forms import AddendumForm, AgentCommentForm, HoldForm, ReviewForm
-from .models import ReviewState
-from .sheet import build_sheet
+from lib.pagination import paginate
+from reviews import outputs, perms, selectors, services
+from reviews.forms import AddendumForm, AgentCommentForm, HoldForm, ReviewForm
+from reviews.models import ReviewState
+from reviews.sheet import build_sheet
 
 
 def cycle_team(request, pk):

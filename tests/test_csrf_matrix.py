@@ -126,8 +126,8 @@ def test_login_without_csrf_token_is_refused(cast, caplog):
 
 
 def test_unsubscribe_form_needs_a_token_but_one_click_does_not(cast):
-    from programmes.emails import unsubscribe_token
     from programmes.models import ReminderOptOut
+    from programmes.reminders.emails import unsubscribe_token
 
     url = reverse(
         "programmes:reminder_unsubscribe",

@@ -22,8 +22,8 @@ from django.urls import reverse
 
 from campaigns.enums import ImportStatus
 from campaigns.models import ResultImport
-from programmes.forms_populations import LIST_MAX_BYTES
-from programmes.resources_csv import MAX_BYTES as RESOURCES_MAX_BYTES
+from programmes.accompaniment.resources.files import MAX_BYTES as RESOURCES_MAX_BYTES
+from programmes.forms import LIST_MAX_BYTES
 from tests.test_csrf_matrix import _changed, _snapshot
 
 PNG = (
@@ -118,16 +118,16 @@ def test_every_upload_form_is_listed_here():
     from django import forms
 
     import agents.forms
+    import programmes.accompaniment.resources.forms
     import programmes.forms
-    import programmes.forms_populations
-    import programmes.forms_resources
+    import programmes.imports.forms
 
     with_files = set()
     for module in (
         agents.forms,
         programmes.forms,
-        programmes.forms_populations,
-        programmes.forms_resources,
+        programmes.imports.forms,
+        programmes.accompaniment.resources.forms,
     ):
         for name, cls in inspect.getmembers(module, inspect.isclass):
             own_form = issubclass(cls, forms.BaseForm) and cls.__module__ == module.__name__

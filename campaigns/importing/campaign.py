@@ -7,9 +7,9 @@ from datetime import datetime
 
 from django.utils.translation import gettext as _
 
-from .. import pix_export
-from ..enums import CampaignKind
-from ..models import Campaign, ResultImport
+from campaigns import pix_export
+from campaigns.enums import CampaignKind
+from campaigns.models import Campaign, ResultImport
 
 
 @dataclass

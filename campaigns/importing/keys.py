@@ -11,7 +11,7 @@ import re
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from ..referential import normalize_name
+from campaigns.referential import normalize_name
 
 OPEN_ROW_KEY = "open"
 SHARED_PREFIX = "shared:"

@@ -11,9 +11,8 @@ import re
 from dataclasses import dataclass
 
 from agents.models import Agent
-
-from ..enums import MatchStatus
-from .keys import fold_name, person_key
+from campaigns.enums import MatchStatus
+from campaigns.importing.keys import fold_name, person_key
 
 _EMAIL_LABEL = re.compile(r"mail|courriel|\bmel\b")
 _AMBIGUOUS = -1

@@ -15,10 +15,9 @@ from datetime import datetime
 
 from django.db import connection
 
-from .. import pix_export
-from ..models import CompetenceResult, Participation, ParticipationSnapshot
-from .keys import quantize_rate
-from .planning import (
+from campaigns import pix_export
+from campaigns.importing.keys import quantize_rate
+from campaigns.importing.planning import (
     COMPARED_FIELDS,
     CREATE,
     PROGRESSION,
@@ -30,6 +29,7 @@ from .planning import (
     Counts,
     ImportPlan,
 )
+from campaigns.models import CompetenceResult, Participation, ParticipationSnapshot
 
 # Participation columns written on creation; an update rewrites all but the first three.
 INSERT_FIELDS = (

@@ -16,11 +16,16 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from .. import pix_export
-from ..enums import MatchStatus, ParticipationStatus
-from ..models import Campaign, Competence, Participation
-from .campaign import CampaignFacts, campaign_facts, find_campaign, first_row, latest_observation
-from .keys import (
+from campaigns import pix_export
+from campaigns.enums import MatchStatus, ParticipationStatus
+from campaigns.importing.campaign import (
+    CampaignFacts,
+    campaign_facts,
+    find_campaign,
+    first_row,
+    latest_observation,
+)
+from campaigns.importing.keys import (
     OPEN_ROW_KEY,
     ROW_KEY_MAX,
     SHARED_PREFIX,
@@ -30,7 +35,14 @@ from .keys import (
     row_key,
     utc,
 )
-from .matching import UNMATCHED, AgentDirectory, Match, label_asks_for_email, match_participant
+from campaigns.importing.matching import (
+    UNMATCHED,
+    AgentDirectory,
+    Match,
+    label_asks_for_email,
+    match_participant,
+)
+from campaigns.models import Campaign, Competence, Participation
 
 MAX_STORED_ERRORS = 500
 

@@ -15,9 +15,9 @@ Rows stream: memory does not grow with the file. How optional columns are recogn
 (organisation columns, external id) is explained in `header`.
 """
 
-from .header import ORGANISATION_COLUMN_NAMES, default_aliases
-from .reader import MAX_PIX, PixExport, open_export, parse_export_filename
-from .records import (
+from campaigns.pix_export.header import ORGANISATION_COLUMN_NAMES, default_aliases
+from campaigns.pix_export.reader import MAX_PIX, PixExport, open_export, parse_export_filename
+from campaigns.pix_export.records import (
     KIND_ASSESSMENT,
     KIND_PROFILES,
     CompetenceValue,

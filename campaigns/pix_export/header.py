@@ -18,10 +18,9 @@ import re
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
+from campaigns.pix_export.cells import PARIS, text
+from campaigns.pix_export.records import KIND_ASSESSMENT, KIND_PROFILES, ExportHeader, ExportRefused
 from campaigns.referential import COMPETENCES, normalize_name
-
-from .cells import PARIS, text
-from .records import KIND_ASSESSMENT, KIND_PROFILES, ExportHeader, ExportRefused
 
 ORGANISATION_COLUMN_NAMES = ("Classe", "Groupe", "Numéro Étudiant")
 

@@ -8,10 +8,18 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import BinaryIO
 
-from campaigns.referential import MAX_LEVEL, PIX_PER_LEVEL, normalize_name
-
-from .cells import PARIS, CellError, date, integer, is_na, optional_text, rate, text, yes_no
-from .header import (
+from campaigns.pix_export.cells import (
+    PARIS,
+    CellError,
+    date,
+    integer,
+    is_na,
+    optional_text,
+    rate,
+    text,
+    yes_no,
+)
+from campaigns.pix_export.header import (
     CAMPAIGN_ID,
     FIRST_NAME,
     LAST_NAME,
@@ -25,7 +33,7 @@ from .header import (
     default_aliases,
     header_key,
 )
-from .records import (
+from campaigns.pix_export.records import (
     KIND_ASSESSMENT,
     CompetenceValue,
     ExportError,
@@ -33,7 +41,8 @@ from .records import (
     ExportRefused,
     ExportRow,
 )
-from .source import MAX_LINE_CHARS, Lines, LineTooLong, Scan, open_text, scan
+from campaigns.pix_export.source import MAX_LINE_CHARS, Lines, LineTooLong, Scan, open_text, scan
+from campaigns.referential import MAX_LEVEL, PIX_PER_LEVEL, normalize_name
 
 # Pix per competence: 8 levels of 8 pix once level 8 opens (56 at most today).
 MAX_PIX = MAX_LEVEL * PIX_PER_LEVEL

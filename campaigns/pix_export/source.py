@@ -5,7 +5,7 @@ import codecs
 import io
 from dataclasses import dataclass
 
-from .records import ExportRefused
+from campaigns.pix_export.records import ExportRefused
 
 CHUNK_SIZE = 1 << 20
 # Longest physical line read at once (a row of an assessment with skills is a few kB).

@@ -16,10 +16,16 @@ one skipped when a DONE import of the same bytes exists), which ends with `accom
 from the plain data of `accompaniment_data`). The names below are its public interface.
 """
 
-from .build import discard_stored_files, seed_demo
-from .data import DEMO_PASSWORD, MANAGER_TITLES, PROGRAMME_NAME, PROGRAMME_SLUG, SITE_URL
-from .plan import POPULATIONS, plan_org
-from .results import plan_exports
+from programmes.demo.build import discard_stored_files, seed_demo
+from programmes.demo.data import (
+    DEMO_PASSWORD,
+    MANAGER_TITLES,
+    PROGRAMME_NAME,
+    PROGRAMME_SLUG,
+    SITE_URL,
+)
+from programmes.demo.plan import POPULATIONS, plan_org
+from programmes.demo.results import plan_exports
 
 __all__ = [
     "DEMO_PASSWORD",

@@ -21,23 +21,9 @@ from dataclasses import dataclass
 from agents.models import Agent, User
 from campaigns.enums import CampaignKind, ParticipationStatus
 from campaigns.models import Competence, CompetenceResult
-
-from .. import status
-from ..enums import ProgressStatus, ResourceState, TargetKind
-from ..models import (
-    Barrier,
-    CheckIn,
-    Enrolment,
-    Mentor,
-    Mentoring,
-    Milestone,
-    Programme,
-    Resource,
-    ResourceUse,
-    Target,
-)
-from ..services_checkins import milestone_counts_refresh
-from .accompaniment_data import (
+from programmes import status
+from programmes.accompaniment.checkins.services import milestone_counts_refresh
+from programmes.demo.accompaniment_data import (
     BARRIER_COUNTS,
     BARRIER_WEIGHTS,
     COMMENTS,
@@ -56,7 +42,20 @@ from .accompaniment_data import (
     SEEN,
     TIME,
 )
-from .results import PARIS
+from programmes.demo.results import PARIS
+from programmes.enums import ProgressStatus, ResourceState, TargetKind
+from programmes.models import (
+    Barrier,
+    CheckIn,
+    Enrolment,
+    Mentor,
+    Mentoring,
+    Milestone,
+    Programme,
+    Resource,
+    ResourceUse,
+    Target,
+)
 
 
 @dataclass

@@ -5,7 +5,7 @@ catalogue of resources, and the demo agent's story. `accompaniment` writes them.
 import datetime
 from dataclasses import dataclass
 
-from ..enums import ProgressStatus, ResourceKind
+from programmes.enums import ProgressStatus, ResourceKind
 
 # Both after the last Pix export (15 September 2026).
 MILESTONES = (

@@ -13,13 +13,8 @@ from agents.models import Agent, OrgUnit, User
 from campaigns import services as campaign_services
 from campaigns.enums import ImportStatus
 from campaigns.models import Competence, ResultImport
-
-from .. import selectors
-from ..enums import Purpose, TargetKind
-from ..models import Enrolment, Programme, Target, TargetPopulation
-from ..services import programme_import_link, programme_import_run
-from .accompaniment import AccompanimentSummary, build_accompaniment
-from .data import (
+from programmes.demo.accompaniment import AccompanimentSummary, build_accompaniment
+from programmes.demo.data import (
     ADMIN_LOGIN,
     DEMO_PASSWORD,
     PROGRAMME_DESCRIPTION,
@@ -29,7 +24,7 @@ from .data import (
     PROGRAMME_START,
     SEED,
 )
-from .plan import (
+from programmes.demo.plan import (
     AGENT,
     AMBASSADOR,
     DEMO_PEOPLE,
@@ -39,7 +34,11 @@ from .plan import (
     OrgPlan,
     plan_org,
 )
-from .results import plan_exports
+from programmes.demo.results import plan_exports
+from programmes.enums import Purpose, TargetKind
+from programmes.imports import selectors as import_selectors
+from programmes.imports.services import programme_import_link, programme_import_run
+from programmes.models import Enrolment, Programme, Target, TargetPopulation
 
 
 @dataclass
@@ -256,7 +255,7 @@ def build_results(
                 f"{result_import.errors}"
             )
         summary.exports.append(_export_line(result_import, already_imported=False))
-    summary.to_match = selectors.participations_to_match_counts(programme)
+    summary.to_match = import_selectors.participations_to_match_counts(programme)
 
 
 def _export_line(result_import: ResultImport, *, already_imported: bool) -> ExportLine:

@@ -9,8 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from agents.enums import OrgUnitKind
-
-from .data import (
+from programmes.demo.data import (
     ASSISTANT,
     BUREAU_HEAD,
     CONTROL_UNIT_STAFF,

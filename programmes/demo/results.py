@@ -22,9 +22,8 @@ from decimal import Decimal
 
 from campaigns import pix_writer
 from campaigns.pix_writer import PixCampaign, PixParticipant, PixResult
-
-from .data import SEED
-from .plan import AGENT, MANAGER, POPULATIONS, OrgPlan, PlannedAgent
+from programmes.demo.data import SEED
+from programmes.demo.plan import AGENT, MANAGER, POPULATIONS, OrgPlan, PlannedAgent
 
 PARIS = pix_writer.PARIS
 ORGANISATION_NAME = "DREETS Occitanie"

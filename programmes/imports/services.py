@@ -1,10 +1,9 @@
-"""Writes of the programmes app: importing Pix Orga exports for a programme.
+"""Writes of the Pix imports: importing Pix Orga exports for a programme.
 
 An export uploaded for a programme is analysed (preview), then, once an ambassador or the
 owner confirms, imported; its campaign is then followed by the programme (attached in the
 import's own transaction). Background work goes through Celery tasks, which run in-process
-when no broker is configured.
-"""
+when no broker is configured. A participant nobody could match becomes an agent here too."""
 
 import logging
 
@@ -13,12 +12,14 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from kombu.exceptions import OperationalError as KombuOperationalError
 
+from agents.models import Agent, OrgUnit
 from campaigns import services as campaign_services
 from campaigns.enums import ImportStatus
-from campaigns.models import ResultImport
+from campaigns.models import Participation, ResultImport
 from campaigns.tasks import analyse_import
-
-from .models import Programme, ProgrammeImport
+from programmes.imports.attach import attach_campaign_hook
+from programmes.imports.tasks import run_programme_import
+from programmes.models import Enrolment, Programme, ProgrammeImport, TargetPopulation
 
 logger = logging.getLogger(__name__)
 
@@ -66,8 +67,6 @@ def programme_import_confirm(*, programme: Programme, result_import: ResultImpor
     _check_link(programme, result_import)
     if result_import.status not in CONFIRMABLE:
         raise ImportNotReady(_("Cet import n'attend pas de confirmation."))
-    from .tasks import run_programme_import  # the tasks module imports this one
-
     if not _enqueue(run_programme_import, result_import.pk, programme.pk):
         raise QueueUnavailable(result_import)
     return not settings.CELERY_TASK_ALWAYS_EAGER
@@ -94,16 +93,6 @@ def programme_import_link(*, programme: Programme, result_import: ResultImport) 
     )
 
 
-def attach_campaign_hook(programme_id: int):
-    """What a DONE import does for its programme: follow the campaign."""
-
-    def attach(result_import: ResultImport) -> None:
-        if result_import.campaign_id is not None:
-            Programme.objects.get(pk=programme_id).campaigns.add(result_import.campaign_id)
-
-    return attach
-
-
 def _check_link(programme: Programme, result_import: ResultImport) -> None:
     if not ProgrammeImport.objects.filter(
         programme=programme, result_import=result_import
@@ -127,3 +116,30 @@ def _delay(task, *args) -> bool:
         logger.exception("Broker unreachable: task %s%r not queued", task.name, args)
         return False
     return True
+
+
+def agent_create_from_participant(
+    *,
+    participation: Participation,
+    last_name: str,
+    first_name: str,
+    external_id: str | None = None,
+    email: str | None = None,
+    org_unit: OrgUnit | None = None,
+    population: TargetPopulation | None = None,
+) -> Agent:
+    """A participant nobody could match is a person the HR list did not have yet: create the
+    agent, enrol them when a population is given, and attach every participation of that
+    participant in the campaign (their results follow)."""
+    with transaction.atomic():
+        agent = Agent.objects.create(
+            last_name=last_name,
+            first_name=first_name,
+            external_id=external_id or None,
+            email=email or None,
+            org_unit=org_unit,
+        )
+        if population is not None:
+            Enrolment.objects.create(agent=agent, population=population)
+        campaign_services.participation_match(participation=participation, agent=agent)
+    return agent

@@ -1,131 +1,34 @@
-"""Celery tasks of the programmes app: thin wrappers that take ids and call a service."""
-
-import logging
-from datetime import date
+"""Celery task of the Pix imports: run a previewed export for its programme."""
 
 from celery import shared_task
-from django.utils import timezone
-from kombu.exceptions import OperationalError as BrokerError
 
 from campaigns.enums import ImportStatus
 from campaigns.tasks import TRANSIENT, redelivered, run_and_record
+from programmes.imports.attach import attach_campaign_hook
+from programmes.imports.signals import results_imported
+from programmes.models import Programme
 
-from . import services_purge, services_reminders, stats
-from .models import Programme
-from .services import attach_campaign_hook
-
-logger = logging.getLogger(__name__)
+# Task names are pinned to the names they had before the programmes app was split into parts:
+# beat's stored schedules and messages already queued name them so.
 
 
-@shared_task(bind=True, autoretry_for=TRANSIENT, retry_backoff=True, max_retries=3, acks_late=True)
+@shared_task(
+    name="programmes.tasks.run_programme_import",
+    bind=True,
+    autoretry_for=TRANSIENT,
+    retry_backoff=True,
+    max_retries=3,
+    acks_late=True,
+)
 def run_programme_import(self, result_import_id: int, programme_id: int) -> str | None:
     """Import a previewed export and, in the same transaction once DONE, attach its
-    campaign to the programme; then refresh the programme's dashboard figures. Safe to run
-    twice: a DONE import is left as it is, and the figures are recomputed; a message handed
-    back because its worker died does not start the import again (campaigns.tasks)."""
+    campaign to the programme; then say so (`results_imported`), and steering refreshes the
+    programme's figures. Safe to run twice: a DONE import is left as it is, and the figures
+    are recomputed; a message handed back because its worker died does not start the import
+    again (campaigns.tasks)."""
     outcome = run_and_record(
         result_import_id, on_done=attach_campaign_hook(programme_id), redelivered=redelivered(self)
     )
     if outcome == ImportStatus.DONE:
-        refresh_programme_stats(programme_id)
+        results_imported.send(sender=Programme, programme_id=programme_id)
     return outcome
-
-
-def refresh_programme_stats(programme_id: int) -> None:
-    """The import stands even if its figures cannot be computed: the nightly run will."""
-    try:
-        programme = Programme.objects.get(pk=programme_id)
-        stats.programme_stats_refresh(programme=programme, on=timezone.localdate())
-    except TRANSIENT:
-        raise
-    except Exception:
-        logger.exception("Stats of programme %s not refreshed after an import", programme_id)
-
-
-@shared_task(bind=True, autoretry_for=TRANSIENT, retry_backoff=True, max_retries=3, acks_late=True)
-def refresh_population_stats(self, on: str | None = None) -> int:
-    """Every night (Celery beat): the day's figures of every population of the running
-    programmes. `on`: an ISO date, today by default. Safe to run twice: the day's rows are
-    rewritten."""
-    day = date.fromisoformat(on) if on else timezone.localdate()
-    return stats.stats_refresh_all(on=day)
-
-
-# --- Reminders ------------------------------------------------------------------------------
-
-
-@shared_task(bind=True, autoretry_for=TRANSIENT, retry_backoff=True, max_retries=3, acks_late=True)
-def send_daily_reminders(self, on: str | None = None) -> dict:
-    """Every day at REMINDER_HOUR (Celery beat): claim the day's reminders and, on the digest
-    weekday (or later in the week if that day's run was missed), the week's digests, then
-    queue one sending task for each, and for what earlier runs claimed and could not send.
-    Safe to run twice, from two workers at once: the claim inserts nothing new and each row
-    is sent once.
-
-    If the broker cannot take the sending tasks (Redis down), this task sends the claimed
-    rows itself: the send guard keeps a row that a worker got meanwhile from leaving twice.
-    A row nobody could send stays PENDING, and the next daily run sends it."""
-    day = date.fromisoformat(on) if on else timezone.localdate()
-    claimed = services_reminders.Claimed(
-        services_reminders.reminders_claim(day=day), services_reminders.digests_claim(day=day)
-    )
-    outcome = {"reminders": len(claimed.reminders), "digests": len(claimed.digests)}
-    try:
-        for pk in claimed.reminders:
-            send_reminder.delay(pk)
-        for pk in claimed.digests:
-            send_digest.delay(pk)
-    except BrokerError as error:
-        logger.error(
-            "Broker unreachable (%s): the %s reminders and %s digests of %s are sent by the "
-            "daily run itself",
-            error,
-            len(claimed.reminders),
-            len(claimed.digests),
-            day,
-        )
-        outcome["failed"] = services_reminders.claimed_send(claimed, day=day)
-        outcome["sent_by_the_run"] = True
-    return outcome
-
-
-# A mail server failure: retried with backoff (1, 2, 4… minutes, capped), then left FAILED
-# on the programme's reminders page, where a person can send it again.
-MAIL_RETRY = {"max_retries": 6, "acks_late": True}
-
-
-def _retry_delay(retries: int) -> int:
-    return min(60 * 2**retries, 3600)
-
-
-def _send_with_retry(task, send, **ids) -> str | None:
-    """Send through the service's guard; a mail server failure is retried with backoff, or,
-    in process (no broker), left FAILED for the page and the next daily run."""
-    try:
-        return send(**ids)
-    except services_reminders.MailFailure as error:
-        if task.request.is_eager:
-            return "failed"
-        raise task.retry(exc=error, countdown=_retry_delay(task.request.retries)) from error
-
-
-@shared_task(bind=True, **MAIL_RETRY)
-def send_reminder(self, reminder_id: int) -> str | None:
-    return _send_with_retry(self, services_reminders.reminder_send, reminder_id=reminder_id)
-
-
-@shared_task(bind=True, **MAIL_RETRY)
-def send_digest(self, digest_id: int) -> str | None:
-    return _send_with_retry(self, services_reminders.digest_send, digest_id=digest_id)
-
-
-# --- Data protection ------------------------------------------------------------------------
-
-
-@shared_task(bind=True, autoretry_for=TRANSIENT, retry_backoff=True, max_retries=3, acks_late=True)
-def purge_personal_data(self, on: str | None = None) -> dict:
-    """Every night (Celery beat): purge the personal data of the programmes ended more than
-    RESULTS_RETENTION_DAYS ago. `on`: an ISO date, today by default. Safe to run twice: what
-    is gone is not counted again."""
-    day = date.fromisoformat(on) if on else timezone.localdate()
-    return services_purge.personal_data_purge(today=day).counts

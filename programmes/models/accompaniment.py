@@ -10,8 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from agents.models import Agent
 from campaigns.models import Competence
 from campaigns.referential import MAX_LEVEL
-
-from ..enums import ProgressStatus, ResourceKind, ResourceState
+from programmes.enums import ProgressStatus, ResourceKind, ResourceState
 
 __all__ = [
     "Barrier",
@@ -60,7 +59,7 @@ class Barrier(models.Model):
 class MilestoneQuerySet(models.QuerySet):
     def visible_to(self, user):
         """Milestones of the populations the user sees (see TargetPopulation.visible_to)."""
-        from .core import TargetPopulation
+        from programmes.models.core import TargetPopulation
 
         return self.filter(population__in=TargetPopulation.objects.visible_to(user))
 

@@ -9,8 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from agents.models import Agent
 from campaigns.models import Campaign, Competence, ResultImport
 from campaigns.referential import MAX_LEVEL
-
-from ..enums import Purpose, TargetKind
+from programmes.enums import Purpose, TargetKind
 
 
 class ProgrammeQuerySet(models.QuerySet):

@@ -11,8 +11,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from agents.models import Agent
-
-from ..enums import DigestKind, OutgoingStatus, ReminderKind
+from programmes.enums import DigestKind, OutgoingStatus, ReminderKind
 
 __all__ = ["ReminderSettings", "QuietPeriod", "ReminderOptOut", "Reminder", "Digest"]
 

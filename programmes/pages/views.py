@@ -1,30 +1,31 @@
-"""An agent's results: their own page (« Mon parcours », with the switch that shares them with
-their manager line) and, for those who may see them, the agents list and an agent's page,
-both built from the same rows (results, personal targets, status)."""
+"""The pages that combine several parts. Each role's home, the health check, the programmes
+(list and page); an agent's results: their own page (« Mon parcours », with the switch that
+shares them with their manager line) and, for those who may see them, the agents list and an
+agent's page, both built from the same rows (results, personal targets, status), with their
+check-ins, resources and mentoring."""
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.db import connection
 from django.db.models import Prefetch
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from . import (
-    charts,
-    perms,
-    selectors,
-    selectors_checkins,
-    selectors_mentoring,
-    selectors_resources,
-    services_consent,
-    status,
-)
-from .enums import TargetKind
-from .models import Enrolment, PersonalTarget, ResultAccessLog, Target
-from .pagination import paginate
-from .roles import roles_for
+from lib import charts
+from lib.pagination import paginate
+from programmes import perms, selectors, status
+from programmes.accompaniment.checkins import selectors as selectors_checkins
+from programmes.accompaniment.mentoring import selectors as selectors_mentoring
+from programmes.accompaniment.resources import selectors as selectors_resources
+from programmes.enums import TargetKind
+from programmes.imports import selectors as import_selectors
+from programmes.models import Enrolment, PersonalTarget, Programme, ResultAccessLog, Target
+from programmes.privacy import consent as services_consent
+from programmes.roles import roles_for
 
 
 def my_page(request):
@@ -48,7 +49,7 @@ def my_page(request):
         selectors_mentoring.mentoring_for_my_page(agent, rows)
     return render(
         request,
-        "programmes/my_page.html",
+        "programmes/pages/my_page.html",
         {"title": _("Mon parcours"), "agent": agent, "rows": rows},
     )
 
@@ -131,7 +132,7 @@ def agent_list(request):
     query = request.GET.get("q", "")
     return render(
         request,
-        "programmes/agent_list.html",
+        "programmes/pages/agent_list.html",
         {
             "title": _("Agents"),
             "query": query,
@@ -174,7 +175,7 @@ def agent_detail(request, pk):
     selectors_checkins.checkins_for_agent_page(request.user, agent, rows)
     return render(
         request,
-        "programmes/agent_detail.html",
+        "programmes/pages/agent_detail.html",
         {"title": agent.full_name, "agent": agent, "rows": rows},
     )
 
@@ -233,3 +234,55 @@ def _add_progress(rows):
         row["targets_met"] = enrolment.targets_met
         row["targets_set"] = enrolment.targets_set
         row["last_activity"] = enrolment.last_activity
+
+
+def home(request):
+    """Each role lands on its own home; someone with several roles gets the widest."""
+    roles = roles_for(request.user)
+    if roles.is_owner or request.user.is_staff:
+        return redirect("programmes:programme_list")
+    if roles.is_ambassador:
+        return redirect("programmes:population_list")
+    if roles.is_manager:
+        return redirect("programmes:team")
+    if roles.is_agent:
+        return redirect("programmes:my_page")
+    return render(request, "programmes/pages/no_role.html", {"title": _("Bienvenue")})
+
+
+@login_not_required
+def healthz(request):
+    """For the load balancer and compose: the app answers and its database too."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return HttpResponse("ok", content_type="text/plain")
+
+
+def programme_list(request):
+    programmes = selectors.programmes_for_home(request.user)
+    return render(
+        request,
+        "programmes/pages/programme_list.html",
+        {"title": _("Programmes"), "programmes": programmes},
+    )
+
+
+def programme_detail(request, slug):
+    programme = get_object_or_404(Programme.objects.visible_to(request.user), slug=slug)
+    populations = selectors.populations_with_counts(programme.populations.all()).order_by("name")
+    can_import = perms.can_import_results(request.user, programme)
+    return render(
+        request,
+        "programmes/pages/programme_detail.html",
+        {
+            "title": programme.name,
+            "programme": programme,
+            "populations": populations,
+            "aggregates_only": perms.sees_aggregates_only(request.user, programme),
+            "owners": programme.owners.all(),
+            "campaigns": programme.campaigns.all(),
+            "can_import": can_import,
+            "unmatched_count": import_selectors.unmatched_count(programme) if can_import else None,
+            "can_pair_mentors": perms.can_pair_mentors(request.user, programme),
+        },
+    )

@@ -6,7 +6,7 @@ everywhere."""
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from .models import SharingConsent
+from programmes.models import SharingConsent
 
 
 def consent_grant(*, agent, programme) -> SharingConsent:

@@ -14,8 +14,7 @@ from django.utils import timezone
 
 from agents.models import Agent
 from campaigns.models import CompetenceResult, ParticipationSnapshot
-
-from .models import (
+from programmes.models import (
     CheckIn,
     Enrolment,
     Mentor,

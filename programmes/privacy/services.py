@@ -41,8 +41,7 @@ from campaigns.models import (
     ParticipationSnapshot,
     ResultImport,
 )
-
-from .models import (
+from programmes.models import (
     CheckIn,
     Digest,
     Mentor,

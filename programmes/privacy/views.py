@@ -1,19 +1,26 @@
 """An agent's own data: the data-protection page (what is kept, who sees it, how long, their
-rights) and "Mes données", everything held about them as a JSON file."""
+rights) and "Mes données", everything held about them as a JSON file; for the programme's
+owners, the log of who viewed whose individual results."""
 
 import datetime
 import json
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.core.serializers.json import DjangoJSONEncoder
+from django.db.models import Q
 from django.http import Http404, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import selectors_mydata
-from .models import Enrolment
-from .roles import roles_for
+from agents.models import Agent
+from lib.exports import Column, Kind, Table, csv_response
+from lib.pagination import paginate
+from programmes import perms
+from programmes.models import Enrolment, Programme, ResultAccessLog
+from programmes.privacy import selectors as selectors_mydata
+from programmes.roles import roles_for
 
 
 def _own_agent(request):
@@ -28,7 +35,7 @@ def my_data(request):
     """The agent's right of access: what the file holds, and the button to download it."""
     agent = _own_agent(request)
     return render(
-        request, "programmes/mydata_page.html", {"title": _("Mes données"), "agent": agent}
+        request, "programmes/privacy/mydata_page.html", {"title": _("Mes données"), "agent": agent}
     )
 
 
@@ -61,7 +68,7 @@ def data_protection(request):
         programmes[programme.pk] = {"programme": programme, "purge_on": purge_on}
     return render(
         request,
-        "programmes/data_protection.html",
+        "programmes/privacy/data_protection.html",
         {
             "title": _("Protection de vos données"),
             "retention_days": days,
@@ -70,3 +77,65 @@ def data_protection(request):
             "my_programmes": sorted(programmes.values(), key=lambda p: p["programme"].name),
         },
     )
+
+
+def _log_programme(request, slug):
+    """The programme whose access log the user may read: its owners and staff; others who
+    see the programme get 403, the rest 404."""
+    programme = get_object_or_404(Programme.objects.visible_to(request.user), slug=slug)
+    if not perms.can_manage_programme(request.user, programme):
+        raise PermissionDenied
+    return programme
+
+
+def _log_entries(request, programme):
+    entries = ResultAccessLog.objects.filter(programme=programme).select_related("viewer", "agent")
+    agent_id = request.GET.get("agent", "")
+    agent = None
+    if agent_id.isdigit():
+        agent = Agent.objects.filter(pk=agent_id).first()
+        entries = entries.filter(agent_id=agent_id)
+    query = request.GET.get("q", "").strip()
+    if query:
+        entries = entries.filter(Q(agent__in=Agent.objects.search(query)))
+    return entries.order_by("-viewed_at", "-pk"), agent, query
+
+
+def access_log(request, slug):
+    """Who viewed whose individual results in the programme, newest first."""
+    programme = _log_programme(request, slug)
+    entries, agent, query = _log_entries(request, programme)
+    return render(
+        request,
+        "programmes/privacy/dashboard_access_log.html",
+        {
+            "title": _("Consultations de résultats individuels"),
+            "programme": programme,
+            "page_obj": paginate(request, entries),
+            "agent": agent,
+            "query": query,
+            "export_query": request.GET.urlencode(),
+        },
+    )
+
+
+def access_log_csv(request, slug):
+    programme = _log_programme(request, slug)
+    entries, _agent, _query = _log_entries(request, programme)
+    table = Table(
+        "consultations",
+        _("Consultations de résultats individuels"),
+        [
+            Column(_("Le"), Kind.DATETIME),
+            Column(_("Consulté par")),
+            Column(_("Agent consulté")),
+            Column(_("Matricule")),
+            Column(_("Page")),
+        ],
+        (
+            [e.viewed_at, e.viewer.email, e.agent.full_name, e.agent.external_id, e.path]
+            for e in entries.iterator(chunk_size=2000)
+        ),
+    )
+    filename = f"consultations-{programme.slug}-{timezone.localdate():%Y-%m-%d}"
+    return csv_response([table], filename)

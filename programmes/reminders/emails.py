@@ -16,11 +16,10 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from agents.models import Agent, User
-
-from . import status
-from .enums import DigestKind, OutgoingStatus, ProgressStatus, ReminderKind, TargetKind
-from .models import Digest, Enrolment, Reminder, TargetPopulation
-from .selectors import agent_results_by_programme
+from programmes import status
+from programmes.enums import DigestKind, OutgoingStatus, ProgressStatus, ReminderKind, TargetKind
+from programmes.models import Digest, Enrolment, Reminder, TargetPopulation
+from programmes.selectors import agent_results_by_programme
 
 UNSUBSCRIBE_SALT = "programmes.reminders.unsubscribe"
 
@@ -61,10 +60,10 @@ def absolute(path: str) -> str:
 
 
 def _render(template: str, context: dict) -> tuple[str, str]:
-    """The text and HTML bodies of `templates/emails/<template>.{txt,html}`."""
+    """The text and HTML bodies of `templates/programmes/reminders/emails/<template>.{txt,html}`."""
     return (
-        render_to_string(f"emails/{template}.txt", context),
-        render_to_string(f"emails/{template}.html", context),
+        render_to_string(f"programmes/reminders/emails/{template}.txt", context),
+        render_to_string(f"programmes/reminders/emails/{template}.html", context),
     )
 
 

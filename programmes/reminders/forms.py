@@ -9,8 +9,8 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .enums import DigestKind, OutgoingStatus, ReminderKind
-from .services_reminder_rules import day_exists
+from programmes.enums import DigestKind, OutgoingStatus, ReminderKind
+from programmes.reminders.rules import day_exists
 
 MONTH_CHOICES = list(MONTHS.items())
 

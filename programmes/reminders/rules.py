@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from .models import Programme, QuietPeriod, ReminderSettings
+from programmes.models import Programme, QuietPeriod, ReminderSettings
 
 # A leap year: 29 February is a real day of some years, so a quiet period may start on it.
 _ANY_YEAR = 2024

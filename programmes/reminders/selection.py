@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 
-from . import status
-from .enums import OutgoingStatus, ProgressStatus, ReminderKind
-from .models import Enrolment, Programme, Reminder, ReminderOptOut
+from programmes import status
+from programmes.enums import OutgoingStatus, ProgressStatus, ReminderKind
+from programmes.models import Enrolment, Programme, Reminder, ReminderOptOut, ReminderSettings
 
 DUE_STATUSES = {
     ProgressStatus.NOT_STARTED: ReminderKind.NOT_STARTED,
@@ -140,3 +140,11 @@ def due_reminders(
         seen.add((agent_id, programme_id))
         due.append(Due(agent_id, programme_id, population_id, DUE_STATUSES[progress], email))
     return due
+
+
+def reminder_settings_of(programme: Programme) -> ReminderSettings:
+    """The programme's rules; defaults (off) when never saved. Nothing is written."""
+    try:
+        return programme.reminder_settings
+    except ReminderSettings.DoesNotExist:
+        return ReminderSettings(programme=programme)

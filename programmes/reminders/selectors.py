@@ -19,12 +19,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from agents.models import Agent
-
-from . import perms
-from .enums import OutgoingStatus, ReminderKind
-from .models import Digest, Programme, QuietPeriod, Reminder, ReminderSettings
-from .selectors_reminders import Due, due_reminders
-from .services_reminders import reminder_settings_of
+from programmes import perms
+from programmes.enums import OutgoingStatus, ReminderKind
+from programmes.models import Digest, Programme, QuietPeriod, Reminder, ReminderSettings
+from programmes.reminders.selection import Due, due_reminders, reminder_settings_of
 
 # A row still SENDING this long after it was claimed was probably cut off mid-send: it is
 # never sent again by itself, and a person should check before sending it again.

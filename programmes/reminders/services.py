@@ -26,17 +26,22 @@ from django.db import transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
-from . import status
-from .enums import DigestKind, OutgoingStatus, Purpose
-from .models import (
+from programmes import status
+from programmes.enums import DigestKind, OutgoingStatus, Purpose
+from programmes.models import (
     Digest,
     Enrolment,
     Programme,
     Reminder,
     ReminderOptOut,
-    ReminderSettings,
 )
-from .selectors_reminders import DUE_STATUSES, due_reminders, is_quiet, reminder_programmes
+from programmes.reminders.selection import (
+    DUE_STATUSES,
+    due_reminders,
+    is_quiet,
+    reminder_programmes,
+    reminder_settings_of,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -63,14 +68,6 @@ def is_digest_day(day: datetime.date) -> bool:
 
 
 # --- Settings -----------------------------------------------------------------------------
-
-
-def reminder_settings_of(programme: Programme) -> ReminderSettings:
-    """The programme's rules; defaults (off) when never saved. Nothing is written."""
-    try:
-        return programme.reminder_settings
-    except ReminderSettings.DoesNotExist:
-        return ReminderSettings(programme=programme)
 
 
 # --- Claiming -----------------------------------------------------------------------------
@@ -265,7 +262,7 @@ def reminder_send(*, reminder_id: int, today: datetime.date | None = None) -> st
     """Send one claimed reminder if nobody else is sending or has sent it, and if it is still
     due `today` (see `reminder_still_due`); returns its new status. A mail server failure
     leaves it FAILED and raises MailFailure (to retry)."""
-    from .emails import reminder_message
+    from programmes.reminders.emails import reminder_message
 
     if not _take(Reminder, reminder_id):
         return Reminder.objects.filter(pk=reminder_id).values_list("status", flat=True).first()
@@ -281,7 +278,7 @@ def reminder_send(*, reminder_id: int, today: datetime.date | None = None) -> st
 
 def digest_send(*, digest_id: int) -> str:
     """Send one claimed digest, as `reminder_send` does."""
-    from .emails import digest_message
+    from programmes.reminders.emails import digest_message
 
     if not _take(Digest, digest_id):
         return Digest.objects.filter(pk=digest_id).values_list("status", flat=True).first()

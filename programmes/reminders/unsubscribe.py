@@ -8,10 +8,9 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods
 
 from agents.models import Agent
-
-from . import services_reminders
-from .emails import read_unsubscribe_token
-from .models import Programme, ReminderOptOut
+from programmes.models import Programme, ReminderOptOut
+from programmes.reminders import services as services_reminders
+from programmes.reminders.emails import read_unsubscribe_token
 
 ONE_CLICK = "One-Click"
 
@@ -31,7 +30,7 @@ def _resolve(token):
 def _invalid(request):
     return render(
         request,
-        "programmes/unsubscribe_invalid.html",
+        "programmes/reminders/unsubscribe_invalid.html",
         {"title": _("Lien de désabonnement invalide")},
         status=400,
     )
@@ -54,7 +53,7 @@ def reminder_unsubscribe(request, token):
     opted_out = ReminderOptOut.objects.filter(agent=agent, programme=programme).exists()
     return render(
         request,
-        "programmes/unsubscribe.html",
+        "programmes/reminders/unsubscribe.html",
         {
             "title": _("Ne plus recevoir de relances"),
             "agent": agent,
@@ -68,6 +67,6 @@ def _opt_out(request, agent, programme):
     services_reminders.reminders_opt_out(agent_id=agent.pk, programme_id=programme.pk)
     return render(
         request,
-        "programmes/unsubscribe_done.html",
+        "programmes/reminders/unsubscribe_done.html",
         {"title": _("Désabonnement enregistré"), "agent": agent, "programme": programme},
     )

@@ -1,8 +1,10 @@
-"""Routes of the reminders pages (included by programmes/urls.py, namespace programmes)."""
+"""Routes of the reminders pages (namespace programmes, composed by
+config/urls.py)."""
 
 from django.urls import path
 
-from . import views_reminders, views_unsubscribe
+from programmes.reminders import unsubscribe as views_unsubscribe
+from programmes.reminders import views as views_reminders
 
 urlpatterns = [
     # Public: the signed token of a reminder's unsubscribe link (also one-click, RFC 8058).

@@ -13,13 +13,13 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from . import perms, tasks
-from . import selectors_reminder_pages as selectors
-from . import services_reminder_rules as services
-from .enums import OutgoingStatus
-from .forms_reminders import LogFilterForm, QuietPeriodForm, ReminderSettingsForm
-from .models import Programme
-from .pagination import paginate
+from lib.pagination import paginate
+from programmes import perms
+from programmes.enums import OutgoingStatus
+from programmes.models import Programme
+from programmes.reminders import rules as services
+from programmes.reminders import selectors, tasks
+from programmes.reminders.forms import LogFilterForm, QuietPeriodForm, ReminderSettingsForm
 
 
 def _programme(request, slug, *, to_manage=False):
@@ -59,7 +59,7 @@ def _render_overview(request, programme, *, rules_form=None, quiet_form=None):
         "digest_day": digest_day,
         "digest_day_quiet": digest_day and selectors.quiet_period_on(periods, digest_day),
     }
-    return render(request, "programmes/reminder_overview.html", context)
+    return render(request, "programmes/reminders/reminder_overview.html", context)
 
 
 def reminder_overview(request, slug):
@@ -127,7 +127,7 @@ def reminder_preview(request, slug):
         "page_obj": page_obj,
         "rows": selectors.due_rows(programme, page_obj.object_list) if page_obj else [],
     }
-    return render(request, "programmes/reminder_preview.html", context)
+    return render(request, "programmes/reminders/reminder_preview.html", context)
 
 
 def reminder_log(request, slug):
@@ -160,7 +160,7 @@ def reminder_log(request, slug):
         "failures": selectors.failures(programme, scope),
         "can_retry": can_manage and scope.names,
     }
-    return render(request, "programmes/reminder_log.html", context)
+    return render(request, "programmes/reminders/reminder_log.html", context)
 
 
 def _back(request, programme):

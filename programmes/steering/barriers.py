@@ -17,11 +17,12 @@ from dataclasses import dataclass, field
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from . import charts, perms
-from .dashboard_figures import small_group_text
-from .enums import ProgressStatus
-from .exports import Column, Kind, Table, display
-from .models import Barrier, Milestone, MilestoneCount, Programme, TargetPopulation
+from lib import charts
+from lib.exports import Column, Kind, Table, display
+from programmes import perms
+from programmes.enums import ProgressStatus
+from programmes.models import Barrier, Milestone, MilestoneCount, Programme, TargetPopulation
+from programmes.steering.figures import small_group_text
 
 NOT_STARTED, STALLED, OTHERS = "not_started", "stalled", "others"
 CATEGORIES = [

@@ -19,9 +19,13 @@ from django.db.models import Q
 from django.utils import formats
 from django.utils.translation import gettext as _
 
-from . import charts, perms
-from .barrier_stats import BarrierStats, build_barrier_stats
-from .dashboard_figures import (
+from lib import charts
+from lib.exports import Column, Kind, Table
+from programmes import perms
+from programmes.enums import TargetKind
+from programmes.models import PopulationStat, Programme
+from programmes.steering.barriers import BarrierStats, build_barrier_stats
+from programmes.steering.figures import (
     FUNNEL,
     STATUSES,
     EvolutionPoint,
@@ -30,10 +34,7 @@ from .dashboard_figures import (
     percent_of,
     small_group_text,
 )
-from .dashboard_queries import evolution_points, personal_target_counts
-from .enums import TargetKind
-from .exports import Column, Kind, Table
-from .models import PopulationStat, Programme
+from programmes.steering.queries import evolution_points, personal_target_counts
 
 
 @dataclass

@@ -12,10 +12,11 @@ from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from . import charts, perms
-from .enums import ProgressStatus, TargetKind
-from .exports import Column, Kind, Table
-from .models import PopulationStat, TargetPopulation, describe_target_value
+from lib import charts
+from lib.exports import Column, Kind, Table
+from programmes import perms
+from programmes.enums import ProgressStatus, TargetKind
+from programmes.models import PopulationStat, TargetPopulation, describe_target_value
 
 
 def small_group_text() -> str:

@@ -9,10 +9,10 @@ from django.db.models import Avg, Count, OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import perms, selectors, status
-from .dashboard_figures import EvolutionPoint
-from .exports import Column, Kind, Table
-from .models import Enrolment, PersonalTarget, PopulationStat, Programme, TargetPopulation
+from lib.exports import Column, Kind, Table
+from programmes import perms, selectors, status
+from programmes.models import Enrolment, PersonalTarget, PopulationStat, Programme, TargetPopulation
+from programmes.steering.figures import EvolutionPoint
 
 
 def evolution_points(

@@ -22,11 +22,10 @@ from django.utils import timezone
 
 from campaigns.enums import CampaignKind, ParticipationStatus
 from campaigns.models import CompetenceResult, Participation, ParticipationSnapshot
-
-from .enums import ProgressStatus, TargetKind
-from .models import PopulationStat, Programme, Target, TargetChange, TargetPopulation
-from .status import latest_shared, population_progress, stall_cutoff, target_met_condition
-from .targets import targets_applying_on
+from programmes.enums import ProgressStatus, TargetKind
+from programmes.models import PopulationStat, Programme, Target, TargetChange, TargetPopulation
+from programmes.status import latest_shared, population_progress, stall_cutoff, target_met_condition
+from programmes.targets import targets_applying_on
 
 logger = logging.getLogger(__name__)
 

@@ -3,20 +3,16 @@ log of who viewed whose individual results."""
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from agents.models import Agent
-
-from . import perms
-from .dashboard import build_dashboard
-from .dashboard_queries import population_agents_table
-from .exports import Column, Kind, Table, csv_response, xlsx_response
-from .models import Programme, ResultAccessLog, TargetPopulation
-from .pagination import paginate
+from lib.exports import csv_response, xlsx_response
+from programmes import perms
+from programmes.models import Programme, ResultAccessLog, TargetPopulation
+from programmes.steering.dashboard import build_dashboard
+from programmes.steering.queries import population_agents_table
 
 EXPORTERS = {"csv": csv_response, "xlsx": xlsx_response}
 
@@ -47,7 +43,7 @@ def dashboard(request, slug):
     board, can_manage = _board(request, programme)
     return render(
         request,
-        "programmes/dashboard.html",
+        "programmes/steering/dashboard.html",
         {
             "title": _("Tableau de bord — %(programme)s") % {"programme": programme.name},
             "programme": programme,
@@ -91,65 +87,3 @@ def population_export(request, pk, fmt):
     )
     filename = f"agents-{slugify(population.name)}-{timezone.localdate():%Y-%m-%d}"
     return EXPORTERS[fmt]([table], filename)
-
-
-def _log_programme(request, slug):
-    """The programme whose access log the user may read: its owners and staff; others who
-    see the programme get 403, the rest 404."""
-    programme = _programme(request, slug)
-    if not perms.can_manage_programme(request.user, programme):
-        raise PermissionDenied
-    return programme
-
-
-def _log_entries(request, programme):
-    entries = ResultAccessLog.objects.filter(programme=programme).select_related("viewer", "agent")
-    agent_id = request.GET.get("agent", "")
-    agent = None
-    if agent_id.isdigit():
-        agent = Agent.objects.filter(pk=agent_id).first()
-        entries = entries.filter(agent_id=agent_id)
-    query = request.GET.get("q", "").strip()
-    if query:
-        entries = entries.filter(Q(agent__in=Agent.objects.search(query)))
-    return entries.order_by("-viewed_at", "-pk"), agent, query
-
-
-def access_log(request, slug):
-    """Who viewed whose individual results in the programme, newest first."""
-    programme = _log_programme(request, slug)
-    entries, agent, query = _log_entries(request, programme)
-    return render(
-        request,
-        "programmes/dashboard_access_log.html",
-        {
-            "title": _("Consultations de résultats individuels"),
-            "programme": programme,
-            "page_obj": paginate(request, entries),
-            "agent": agent,
-            "query": query,
-            "export_query": request.GET.urlencode(),
-        },
-    )
-
-
-def access_log_csv(request, slug):
-    programme = _log_programme(request, slug)
-    entries, _agent, _query = _log_entries(request, programme)
-    table = Table(
-        "consultations",
-        _("Consultations de résultats individuels"),
-        [
-            Column(_("Le"), Kind.DATETIME),
-            Column(_("Consulté par")),
-            Column(_("Agent consulté")),
-            Column(_("Matricule")),
-            Column(_("Page")),
-        ],
-        (
-            [e.viewed_at, e.viewer.email, e.agent.full_name, e.agent.external_id, e.path]
-            for e in entries.iterator(chunk_size=2000)
-        ),
-    )
-    filename = f"consultations-{programme.slug}-{timezone.localdate():%Y-%m-%d}"
-    return csv_response([table], filename)

@@ -6,7 +6,7 @@ page loaded (the `journey` fixture fails the test otherwise)."""
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from programmes import services_checkins
+from programmes.accompaniment.checkins import services as services_checkins
 from tests.agents.factories import AgentFactory
 from tests.browser.conftest import login_to, submit_login
 from tests.programmes.factories import EnrolmentFactory, TargetFactory, TargetPopulationFactory

@@ -12,8 +12,8 @@ import openpyxl
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from programmes import stats
 from programmes.models import ResultAccessLog
+from programmes.steering import stats
 from reviews.models import ReviewCycle
 from tests.agents.factories import AgentFactory, OrgUnitFactory
 from tests.browser.conftest import tab_to

@@ -12,8 +12,8 @@ from playwright.sync_api import expect
 
 from campaigns.enums import MatchStatus, ParticipationStatus
 from campaigns.models import Competence
-from programmes import stats
 from programmes.models import ResultAccessLog
+from programmes.steering import stats
 from tests.browser.conftest import login_to
 from tests.campaigns.factories import CampaignFactory
 from tests.programmes.factories import EnrolmentFactory, TargetPopulationFactory

@@ -20,7 +20,7 @@ from campaigns import services
 from campaigns.enums import ImportStatus
 from campaigns.models import ResultImport
 from campaigns.tasks import recover_interrupted_imports
-from programmes.tasks import run_programme_import
+from programmes.imports.tasks import run_programme_import
 from tests.campaigns.factories import (
     analysed,
     media_root,  # noqa: F401 - fixture

@@ -8,8 +8,8 @@ from campaigns import services
 from campaigns.enums import ImportStatus
 from campaigns.models import CompetenceResult, Participation, ResultImport
 from campaigns.tasks import analyse_import, run_import
-from programmes import services as programme_services
-from programmes.tasks import run_programme_import
+from programmes.imports import services as programme_services
+from programmes.imports.tasks import run_programme_import
 from tests.campaigns.factories import (
     media_root,  # noqa: F401 - fixture
     sample,

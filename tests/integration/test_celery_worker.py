@@ -25,7 +25,7 @@ from django.utils import timezone
 from config.celery import app as celery_app
 from programmes.enums import OutgoingStatus
 from programmes.models import Reminder
-from programmes.tasks import send_daily_reminders
+from programmes.reminders.tasks import send_daily_reminders
 from tests.agents.factories import AgentFactory
 from tests.programmes.factories import (
     EnrolmentFactory,

@@ -18,10 +18,10 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from programmes import services_reminders
 from programmes.enums import OutgoingStatus
 from programmes.models import Digest, Reminder
-from programmes.tasks import send_daily_reminders
+from programmes.reminders import services as services_reminders
+from programmes.reminders.tasks import send_daily_reminders
 from tests.agents.factories import AgentFactory, UserFactory
 from tests.integration.fault_helpers import (
     broker_at,

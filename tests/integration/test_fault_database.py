@@ -20,7 +20,7 @@ from django.test import Client, RequestFactory
 from django.urls import reverse
 
 from config.db_unavailable import WithoutDatabaseOutages, database_unavailable_response
-from programmes import services_checkins
+from programmes.accompaniment.checkins import services as services_checkins
 from programmes.models import CheckIn, MilestoneCount
 from tests.agents.factories import DEFAULT_PASSWORD
 from tests.integration.fault_helpers import (
@@ -122,7 +122,7 @@ def test_a_database_lost_in_a_view_answers_503(client, monkeypatch):
         def cursor(self):
             raise OperationalError("server closed the connection unexpectedly")
 
-    monkeypatch.setattr("programmes.views.connection", Unreachable())
+    monkeypatch.setattr("programmes.pages.views.connection", Unreachable())
     response = client.get(reverse("healthz"))
     assert_unavailable_page(
         response.status_code, response, response.content.decode(), entry_lost=False

@@ -24,7 +24,7 @@ from django.db import connection
 from campaigns import services
 from campaigns.enums import ImportStatus
 from campaigns.models import Campaign, CompetenceResult, Participation, ResultImport
-from programmes import services as programme_services
+from programmes.imports import services as programme_services
 from tests.campaigns.factories import export, paris, profiles_campaign, sent
 from tests.integration.fault_helpers import (
     broker_at,

@@ -5,7 +5,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from programmes import charts
+from lib import charts
 
 SVG = "{http://www.w3.org/2000/svg}"
 

@@ -5,7 +5,7 @@ ROLES = ["anonymous", "owner", "ambassador", "manager", "agent", "outsider", "st
 
 def _unsubscribe_kwargs(cast):
     """The agent's signed unsubscribe link: public, whoever follows it."""
-    from programmes.emails import unsubscribe_token
+    from programmes.reminders.emails import unsubscribe_token
 
     return {"token": unsubscribe_token(cast.agent_agent.pk, cast.programme.pk)}
 

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from campaigns.enums import MatchStatus, ParticipationStatus
 from campaigns.models import Competence
+from programmes.accompaniment.checkins.services import milestone_counts_refresh
 from programmes.enums import ProgressStatus, ResourceKind, ResourceState
 from programmes.models import (
     Barrier,
@@ -17,7 +18,6 @@ from programmes.models import (
     Resource,
     ResourceUse,
 )
-from programmes.services_checkins import milestone_counts_refresh
 from tests.agents.factories import AgentFactory
 from tests.campaigns.factories import CompetenceResultFactory, ParticipationFactory
 from tests.programmes.factories import ProgrammeFactory, TargetPopulationFactory

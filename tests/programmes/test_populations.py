@@ -13,8 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from campaigns.models import Competence
-from programmes import perms
-from programmes import services_populations as services
+from programmes import perms, services
 from programmes.enums import TargetKind
 from programmes.models import Enrolment, TargetChange, TargetPopulation
 from programmes.targets import TargetSpec, targets_applying_on, targets_in_force

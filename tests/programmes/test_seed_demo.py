@@ -24,8 +24,9 @@ from campaigns.models import (
 )
 from campaigns.pix_export import parse_export_filename
 from campaigns.referential import MAX_LEVEL
-from programmes import demo, selectors, status
+from programmes import demo, status
 from programmes.enums import ProgressStatus, Purpose, ResourceKind, ResourceState, TargetKind
+from programmes.imports import selectors as import_selectors
 from programmes.models import (
     CheckIn,
     Enrolment,
@@ -436,7 +437,7 @@ def test_the_managers_team_has_at_least_five_participants(seeded):
 
 def test_participants_to_match_wait_in_the_queue(seeded):
     programme = demo_programme()
-    counts = selectors.participations_to_match_counts(programme)
+    counts = import_selectors.participations_to_match_counts(programme)
     assert counts["unmatched"] >= 3 and counts["to_confirm"] >= 1
     names = {(a.last_name, a.first_name) for a in Agent.objects.all()}
     unmatched = Participation.objects.filter(campaign__programmes=programme, agent=None)

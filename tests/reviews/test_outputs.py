@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from programmes.models import ResultAccessLog
-from programmes.services_consent import consent_grant
+from programmes.privacy.consent import consent_grant
 from reviews import outputs
 from reviews.models import ReviewAddendum, ReviewState
 from tests.campaigns.factories import CampaignFactory

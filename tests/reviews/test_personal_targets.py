@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from campaigns.models import Competence
-from programmes import stats
+from programmes.steering import stats
 from tests.programmes.factories import EnrolmentFactory, TargetPopulationFactory
 from tests.reviews.factories import PersonalTargetFactory
 
@@ -166,7 +166,7 @@ def test_dashboard_query_count_is_pinned_with_personal_targets(
     client, cast, django_assert_num_queries
 ):
     from tests.agents.factories import AgentFactory
-    from tests.programmes.test_dashboard import DASHBOARD_QUERIES
+    from tests.programmes.steering.test_dashboard import DASHBOARD_QUERIES
 
     _give_targets(cast, cast.team)
     stats.population_stats_refresh(population=cast.population, on=TODAY)

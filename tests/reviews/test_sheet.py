@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from campaigns.models import Competence
 from programmes.models import ResultAccessLog
-from programmes.services_consent import consent_grant
+from programmes.privacy.consent import consent_grant
 from reviews.models import Review, ReviewState, ReviewVersion
 from reviews.sheet import build_sheet, sheet_content
 from tests.agents.factories import AgentFactory

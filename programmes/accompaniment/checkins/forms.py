@@ -8,8 +8,8 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .models import Barrier, Milestone
-from .services_checkins import COMMENT_MAX_LENGTH, NEXT_STEP_MAX_LENGTH
+from programmes.accompaniment.checkins.services import COMMENT_MAX_LENGTH, NEXT_STEP_MAX_LENGTH
+from programmes.models import Barrier, Milestone
 
 DATE_INVALID = gettext_lazy("Saisissez une date valide, comme 30/06/2026.")
 

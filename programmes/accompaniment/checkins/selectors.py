@@ -8,10 +8,9 @@ from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from agents.models import Agent
-
-from . import perms, status
-from .enums import ProgressStatus
-from .models import Barrier, CheckIn, Enrolment, Milestone, TargetPopulation
+from programmes import perms, status
+from programmes.enums import ProgressStatus
+from programmes.models import Barrier, CheckIn, Enrolment, Milestone, TargetPopulation
 
 # The run-through visits agents in this order.
 RUN_ORDER = ("last_name", "first_name", "pk")

@@ -10,10 +10,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from agents.models import Agent
-
-from . import status
-from .enums import DEFAULT_BARRIERS
-from .models import (
+from programmes import status
+from programmes.enums import DEFAULT_BARRIERS
+from programmes.models import (
     Barrier,
     CheckIn,
     Enrolment,

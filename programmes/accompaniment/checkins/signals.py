@@ -4,8 +4,8 @@ admin, the demo, a script); its owners edit the list afterwards."""
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 
-from .models import Programme
-from .services_checkins import barriers_create_defaults
+from programmes.accompaniment.checkins.services import barriers_create_defaults
+from programmes.models import Programme
 
 
 @receiver(post_save, sender=Programme, dispatch_uid="programme_default_barriers")

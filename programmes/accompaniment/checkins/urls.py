@@ -1,8 +1,9 @@
-"""Routes of the checkins pages (included by programmes/urls.py, namespace programmes)."""
+"""Routes of the checkins pages (namespace programmes, composed by
+config/urls.py)."""
 
 from django.urls import path
 
-from . import views_checkins as views
+from programmes.accompaniment.checkins import views
 
 urlpatterns = [
     # The barrier list of a programme (its owners and staff).

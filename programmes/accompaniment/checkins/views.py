@@ -10,12 +10,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from . import perms
-from . import selectors_checkins as selectors
-from . import services_checkins as services
-from .forms_checkins import BarrierForm, CheckInForm, MilestoneForm
-from .models import Milestone, Programme, TargetPopulation
-from .pagination import paginate
+from lib.pagination import paginate
+from programmes import perms
+from programmes.accompaniment.checkins import selectors, services
+from programmes.accompaniment.checkins.forms import BarrierForm, CheckInForm, MilestoneForm
+from programmes.models import Milestone, Programme, TargetPopulation
 
 # --- Barriers ------------------------------------------------------------------------------
 
@@ -57,7 +56,7 @@ def barrier_list(request, slug):
         "page_obj": paginate(request, selectors.barriers_of(programme)),
         "form": form,
     }
-    return render(request, "programmes/barrier_list.html", context)
+    return render(request, "programmes/accompaniment/checkins/barrier_list.html", context)
 
 
 def barrier_edit(request, slug, barrier_id):
@@ -78,7 +77,7 @@ def barrier_edit(request, slug, barrier_id):
         "barrier": barrier,
         "form": form,
     }
-    return render(request, "programmes/barrier_form.html", context)
+    return render(request, "programmes/accompaniment/checkins/barrier_form.html", context)
 
 
 @require_POST
@@ -145,7 +144,7 @@ def milestone_list(request, pk):
         "head_count": selectors.population_agents(population, timezone.localdate()).count(),
         "page_obj": paginate(request, selectors.milestones_with_counts(population)),
     }
-    return render(request, "programmes/milestone_list.html", context)
+    return render(request, "programmes/accompaniment/checkins/milestone_list.html", context)
 
 
 def milestone_create(request, pk):
@@ -164,7 +163,7 @@ def milestone_create(request, pk):
         )
         return redirect("programmes:milestone_detail", pk=milestone.pk)
     context = {"title": _("Nouveau point d’étape"), "population": population, "form": form}
-    return render(request, "programmes/milestone_form.html", context)
+    return render(request, "programmes/accompaniment/checkins/milestone_form.html", context)
 
 
 def milestone_edit(request, pk):
@@ -185,7 +184,7 @@ def milestone_edit(request, pk):
         "milestone": milestone,
         "form": form,
     }
-    return render(request, "programmes/milestone_form.html", context)
+    return render(request, "programmes/accompaniment/checkins/milestone_form.html", context)
 
 
 @require_POST
@@ -226,7 +225,7 @@ def milestone_detail(request, pk):
         if done:
             selectors.with_status_displays(page_obj, population.programme)
         context.update({"showing_done": done, "page_obj": page_obj})
-    return render(request, "programmes/milestone_detail.html", context)
+    return render(request, "programmes/accompaniment/checkins/milestone_detail.html", context)
 
 
 # --- The run-through -----------------------------------------------------------------------
@@ -290,4 +289,4 @@ def milestone_run(request, pk):
         "step": step,
         "form": form,
     }
-    return render(request, "programmes/checkin_run.html", context)
+    return render(request, "programmes/accompaniment/checkins/checkin_run.html", context)

@@ -5,8 +5,7 @@ from django import forms
 from django.utils.translation import gettext_lazy
 
 from campaigns.models import Competence
-
-from .models import Mentor
+from programmes.models import Mentor
 
 
 class CompetenceForm(forms.Form):

@@ -15,10 +15,9 @@ from django.db.models import Count, F, Q
 
 from campaigns.enums import CampaignKind
 from campaigns.models import CompetenceResult
-
-from .enums import TargetKind
-from .models import Enrolment, Mentor, Mentoring, Target
-from .selectors import agent_results_by_programme
+from programmes.enums import TargetKind
+from programmes.models import Enrolment, Mentor, Mentoring, Target
+from programmes.selectors import agent_results_by_programme
 
 # --- Where an agent stands -------------------------------------------------------------------
 

@@ -15,8 +15,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .models import Mentor, Mentoring
-from .selectors_mentoring import competence_standings, is_currently_enrolled
+from programmes.accompaniment.mentoring.selectors import competence_standings, is_currently_enrolled
+from programmes.models import Mentor, Mentoring
 
 
 def _standing_or_refuse(agent, programme, competence):

@@ -1,8 +1,9 @@
-"""Routes of the mentoring pages (included by programmes/urls.py, namespace programmes)."""
+"""Routes of the mentoring pages (namespace programmes, composed by
+config/urls.py)."""
 
 from django.urls import path
 
-from . import views_mentoring
+from programmes.accompaniment.mentoring import views as views_mentoring
 
 urlpatterns = [
     # The ambassador: requests and pairings, the volunteers.

@@ -9,14 +9,18 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from . import perms
-from . import selectors as programme_selectors
-from . import selectors_mentoring as selectors
-from . import services_mentoring as services
-from .forms_mentoring import CompetenceForm, PairForm, VolunteerFilterForm, first_error
-from .models import Mentor, Mentoring, Programme
-from .pagination import paginate
-from .roles import roles_for
+from lib.pagination import paginate
+from programmes import perms
+from programmes import selectors as programme_selectors
+from programmes.accompaniment.mentoring import selectors, services
+from programmes.accompaniment.mentoring.forms import (
+    CompetenceForm,
+    PairForm,
+    VolunteerFilterForm,
+    first_error,
+)
+from programmes.models import Mentor, Mentoring, Programme
+from programmes.roles import roles_for
 
 # --- The agent, from "Mon parcours" ----------------------------------------------------------
 
@@ -139,7 +143,7 @@ def mentoring_list(request, slug):
         "pending": [m for m in requests if m.mentor_id is None],
         "paired": [m for m in requests if m.mentor_id is not None],
     }
-    return render(request, "programmes/mentoring_list.html", context)
+    return render(request, "programmes/accompaniment/mentoring/mentoring_list.html", context)
 
 
 def mentor_list(request, slug):
@@ -155,7 +159,7 @@ def mentor_list(request, slug):
         "competence": competence,
         "page_obj": page_obj,
     }
-    return render(request, "programmes/mentor_list.html", context)
+    return render(request, "programmes/accompaniment/mentoring/mentor_list.html", context)
 
 
 def _back_to_list(programme, page):

@@ -33,9 +33,8 @@ from agents.importer import (
     normalize_header,
 )
 from campaigns.referential import MAX_LEVEL
-
-from .enums import ResourceKind
-from .exports import FORMULA_TRIGGERS, Column, Table, csv_bytes
+from lib.exports import FORMULA_TRIGGERS, Column, Table, csv_bytes
+from programmes.enums import ResourceKind
 
 MAX_BYTES = 2 * 1024 * 1024  # a catalogue is a few hundred lines at most
 MAX_DURATION_MINUTES = 100_000

@@ -10,10 +10,9 @@ from django.utils.translation import gettext_lazy
 
 from campaigns.models import Competence
 from campaigns.referential import MAX_LEVEL
-
-from .enums import ResourceKind
-from .models import Resource
-from .resources_csv import MAX_BYTES
+from programmes.accompaniment.resources.files import MAX_BYTES
+from programmes.enums import ResourceKind
+from programmes.models import Resource
 
 CSV_EXTENSIONS = (".csv", ".txt")
 LEVEL_CHOICES = [(level, str(level)) for level in range(1, MAX_LEVEL + 1)]

@@ -7,10 +7,9 @@ from dataclasses import dataclass
 from django.db.models import Count, Q
 
 from campaigns.models import Competence
-
-from . import recommendations
-from .enums import ResourceState, TargetKind
-from .models import Enrolment, Resource, ResourceUse
+from programmes.accompaniment.resources import recommendations
+from programmes.enums import ResourceState, TargetKind
+from programmes.models import Enrolment, Resource, ResourceUse
 
 
 def catalogue(programme, *, query="", kind="", competence_code=""):

@@ -11,10 +11,9 @@ from django.utils.translation import ngettext
 
 from agents.models import Agent
 from campaigns.models import Competence
-
-from .enums import ResourceState
-from .models import Programme, Resource, ResourceUse
-from .resources_csv import MAX_BYTES, ResourceRow, parse_resources_csv
+from programmes.accompaniment.resources.files import MAX_BYTES, ResourceRow, parse_resources_csv
+from programmes.enums import ResourceState
+from programmes.models import Programme, Resource, ResourceUse
 
 # --- the catalogue -----------------------------------------------------------------------------
 

@@ -1,8 +1,9 @@
-"""Routes of the resources pages (included by programmes/urls.py, namespace programmes)."""
+"""Routes of the resources pages (namespace programmes, composed by
+config/urls.py)."""
 
 from django.urls import path
 
-from . import views_resources as views
+from programmes.accompaniment.resources import views
 
 urlpatterns = [
     path("programmes/<slug:slug>/ressources/", views.resource_list, name="resource_list"),

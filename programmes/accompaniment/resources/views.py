@@ -11,15 +11,16 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from campaigns.models import Competence
-
-from . import perms, resources_csv, selectors_resources
-from . import services_resources as services
-from .enums import ResourceKind
-from .exports import CSV_CONTENT_TYPE
-from .forms_resources import ResourceForm, ResourceImportForm
-from .models import Programme
-from .pagination import paginate
-from .roles import roles_for
+from lib.exports import CSV_CONTENT_TYPE
+from lib.pagination import paginate
+from programmes import perms
+from programmes.accompaniment.resources import files as resources_csv
+from programmes.accompaniment.resources import selectors as selectors_resources
+from programmes.accompaniment.resources import services
+from programmes.accompaniment.resources.forms import ResourceForm, ResourceImportForm
+from programmes.enums import ResourceKind
+from programmes.models import Programme
+from programmes.roles import roles_for
 
 MAX_ERRORS_SHOWN = 50
 
@@ -42,7 +43,7 @@ def resource_list(request, slug):
     resources = selectors_resources.catalogue(programme, **filters)
     return render(
         request,
-        "programmes/resource_list.html",
+        "programmes/accompaniment/resources/resource_list.html",
         {
             "title": _("Ressources"),
             "programme": programme,
@@ -63,7 +64,7 @@ def resource_create(request, slug):
         messages.success(request, _("Ressource « %(title)s » ajoutée.") % {"title": resource})
         return redirect("programmes:resource_list", slug=programme.slug)
     context = {"title": _("Nouvelle ressource"), "programme": programme, "form": form}
-    return render(request, "programmes/resource_form.html", context)
+    return render(request, "programmes/accompaniment/resources/resource_form.html", context)
 
 
 def resource_edit(request, slug, pk):
@@ -82,7 +83,7 @@ def resource_edit(request, slug, pk):
         "resource": resource,
         "form": form,
     }
-    return render(request, "programmes/resource_form.html", context)
+    return render(request, "programmes/accompaniment/resources/resource_form.html", context)
 
 
 def _set_active(request, slug, pk, active):
@@ -132,7 +133,7 @@ def resource_import(request, slug):
             return redirect("programmes:resource_list", slug=programme.slug)
     return render(
         request,
-        "programmes/resource_import.html",
+        "programmes/accompaniment/resources/resource_import.html",
         {
             "title": _("Importer le catalogue"),
             "programme": programme,

@@ -13,7 +13,7 @@ from django.db import transaction
 
 from campaigns import services as campaign_services
 from campaigns.enums import ImportStatus
-from programmes import services as programme_services
+from programmes.imports import services as programme_services
 from programmes.models import Programme
 
 COUNTS = (

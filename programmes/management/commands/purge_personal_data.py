@@ -6,7 +6,7 @@ import datetime
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from programmes.services_purge import PURGE_KINDS, personal_data_purge, retention_days
+from programmes.privacy.services import PURGE_KINDS, personal_data_purge, retention_days
 
 
 class Command(BaseCommand):

@@ -5,8 +5,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from programmes import stats
 from programmes.models import Programme
+from programmes.steering import stats
 
 
 class Command(BaseCommand):

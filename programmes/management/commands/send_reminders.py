@@ -6,9 +6,9 @@ import datetime
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from programmes import services_reminders
 from programmes.enums import ReminderKind
-from programmes.selectors_reminders import due_reminders
+from programmes.reminders import services as services_reminders
+from programmes.reminders.selection import due_reminders
 
 
 class Command(BaseCommand):

@@ -11,11 +11,11 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from programmes import selectors_checkins
-from programmes import services_checkins as services
+from programmes.accompaniment.checkins import selectors as selectors_checkins
+from programmes.accompaniment.checkins import services
 from programmes.enums import DEFAULT_BARRIERS, ProgressStatus
 from programmes.models import Barrier, CheckIn, Milestone
-from programmes.services_consent import consent_grant
+from programmes.privacy.consent import consent_grant
 from tests.agents.factories import AgentFactory, UserFactory
 from tests.campaigns.factories import CampaignFactory
 from tests.programmes.factories import (
@@ -818,8 +818,8 @@ def test_page_query_counts_are_pinned_and_do_not_grow_with_the_population(
 
 def test_recording_keeps_the_milestone_counts_the_dashboard_reads(cast):
     """Counts per status, and per barrier and status, follow each record and correction."""
+    from programmes.accompaniment.checkins.services import checkin_record
     from programmes.models import MilestoneCount
-    from programmes.services_checkins import checkin_record
     from tests.programmes.factories_accompaniment import MilestoneFactory
 
     milestone = MilestoneFactory(population=cast.population)

@@ -10,9 +10,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from programmes import selectors
-from programmes.models import Mentor, Mentoring
-from programmes.selectors_mentoring import mentoring_for_my_page
-from programmes.services_mentoring import (
+from programmes.accompaniment.mentoring.selectors import mentoring_for_my_page
+from programmes.accompaniment.mentoring.services import (
     mentor_volunteer,
     mentor_withdraw,
     mentoring_cancel,
@@ -20,7 +19,8 @@ from programmes.services_mentoring import (
     mentoring_pair,
     mentoring_request,
 )
-from programmes.views_agents import _add_results
+from programmes.models import Mentor, Mentoring
+from programmes.pages.views import _add_results
 from tests.agents.factories import AgentFactory, OrgUnitFactory, UserFactory
 from tests.campaigns.factories import CampaignFactory
 from tests.programmes.factories import (

@@ -2,7 +2,7 @@
 
 import pytest
 
-from programmes.recommendations import (
+from programmes.accompaniment.resources.recommendations import (
     LIMIT,
     Candidate,
     Gap,

@@ -4,11 +4,15 @@ recommendations on the agent's page, and agents marking resources."""
 import pytest
 from django.urls import reverse
 
-from programmes import selectors_resources
+from programmes.accompaniment.resources import selectors as selectors_resources
+from programmes.accompaniment.resources.files import export_csv, parse_resources_csv
+from programmes.accompaniment.resources.services import (
+    ResourceUseRefused,
+    resource_import,
+    resource_use_mark,
+)
 from programmes.enums import ResourceKind, ResourceState
 from programmes.models import Resource, ResourceUse
-from programmes.resources_csv import export_csv, parse_resources_csv
-from programmes.services_resources import ResourceUseRefused, resource_import, resource_use_mark
 from tests.agents.factories import AgentFactory
 from tests.campaigns.factories import CampaignFactory
 from tests.programmes.factories import EnrolmentFactory, TargetFactory
@@ -584,7 +588,7 @@ def test_the_import_page_refuses_a_file_that_is_not_csv_or_too_big(client, cast,
     url = _url("resource_import", cast.programme)
     response = client.post(url, {"file": _upload(b"%PDF-1.4", name="catalogue.pdf")})
     assert "Choisissez un fichier CSV (.csv)" in response.context["form"].errors["file"][0]
-    monkeypatch.setattr("programmes.forms_resources.MAX_BYTES", 10)
+    monkeypatch.setattr("programmes.accompaniment.resources.forms.MAX_BYTES", 10)
     response = client.post(url, {"file": _upload(_csv(GOOD_LINE))})
     assert response.context["form"].errors["file"][0].startswith("Le fichier pèse")
     assert not Resource.objects.exists()
@@ -832,7 +836,7 @@ def test_each_enrolment_gets_the_resources_of_its_programme(client, gap_cast):
 
 def test_recommendations_cost_three_queries_whatever_the_data(gap_cast, django_assert_num_queries):
     from programmes import selectors
-    from programmes.views_agents import _add_results
+    from programmes.pages.views import _add_results
 
     cast = gap_cast
     other = cast.other_population

@@ -6,7 +6,7 @@ import pytest
 from campaigns.enums import ImportStatus
 from campaigns.models import Participation, ResultImport
 from tests.integration.fault_helpers import broker_at, closed_port
-from tests.programmes.test_import_views import (
+from tests.programmes.imports.test_import_views import (
     confirmed,
     messages_of,
     upload,

@@ -16,8 +16,8 @@ from agents.models import Agent
 from campaigns.enums import ImportStatus, MatchStatus
 from campaigns.models import Campaign, Competence, CompetenceResult, Participation, ResultImport
 from programmes import perms
+from programmes.imports.views import programme_for_import
 from programmes.models import Enrolment
-from programmes.views_imports import programme_for_import
 from tests.agents.factories import AgentFactory, UserFactory
 from tests.programmes.factories import EnrolmentFactory
 from tests.programmes.import_factories import (
@@ -29,7 +29,7 @@ from tests.programmes.import_factories import (
     waiting_participation,
 )
 
-DATA = Path(__file__).parent.parent / "campaigns" / "data"  # the shared Pix samples
+DATA = Path(__file__).parents[2] / "campaigns" / "data"  # the shared Pix samples
 SAMPLE = (DATA / "profiles-collection.csv").read_bytes()
 SAMPLE_NAME = "Resultats-Collecte de profils 2026-90001-2026-04-07-0930.csv"
 

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from programmes.enums import ProgressStatus
 from programmes.models import SharingConsent
-from programmes.services_consent import consent_grant, consent_revoke
+from programmes.privacy.consent import consent_grant, consent_revoke
 from tests.campaigns.factories import (
     CampaignFactory,
 )

@@ -10,9 +10,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from campaigns.models import ParticipationSnapshot
-from programmes import selectors_mydata
 from programmes.enums import ProgressStatus
 from programmes.models import PersonalTarget, ResultAccessLog, SharingConsent
+from programmes.privacy import selectors as selectors_mydata
 from tests.campaigns.factories import CampaignFactory
 from tests.programmes.factories_accompaniment import (
     BarrierFactory,

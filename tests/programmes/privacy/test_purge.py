@@ -9,7 +9,6 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from campaigns.models import CompetenceResult, Participation, ParticipationSnapshot, ResultImport
-from programmes import tasks
 from programmes.enums import ProgressStatus
 from programmes.models import (
     CheckIn,
@@ -25,7 +24,8 @@ from programmes.models import (
     SharingConsent,
     Target,
 )
-from programmes.services_purge import personal_data_purge
+from programmes.privacy import tasks
+from programmes.privacy.services import personal_data_purge
 from tests.agents.factories import AgentFactory, UserFactory
 from tests.campaigns.factories import CampaignFactory
 from tests.programmes.factories import (

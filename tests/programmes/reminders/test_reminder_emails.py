@@ -10,14 +10,14 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 
-from programmes.emails import (
+from programmes.enums import DigestKind, OutgoingStatus, ReminderKind
+from programmes.reminders.emails import (
     DIGEST_CAP,
     digest_message,
     read_unsubscribe_token,
     reminder_message,
 )
-from programmes.enums import DigestKind, OutgoingStatus, ReminderKind
-from programmes.services_reminders import reminders_run
+from programmes.reminders.services import reminders_run
 from tests.agents.factories import AgentFactory, UserFactory
 from tests.campaigns.factories import CampaignFactory
 from tests.programmes.factories import EnrolmentFactory, TargetFactory, TargetPopulationFactory

@@ -12,18 +12,9 @@ from django.utils import timezone
 from programmes import perms
 from programmes.enums import DigestKind, OutgoingStatus, ReminderKind
 from programmes.models import QuietPeriod, Reminder, ReminderSettings
-from programmes.selectors_reminder_pages import (
-    load_rules,
-    next_digest_day,
-    preview,
-    reminder_scope,
-)
-from programmes.selectors_reminders import due_reminders
-from programmes.services_reminder_rules import (
-    MAX_QUIET_PERIODS,
-    quiet_period_add,
-    reminder_settings_save,
-)
+from programmes.reminders.rules import MAX_QUIET_PERIODS, quiet_period_add, reminder_settings_save
+from programmes.reminders.selection import due_reminders
+from programmes.reminders.selectors import load_rules, next_digest_day, preview, reminder_scope
 from tests.agents.factories import AgentFactory, UserFactory
 from tests.programmes.factories import (
     EnrolmentFactory,

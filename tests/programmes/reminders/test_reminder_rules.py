@@ -15,10 +15,10 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from campaigns.enums import MatchStatus, ParticipationStatus
-from programmes import services_reminders
 from programmes.enums import DigestKind, OutgoingStatus, ReminderKind
 from programmes.models import Digest, Reminder
-from programmes.selectors_reminders import due_reminders
+from programmes.reminders import services as services_reminders
+from programmes.reminders.selection import due_reminders
 from tests.agents.factories import AgentFactory, UserFactory
 from tests.campaigns.factories import CampaignFactory, ParticipationFactory
 from tests.programmes.factories import (

@@ -16,9 +16,10 @@ from django.db import connection
 from django.utils import timezone
 
 from config.celery import app as celery_app
-from programmes import services_reminders, tasks
 from programmes.enums import OutgoingStatus
 from programmes.models import Digest, Reminder
+from programmes.reminders import services as services_reminders
+from programmes.reminders import tasks
 from tests.agents.factories import AgentFactory, UserFactory
 from tests.campaigns.factories import CampaignFactory
 from tests.programmes.factories import (

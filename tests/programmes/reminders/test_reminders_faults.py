@@ -15,9 +15,10 @@ from datetime import date, timedelta
 import pytest
 from django.core import mail
 
-from programmes import services_reminders, tasks
 from programmes.enums import OutgoingStatus
 from programmes.models import Digest, Reminder
+from programmes.reminders import services as services_reminders
+from programmes.reminders import tasks
 from tests.agents.factories import AgentFactory, UserFactory
 from tests.integration.fault_helpers import broker_at, closed_port, silent_listener
 from tests.programmes.factories import (

@@ -6,10 +6,10 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from programmes.emails import reminder_message, unsubscribe_token
 from programmes.enums import OutgoingStatus, ReminderKind
 from programmes.models import Reminder, ReminderOptOut
-from programmes.services_reminders import reminder_send, reminders_run
+from programmes.reminders.emails import reminder_message, unsubscribe_token
+from programmes.reminders.services import reminder_send, reminders_run
 from tests.programmes.factories_reminders import ReminderFactory, ReminderSettingsFactory
 
 ONE_CLICK = "List-Unsubscribe=One-Click"

@@ -10,9 +10,9 @@ import openpyxl
 import pytest
 from django.urls import reverse
 
-from programmes.barrier_stats import build_barrier_stats
 from programmes.enums import ProgressStatus
 from programmes.models import Barrier
+from programmes.steering.barriers import build_barrier_stats
 from tests.agents.factories import AgentFactory
 from tests.programmes.factories_accompaniment import CheckInFactory, MilestoneFactory
 

@@ -13,8 +13,9 @@ from django.utils import timezone
 from agents.models import Agent
 from campaigns.enums import MatchStatus, ParticipationStatus
 from campaigns.models import Competence
-from programmes import stats
+from programmes.accompaniment.checkins.services import milestone_counts_refresh
 from programmes.enums import ProgressStatus
+from programmes.imports.services import programme_import_confirm, programme_import_upload
 from programmes.models import (
     CheckIn,
     Enrolment,
@@ -23,9 +24,8 @@ from programmes.models import (
     ResultAccessLog,
     TargetChange,
 )
-from programmes.services import programme_import_confirm, programme_import_upload
-from programmes.services_checkins import milestone_counts_refresh
-from programmes.tasks import refresh_population_stats
+from programmes.steering import stats
+from programmes.steering.tasks import refresh_population_stats
 from tests.campaigns.factories import CampaignFactory, export, paris, profiles_campaign, sent
 from tests.programmes.factories import (
     EnrolmentFactory,

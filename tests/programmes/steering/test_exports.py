@@ -12,9 +12,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from campaigns.enums import MatchStatus, ParticipationStatus
-from programmes.exports import BOM, Column, Kind, Table, csv_bytes, neutralise, xlsx_bytes
+from lib.exports import BOM, Column, Kind, Table, csv_bytes, neutralise, xlsx_bytes
 from programmes.models import ResultAccessLog
-from programmes.stats import population_stats_refresh
+from programmes.steering.stats import population_stats_refresh
 from tests.agents.factories import AgentFactory
 from tests.programmes.factories import EnrolmentFactory
 from tests.programmes.import_factories import ParticipationFactory

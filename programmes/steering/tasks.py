@@ -1,0 +1,44 @@
+"""Celery tasks of steering: the dashboard's figures, every night (beat) and after an
+import."""
+
+import logging
+from datetime import date
+
+from celery import shared_task
+from django.utils import timezone
+
+from campaigns.tasks import TRANSIENT
+from programmes.models import Programme
+from programmes.steering import stats
+
+logger = logging.getLogger(__name__)
+
+# Task names are pinned to the names they had before the programmes app was split into parts:
+# beat's stored schedules and messages already queued name them so.
+
+
+@shared_task(
+    name="programmes.tasks.refresh_population_stats",
+    bind=True,
+    autoretry_for=TRANSIENT,
+    retry_backoff=True,
+    max_retries=3,
+    acks_late=True,
+)
+def refresh_population_stats(self, on: str | None = None) -> int:
+    """Every night (Celery beat): the day's figures of every population of the running
+    programmes. `on`: an ISO date, today by default. Safe to run twice: the day's rows are
+    rewritten."""
+    day = date.fromisoformat(on) if on else timezone.localdate()
+    return stats.stats_refresh_all(on=day)
+
+
+def refresh_programme_stats(programme_id: int) -> None:
+    """The import stands even if its figures cannot be computed: the nightly run will."""
+    try:
+        programme = Programme.objects.get(pk=programme_id)
+        stats.programme_stats_refresh(programme=programme, on=timezone.localdate())
+    except TRANSIENT:
+        raise
+    except Exception:
+        logger.exception("Stats of programme %s not refreshed after an import", programme_id)
