@@ -8,8 +8,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from lib.csv_files import RowError
+
 from .enums import OrgUnitKind
-from .importer import EMAIL, MANAGER_EMAIL, SERVICE, HRRow, RowError, find_cycles, parse_hr_csv
+from .importer import EMAIL, MANAGER_EMAIL, SERVICE, HRRow, find_cycles, parse_hr_csv
 from .models import Agent, OrgUnit
 
 # Rows per statement: keeps each query under SQLite's bound-parameter limit.
