@@ -1,23 +1,22 @@
 """Parse the HR list of agents (a CSV file) into dataclasses, without touching the database.
 
-The file has a header row naming its columns (see `COLUMNS`), is encoded in UTF-8 (with or
-without BOM) or Windows-1252, and is separated by `;` or `,`. Every row is checked here;
+The file has a header row naming its columns (see `COLUMNS`) and is read by the house rules
+for CSV uploads (`lib.csv_files`: UTF-8 with or without BOM or Windows-1252, `;` or `,`
+between fields, header names compared without case or accents). Every row is checked here;
 the checks that need the database (a manager known only there, an e-mail address already
 used by another agent) are made by `agents.services.agent_import`.
 """
 
-import csv
-import io
 import re
-import unicodedata
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 from typing import TypeVar
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
+
+from lib.csv_files import CSVRefused, RowError, decode, detect_delimiter, read_rows
 
 # Column keys, in the order of the expected header, with the label the file uses.
 MATRICULE = "matricule"
@@ -28,6 +27,8 @@ SERVICE = "service"
 JOB_TITLE = "fonction"
 MANAGER_EMAIL = "email du responsable"
 COLUMNS = (MATRICULE, LAST_NAME, FIRST_NAME, EMAIL, SERVICE, JOB_TITLE, MANAGER_EMAIL)
+# The keys are the labels the header uses.
+COLUMN_LABELS = {column: column for column in COLUMNS}
 
 # Field lengths of agents.models (kept here so that the parser stays free of the ORM).
 MAX_LENGTHS = {MATRICULE: 100, LAST_NAME: 150, FIRST_NAME: 150, EMAIL: 254, JOB_TITLE: 200}
@@ -36,36 +37,6 @@ MAX_UNIT_NAME_LENGTH = 200
 # ">" and "›" (how OrgUnit.path prints a unit) separate the levels of a service, and so does
 # " / " between spaces: a bare slash belongs to names such as « Achats/Marchés ».
 UNIT_PATH_SEPARATOR = re.compile(r"\s*[>›]\s*|\s+/\s+")
-SEPARATORS = (";", ",")
-# Unicode category Cc, except tab and line breaks: text files do not hold these.
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-# Signatures of the files people upload by mistake instead of a CSV export.
-BINARY_SIGNATURES = (
-    (b"PK\x03\x04", "xlsx"),
-    (b"\xd0\xcf\x11\xe0", "xls"),
-    (b"%PDF", "pdf"),
-)
-
-
-@dataclass(frozen=True)
-class RowError:
-    """A reason to refuse the file: `line` is the line number in the file (1 is the header),
-    None for the file as a whole; `column` is one of `COLUMNS` or None."""
-
-    line: int | None
-    column: str | None
-    message: str
-
-    def __str__(self):
-        if self.line is not None and self.column is not None:
-            return _("Ligne %(line)s, colonne « %(column)s » : %(message)s") % {
-                "line": self.line,
-                "column": self.column,
-                "message": self.message,
-            }
-        if self.line is not None:
-            return _("Ligne %(line)s : %(message)s") % {"line": self.line, "message": self.message}
-        return self.message
 
 
 @dataclass(frozen=True)
@@ -95,37 +66,21 @@ class ParsedHRFile:
         return not self.errors
 
 
-class _Refused(Exception):
-    """The file cannot be read at all; carries the single error to report."""
-
-    def __init__(self, message):
-        super().__init__(message)
-        self.error = RowError(None, None, message)
-
-
 def parse_hr_csv(data: bytes, *, max_bytes: int | None = None) -> ParsedHRFile:
     """Read the HR CSV file `data`. Never raises on bad input: the problems are listed in
     `errors`, and rows are returned only when there is none."""
     parsed = ParsedHRFile()
     try:
-        text, parsed.encoding = _decode(data, max_bytes=max_bytes)
-        parsed.delimiter = _detect_delimiter(text)
+        text, parsed.encoding = decode(data, max_bytes=max_bytes)
+        parsed.delimiter = detect_delimiter(text)
         parsed.rows, parsed.errors = _read_rows(text, parsed.delimiter)
-    except _Refused as refused:
+    except CSVRefused as refused:
         parsed.errors = [refused.error]
     if parsed.errors:
         parsed.rows = []
     else:
         parsed.errors = _check_manager_cycles(parsed.rows)
     return parsed
-
-
-def normalize_header(name: str) -> str:
-    """Header cells are compared without case, accents, spaces, hyphens or underscores:
-    « E-mail du responsable », « EMAIL_DU_RESPONSABLE » and « email du responsable » match."""
-    decomposed = unicodedata.normalize("NFKD", name.casefold())
-    without_accents = "".join(char for char in decomposed if not unicodedata.combining(char))
-    return re.sub(r"[\s_\-.'’]+", "", without_accents)
 
 
 Node = TypeVar("Node", bound=Hashable)
@@ -151,83 +106,17 @@ def find_cycles(
     return cycles
 
 
-# --- decoding -------------------------------------------------------------------------------
-
-
-def _decode(data, *, max_bytes):
-    if not isinstance(data, bytes | bytearray | memoryview):
-        raise _Refused(_("Le fichier doit être un fichier texte au format CSV."))
-    data = bytes(data)
-    if max_bytes is not None and len(data) > max_bytes:
-        raise _Refused(
-            _("Le fichier pèse %(size)s, au-delà de la limite de %(limit)s.")
-            % {"size": filesizeformat(len(data)), "limit": filesizeformat(max_bytes)}
-        )
-    for signature, kind in BINARY_SIGNATURES:
-        if data.startswith(signature):
-            raise _Refused(
-                _(
-                    "Le fichier est un document %(kind)s, pas un fichier CSV : depuis le "
-                    "tableur, enregistrez-le au format « CSV (séparateur : point-virgule) »."
-                )
-                % {"kind": kind.upper()}
-            )
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise _Refused(
-            _(
-                "Le fichier est encodé en UTF-16, qui n'est pas pris en charge : "
-                "enregistrez-le en UTF-8."
-            )
-        )
-    if b"\x00" in data:
-        raise _Refused(_("Le fichier n'est pas un fichier texte CSV (contenu binaire)."))
-    try:
-        text, encoding = data.decode("utf-8-sig"), "utf-8"
-    except UnicodeDecodeError:
-        try:
-            text, encoding = data.decode("cp1252"), "cp1252"
-        except UnicodeDecodeError:
-            raise _Refused(
-                _("L'encodage du fichier n'est pas reconnu : enregistrez-le en UTF-8.")
-            ) from None
-    if CONTROL_CHARACTERS.search(text):
-        raise _Refused(_("Le fichier n'est pas un fichier texte CSV (caractères de contrôle)."))
-    if not text.strip():
-        raise _Refused(_("Le fichier est vide."))
-    return text, encoding
-
-
-def _detect_delimiter(text):
-    """The separator used most in the header line; `;` (French Excel's) on a tie."""
-    header = text.lstrip("\r\n").splitlines()[0]
-    return max(SEPARATORS, key=header.count)
-
-
 # --- rows -----------------------------------------------------------------------------------
 
 
 def _read_rows(text, delimiter):
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
-    records = _records(reader)
-    try:
-        _line, header = next(records)
-    except StopIteration:
-        raise _Refused(_("Le fichier est vide.")) from None
-    positions = _column_positions(header)
     rows, errors = [], []
     seen_matricules, seen_emails = {}, {}
-    for line, cells in records:
-        if len(cells) < len(header) or any(cell.strip() for cell in cells[len(header) :]):
-            errors.append(
-                RowError(
-                    line,
-                    None,
-                    _("%(count)s cellules au lieu des %(expected)s de la ligne d'en-tête.")
-                    % {"count": len(cells), "expected": len(header)},
-                )
-            )
+    for item in read_rows(text, delimiter=delimiter, columns=COLUMN_LABELS):
+        if isinstance(item, RowError):
+            errors.append(item)
             continue
-        values = {column: cells[index].strip() for column, index in positions.items()}
+        line, values = item
         row, row_errors = _clean_row(line, values)
         row_errors.extend(_check_unique(row, seen_matricules, seen_emails))
         if row_errors:
@@ -236,7 +125,7 @@ def _read_rows(text, delimiter):
             rows.append(row)
     errors.sort(key=_error_order)
     if not rows and not errors:
-        raise _Refused(
+        raise CSVRefused(
             _("Le fichier ne contient aucun agent : seule la ligne d'en-tête est remplie.")
         )
     return rows, errors
@@ -244,57 +133,6 @@ def _read_rows(text, delimiter):
 
 def _error_order(error):
     return (error.line or 0, COLUMNS.index(error.column) if error.column else -1)
-
-
-def _records(reader):
-    """(line number where the record starts, cells), skipping blank lines; a quoted cell may
-    span several lines."""
-    previous_end = 0
-    try:
-        for cells in reader:
-            start, previous_end = previous_end + 1, reader.line_num
-            if any(cell.strip() for cell in cells):
-                yield start, cells
-    except csv.Error as error:
-        # The csv module's messages are in English and technical; nearly all of them come
-        # from a quote opened and not closed, or a character right after a closing quote.
-        if "field larger" in str(error):
-            detail = _("une cellule est trop longue")
-        else:
-            detail = _("guillemets non fermés ou suivis d'autres caractères dans une cellule")
-        raise _Refused(
-            _("Ligne %(line)s : le fichier CSV est mal formé (%(detail)s).")
-            % {"line": previous_end + 1, "detail": detail}
-        ) from None
-
-
-def _column_positions(header):
-    """Where each expected column is; other columns are ignored."""
-    expected = {normalize_header(column): column for column in COLUMNS}
-    positions = {}
-    for index, cell in enumerate(header):
-        column = expected.get(normalize_header(cell))
-        if column is None:
-            continue
-        if column in positions:
-            raise _Refused(
-                _("La colonne « %(column)s » figure deux fois dans la ligne d'en-tête.")
-                % {"column": column}
-            )
-        positions[column] = index
-    missing = [column for column in COLUMNS if column not in positions]
-    if missing:
-        raise _Refused(
-            _(
-                "Colonnes manquantes dans la ligne d'en-tête : %(missing)s. Colonnes "
-                "attendues : %(expected)s."
-            )
-            % {
-                "missing": ", ".join(f"« {column} »" for column in missing),
-                "expected": ", ".join(f"« {column} »" for column in COLUMNS),
-            }
-        )
-    return positions
 
 
 def _clean_row(line, values):

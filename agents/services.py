@@ -9,16 +9,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from agents.enums import OrgUnitKind
-from agents.importer import (
-    EMAIL,
-    MANAGER_EMAIL,
-    SERVICE,
-    HRRow,
-    RowError,
-    find_cycles,
-    parse_hr_csv,
-)
+from agents.importer import EMAIL, MANAGER_EMAIL, SERVICE, HRRow, find_cycles, parse_hr_csv
 from agents.models import Agent, OrgUnit
+from lib.csv_files import RowError
 
 # Rows per statement: keeps each query under SQLite's bound-parameter limit.
 BATCH_SIZE = 500

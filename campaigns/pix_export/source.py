@@ -1,5 +1,10 @@
 """The bytes of the upload: a quick scan that refuses what is not a CSV text file and picks
-the encoding, and a streaming text view of the file for the csv module."""
+the encoding, and a streaming text view of the file for the csv module.
+
+The CSV uploads read whole in memory (HR list, resource catalogue) share `lib.csv_files`;
+this reader does not: it streams exports of many megabytes, tolerates a character cut at the
+end, recovers from a bad line instead of refusing the file, words its refusals for Pix Orga
+users, and stays free of Django."""
 
 import codecs
 import io

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from agents.importer import COLUMNS, HRRow, RowError, find_cycles, normalize_header, parse_hr_csv
+from agents.importer import COLUMNS, HRRow, find_cycles, parse_hr_csv
 
 DATA = Path(__file__).parent / "data"
 HEADER = ";".join(COLUMNS)
@@ -108,11 +108,6 @@ def test_service_path_is_split_on_chevrons_and_spaced_slashes():
         ("Achats/Marchés",),
         ("DR", "SG"),
     ]
-
-
-def test_header_names_ignore_case_accents_spaces_and_hyphens():
-    assert normalize_header(" E-MAIL du  Responsable ") == normalize_header("email du responsable")
-    assert normalize_header("PRENOM") == normalize_header("prénom")
 
 
 def test_invalid_email_names_line_and_column():
@@ -288,14 +283,6 @@ def test_text_instead_of_bytes_is_refused():
 def test_file_over_the_size_limit_is_refused_before_reading():
     [error] = parse_hr_csv(hr_csv("M1;A;B;;;;"), max_bytes=10).errors
     assert error.message.startswith("Le fichier pèse")
-
-
-def test_row_error_reads_as_a_sentence():
-    assert str(RowError(3, "nom", "valeur obligatoire.")) == (
-        "Ligne 3, colonne « nom » : valeur obligatoire."
-    )
-    assert str(RowError(3, None, "mal formé.")) == "Ligne 3 : mal formé."
-    assert str(RowError(None, None, "Le fichier est vide.")) == "Le fichier est vide."
 
 
 def test_find_cycles_reports_each_cycle_once_and_ignores_chains():

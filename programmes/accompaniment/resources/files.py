@@ -13,8 +13,6 @@ turns bytes into `ResourceRow`s or a list of `RowError`s naming line and column;
 `services_resources.resource_import` writes the rows, all or nothing.
 """
 
-import csv
-import io
 import re
 from dataclasses import dataclass, field
 
@@ -22,17 +20,15 @@ from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.utils.translation import gettext as _
 
-# The HR import's reading of a CSV file (size, binary files, encodings, separator, quoting,
-# line numbers) is the house style for every CSV upload.
-from agents.importer import (
-    RowError,
-    _decode,
-    _detect_delimiter,
-    _records,
-    _Refused,
-    normalize_header,
-)
 from campaigns.referential import MAX_LEVEL
+from lib.csv_files import (
+    CSVRefused,
+    RowError,
+    decode,
+    detect_delimiter,
+    normalize_header,
+    read_rows,
+)
 from lib.exports import FORMULA_TRIGGERS, Column, Table, csv_bytes
 from programmes.enums import ResourceKind
 
@@ -130,9 +126,9 @@ def parse_resources_csv(
     when there is none."""
     parsed = ParsedResourceFile()
     try:
-        text, _encoding = _decode(data, max_bytes=max_bytes)
-        parsed.rows, parsed.errors = _read_rows(text, _detect_delimiter(text), competence_codes)
-    except _Refused as refused:
+        text, _encoding = decode(data, max_bytes=max_bytes)
+        parsed.rows, parsed.errors = _read_rows(text, detect_delimiter(text), competence_codes)
+    except CSVRefused as refused:
         parsed.errors = [refused.error]
     if parsed.errors:
         parsed.rows = []
@@ -140,29 +136,14 @@ def parse_resources_csv(
 
 
 def _read_rows(text, delimiter, competence_codes):
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
-    records = _records(reader)
-    try:
-        _line, header = next(records)
-    except StopIteration:
-        raise _Refused(_("Le fichier est vide.")) from None
-    positions = _column_positions(header)
     kinds = _kinds_by_name()
     rows, errors, seen_titles = [], [], {}
-    for line, cells in records:
-        if len(cells) < len(header) or any(cell.strip() for cell in cells[len(header) :]):
-            errors.append(
-                RowError(
-                    line,
-                    None,
-                    _("%(count)s cellules au lieu des %(expected)s de la ligne d'en-tête.")
-                    % {"count": len(cells), "expected": len(header)},
-                )
-            )
+    records = read_rows(text, delimiter=delimiter, columns=COLUMN_LABELS, clean=_unneutralise)
+    for item in records:
+        if isinstance(item, RowError):
+            errors.append(item)
             continue
-        values = {
-            column: _unneutralise(cells[index].strip()) for column, index in positions.items()
-        }
+        line, values = item
         row, row_errors = _clean_row(line, values, kinds, competence_codes)
         if row is not None and not row_errors:
             first = seen_titles.setdefault(row.title.casefold(), line)
@@ -180,7 +161,7 @@ def _read_rows(text, delimiter, competence_codes):
         else:
             rows.append(row)
     if not rows and not errors:
-        raise _Refused(
+        raise CSVRefused(
             _("Le fichier ne contient aucune ressource : seule la ligne d'en-tête est remplie.")
         )
     return rows, errors
@@ -191,35 +172,6 @@ def _unneutralise(value):
     if value.startswith("'") and value[1:].startswith(FORMULA_TRIGGERS):
         return value[1:]
     return value
-
-
-def _column_positions(header):
-    """Where each column is; other columns are ignored, every expected one is required."""
-    expected = {normalize_header(label): column for column, label in COLUMN_LABELS.items()}
-    positions = {}
-    for index, cell in enumerate(header):
-        column = expected.get(normalize_header(_unneutralise(cell.strip())))
-        if column is None:
-            continue
-        if column in positions:
-            raise _Refused(
-                _("La colonne « %(column)s » figure deux fois dans la ligne d'en-tête.")
-                % {"column": COLUMN_LABELS[column]}
-            )
-        positions[column] = index
-    missing = [column for column in COLUMNS if column not in positions]
-    if missing:
-        raise _Refused(
-            _(
-                "Colonnes manquantes dans la ligne d'en-tête : %(missing)s. Colonnes "
-                "attendues : %(expected)s."
-            )
-            % {
-                "missing": ", ".join(f"« {COLUMN_LABELS[column]} »" for column in missing),
-                "expected": ", ".join(f"« {label} »" for label in COLUMN_LABELS.values()),
-            }
-        )
-    return positions
 
 
 def _kinds_by_name():
