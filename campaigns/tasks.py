@@ -24,7 +24,14 @@ def redelivered(task) -> bool:
     return bool((task.request.delivery_info or {}).get("redelivered"))
 
 
-@shared_task(bind=True, autoretry_for=TRANSIENT, retry_backoff=True, max_retries=3, acks_late=True)
+@shared_task(
+    name="campaigns.tasks.analyse_import",
+    bind=True,
+    autoretry_for=TRANSIENT,
+    retry_backoff=True,
+    max_retries=3,
+    acks_late=True,
+)
 def analyse_import(self, result_import_id: int) -> str | None:
     """Check an uploaded export and compute its preview."""
     try:
@@ -34,7 +41,14 @@ def analyse_import(self, result_import_id: int) -> str | None:
         return None
 
 
-@shared_task(bind=True, autoretry_for=TRANSIENT, retry_backoff=True, max_retries=3, acks_late=True)
+@shared_task(
+    name="campaigns.tasks.run_import",
+    bind=True,
+    autoretry_for=TRANSIENT,
+    retry_backoff=True,
+    max_retries=3,
+    acks_late=True,
+)
 def run_import(self, result_import_id: int) -> str | None:
     """Import a previewed export for good."""
     return run_and_record(result_import_id, redelivered=redelivered(self))
@@ -57,7 +71,14 @@ def run_and_record(result_import_id: int, on_done=None, redelivered: bool = Fals
         return None
 
 
-@shared_task(bind=True, autoretry_for=TRANSIENT, retry_backoff=True, max_retries=3, acks_late=True)
+@shared_task(
+    name="campaigns.tasks.recover_interrupted_imports",
+    bind=True,
+    autoretry_for=TRANSIENT,
+    retry_backoff=True,
+    max_retries=3,
+    acks_late=True,
+)
 def recover_interrupted_imports(self) -> dict:
     """Every five minutes (Celery beat): imports and analyses whose worker died are marked
     FAILED or REFUSED rather than left "in progress"; uploads whose analysis was never
