@@ -4,6 +4,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db.models import Count, F, Q
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from agents.models import Agent
@@ -11,6 +12,11 @@ from campaigns.models import CompetenceResult, Participation
 from programmes import status
 from programmes.enums import TargetKind
 from programmes.models import Enrolment, Programme, SharingConsent, TargetPopulation
+
+
+def visible_programme_or_404(user, slug) -> Programme:
+    """The programme `slug` when `user` may see it; otherwise 404, whether it exists or not."""
+    return get_object_or_404(Programme.objects.visible_to(user), slug=slug)
 
 
 def visible_agents(user):

@@ -25,6 +25,7 @@ from programmes.enums import ProgressStatus
 from programmes.forms import EnrolmentFilterForm, EnrolmentListForm, PopulationForm, TargetsForm
 from programmes.models import Enrolment, Programme, TargetPopulation
 from programmes.roles import roles_for
+from programmes.selectors import visible_programme_or_404
 from programmes.targets import targets_applying_on
 
 
@@ -116,7 +117,7 @@ def population_to_manage(user, pk):
 
 
 def population_create(request, slug):
-    programme = get_object_or_404(Programme.objects.visible_to(request.user), slug=slug)
+    programme = visible_programme_or_404(request.user, slug)
     if not perms.can_create_population(request.user, programme):
         raise PermissionDenied
     form = PopulationForm(

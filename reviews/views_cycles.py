@@ -12,6 +12,7 @@ from lib.pagination import paginate
 from programmes.enums import Purpose
 from programmes.models import Programme
 from programmes.roles import roles_for
+from programmes.selectors import visible_programme_or_404
 from reviews import perms, selectors_cycles, services_cycles
 from reviews.forms_cycles import CycleOpenForm
 from reviews.models import Review, ReviewCycle, ReviewState
@@ -19,7 +20,7 @@ from reviews.models import Review, ReviewCycle, ReviewState
 
 def _owned_programme(request, slug):
     """The programme, for its owners and staff; 404 for who does not see it, 403 otherwise."""
-    programme = get_object_or_404(Programme.objects.visible_to(request.user), slug=slug)
+    programme = visible_programme_or_404(request.user, slug)
     if not perms.can_open_cycle(request.user, programme):
         raise PermissionDenied
     return programme

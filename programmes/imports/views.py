@@ -23,7 +23,8 @@ from programmes.imports import selectors as import_selectors
 from programmes.imports import services as programme_services
 from programmes.imports.forms import AgentChoiceForm, AgentFromParticipantForm, ResultImportForm
 from programmes.imports.services import agent_create_from_participant
-from programmes.models import Programme, TargetPopulation
+from programmes.models import TargetPopulation
+from programmes.selectors import visible_programme_or_404
 
 MAX_ERRORS_SHOWN = 200
 # While an import is analysed or run, its page reloads itself through the HTTP Refresh
@@ -44,7 +45,7 @@ FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 def programme_for_import(user, slug):
     """The programme, when the user may see it (else 404) and import for it (else 403)."""
-    programme = get_object_or_404(Programme.objects.visible_to(user), slug=slug)
+    programme = visible_programme_or_404(user, slug)
     if not perms.can_import_results(user, programme):
         raise PermissionDenied
     return programme

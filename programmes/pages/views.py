@@ -23,9 +23,10 @@ from programmes.accompaniment.mentoring import selectors as selectors_mentoring
 from programmes.accompaniment.resources import selectors as selectors_resources
 from programmes.enums import TargetKind
 from programmes.imports import selectors as import_selectors
-from programmes.models import Enrolment, PersonalTarget, Programme, ResultAccessLog, Target
+from programmes.models import Enrolment, PersonalTarget, ResultAccessLog, Target
 from programmes.privacy import consent as services_consent
 from programmes.roles import roles_for
+from programmes.selectors import visible_programme_or_404
 
 
 def my_page(request):
@@ -268,7 +269,7 @@ def programme_list(request):
 
 
 def programme_detail(request, slug):
-    programme = get_object_or_404(Programme.objects.visible_to(request.user), slug=slug)
+    programme = visible_programme_or_404(request.user, slug)
     populations = selectors.populations_with_counts(programme.populations.all()).order_by("name")
     can_import = perms.can_import_results(request.user, programme)
     return render(

@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Q
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -18,9 +18,10 @@ from agents.models import Agent
 from lib.exports import Column, Kind, Table, csv_response
 from lib.pagination import paginate
 from programmes import perms
-from programmes.models import Enrolment, Programme, ResultAccessLog
+from programmes.models import Enrolment, ResultAccessLog
 from programmes.privacy import selectors as selectors_mydata
 from programmes.roles import roles_for
+from programmes.selectors import visible_programme_or_404
 
 
 def _own_agent(request):
@@ -82,7 +83,7 @@ def data_protection(request):
 def _log_programme(request, slug):
     """The programme whose access log the user may read: its owners and staff; others who
     see the programme get 403, the rest 404."""
-    programme = get_object_or_404(Programme.objects.visible_to(request.user), slug=slug)
+    programme = visible_programme_or_404(request.user, slug)
     if not perms.can_manage_programme(request.user, programme):
         raise PermissionDenied
     return programme

@@ -16,16 +16,16 @@ from django.views.decorators.http import require_POST
 from lib.pagination import paginate
 from programmes import perms
 from programmes.enums import OutgoingStatus
-from programmes.models import Programme
 from programmes.reminders import rules as services
 from programmes.reminders import selectors, tasks
 from programmes.reminders.forms import LogFilterForm, QuietPeriodForm, ReminderSettingsForm
+from programmes.selectors import visible_programme_or_404
 
 
 def _programme(request, slug, *, to_manage=False):
     """The programme when the user sees it (else 404) and, `to_manage`, manages its
     reminders (else 403)."""
-    programme = get_object_or_404(Programme.objects.visible_to(request.user), slug=slug)
+    programme = visible_programme_or_404(request.user, slug)
     if to_manage and not perms.can_manage_reminders(request.user, programme):
         raise PermissionDenied
     return programme

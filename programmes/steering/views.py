@@ -10,15 +10,12 @@ from django.utils.translation import gettext as _
 
 from lib.exports import csv_response, xlsx_response
 from programmes import perms
-from programmes.models import Programme, ResultAccessLog, TargetPopulation
+from programmes.models import ResultAccessLog, TargetPopulation
+from programmes.selectors import visible_programme_or_404
 from programmes.steering.dashboard import build_dashboard
 from programmes.steering.queries import population_agents_table
 
 EXPORTERS = {"csv": csv_response, "xlsx": xlsx_response}
-
-
-def _programme(request, slug):
-    return get_object_or_404(Programme.objects.visible_to(request.user), slug=slug)
 
 
 def _population_id(request):
@@ -39,7 +36,7 @@ def _board(request, programme):
 
 def dashboard(request, slug):
     """Share at target, funnel, evolution, levels and comparison, per population."""
-    programme = _programme(request, slug)
+    programme = visible_programme_or_404(request.user, slug)
     board, can_manage = _board(request, programme)
     return render(
         request,
@@ -57,7 +54,7 @@ def dashboard(request, slug):
 
 def dashboard_export(request, slug, fmt):
     """Every table of the dashboard, as CSV (one file) or XLSX (a sheet per table)."""
-    programme = _programme(request, slug)
+    programme = visible_programme_or_404(request.user, slug)
     board, _can_manage = _board(request, programme)
     filename = f"tableau-de-bord-{programme.slug}-{timezone.localdate():%Y-%m-%d}"
     return EXPORTERS[fmt](board.tables(), filename)

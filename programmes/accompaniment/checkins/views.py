@@ -14,14 +14,15 @@ from lib.pagination import paginate
 from programmes import perms
 from programmes.accompaniment.checkins import selectors, services
 from programmes.accompaniment.checkins.forms import BarrierForm, CheckInForm, MilestoneForm
-from programmes.models import Milestone, Programme, TargetPopulation
+from programmes.models import Milestone, TargetPopulation
+from programmes.selectors import visible_programme_or_404
 
 # --- Barriers ------------------------------------------------------------------------------
 
 
 def _barrier_programme(user, slug):
     """The programme, when the user sees it (else 404) and may edit its barriers (else 403)."""
-    programme = get_object_or_404(Programme.objects.visible_to(user), slug=slug)
+    programme = visible_programme_or_404(user, slug)
     if not perms.can_edit_barriers(user, programme):
         raise PermissionDenied
     return programme
@@ -30,7 +31,7 @@ def _barrier_programme(user, slug):
 def _barrier(user, slug, barrier_id):
     """A barrier of a programme the user sees (else 404, another programme's barrier too),
     when the user may edit the list (else 403)."""
-    programme = get_object_or_404(Programme.objects.visible_to(user), slug=slug)
+    programme = visible_programme_or_404(user, slug)
     barrier = get_object_or_404(programme.barriers, pk=barrier_id)
     if not perms.can_edit_barriers(user, programme):
         raise PermissionDenied

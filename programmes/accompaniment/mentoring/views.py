@@ -19,8 +19,9 @@ from programmes.accompaniment.mentoring.forms import (
     VolunteerFilterForm,
     first_error,
 )
-from programmes.models import Mentor, Mentoring, Programme
+from programmes.models import Mentor, Mentoring
 from programmes.roles import roles_for
+from programmes.selectors import visible_programme_or_404
 
 # --- The agent, from "Mon parcours" ----------------------------------------------------------
 
@@ -120,7 +121,7 @@ def my_mentoring_cancel(request, slug):
 
 def _programme_to_pair(user, slug):
     """The programme, when the user sees it (else 404) and pairs its mentors (else 403)."""
-    programme = get_object_or_404(Programme.objects.visible_to(user), slug=slug)
+    programme = visible_programme_or_404(user, slug)
     if not perms.can_pair_mentors(user, programme):
         raise PermissionDenied
     return programme

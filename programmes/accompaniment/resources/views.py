@@ -19,15 +19,15 @@ from programmes.accompaniment.resources import selectors as selectors_resources
 from programmes.accompaniment.resources import services
 from programmes.accompaniment.resources.forms import ResourceForm, ResourceImportForm
 from programmes.enums import ResourceKind
-from programmes.models import Programme
 from programmes.roles import roles_for
+from programmes.selectors import visible_programme_or_404
 
 MAX_ERRORS_SHOWN = 50
 
 
 def programme_for_resources(user, slug):
     """The programme, when the user sees it (else 404) and manages its catalogue (else 403)."""
-    programme = get_object_or_404(Programme.objects.visible_to(user), slug=slug)
+    programme = visible_programme_or_404(user, slug)
     if not perms.can_manage_resources(user, programme):
         raise PermissionDenied
     return programme
