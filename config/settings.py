@@ -209,7 +209,7 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
 }
 # A message whose worker died unacknowledged goes back to the queue after visibility_timeout.
 # It must exceed the longest task (an import of 100,000 rows: about a minute) and the longest
-# countdown a worker holds a message for (mail retries: one hour, programmes/tasks.py), or
+# countdown a worker holds a message for (mail retries: one hour, programmes/reminders/tasks.py), or
 # Redis would hand a message to a second worker while the first still has it.
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": 2 * 3600,

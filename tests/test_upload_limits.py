@@ -3,7 +3,7 @@
 The uploads (every FileField of a form, every request.FILES):
 - the HR list of agents (agents:import), limit settings.AGENT_IMPORT_MAX_BYTES;
 - a Pix Orga export (programmes:import_upload), limit settings.PIX_EXPORT_MAX_BYTES;
-- the resources catalogue CSV (programmes:resource_import), limit resources_csv.MAX_BYTES;
+- the resources catalogue CSV (programmes:resource_import), limit resources.files.MAX_BYTES;
 - a list of matricules or e-mails to enrol (programmes:enrolment_paste), LIST_MAX_BYTES.
 The admin uploads nothing: imports cannot be added there and their fields are read-only.
 

@@ -18,7 +18,7 @@ APP_MATRIX["programmes:reminder_unsubscribe"] = (_unsubscribe_kwargs, dict.fromk
 IDOR_MATRIX = []
 
 
-# --- The programme's reminders pages (programmes/views_reminders.py) --------------------------
+# --- The programme's reminders pages (programmes/reminders/views.py) --------------------------
 
 
 def _expected(status, anonymous=302, **overrides):
