@@ -169,6 +169,20 @@ CASES = [
     ),
     pytest.param(
         Case(
+            earlier=[sent("Petit", "Inès", "M2", at=None)],
+            rows=[sent("Petit", "Inès", "M2", at=APRIL)],
+            expected=counts(
+                rows=1,
+                shared_rows=1,
+                participations_updated=1,
+                snapshots_created=1,
+                unmatched=1,
+            ),
+        ),
+        id="a sending dated since an undated one records its state but not the same results",
+    ),
+    pytest.param(
+        Case(
             earlier=[not_sent("Leroy", "Karim", "M3")],
             rows=[not_sent("Leroy", "Karim", "M3"), sent("Leroy", "Karim", "M3", at=APRIL)],
             expected=counts(
