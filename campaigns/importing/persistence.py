@@ -94,14 +94,13 @@ def write_plan(
             if isinstance(item, pix_export.ExportError):
                 raise FileChangedError(item.message)
             row, values = item.row, item.values
-            decision = plan.decide(item)
-            counts.rows += 1
-            counts.shared_rows += row.shared
+            outline = plan.outline(item)
+            decision = plan.decide(outline)
+            counts.add_row(outline, decision)
             if decision.action == CREATE:
                 participation_id = next(new_ids, None)
                 if participation_id is None:
                     raise FileChangedError("more new participations than planned")
-                counts.participations_created += 1
                 progress_at = values[SHARED_AT] or values[STARTED_AT] or observed_at
                 sink.insert(
                     (
@@ -121,7 +120,6 @@ def write_plan(
                 existing = decision.existing
                 participation_id = existing.id
                 if decision.action == UPDATE:
-                    counts.participations_updated += 1
                     progress_at = existing.last_progress_at
                     if decision.progressed and observed_at > progress_at:
                         progress_at = observed_at
@@ -140,7 +138,6 @@ def write_plan(
                 else:
                     sink.seen(participation_id)
             if decision.snapshot:
-                counts.snapshots_created += 1
                 sink.snapshot(
                     (
                         participation_id,
@@ -155,7 +152,6 @@ def write_plan(
             if decision.results:
                 results_at = values[SHARED_AT] or observed_at
                 sink.results(participation_id, results_at, row.competences)
-                counts.results_created += len(row.competences)
     if next(new_ids, None) is not None:
         raise FileChangedError("fewer new participations than planned")
     counts.matched = plan.counts.matched

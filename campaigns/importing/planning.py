@@ -2,8 +2,9 @@
 
 It validates every row, knows each row's participation (new, changed or unchanged) against
 what the database holds for the campaign, matches the participants to agents and counts
-what the import would write, without writing anything. The writing pass reads the file
-again and asks the same plan what to do with each row (`ImportPlan.decide`), so the
+what the import would write, without writing anything. Both passes outline each row
+(`ImportPlan.outline`) and ask the same plan what it becomes (`ImportPlan.decide`, by the
+one rule of `decide_row`): the first to count it, the writing pass to write it, so the
 preview and the import cannot disagree.
 """
 
@@ -95,6 +96,20 @@ class Decision(NamedTuple):
     progressed: bool  # progression, stage, status, sharing or results changed
 
 
+class Change(NamedTuple):
+    """What a row's values change in a participation."""
+
+    content: bool  # any of them
+    state: bool  # its state: a snapshot to record
+    results: bool  # its shared results: results to record
+
+
+# Every value of a new participation is new: these two serve all the new rows the first
+# pass keeps.
+_NEW = Change(content=True, state=True, results=False)
+_NEW_WITH_RESULTS = Change(content=True, state=True, results=True)
+
+
 class RowFacts(NamedTuple):
     """What the plan makes of one export row."""
 
@@ -102,6 +117,25 @@ class RowFacts(NamedTuple):
     participant_key: str
     row_key: str
     values: tuple
+
+
+class RowOutline(NamedTuple):
+    """What deciding and counting a row need once the whole file is read: the first pass
+    keeps these few scalars a row, never the row's results. Which participation a row
+    continues may depend on rows further on (an open participation sent since), so it is
+    compared both with the one it may continue and with none."""
+
+    participant_key: str
+    row_key: str
+    if_continued: Change
+    if_new: Change
+    shared: bool
+    shared_at: datetime | None
+    result_count: int
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.participant_key, self.row_key)
 
 
 @dataclass
@@ -115,6 +149,23 @@ class Counts:
     matched: int = 0
     to_confirm: int = 0
     unmatched: int = 0
+
+    def add_row(self, outline: RowOutline, decision: Decision) -> None:
+        """Count a row by what the import writes for it."""
+        self.rows += 1
+        self.shared_rows += outline.shared
+        self.participations_created += decision.action == CREATE
+        self.participations_updated += decision.action == UPDATE
+        self.snapshots_created += decision.snapshot
+        self.results_created += outline.result_count if decision.results else 0
+
+    def add_participant(self, match: Match) -> None:
+        if match.agent_id is None:
+            self.unmatched += 1
+        elif match.status == MatchStatus.TO_CONFIRM:
+            self.to_confirm += 1
+        else:
+            self.matched += 1
 
 
 @dataclass
@@ -193,38 +244,64 @@ class ImportPlan:
             seen.add((key, rkey))
             yield RowFacts(row, key, rkey, row_values(row, profiles, self.encoder))
 
-    def existing_for(self, facts: RowFacts) -> Existing | None:
+    def outline(self, facts: RowFacts) -> RowOutline:
         key = (facts.participant_key, facts.row_key)
-        return self.existing.get(key) or self.transitions.get(key)
-
-    def match_for(self, facts: RowFacts) -> Match:
-        return self.matches.get(facts.participant_key, UNMATCHED)
-
-    def decide(self, facts: RowFacts) -> Decision:
-        """What to do with one row: create its participation, update it, or nothing."""
-        existing = self.existing_for(facts)
-        match = self.match_for(facts)
-        if existing is None:
-            return Decision(CREATE, None, match, True, bool(facts.values[DIGEST]), True)
-        content_changed, snapshot, results = compare(facts.values, existing)
-        changed = content_changed or _moved(existing, facts.row_key, match)
-        return Decision(
-            UPDATE if changed else UNCHANGED,
-            existing,
-            match,
-            snapshot,
-            results,
-            snapshot or results,
+        continued = self.existing.get(key) or self.open_participation(key)
+        row = facts.row
+        return RowOutline(
+            *key,
+            compare(facts.values, continued),
+            compare(facts.values, None),
+            row.shared,
+            row.shared_at,
+            len(row.competences) if row.shared else 0,
         )
 
+    def open_participation(self, key: tuple[str, str]) -> Existing | None:
+        """The open participation that a new row sent since may continue (`_transitions`
+        tells whether it does)."""
+        pkey, rkey = key
+        if key in self.existing or not rkey.startswith(SHARED_PREFIX):
+            return None
+        return self.existing.get((pkey, OPEN_ROW_KEY))
 
-def compare(values: tuple, existing: Existing) -> tuple[bool, bool, bool]:
-    """Whether a row changes the participation's values, its state (a snapshot to write),
-    its shared results (results to write)."""
+    def decide(self, outline: RowOutline) -> Decision:
+        """What a row becomes, once the whole file is read (its transitions and matches)."""
+        existing = self.existing.get(outline.key) or self.transitions.get(outline.key)
+        # Only the row's own participation or the open one it continues, both of which its
+        # outline was compared with.
+        change = outline.if_continued if existing is not None else outline.if_new
+        match = self.matches.get(outline.participant_key, UNMATCHED)
+        return decide_row(existing=existing, change=change, row_key=outline.row_key, match=match)
+
+
+def decide_row(
+    *, existing: Existing | None, change: Change, row_key: str, match: Match
+) -> Decision:
+    """What a row becomes: a new participation, an update of the one it continues (when its
+    values, its keys or its agent change), or nothing new. The import writes by this rule
+    and its preview counts by it."""
+    if existing is None:
+        action = CREATE
+    elif change.content or _moved(existing, row_key, match):
+        action = UPDATE
+    else:
+        action = UNCHANGED
+    progressed = change.state or change.results
+    return Decision(action, existing, match, change.state, change.results, progressed)
+
+
+def compare(values: tuple, existing: Existing | None) -> Change:
+    """What a row's values change in `existing`, or in a new participation (None)."""
+    results = bool(values[DIGEST])
+    if existing is None:
+        return _NEW_WITH_RESULTS if results else _NEW
     old = existing.values
-    snapshot = any(values[index] != old[index] for index in SNAPSHOT_FIELDS)
-    results = bool(values[DIGEST]) and values[DIGEST] != old[DIGEST]
-    return values != old, snapshot, results
+    return Change(
+        values != old,
+        any(values[index] != old[index] for index in SNAPSHOT_FIELDS),
+        results and values[DIGEST] != old[DIGEST],
+    )
 
 
 def _moved(existing: Existing, new_row_key: str, match: Match) -> bool:
@@ -314,72 +391,98 @@ def build_plan(
     directory: AgentDirectory | None = None,
 ) -> ImportPlan:
     """The first pass: validate, key, compare, match and count, writing nothing."""
-    header = export.header
-    plan = ImportPlan(header=header)
+    plan = ImportPlan(header=export.header)
     plan.encoder = ResultEncoder(dict(Competence.objects.values_list("code", "id")))
     first = first_row(export)
     if first is None:
-        for row in export.rows():  # a file whose every row is broken says why
-            if isinstance(row, pix_export.ExportError):
-                plan.add_error(row.line, row.column, row.message)
-        if not plan.refused:
-            plan.add_error(None, None, _("Le fichier ne contient aucune participation."))
+        _refuse_empty(plan, export)
         return plan
-    facts = campaign_facts(header, first)
-    plan.campaign_facts = facts
-    campaign, reasons = find_campaign(facts)
-    for reason in reasons:
-        plan.add_error(None, None, reason)
+    _find_campaign(plan, first)
     if plan.refused:
         return plan
-    plan.campaign = campaign
-    plan.existing = load_existing(campaign)
+    plan.existing = load_existing(plan.campaign)
+    outlines, participants = _outline_rows(plan, export, progress, progress_every)
+    if plan.refused:
+        return plan
+    plan.transitions = _transitions(plan, outlines)
+    _match(plan, participants, directory)
+    for outline in outlines:
+        plan.counts.add_row(outline, plan.decide(outline))
+    plan.duplicate_keys = sum("#" in outline.row_key for outline in outlines)
+    plan.warnings = _warnings(plan, plan.campaign, linked_to_programme, observed_at)
+    return plan
 
-    counts = plan.counts
-    participants: dict[str, tuple[str | None, str, str]] = {}
-    # Kept between the passes, a few scalars a row: never a row's results.
-    seen: list[tuple[Existing, str, bool, bool, bool, int]] = []
-    new: list[tuple[str, str, bool, int]] = []
-    new_shared: dict[str, list[tuple[datetime, str]]] = {}
-    open_in_file: set[str] = set()
-    open_existing = {pkey for pkey, rkey in plan.existing if rkey == OPEN_ROW_KEY}
+
+def _refuse_empty(plan: ImportPlan, export: "pix_export.PixExport") -> None:
+    for row in export.rows():  # a file whose every row is broken says why
+        if isinstance(row, pix_export.ExportError):
+            plan.add_error(row.line, row.column, row.message)
+    if not plan.refused:
+        plan.add_error(None, None, _("Le fichier ne contient aucune participation."))
+
+
+def _find_campaign(plan: ImportPlan, first: "pix_export.ExportRow") -> None:
+    plan.campaign_facts = campaign_facts(plan.header, first)
+    campaign, reasons = find_campaign(plan.campaign_facts)
+    for reason in reasons:
+        plan.add_error(None, None, reason)
+    if not plan.refused:
+        plan.campaign = campaign
+
+
+# Each participant as their first row names them: external id, last name, first name.
+Participants = dict[str, tuple[str | None, str, str]]
+
+
+def _outline_rows(
+    plan: ImportPlan,
+    export: "pix_export.PixExport",
+    progress: Callable[[int], None] | None,
+    progress_every: int,
+) -> tuple[list[RowOutline], Participants]:
+    """Every row outlined, and its participants."""
+    outlines: list[RowOutline] = []
+    participants: Participants = {}
     for number, item in enumerate(plan.facts(export.rows()), start=1):
         if progress is not None and number % progress_every == 0:
             progress(number)
         if isinstance(item, pix_export.ExportError):
             plan.add_error(item.line, item.column, item.message)
-            continue
-        if plan.refused:
-            continue  # the file is refused: only the errors matter now
-        row, pkey, rkey = item.row, item.participant_key, item.row_key
-        counts.rows += 1
-        result_count = len(row.competences) if row.shared else 0
-        if row.shared:
-            counts.shared_rows += 1
-        if rkey.startswith(OPEN_ROW_KEY):
-            open_in_file.add(pkey)
-        if "#" in rkey:
-            plan.duplicate_keys += 1
-        participants.setdefault(pkey, (row.external_id, row.last_name, row.first_name))
-        existing = plan.existing.get((pkey, rkey))
-        if existing is not None:
-            seen.append((existing, rkey, *compare(item.values, existing), result_count))
-            continue
-        new.append((pkey, rkey, bool(item.values[DIGEST]), result_count))
-        if pkey in open_existing and rkey.startswith(SHARED_PREFIX):
-            new_shared.setdefault(pkey, []).append((row.shared_at, rkey))
-    if plan.refused:
-        return plan
+        elif not plan.refused:  # once the file is refused, only the errors matter
+            outlines.append(plan.outline(item))
+            row = item.row
+            participants.setdefault(
+                item.participant_key, (row.external_id, row.last_name, row.first_name)
+            )
+    return outlines, participants
 
-    # A profiles participation seen "open" and now sent, with no open row left for its
-    # participant, is the same participation: the earliest new sending continues it.
-    for pkey, candidates in new_shared.items():
-        if pkey not in open_in_file:
-            _shared_at, rkey = min(candidates)
-            plan.transitions[(pkey, rkey)] = plan.existing[(pkey, OPEN_ROW_KEY)]
 
-    directory = directory if directory is not None else AgentDirectory.load()
-    email_label = label_asks_for_email(facts.external_id_label)
+def _transitions(plan: ImportPlan, outlines: list[RowOutline]) -> dict[tuple[str, str], Existing]:
+    """A profiles participation seen "open" and now sent, with no open row left for its
+    participant, is the same participation: the earliest new sending continues it."""
+    still_open = {
+        outline.participant_key for outline in outlines if outline.row_key.startswith(OPEN_ROW_KEY)
+    }
+    sendings: dict[str, list[tuple[datetime, str]]] = {}
+    for outline in outlines:
+        pkey = outline.participant_key
+        if pkey not in still_open and plan.open_participation(outline.key) is not None:
+            sendings.setdefault(pkey, []).append((outline.shared_at, outline.row_key))
+    return {
+        (pkey, min(candidates)[1]): plan.existing[(pkey, OPEN_ROW_KEY)]
+        for pkey, candidates in sendings.items()
+    }
+
+
+def _match(
+    plan: ImportPlan,
+    participants: Participants,
+    directory: AgentDirectory | None,
+) -> None:
+    """Each participant's agent, counted once a participant."""
+    if directory is None:
+        directory = AgentDirectory.load()
+    email_label = label_asks_for_email(plan.campaign_facts.external_id_label)
     previous = previous_matches(plan.existing)
     for pkey, (external_id, last_name, first_name) in participants.items():
         match = match_participant(
@@ -391,29 +494,7 @@ def build_plan(
             previous=previous.get(pkey),
         )
         plan.matches[pkey] = match
-        if match.agent_id is None:
-            counts.unmatched += 1
-        elif match.status == MatchStatus.TO_CONFIRM:
-            counts.to_confirm += 1
-        else:
-            counts.matched += 1
-
-    # The same decisions as ImportPlan.decide, from the scalars kept.
-    for pkey, rkey, has_results, result_count in new:
-        if (pkey, rkey) in plan.transitions:  # an open participation now sent
-            counts.participations_updated += 1
-        else:
-            counts.participations_created += 1
-        counts.snapshots_created += 1
-        counts.results_created += result_count if has_results else 0
-    for existing, rkey, content_changed, snapshot, results, result_count in seen:
-        match = plan.matches.get(existing.participant_key, UNMATCHED)
-        if content_changed or _moved(existing, rkey, match):
-            counts.participations_updated += 1
-        counts.snapshots_created += snapshot
-        counts.results_created += result_count if results else 0
-    plan.warnings = _warnings(plan, campaign, linked_to_programme, observed_at)
-    return plan
+        plan.counts.add_participant(match)
 
 
 def _warnings(
