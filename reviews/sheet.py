@@ -199,45 +199,72 @@ def build_sheet(review: Review, *, today: datetime.date | None = None) -> Sheet:
 
 
 def _add_results(sheet, review, today, objectives):
-    agent, cycle = review.agent, review.cycle
-    programme = cycle.programme
-    enrolments = Enrolment.objects.current(today).filter(
-        agent=agent, population__programme=programme
-    )
-    targets = Target.objects.filter(
-        population__in=enrolments.values("population_id"),
-        kind__in=[TargetKind.LEVEL, TargetKind.MASTERY_RATE],
-    ).select_related("competence")
-    rows = {}
+    """The Pix section: per competence the agent has a target on, where they stand against
+    it, how far they came since the programme's start and since the last review, and next
+    year's objective; drawn as a chart whose numbers are the table."""
+    agent, programme = review.agent, review.cycle.programme
+    rows = _competence_rows(agent, programme, today)
+    results = agent_results_by_programme(agent, [programme.pk])[programme.pk]
+    _add_current_results(rows, results.latest)
+    _add_progress_since_start(sheet, rows, results.level_history)
+    _add_progress_since_last_review(sheet, rows, review, results.level_history)
+    _add_objectives(rows, objectives)
+    sheet.competences = list(rows.values())
+    sheet.chart = _chart(review, sheet.competences)
+
+
+def _competence_rows(agent, programme, today):
+    """One row per competence the agent has a target on, from a population they are enrolled
+    in or of their own, by code and in the referential's order; the highest target wins."""
+    rows, positions = {}, {}
 
     def row_of(competence):
+        positions[competence.code] = competence.position
         if competence.code not in rows:
             rows[competence.code] = CompetenceRow(competence.code, competence.name)
         return rows[competence.code]
 
-    positions = {}
-    for target in targets:
+    for target in _population_targets(agent, programme, today):
         row = row_of(target.competence)
-        positions[target.competence.code] = target.competence.position
         if target.kind == TargetKind.LEVEL:
             row.target_level = max(row.target_level or 0, target.level)
         else:
-            rate = _percent(target.mastery_rate)
-            row.target_mastery = max(row.target_mastery or 0, rate)
+            row.target_mastery = max(row.target_mastery or 0, _percent(target.mastery_rate))
+    for personal in _personal_targets_in_force(agent, programme, today):
+        row_of(personal.competence).personal_target = personal.level
+    # Later sections only fill these rows in, so they can be put in order now.
+    return dict(sorted(rows.items(), key=lambda item: positions[item[0]]))
+
+
+def _population_targets(agent, programme, today):
+    """The level and mastery-rate targets of the programme's populations the agent is
+    enrolled in today."""
+    enrolments = Enrolment.objects.current(today).filter(
+        agent=agent, population__programme=programme
+    )
+    return Target.objects.filter(
+        population__in=enrolments.values("population_id"),
+        kind__in=[TargetKind.LEVEL, TargetKind.MASTERY_RATE],
+    ).select_related("competence")
+
+
+def _personal_targets_in_force(agent, programme, today):
+    """Per competence, the agent's personal target in force today: the latest valid one."""
     seen = set()
     for personal in (
         PersonalTarget.objects.valid_on(today)
         .filter(agent=agent, programme=programme)
         .select_related("competence")
     ):
-        if personal.competence_id in seen:  # latest first: the one in force
-            continue
-        seen.add(personal.competence_id)
-        row_of(personal.competence).personal_target = personal.level
-        positions[personal.competence.code] = personal.competence.position
+        if personal.competence_id not in seen:  # latest first
+            seen.add(personal.competence_id)
+            yield personal
 
-    results = agent_results_by_programme(agent, [programme.pk])[programme.pk]
-    for (_competence_id, kind), result in results.latest.items():
+
+def _add_current_results(rows, latest):
+    """Where the agent stands now: their latest shared level and mastery rate per
+    competence on the sheet."""
+    for (_competence_id, kind), result in latest.items():
         row = rows.get(result.competence.code)
         if row is None:  # a competence without target is not on the sheet
             continue
@@ -247,18 +274,40 @@ def _add_results(sheet, review, today, objectives):
         else:
             row.current_mastery = _percent(result.mastery_rate)
 
-    history = results.level_history  # shared level results, oldest first
-    first = {}
-    for result in history:
-        first.setdefault(result.competence.code, result)
+
+def _add_progress_since_start(sheet, rows, history):
+    """The programme started, for the agent, with their first shared level; each
+    competence's level at start is its first shared level."""
     if history:
         sheet.started_on = timezone.localdate(history[0].observed_at)
-    for code, result in first.items():
-        if code in rows:
-            rows[code].level_at_start = result.level
+    at_start = _first_levels(history)
+    for code, row in rows.items():
+        row.level_at_start = at_start.get(code)
 
-    previous = (
-        Review.objects.filter(agent=agent, cycle__programme=programme, cycle__year__lt=cycle.year)
+
+def _add_progress_since_last_review(sheet, rows, review, history):
+    """The levels at the agent's last review of the programme: as its latest version wrote
+    them, else as shared by the day its cycle closed."""
+    previous = _previous_review(review)
+    if previous is None:
+        return
+    sheet.last_review_year = previous.cycle.year
+    sheet.last_review_on = previous.meeting_on or previous.cycle.closes_on
+    written = _levels_in_content(previous.last_content)
+    at_close = _levels_on(history, previous.cycle.closes_on)
+    for code, row in rows.items():
+        row.level_last_review = written.get(code, at_close.get(code))
+
+
+def _previous_review(review):
+    """The agent's latest review of the same programme in an earlier year, with the content
+    of its latest version as `last_content`, or None."""
+    return (
+        Review.objects.filter(
+            agent=review.agent,
+            cycle__programme=review.cycle.programme,
+            cycle__year__lt=review.cycle.year,
+        )
         .select_related("cycle")
         .annotate(
             last_content=Subquery(
@@ -270,19 +319,21 @@ def _add_results(sheet, review, today, objectives):
         .order_by("-cycle__year")
         .first()
     )
-    if previous is not None:
-        sheet.last_review_year = previous.cycle.year
-        sheet.last_review_on = previous.meeting_on or previous.cycle.closes_on
-        written = _levels_in_content(previous.last_content)
-        at_close = _levels_on(history, previous.cycle.closes_on)
-        for code, row in rows.items():
-            row.level_last_review = written.get(code, at_close.get(code))
 
+
+def _add_objectives(rows, objectives):
+    """Next year's objective written on the sheet, on the competences that have a row."""
     for code, objective in objectives.items():
         if code in rows:
             rows[code].objective = objective.level
-    sheet.competences = sorted(rows.values(), key=lambda row: positions.get(row.code, 0))
-    sheet.chart = _chart(review, sheet.competences)
+
+
+def _first_levels(history):
+    """The first shared level per competence code (`history` is oldest first)."""
+    levels = {}
+    for result in history:
+        levels.setdefault(result.competence.code, result.level)
+    return levels
 
 
 def _levels_in_content(content):
@@ -411,6 +462,22 @@ def sheet_content(sheet: Sheet) -> dict:
     """The sheet as JSON-serialisable data: what a ReviewVersion keeps (no chart: it is
     redrawn from the numbers)."""
     return {
+        **_heading_content(sheet),
+        **_progress_dates_content(sheet),
+        "competences": [_competence_content(row) for row in sheet.competences],
+        "checkins": [_checkin_content(line) for line in sheet.checkins],
+        "resources": [_resource_content(line) for line in sheet.resources],
+        "mentorings": [_mentoring_content(line) for line in sheet.mentorings],
+        **_written_content(sheet),
+        "objectives": [_objective_content(*objective) for objective in sheet.objectives],
+        "addenda": [_addendum_content(addendum) for addendum in sheet.addenda],
+    }
+
+
+def _heading_content(sheet):
+    """Whose review, of which programme and year, where it stands, and whether the agent's
+    results are on it (if not, the notice saying so)."""
+    return {
         "programme": sheet.programme_name,
         "year": sheet.year,
         "agent": sheet.agent_name,
@@ -420,58 +487,72 @@ def sheet_content(sheet: Sheet) -> dict:
         "meeting_on": _day(sheet.meeting_on),
         "results_shown": sheet.results_shown,
         "hidden_notice": sheet.hidden_notice,
+    }
+
+
+def _progress_dates_content(sheet):
+    """The dates the levels are compared from: the last review and the programme's start."""
+    return {
         "last_review_year": sheet.last_review_year,
         "last_review_on": _day(sheet.last_review_on),
         "started_on": _day(sheet.started_on),
-        "competences": [
-            {
-                "code": row.code,
-                "name": row.name,
-                "target_level": row.target_level,
-                "target_mastery": row.target_mastery,
-                "personal_target": row.personal_target,
-                "current_level": row.current_level,
-                "current_level_on": _day(row.current_level_on),
-                "current_mastery": row.current_mastery,
-                "level_last_review": row.level_last_review,
-                "level_at_start": row.level_at_start,
-                "objective": row.objective,
-                "gap": row.gap,
-            }
-            for row in sheet.competences
-        ],
-        "checkins": [
-            {
-                "date": _day(line.date),
-                "title": line.title,
-                "status": str(line.status),
-                "barriers": line.barriers,
-                "comment": line.comment,
-                "next_step": line.next_step,
-            }
-            for line in sheet.checkins
-        ],
-        "resources": [
-            {
-                "title": line.title,
-                "kind": str(line.kind),
-                "state": str(line.state),
-                "useful": line.useful,
-                "done_on": _day(line.done_on),
-            }
-            for line in sheet.resources
-        ],
-        "mentorings": [
-            {
-                "role": line.role,
-                "competence": line.competence,
-                "other": line.other,
-                "requested_on": _day(line.requested_on),
-                "paired_on": _day(line.paired_on),
-                "ended_on": _day(line.ended_on),
-            }
-            for line in sheet.mentorings
-        ],
+    }
+
+
+def _competence_content(row):
+    """A competence's targets, levels now, at the last review and at the start, objective
+    and gap."""
+    return {
+        "code": row.code,
+        "name": row.name,
+        "target_level": row.target_level,
+        "target_mastery": row.target_mastery,
+        "personal_target": row.personal_target,
+        "current_level": row.current_level,
+        "current_level_on": _day(row.current_level_on),
+        "current_mastery": row.current_mastery,
+        "level_last_review": row.level_last_review,
+        "level_at_start": row.level_at_start,
+        "objective": row.objective,
+        "gap": row.gap,
+    }
+
+
+def _checkin_content(line):
+    return {
+        "date": _day(line.date),
+        "title": line.title,
+        "status": str(line.status),
+        "barriers": line.barriers,
+        "comment": line.comment,
+        "next_step": line.next_step,
+    }
+
+
+def _resource_content(line):
+    return {
+        "title": line.title,
+        "kind": str(line.kind),
+        "state": str(line.state),
+        "useful": line.useful,
+        "done_on": _day(line.done_on),
+    }
+
+
+def _mentoring_content(line):
+    return {
+        "role": line.role,
+        "competence": line.competence,
+        "other": line.other,
+        "requested_on": _day(line.requested_on),
+        "paired_on": _day(line.paired_on),
+        "ended_on": _day(line.ended_on),
+    }
+
+
+def _written_content(sheet):
+    """What the manager and the agent wrote on the sheet, in the order of the review form."""
+    return {
         "acquired_skills": sheet.acquired_skills,
         "training_needs": sheet.training_needs,
         "trainings_wanted": sheet.trainings_wanted,
@@ -479,15 +560,17 @@ def sheet_content(sheet: Sheet) -> dict:
         "cpf_informed": sheet.cpf_informed,
         "manager_comment": sheet.manager_comment,
         "agent_comment": sheet.agent_comment,
-        "objectives": [
-            {"code": code, "name": name, "level": level} for code, name, level in sheet.objectives
-        ],
-        "addenda": [
-            {
-                "author": addendum.author.get_full_name() if addendum.author else "",
-                "text": addendum.text,
-                "created_at": addendum.created_at.isoformat(),
-            }
-            for addendum in sheet.addenda
-        ],
+    }
+
+
+def _objective_content(code, name, level):
+    return {"code": code, "name": name, "level": level}
+
+
+def _addendum_content(addendum):
+    """A dated addition to the locked sheet; its author may since have been deleted."""
+    return {
+        "author": addendum.author.get_full_name() if addendum.author else "",
+        "text": addendum.text,
+        "created_at": addendum.created_at.isoformat(),
     }

@@ -2,20 +2,34 @@
 
 import datetime
 import json
+from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
+from campaigns.enums import MatchStatus, ParticipationStatus
 from campaigns.models import Competence
+from programmes.enums import ProgressStatus, TargetKind
 from programmes.models import ResultAccessLog
 from programmes.privacy.consent import consent_grant
-from reviews.models import Review, ReviewState, ReviewVersion
+from reviews.models import Review, ReviewAddendum, ReviewState, ReviewVersion
 from reviews.sheet import build_sheet, sheet_content
 from tests.agents.factories import AgentFactory
-from tests.campaigns.factories import CampaignFactory
+from tests.campaigns.factories import (
+    CampaignFactory,
+    CompetenceResultFactory,
+    ParticipationFactory,
+)
+from tests.programmes.factories import (
+    EnrolmentFactory,
+    TargetFactory,
+    TargetPopulationFactory,
+)
 from tests.programmes.factories_accompaniment import (
     BarrierFactory,
     CheckInFactory,
+    MentorFactory,
     MentoringFactory,
     MilestoneFactory,
     ResourceFactory,
@@ -189,6 +203,293 @@ def test_content_is_json_serialisable(managerial_cast, campaign, review):
     assert content["objectives"] == [
         {"code": "1.1", "name": content["objectives"][0]["name"], "level": 5}
     ]
+
+
+def _days_ago(days):
+    return timezone.localdate() - datetime.timedelta(days=days)
+
+
+def _share_rates(agent, campaign, rates):
+    """The agent shared mastery `rates` ({"1.1": "0.65", ...}) in an assessment `campaign`."""
+    participation = ParticipationFactory(
+        agent=agent,
+        campaign=campaign,
+        match_status=MatchStatus.EXTERNAL_ID,
+        status=ParticipationStatus.SHARED,
+    )
+    for code, rate in rates.items():
+        CompetenceResultFactory(
+            participation=participation,
+            competence=Competence.objects.get(code=code),
+            level=None,
+            pix=None,
+            mastery_rate=Decimal(rate),
+        )
+
+
+def test_content_pins_every_section_of_the_sheet(managerial_cast, campaign, review):
+    """Every section the sheet shows, field by field and in order: the snapshot a
+    ReviewVersion keeps must not change shape unnoticed."""
+    cast = managerial_cast
+    agent, name = cast.agent_agent, lambda code: Competence.objects.get(code=code).name
+    # Results against targets: two populations (the highest target wins, even when it comes
+    # first), mastery-rate targets, a personal target on a competence no population targets,
+    # 4.1 shared without any target.
+    assessment = CampaignFactory(assessment=True)
+    cast.programme.campaigns.add(assessment)
+    second = TargetPopulationFactory(programme=cast.programme, name="Référents")
+    EnrolmentFactory(agent=agent, population=second)
+    TargetFactory(population=second, level=2)
+    TargetFactory(population=cast.population, competence=Competence.objects.get(code="3.1"))
+    for population, rate in ((cast.population, "0.8"), (second, "0.7")):
+        TargetFactory(
+            population=population,
+            kind=TargetKind.MASTERY_RATE,
+            campaign=assessment,
+            level=None,
+            mastery_rate=Decimal(rate),
+        )
+    for days, level in ((100, 2), (10, 4), (-10, 7)):  # the latest in force wins
+        PersonalTargetFactory(
+            agent=agent,
+            programme=cast.programme,
+            competence=Competence.objects.get(code="2.1"),
+            level=level,
+            valid_from=_days_ago(days),
+        )
+    start = share_levels(agent, campaign, {"1.1": 1}, days_ago=700)
+    share_levels(agent, campaign, {"1.1": 2, "2.1": 1}, days_ago=300)
+    now = share_levels(agent, campaign, {"1.1": 4, "2.1": 3, "3.1": 2, "4.1": 5}, days_ago=2)
+    _share_rates(agent, assessment, {"1.1": "0.65"})
+    # Progress since the last review: the latest earlier one, its version's levels first,
+    # else the levels shared by its closing day.
+    older = ReviewFactory(
+        cycle=ReviewCycleFactory(programme=cast.programme, year=2024), agent=agent
+    )
+    ReviewVersion.objects.create(
+        review=older,
+        number=1,
+        reason="x",
+        content={"competences": [{"code": "1.1", "current_level": 8}]},
+    )
+    last = ReviewFactory(
+        cycle=ReviewCycleFactory(
+            programme=cast.programme, year=2025, opens_on=_days_ago(290), closes_on=_days_ago(200)
+        ),
+        agent=agent,
+        meeting_on=_days_ago(210),
+    )
+    ReviewVersion.objects.create(
+        review=last,
+        number=1,
+        reason="x",
+        content={"competences": [{"code": "2.1", "current_level": 6}, {"code": "1.1"}]},
+    )
+    # Written on the sheet; 5.1 has an objective but no target.
+    review.state = ReviewState.PREPARED
+    review.meeting_on = datetime.date(2026, 12, 15)
+    review.acquired_skills, review.training_needs = "Tableur", "Messagerie"
+    review.trainings_wanted, review.prospects = "Visio", "Référente"
+    review.cpf_informed = True
+    review.manager_comment, review.agent_comment = "Bien", "Merci"
+    review.save()
+    ReviewObjectiveFactory(review=review, level=5)
+    ReviewObjectiveFactory(review=review, competence=Competence.objects.get(code="5.1"), level=3)
+    # Check-ins, resources and mentoring, as mentee and as mentor.
+    CheckInFactory(
+        agent=agent,
+        milestone=MilestoneFactory(population=cast.population, date=_days_ago(5), title="Juin"),
+        status=ProgressStatus.IN_PROGRESS,
+        comment="Avance bien",
+    )
+    CheckInFactory(
+        agent=agent,
+        milestone=MilestoneFactory(population=cast.population, date=_days_ago(50), title="Mars"),
+        barriers=[BarrierFactory(programme=cast.programme, label="Pas de poste")],
+        next_step="Finir le parcours",
+    )
+    ResourceUseFactory(
+        agent=agent,
+        resource=ResourceFactory(programme=cast.programme, title="Tableur débutant"),
+        state="done",
+        useful=True,
+        done_at=timezone.now() - datetime.timedelta(days=3),
+    )
+    ResourceUseFactory(
+        agent=agent, resource=ResourceFactory(programme=cast.programme, title="Messagerie")
+    )
+    as_mentee = MentoringFactory(programme=cast.programme, mentee=agent, paired=True)
+    MentoringFactory(
+        programme=cast.programme, mentee=agent, competence=Competence.objects.get(code="3.1")
+    )
+    mentee = cast.team[1]
+    MentoringFactory(
+        programme=cast.programme,
+        mentee=mentee,
+        mentor=MentorFactory(programme=cast.programme, agent=agent),
+        paired_at=timezone.now(),
+        ended_at=timezone.now(),
+    )
+    MentoringFactory(programme=cast.programme, mentee=cast.team[2])  # not the agent's
+    signed = ReviewAddendum.objects.create(review=review, author=cast.manager, text="Précision")
+    unsigned = ReviewAddendum.objects.create(review=review, author=None, text="Sans auteur")
+
+    sheet = build_sheet(load(review))
+    content = sheet_content(sheet)
+
+    today = timezone.localdate().isoformat()
+    shared_on = {p: timezone.localdate(p.shared_at).isoformat() for p in (start, now)}
+    row = dict.fromkeys(
+        [
+            "code",
+            "name",
+            "target_level",
+            "target_mastery",
+            "personal_target",
+            "current_level",
+            "current_level_on",
+            "current_mastery",
+            "level_last_review",
+            "level_at_start",
+            "objective",
+            "gap",
+        ]
+    )
+    expected = {
+        "programme": "Programme Pix DR",
+        "year": 2026,
+        "agent": agent.full_name,
+        "manager": cast.manager_agent.full_name,
+        "state": "prepared",
+        "state_label": "Préparée",
+        "meeting_on": "2026-12-15",
+        "results_shown": True,
+        "hidden_notice": "",
+        "last_review_year": 2025,
+        "last_review_on": _days_ago(210).isoformat(),
+        "started_on": shared_on[start],
+        "competences": [
+            {
+                **row,
+                "code": "1.1",
+                "name": name("1.1"),
+                "target_level": 3,
+                "target_mastery": 80,
+                "current_level": 4,
+                "current_level_on": shared_on[now],
+                "current_mastery": 65,
+                "level_last_review": 2,
+                "level_at_start": 1,
+                "objective": 5,
+                "gap": 0,
+            },
+            {
+                **row,
+                "code": "2.1",
+                "name": name("2.1"),
+                "personal_target": 4,
+                "current_level": 3,
+                "current_level_on": shared_on[now],
+                "level_last_review": 6,
+                "level_at_start": 1,
+                "gap": 1,
+            },
+            {
+                **row,
+                "code": "3.1",
+                "name": name("3.1"),
+                "target_level": 3,
+                "current_level": 2,
+                "current_level_on": shared_on[now],
+                "level_at_start": 2,
+                "gap": 1,
+            },
+        ],
+        "checkins": [
+            {
+                "date": _days_ago(50).isoformat(),
+                "title": "Mars",
+                "status": "Non commencé",
+                "barriers": ["Pas de poste"],
+                "comment": "",
+                "next_step": "Finir le parcours",
+            },
+            {
+                "date": _days_ago(5).isoformat(),
+                "title": "Juin",
+                "status": "En cours",
+                "barriers": [],
+                "comment": "Avance bien",
+                "next_step": "",
+            },
+        ],
+        "resources": [
+            {
+                "title": "Tableur débutant",
+                "kind": "E-learning",
+                "state": "Terminée",
+                "useful": True,
+                "done_on": _days_ago(3).isoformat(),
+            },
+            {
+                "title": "Messagerie",
+                "kind": "E-learning",
+                "state": "Commencée",
+                "useful": None,
+                "done_on": None,
+            },
+        ],
+        "mentorings": [
+            {
+                "role": "mentee",
+                "competence": f"1.1 {name('1.1')}",
+                "other": as_mentee.mentor.agent.full_name,
+                "requested_on": today,
+                "paired_on": today,
+                "ended_on": None,
+            },
+            {
+                "role": "mentee",
+                "competence": f"3.1 {name('3.1')}",
+                "other": "",
+                "requested_on": today,
+                "paired_on": None,
+                "ended_on": None,
+            },
+            {
+                "role": "mentor",
+                "competence": f"1.1 {name('1.1')}",
+                "other": mentee.full_name,
+                "requested_on": today,
+                "paired_on": today,
+                "ended_on": today,
+            },
+        ],
+        "acquired_skills": "Tableur",
+        "training_needs": "Messagerie",
+        "trainings_wanted": "Visio",
+        "prospects": "Référente",
+        "cpf_informed": True,
+        "manager_comment": "Bien",
+        "agent_comment": "Merci",
+        "objectives": [
+            {"code": "1.1", "name": name("1.1"), "level": 5},
+            {"code": "5.1", "name": name("5.1"), "level": 3},
+        ],
+        "addenda": [
+            {
+                "author": cast.manager.get_full_name(),
+                "text": "Précision",
+                "created_at": signed.created_at.isoformat(),
+            },
+            {"author": "", "text": "Sans auteur", "created_at": unsigned.created_at.isoformat()},
+        ],
+    }
+    assert content == expected
+    assert json.dumps(content) == json.dumps(expected)  # the same keys in the same order
+    notes = ["1.1 départ", "1 (cible 3)", "1.1 actuel", "2.1 dernier entretien", "6 (cible 4)"]
+    assert all(note in sheet.chart for note in notes)
+    assert "3.1 dernier entretien" in sheet.chart and "pas de résultat" in sheet.chart
 
 
 def _many(cast, campaign, review, count):
