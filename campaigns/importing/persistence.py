@@ -17,7 +17,8 @@ from django.db import connection
 
 from campaigns import pix_export
 from campaigns.importing.keys import quantize_rate
-from campaigns.importing.planning import (
+from campaigns.importing.planning import ImportPlan
+from campaigns.importing.rows import (
     COMPARED_FIELDS,
     CREATE,
     PROGRESSION,
@@ -27,7 +28,6 @@ from campaigns.importing.planning import (
     STATUS,
     UPDATE,
     Counts,
-    ImportPlan,
 )
 from campaigns.models import CompetenceResult, Participation, ParticipationSnapshot
 
