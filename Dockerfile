@@ -22,12 +22,14 @@ RUN apt-get update \
 
 WORKDIR /app
 
-# Dependencies first, in their own layer, so that a code change does not reinstall them.
-COPY pyproject.toml ./
-RUN pip install . && pip uninstall -y pilote-pix
+# Dependencies first, in their own layer, so that a code change does not reinstall them:
+# the runtime lock (`make lock`), every file checked against its hash. It pins setuptools
+# too, which builds the app below without fetching anything.
+COPY requirements/base.txt requirements/base.txt
+RUN pip install --require-hashes -r requirements/base.txt
 
 COPY . .
-RUN pip install --no-deps . \
+RUN pip install --no-deps --no-build-isolation . \
     && rm -rf build ./*.egg-info
 
 # Build-time steps need settings but no secret and no database.
