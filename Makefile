@@ -66,9 +66,10 @@ run: install ## Migrate the SQLite demo, load demo data, serve http://127.0.0.1:
 test: install ## Run the test suite (SQLite unless DATABASE_URL is set); PYTEST_ARGS=...
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
-lint: install ## Check style and formatting with ruff
+lint: install ## Check style and formatting (ruff), then the import contracts (import-linter)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 
 format: install ## Fix what ruff can fix and format the code
 	$(VENV)/bin/ruff check --fix .
