@@ -22,12 +22,16 @@ RUN apt-get update \
 
 WORKDIR /app
 
-# Dependencies first, in their own layer, so that a code change does not reinstall them.
-COPY pyproject.toml ./
-RUN pip install . && pip uninstall -y pilote-pix
+# Dependencies first, in their own layer, so that a code change does not reinstall them:
+# the runtime lock (`make lock`), every file checked against its hash. It lists every
+# package, setuptools included (it builds the app below without fetching anything), so pip
+# resolves nothing (--no-deps, as in the Makefile) and pip check confirms the set is whole.
+COPY requirements/base.txt requirements/base.txt
+RUN pip install --no-deps --require-hashes -r requirements/base.txt \
+    && pip check
 
 COPY . .
-RUN pip install --no-deps . \
+RUN pip install --no-deps --no-build-isolation . \
     && rm -rf build ./*.egg-info
 
 # Build-time steps need settings but no secret and no database.

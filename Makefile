@@ -9,22 +9,59 @@ PYTEST_ARGS ?=
 # Local development: a throwaway SECRET_KEY and DEBUG on (see config/settings.py).
 DEV_ENV := DJANGO_DEMO=1 DEBUG=1
 
+# Locked, hashed versions of every package (pip-compile from pyproject.toml, `make lock`):
+# runtime dependencies for the image, runtime + dev tools for development and CI.
+LOCK_BASE := requirements/base.txt
+LOCK_DEV := requirements/dev.txt
+
 .DEFAULT_GOAL := help
-.PHONY: help install run test lint format worker beat migrate messages clean
+.PHONY: help install lock run test lint format worker beat migrate messages clean
 
 help: ## Show this help
 	@echo "Usage: make <target>"
 	@grep -E '^[a-z][a-zA-Z_-]*:.*## ' $(MAKEFILE_LIST) \
 		| awk 'BEGIN {FS = ":.*## "}; {printf "  %-10s %s\n", $$1, $$2}'
 
-# Reinstalled whenever pyproject.toml changes.
-$(VENV)/.installed: pyproject.toml
+# Reinstalled whenever pyproject.toml or the lock changes. Every package comes from the lock
+# (pip and setuptools too), checked against its hashes; then the app itself, editable,
+# without dependencies and built with the locked setuptools. pip check fails when the lock
+# no longer satisfies pyproject.toml (a dependency added without `make lock`).
+# --no-deps: the lock lists every package, so there is nothing for pip to resolve; resolving
+# anyway, the pip of a new venv (23.x) fails on a dependency with extras (weasyprint's
+# fonttools[woff]) as soon as a release newer than the locked one is out.
+PIP_INSTALL_LOCK := $(PY) -m pip install --no-deps --require-hashes -r
+
+$(VENV)/.installed: pyproject.toml $(LOCK_BASE) $(LOCK_DEV)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --upgrade pip
-	$(PY) -m pip install -e ".[dev]"
+	$(PIP_INSTALL_LOCK) $(LOCK_DEV)
+	$(PY) -m pip install --no-deps --no-build-isolation -e .
+	$(PY) -m pip check || { echo "$(LOCK_DEV) does not match pyproject.toml: run make lock" >&2; exit 1; }
 	touch $@
 
 install: $(VENV)/.installed ## Create the virtualenv and install the app with dev tools
+
+# pip-compile itself comes from the lock; this works even while the stamp above is stale.
+$(VENV)/bin/pip-compile:
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP_INSTALL_LOCK) $(LOCK_DEV)
+
+# Resolved against PyPI alone, whatever the machine's pip configuration (mirrors, local
+# wheels), for Python 3.11 on Linux x86_64 (the interpreter of the venv), plus
+# requirements/lock-extras.in (what other 3.11 releases need). Versions already in the lock
+# are kept unless pyproject.toml excludes them; UPGRADE=1 takes the newest allowed. The dev
+# lock is resolved first, and the runtime lock is constrained by it, so that the image runs
+# the versions the tests ran.
+LOCK_INPUTS := pyproject.toml requirements/lock-extras.in
+PIP_COMPILE := env -u PIP_FIND_LINKS -u PIP_INDEX_URL -u PIP_EXTRA_INDEX_URL -u PIP_CONSTRAINT \
+	PIP_CONFIG_FILE=/dev/null CUSTOM_COMPILE_COMMAND="make lock" $(VENV)/bin/pip-compile \
+	--quiet --generate-hashes --allow-unsafe --strip-extras \
+	--no-emit-index-url --no-emit-find-links $(if $(UPGRADE),--upgrade)
+
+lock: $(VENV)/bin/pip-compile ## Refresh requirements/*.txt from pyproject.toml (UPGRADE=1: newest versions)
+	$(PY) -c 'import platform as p, sys; v = p.python_version(); m = p.machine(); \
+		sys.exit(None if v.startswith("3.11.") and m == "x86_64" else f"lock with Python 3.11 on x86_64, not {v} on {m}")'
+	$(PIP_COMPILE) --extra dev -o $(LOCK_DEV) $(LOCK_INPUTS)
+	$(PIP_COMPILE) -c $(LOCK_DEV) -o $(LOCK_BASE) $(LOCK_INPUTS)
 
 run: install ## Migrate the SQLite demo, load demo data, serve http://127.0.0.1:8000
 	$(DEV_ENV) $(PY) manage.py migrate --noinput
@@ -36,9 +73,10 @@ run: install ## Migrate the SQLite demo, load demo data, serve http://127.0.0.1:
 test: install ## Run the test suite (SQLite unless DATABASE_URL is set); PYTEST_ARGS=...
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
-lint: install ## Check style and formatting with ruff
+lint: install ## Check style and formatting (ruff), then the import contracts (import-linter)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 
 format: install ## Fix what ruff can fix and format the code
 	$(VENV)/bin/ruff check --fix .
