@@ -724,6 +724,25 @@ def test_the_ambassador_and_staff_read_the_notes_on_the_agent_page(client, noted
     assert _agent_page_shows_notes(client, noted.agent, noted)
 
 
+def test_an_agent_enrolled_twice_in_a_population_has_their_checkins_under_the_latest_only(
+    client, noted
+):
+    EnrolmentFactory(
+        agent=noted.agent_agent,
+        population=noted.population,
+        start_date=datetime.date(2025, 1, 6),
+        end_date=datetime.date(2025, 6, 30),
+    )
+    client.force_login(noted.ambassador)
+    response = client.get(url("agent_detail", pk=noted.agent_agent.pk))
+    latest, earlier = response.context["rows"]
+    assert latest.enrolment.start_date > earlier.enrolment.start_date
+    assert latest.checkins_visible
+    assert [c.comment for c in latest.checkins] == ["Note sur l’agent"]
+    assert not earlier.checkins_visible
+    assert response.content.decode().count("Note sur l’agent") == 1
+
+
 def test_under_self_assessment_the_manager_never_reads_the_notes_even_with_consent(client, noted):
     assert not _agent_page_shows_notes(client, noted.manager, noted)
     consent_grant(agent=noted.agent_agent, programme=noted.programme)
