@@ -17,13 +17,18 @@ from django.views.decorators.http import require_POST
 
 from lib import charts
 from lib.pagination import paginate
-from programmes import perms, selectors, status
-from programmes.accompaniment.checkins import selectors as selectors_checkins
-from programmes.accompaniment.mentoring import selectors as selectors_mentoring
-from programmes.accompaniment.resources import selectors as selectors_resources
+from programmes import perms, selectors
 from programmes.enums import TargetKind
 from programmes.imports import selectors as import_selectors
-from programmes.models import Enrolment, PersonalTarget, ResultAccessLog, Target
+from programmes.models import Enrolment, ResultAccessLog, Target
+from programmes.pages.rows import (
+    EnrolmentRow,
+    add_agent_page_checkins,
+    add_my_accompaniment,
+    add_personal_targets,
+    add_progress,
+    add_results,
+)
 from programmes.privacy import consent as services_consent
 from programmes.roles import roles_for
 from programmes.selectors import visible_programme_or_404
@@ -34,20 +39,16 @@ def my_page(request):
     (chart and table), their evolution, who sees what, and the sharing switch."""
     roles = roles_for(request.user)
     agent = roles.agent
-    rows = [{"enrolment": e} for e in selectors.populations_of_agent(agent)] if agent else []
+    rows = [EnrolmentRow(e) for e in selectors.populations_of_agent(agent)] if agent else []
     if rows:
-        _add_results(agent, rows)
-        _add_personal_targets(agent, rows)
-        _add_progress(rows)
+        add_results(agent, rows)
+        add_personal_targets(agent, rows)
+        add_progress(rows)
         consents = selectors.active_consents_of_agent(agent)
         for row in rows:
-            enrolment = row["enrolment"]
-            row["consent"] = consents.get(enrolment.population.programme_id)
-            row["chart"] = _my_levels_chart(enrolment, row["lines"])
-        # Accompaniment: next step and check-ins, recommended resources, mentoring.
-        selectors_checkins.checkins_for_my_page(agent, rows)
-        selectors_resources.resources_for_my_page(agent, rows)
-        selectors_mentoring.mentoring_for_my_page(agent, rows)
+            row.consent = consents.get(row.enrolment.population.programme_id)
+            row.chart = _my_levels_chart(row.enrolment, row.lines)
+        add_my_accompaniment(agent, rows)
     return render(
         request,
         "programmes/pages/my_page.html",
@@ -168,73 +169,17 @@ def agent_detail(request, pk):
                     viewer=request.user, agent=agent, programme=programme, path=request.path
                 )
             )
-        rows.append({"enrolment": enrolment, "results_visible": visible})
+        rows.append(EnrolmentRow(enrolment, results_visible=visible))
     ResultAccessLog.objects.bulk_create(logs)
-    visible_rows = [row for row in rows if row["results_visible"]]
-    _add_results(agent, visible_rows)
-    _add_progress(visible_rows)
-    selectors_checkins.checkins_for_agent_page(request.user, agent, rows)
+    visible_rows = [row for row in rows if row.results_visible]
+    add_results(agent, visible_rows)
+    add_progress(visible_rows)
+    add_agent_page_checkins(request.user, agent, rows)
     return render(
         request,
         "programmes/pages/agent_detail.html",
         {"title": agent.full_name, "agent": agent, "rows": rows},
     )
-
-
-def _add_results(agent, rows):
-    """Next to each visible row's targets: the latest results and the participations."""
-    results = selectors.agent_results_by_programme(
-        agent, {row["enrolment"].population.programme_id for row in rows}
-    )
-    for row in rows:
-        programme_results = results[row["enrolment"].population.programme_id]
-        targets = row["enrolment"].population.targets.all()
-        row["participations"] = programme_results.participations
-        row["lines"] = programme_results.lines(targets)
-        row["stage_lines"] = programme_results.stage_lines(targets)
-        row["history_dates"], row["history_rows"] = programme_results.history()
-
-
-def _add_personal_targets(agent, rows):
-    """Beside the population's targets, the agent's own target in force today on each
-    competence (agreed at their annual review), with its source; one query."""
-    programme_ids = {row["enrolment"].population.programme_id for row in rows}
-    in_force = {}
-    personal = PersonalTarget.objects.valid_on(timezone.localdate()).filter(
-        agent=agent, programme_id__in=programme_ids
-    )
-    for target in personal.select_related("competence"):  # newest first per competence
-        in_force.setdefault((target.programme_id, target.competence_id), target)
-    for row in rows:
-        programme_id = row["enrolment"].population.programme_id
-        lines = {line.competence.pk: line for line in row["lines"]}
-        for (target_programme_id, competence_id), target in in_force.items():
-            if target_programme_id != programme_id:
-                continue
-            if competence_id not in lines:
-                lines[competence_id] = selectors.CompetenceLine(target.competence)
-            lines[competence_id].personal_target = target
-        row["lines"] = sorted(lines.values(), key=lambda line: line.competence.position)
-
-
-def _add_progress(rows):
-    """Each visible row's status in its population, with its definition; one query."""
-    if not rows:
-        return
-    enrolments = [row["enrolment"] for row in rows]
-    programmes = {enrolment.population.programme for enrolment in enrolments}
-    progress = status.with_progress(
-        Enrolment.objects.filter(pk__in=[enrolment.pk for enrolment in enrolments]),
-        programmes=programmes,
-    ).in_bulk()
-    for row in rows:
-        enrolment = progress[row["enrolment"].pk]
-        row["progress"] = status.displays(row["enrolment"].population.programme)[
-            enrolment.progress_status
-        ]
-        row["targets_met"] = enrolment.targets_met
-        row["targets_set"] = enrolment.targets_set
-        row["last_activity"] = enrolment.last_activity
 
 
 def home(request):

@@ -622,18 +622,18 @@ def test_the_demo_agent_sees_checkins_next_step_recommendations_and_her_mentor(s
     client.force_login(agent.user)
     response = client.get(reverse("programmes:my_page"))
     row = response.context["rows"][0]
-    assert [c.milestone.title for c in row["checkins"]] == [
+    assert [c.milestone.title for c in row.checkins] == [
         "Point d'étape de mi-parcours",
         "Point d'étape de rentrée",
     ]
-    assert row["next_step"].due == datetime.date(2026, 12, 18)
-    assert "4.1" in row["next_step"].text
-    titles = [r.resource.title for r in row["recommendations"]]
+    assert row.next_step.due == datetime.date(2026, 12, 18)
+    assert "4.1" in row.next_step.text
+    titles = [r.resource.title for r in row.resources.recommendations]
     assert "Cybersécurité : les réflexes au quotidien" in titles
     assert "Bien chercher sur le web et dans l'intranet" not in titles  # done
-    mentor = row["mentoring"].my_mentors[0].mentor.agent
+    mentor = row.mentoring.my_mentors[0].mentor.agent
     content = response.content.decode()
-    assert row["next_step"].text in content.replace("&#x27;", "'").replace("&quot;", '"')
+    assert row.next_step.text in content.replace("&#x27;", "'").replace("&quot;", '"')
     assert mentor.email in content
 
 

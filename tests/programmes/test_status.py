@@ -557,7 +557,7 @@ def test_agent_detail_shows_the_status_in_each_population_with_its_definition(
     client.force_login(cast.ambassador)
     response = client.get(reverse("programmes:agent_detail", kwargs={"pk": statuses["reached"].pk}))
     by_population = {
-        row["enrolment"].population.name: row["progress"] for row in response.context["rows"]
+        row.enrolment.population.name: row.progress for row in response.context["rows"]
     }
     assert by_population["Assistants"].status == REACHED
     assert by_population["Informaticiens"].status == IN_PROGRESS
@@ -570,5 +570,5 @@ def test_agent_detail_shows_no_status_without_access_to_results(client, cast, st
     client.force_login(cast.manager)
     response = client.get(reverse("programmes:agent_detail", kwargs={"pk": cast.agent_agent.pk}))
     (row,) = response.context["rows"]
-    assert "progress" not in row
+    assert row.progress is None
     assert "Objectif atteint" not in response.content.decode()

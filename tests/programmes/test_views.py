@@ -125,7 +125,7 @@ def test_manager_opening_an_agent_in_self_assessment_sees_no_results_and_is_not_
     client, cast
 ):
     response = _get(client, cast.manager, "programmes:agent_detail", pk=cast.agent_agent.pk)
-    assert [row["results_visible"] for row in response.context["rows"]] == [False]
+    assert [row.results_visible for row in response.context["rows"]] == [False]
     assert not ResultAccessLog.objects.exists()
 
 

@@ -41,9 +41,7 @@ def test_my_page_shows_the_personal_target_in_force_beside_the_population_target
     _personal(cast, cast.agent_agent, level=5, days_ago=30, source="Entretien 2025")
     _personal(cast, cast.agent_agent, level=7, days_ago=-30, source="Entretien futur")
     response = _my_page(client, cast)
-    (line,) = [
-        line for line in response.context["rows"][0]["lines"] if line.competence.code == "1.1"
-    ]
+    (line,) = [line for line in response.context["rows"][0].lines if line.competence.code == "1.1"]
     assert line.personal_target.level == 5
     assert [t.level for t in line.targets] == [3]  # the population's target stays
     page = response.content.decode()
@@ -54,7 +52,7 @@ def test_my_page_shows_the_personal_target_in_force_beside_the_population_target
 
 def test_personal_target_on_a_competence_without_population_target_gets_its_own_line(client, cast):
     _personal(cast, cast.agent_agent, code="3.2", level=2)
-    lines = _my_page(client, cast).context["rows"][0]["lines"]
+    lines = _my_page(client, cast).context["rows"][0].lines
     assert [line.competence.code for line in lines] == ["1.1", "3.2"]
     assert lines[1].personal_target.level == 2
     assert lines[1].targets == []

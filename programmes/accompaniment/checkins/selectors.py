@@ -203,46 +203,49 @@ class NextStep:
     milestone: Milestone
 
 
-def checkins_for_my_page(agent, rows):
-    """Add to each row of the agent's page (one per current enrolment) `next_step` (what was
-    agreed at their latest check-in in that population, or None) and `checkins` (their
-    check-ins there, latest first). One or two queries for all rows together."""
-    grouped = _group_checkins(agent, [row["enrolment"] for row in rows])
-    for row in rows:
-        checkins = grouped[row["enrolment"].population_id]
-        row["checkins"] = checkins
-        latest = checkins[0] if checkins else None
-        row["next_step"] = (
-            NextStep(text=latest.next_step, due=latest.next_step_due, milestone=latest.milestone)
-            if latest is not None and latest.next_step
-            else None
-        )
+@dataclass(frozen=True)
+class MyCheckins:
+    """The agent's check-ins in one population, latest first, and the next step agreed at
+    the latest one (None when nothing was agreed there)."""
+
+    checkins: list[CheckIn]
+    next_step: NextStep | None
 
 
-def checkins_for_agent_page(user, agent, rows):
-    """Add to each row of the agent page (one per enrolment) `checkins_visible` (may the user
-    read the agent's check-in notes in that programme: perms.can_view_checkins, asked once
-    per programme) and, when visible, `checkins` (latest first). Rows come latest enrolment
-    first. One query for the check-ins (two when there are some) plus the permission checks."""
+def checkins_for_my_page(agent: Agent, enrolments: list[Enrolment]) -> dict[int, MyCheckins]:
+    """The agent's check-ins in the populations of their current enrolments (the sections of
+    their page), as MyCheckins by population id; every population of `enrolments` has one.
+    One or two queries for all enrolments together."""
+    return {
+        population_id: MyCheckins(checkins=checkins, next_step=_next_step(checkins))
+        for population_id, checkins in _group_checkins(agent, enrolments).items()
+    }
+
+
+def _next_step(checkins):
+    """What was agreed at the latest of `checkins` (latest first), or None."""
+    latest = checkins[0] if checkins else None
+    if latest is None or not latest.next_step:
+        return None
+    return NextStep(text=latest.next_step, due=latest.next_step_due, milestone=latest.milestone)
+
+
+def checkins_for_agent_page(
+    user, agent: Agent, enrolments: list[Enrolment]
+) -> dict[int, list[CheckIn]]:
+    """The agent's check-ins (latest first), by population id, in the populations of
+    `enrolments` whose programme lets the user read the agent's check-in notes
+    (perms.can_view_checkins, asked once per programme in the enrolments' order); a
+    population the user may not read is missing. One query for the check-ins (two when
+    there are some) plus the permission checks."""
     allowed = {}
-    for row in rows:
-        programme = row["enrolment"].population.programme
+    for enrolment in enrolments:
+        programme = enrolment.population.programme
         if programme.pk not in allowed:
             allowed[programme.pk] = perms.can_view_checkins(user, agent, programme)
-        row["checkins_visible"] = allowed[programme.pk]
-    # An agent enrolled twice in a population (left, came back) has its check-ins shown
-    # once, under the first (latest) of those rows.
-    visible, seen = [], set()
-    for row in rows:
-        population_id = row["enrolment"].population_id
-        if row["checkins_visible"] and population_id in seen:
-            row["checkins_visible"] = False
-        elif row["checkins_visible"]:
-            seen.add(population_id)
-            visible.append(row)
-    grouped = _group_checkins(agent, [row["enrolment"] for row in visible])
-    for row in visible:
-        row["checkins"] = grouped[row["enrolment"].population_id]
+    return _group_checkins(
+        agent, [enrolment for enrolment in enrolments if allowed[enrolment.population.programme_id]]
+    )
 
 
 def _group_checkins(agent, enrolments):

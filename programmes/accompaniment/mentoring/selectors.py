@@ -13,11 +13,12 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, F, Q
 
+from agents.models import Agent
 from campaigns.enums import CampaignKind
 from campaigns.models import CompetenceResult
 from programmes.enums import TargetKind
-from programmes.models import Enrolment, Mentor, Mentoring, Target
-from programmes.selectors import agent_results_by_programme
+from programmes.models import Enrolment, Mentor, Mentoring, Programme, Target
+from programmes.selectors import CompetenceLine, agent_results_by_programme
 
 # --- Where an agent stands -------------------------------------------------------------------
 
@@ -114,22 +115,22 @@ def mentoring_anchor(programme):
     return f"compagnonnage-{programme.slug}"
 
 
-def mentoring_for_my_page(agent, rows):
-    """Set row["mentoring"] on each row of the agent's page (one per current enrolment, with
-    its "lines"): the MyMentoring of its programme on the first row of that programme, and
-    on the others a pointer to it (row["mentoring_above"]: that first row). Three queries
-    for all rows together."""
-    first_rows, standings = {}, defaultdict(dict)
-    for row in rows:
-        programme = row["enrolment"].population.programme
-        first_rows.setdefault(programme.pk, row)
-        for line in row["lines"]:
+def mentoring_for_my_page(
+    agent: Agent, lines_by_programme: dict[Programme, list[CompetenceLine]]
+) -> dict[int, MyMentoring]:
+    """The MyMentoring of each programme of the agent's page, by programme id, given each
+    programme with the results lines of its sections there (all of them when the agent is in
+    several of its populations: the highest level target counts). Three queries for all
+    programmes together."""
+    standings = defaultdict(dict)
+    for programme, lines in lines_by_programme.items():
+        for line in lines:
             levels = [t.level for t in line.targets if t.kind == TargetKind.LEVEL]
             if levels:
                 result = line.level_result
                 level = result.level if result is not None else None
                 _merge_standing(standings[programme.pk], line.competence, max(levels), level)
-    programme_ids = set(first_rows)
+    programme_ids = {programme.pk for programme in lines_by_programme}
     offers = (
         Mentor.objects.filter(agent=agent, programme_id__in=programme_ids, withdrawn_at=None)
         .select_related("competence")
@@ -150,11 +151,8 @@ def mentoring_for_my_page(agent, rows):
     )
     counts = {(p, c): n for p, c, n in volunteers}
     sections = {
-        pk: MyMentoring(
-            programme=row["enrolment"].population.programme,
-            anchor=mentoring_anchor(row["enrolment"].population.programme),
-        )
-        for pk, row in first_rows.items()
+        programme.pk: MyMentoring(programme=programme, anchor=mentoring_anchor(programme))
+        for programme in lines_by_programme
     }
     for offer in offers:
         sections[offer.programme_id].offers.append(offer)
@@ -177,11 +175,7 @@ def mentoring_for_my_page(agent, rows):
                 section.can_volunteer.append(standing)
             elif standing.gap and key not in asked:
                 section.can_ask.append(AskOption(standing, counts.get(key, 0)))
-    for row in rows:
-        programme_id = row["enrolment"].population.programme_id
-        first = first_rows[programme_id]
-        row["mentoring"] = sections[programme_id] if first is row else None
-        row["mentoring_above"] = None if first is row else first
+    return sections
 
 
 # --- The ambassador's pairing page -----------------------------------------------------------

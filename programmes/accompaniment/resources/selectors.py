@@ -6,10 +6,12 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Q
 
+from agents.models import Agent
 from campaigns.models import Competence
 from programmes.accompaniment.resources import recommendations
 from programmes.enums import ResourceState, TargetKind
 from programmes.models import Enrolment, Resource, ResourceUse
+from programmes.selectors import CompetenceLine
 
 
 def catalogue(programme, *, query="", kind="", competence_code=""):
@@ -98,14 +100,25 @@ def _level_targets(lines):
     return targets, levels, competences
 
 
-def resources_for_my_page(agent, rows):
-    """Add to each row of the agent's page (one per current enrolment, with its results
-    `lines`): `resource_gaps` (the competences below their target level), `recommendations`
-    (at most `recommendations.LIMIT` RecommendedResource, best first),
-    `resources_done_for_gaps` (the agent has done resources that fit their gaps) and
-    `followed_resources` (the other active resources of the programme the agent has
-    marked, as RecommendedResource without gaps). Three queries for all rows together."""
-    programme_ids = {row["enrolment"].population.programme_id for row in rows}
+@dataclass(frozen=True)
+class MyResources:
+    """What the agent's page shows of resources for one enrolment."""
+
+    gaps: list[GapView]  # the competences below their target level
+    recommendations: list[RecommendedResource]  # at most recommendations.LIMIT, best first
+    done_for_gaps: bool  # the agent has done resources that fit their gaps
+    # The other active resources of the programme the agent has marked, without gaps.
+    followed: list[RecommendedResource]
+
+
+def resources_for_my_page(
+    agent: Agent, lines_by_enrolment: dict[Enrolment, list[CompetenceLine]]
+) -> dict[int, MyResources]:
+    """The MyResources of each current enrolment of the agent's page, by enrolment id,
+    given each enrolment with the lines of its results table: the gaps are the competences
+    below their target level there, the resources those of the enrolment's programme.
+    Three queries for all enrolments together."""
+    programme_ids = {enrolment.population.programme_id for enrolment in lines_by_enrolment}
     resources = list(
         Resource.objects.filter(programme_id__in=programme_ids, is_active=True)
         .annotate(
@@ -132,12 +145,14 @@ def resources_for_my_page(agent, rows):
     for resource in resources:
         resource.competence_list = competences_of[resource.pk]
         by_programme[resource.programme_id].append(resource)
-    for row in rows:
-        _fill_row(row, by_programme[row["enrolment"].population.programme_id], uses)
+    return {
+        enrolment.pk: _my_resources(lines, by_programme[enrolment.population.programme_id], uses)
+        for enrolment, lines in lines_by_enrolment.items()
+    }
 
 
-def _fill_row(row, resources, uses):
-    targets, levels, competences = _level_targets(row.get("lines", []))
+def _my_resources(lines, resources, uses):
+    targets, levels, competences = _level_targets(lines)
     gaps = recommendations.find_gaps(targets, levels)
     by_id = {resource.pk: resource for resource in resources}
     candidates = [
@@ -155,33 +170,33 @@ def _fill_row(row, resources, uses):
         for resource in resources
     ]
     ranked = recommendations.recommend(gaps, candidates)
-    # Said on the page when nothing is left to recommend: the agent has done what fits.
-    row["resources_done_for_gaps"] = any(
-        recommendations.fits(candidate, gap)
-        for candidate in candidates
-        if candidate.done
-        for gap in gaps
-    )
-    row["resource_gaps"] = [
-        GapView(competences[gap.competence_id], gap.current, gap.target) for gap in gaps
-    ]
-    row["recommendations"] = [
-        RecommendedResource(
-            resource=by_id[item.candidate.id],
-            gaps=tuple(
-                GapView(competences[gap.competence_id], gap.current, gap.target)
-                for gap in item.gaps
-            ),
-            use=uses.get(item.candidate.id),
-            covers_next_level=item.covers_next_level,
-        )
-        for item in ranked
-    ]
     recommended = {item.candidate.id for item in ranked}
-    row["followed_resources"] = [
-        RecommendedResource(
-            resource=resource, gaps=(), use=uses[resource.pk], covers_next_level=False
-        )
-        for resource in resources
-        if resource.pk in uses and resource.pk not in recommended
-    ]
+    return MyResources(
+        gaps=[GapView(competences[gap.competence_id], gap.current, gap.target) for gap in gaps],
+        recommendations=[
+            RecommendedResource(
+                resource=by_id[item.candidate.id],
+                gaps=tuple(
+                    GapView(competences[gap.competence_id], gap.current, gap.target)
+                    for gap in item.gaps
+                ),
+                use=uses.get(item.candidate.id),
+                covers_next_level=item.covers_next_level,
+            )
+            for item in ranked
+        ],
+        # Said on the page when nothing is left to recommend: the agent has done what fits.
+        done_for_gaps=any(
+            recommendations.fits(candidate, gap)
+            for candidate in candidates
+            if candidate.done
+            for gap in gaps
+        ),
+        followed=[
+            RecommendedResource(
+                resource=resource, gaps=(), use=uses[resource.pk], covers_next_level=False
+            )
+            for resource in resources
+            if resource.pk in uses and resource.pk not in recommended
+        ],
+    )

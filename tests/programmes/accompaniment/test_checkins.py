@@ -661,8 +661,8 @@ def test_the_agent_sees_their_own_checkins_and_next_step_on_their_page(client, n
     client.force_login(noted.agent)
     response = client.get(url("my_page"))
     (row,) = response.context["rows"]
-    assert row["next_step"].text == "Faire le module 1.1"
-    assert [c.comment for c in row["checkins"]] == ["Note sur l’agent"]
+    assert row.next_step.text == "Faire le module 1.1"
+    assert [c.comment for c in row.checkins] == ["Note sur l’agent"]
     content = response.content.decode()
     for text in (
         "Votre prochaine étape",
@@ -682,10 +682,10 @@ def test_the_next_step_is_the_one_of_the_latest_checkin(cast, milestone):
         population=cast.population, date=milestone.date + datetime.timedelta(days=60)
     )
     record(later, cast.agent_agent, cast.ambassador, next_step="")
-    rows = [{"enrolment": cast.population.enrolments.get(agent=cast.agent_agent)}]
-    selectors_checkins.checkins_for_my_page(cast.agent_agent, rows)
-    assert rows[0]["next_step"] is None  # nothing agreed at the latest one
-    assert [c.milestone for c in rows[0]["checkins"]] == [later, milestone]
+    enrolment = cast.population.enrolments.get(agent=cast.agent_agent)
+    mine = selectors_checkins.checkins_for_my_page(cast.agent_agent, [enrolment])
+    assert mine[cast.population.pk].next_step is None  # nothing agreed at the latest one
+    assert [c.milestone for c in mine[cast.population.pk].checkins] == [later, milestone]
 
 
 def test_the_agents_page_reads_checkins_of_every_population_in_two_queries(
@@ -701,18 +701,14 @@ def test_the_agents_page_reads_checkins_of_every_population_in_two_queries(
                 agent=cast.agent_agent,
                 barriers=[population.programme.barriers.first()],
             )
-    rows = [
-        {"enrolment": e}
-        for e in cast.agent_agent.enrolments.select_related("population__programme")
-    ]
+    enrolments = list(cast.agent_agent.enrolments.select_related("population__programme"))
     with django_assert_num_queries(2):
-        selectors_checkins.checkins_for_my_page(cast.agent_agent, rows)
-        for row in rows:
-            assert len(row["checkins"]) == 3
-            for checkin in row["checkins"]:
-                assert checkin.barriers.all()[0].programme_id == (
-                    row["enrolment"].population.programme_id
-                )
+        mine = selectors_checkins.checkins_for_my_page(cast.agent_agent, enrolments)
+        for enrolment in enrolments:
+            checkins = mine[enrolment.population_id].checkins
+            assert len(checkins) == 3
+            for checkin in checkins:
+                assert checkin.barriers.all()[0].programme_id == enrolment.population.programme_id
 
 
 def _agent_page_shows_notes(client, user, cast):
@@ -726,6 +722,25 @@ def test_the_ambassador_and_staff_read_the_notes_on_the_agent_page(client, noted
     assert _agent_page_shows_notes(client, noted.ambassador, noted)
     assert _agent_page_shows_notes(client, noted.staff, noted)
     assert _agent_page_shows_notes(client, noted.agent, noted)
+
+
+def test_an_agent_enrolled_twice_in_a_population_has_their_checkins_under_the_latest_only(
+    client, noted
+):
+    EnrolmentFactory(
+        agent=noted.agent_agent,
+        population=noted.population,
+        start_date=datetime.date(2025, 1, 6),
+        end_date=datetime.date(2025, 6, 30),
+    )
+    client.force_login(noted.ambassador)
+    response = client.get(url("agent_detail", pk=noted.agent_agent.pk))
+    latest, earlier = response.context["rows"]
+    assert latest.enrolment.start_date > earlier.enrolment.start_date
+    assert latest.checkins_visible
+    assert [c.comment for c in latest.checkins] == ["Note sur l’agent"]
+    assert not earlier.checkins_visible
+    assert response.content.decode().count("Note sur l’agent") == 1
 
 
 def test_under_self_assessment_the_manager_never_reads_the_notes_even_with_consent(client, noted):
@@ -766,7 +781,7 @@ def test_the_agent_page_reads_checkins_in_a_number_of_queries_that_does_not_grow
         )
     with django_assert_num_queries(len(one)):
         response = client.get(target)
-    assert len(response.context["rows"][0]["checkins"]) == 5
+    assert len(response.context["rows"][0].checkins) == 5
 
 
 # --- Pinned query counts ------------------------------------------------------------------

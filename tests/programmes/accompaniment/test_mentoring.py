@@ -1,6 +1,8 @@
 """Peer mentoring ("compagnonnage"): who may volunteer and who may ask for help, how an
 ambassador pairs them, who sees whose contact and when, and who may do what."""
 
+from collections import defaultdict
+
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
@@ -20,7 +22,7 @@ from programmes.accompaniment.mentoring.services import (
     mentoring_request,
 )
 from programmes.models import Mentor, Mentoring
-from programmes.pages.views import _add_results
+from programmes.pages.rows import EnrolmentRow, add_results
 from tests.agents.factories import AgentFactory, OrgUnitFactory, UserFactory
 from tests.campaigns.factories import CampaignFactory
 from tests.programmes.factories import (
@@ -77,7 +79,7 @@ def _page_of(client, user):
 
 def _section(response):
     """The MyMentoring of the first row of "Mon parcours"."""
-    return response.context["rows"][0]["mentoring"]
+    return response.context["rows"][0].mentoring
 
 
 def _my_url(name, programme):
@@ -538,16 +540,21 @@ def test_two_populations_of_one_programme_show_one_mentoring_section(client, cas
     EnrolmentFactory(agent=cast.agent_agent, population=second)
     response = _page_of(client, cast.agent)
     first_row, second_row = response.context["rows"]
-    assert first_row["mentoring"] is not None
-    assert second_row["mentoring"] is None
-    assert second_row["mentoring_above"] is first_row
+    assert first_row.mentoring is not None
+    assert second_row.mentoring is None
+    assert second_row.mentoring_above is first_row
     assert response.content.decode().count('id="compagnonnage-programme-dr"') == 1
 
 
-def _my_rows(agent):
-    rows = [{"enrolment": e} for e in selectors.populations_of_agent(agent)]
-    _add_results(agent, rows)
-    return rows
+def _my_lines_by_programme(agent):
+    """What « Mon parcours » gives mentoring_for_my_page: each programme with the results
+    lines of the agent's enrolments there."""
+    rows = [EnrolmentRow(e) for e in selectors.populations_of_agent(agent)]
+    add_results(agent, rows)
+    lines = defaultdict(list)
+    for row in rows:
+        lines[row.enrolment.population.programme].extend(row.lines)
+    return lines
 
 
 def test_my_page_mentoring_costs_three_queries_for_all_rows(
@@ -567,11 +574,11 @@ def test_my_page_mentoring_costs_three_queries_for_all_rows(
             mentor__competence=competence("1.2"),
             competence=competence("1.2"),
         )
-    rows = _my_rows(cast.agent_agent)
-    assert len(rows) == 4
+    lines = _my_lines_by_programme(cast.agent_agent)
+    assert len(lines) == 4
     with django_assert_num_queries(3):
-        mentoring_for_my_page(cast.agent_agent, rows)
-    assert sum(len(r["mentoring"].my_mentees) for r in rows if r["mentoring"]) == 3
+        sections = mentoring_for_my_page(cast.agent_agent, lines)
+    assert sum(len(section.my_mentees) for section in sections.values()) == 3
 
 
 def test_my_page_query_count_does_not_grow_with_mentoring_data(client, cast, campaign):

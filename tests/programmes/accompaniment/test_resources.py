@@ -749,11 +749,11 @@ def test_the_agent_sees_resources_for_their_gaps_best_first(client, gap_cast):
         programme=cast.other_population.programme, title="Ailleurs", competences=["1.1"]
     )
     response, (row,) = _rows(client, cast)
-    assert [item.resource.title for item in row["recommendations"]] == [
+    assert [item.resource.title for item in row.resources.recommendations] == [
         "Niveau 2 court",
         "Niveau 2 long",
     ]  # "Niveau 3" lists no competence
-    (gap,) = row["recommendations"][0].gaps
+    (gap,) = row.resources.recommendations[0].gaps
     assert (gap.competence.code, gap.current, gap.target) == ("1.1", 1, 3)
     content = response.content.decode()
     assert "Ressources recommandées" in content
@@ -768,22 +768,22 @@ def test_no_result_counts_as_level_zero_and_usefulness_ranks(client, cast):
     liked = ResourceFactory(programme=cast.programme, title="B", competences=["1.1"], level_max=1)
     ResourceUseFactory(resource=liked, agent=cast.team[1], useful=True)
     _response, (row,) = _rows(client, cast)
-    assert [item.resource.title for item in row["recommendations"]] == ["B", "A"]
-    assert row["recommendations"][0].gaps[0].current == 0
+    assert [item.resource.title for item in row.resources.recommendations] == ["B", "A"]
+    assert row.resources.recommendations[0].gaps[0].current == 0
 
 
 def test_an_agent_at_target_gets_no_recommendation(client, cast, campaign):
     share_levels(cast.agent_agent, campaign, {"1.1": 3})
     ResourceFactory(programme=cast.programme, competences=["1.1"])
     response, (row,) = _rows(client, cast)
-    assert row["resource_gaps"] == []
-    assert row["recommendations"] == []
+    assert row.resources.gaps == []
+    assert row.resources.recommendations == []
     assert "Aucune compétence en dessous de votre objectif" in response.content.decode()
 
 
 def test_a_gap_without_a_fitting_resource_says_so(client, gap_cast):
     response, (row,) = _rows(client, gap_cast)
-    assert len(row["resource_gaps"]) == 1
+    assert len(row.resources.gaps) == 1
     assert "Aucune ressource du catalogue ne correspond" in response.content.decode()
 
 
@@ -799,14 +799,14 @@ def test_the_agents_mark_is_shown_and_done_resources_move_to_followed(client, ga
     ResourceUseFactory(resource=off_target, agent=cast.agent_agent)
     ResourceUseFactory(resource=done, agent=cast.team[1])  # someone else's mark
     response, (row,) = _rows(client, cast)
-    (recommended,) = row["recommendations"]
+    (recommended,) = row.resources.recommendations
     assert recommended.resource == started
     assert recommended.use.state == ResourceState.STARTED
-    assert [item.resource.title for item in row["followed_resources"]] == [
+    assert [item.resource.title for item in row.resources.followed] == [
         "Finie",
         "Hors objectif",
     ]
-    assert row["followed_resources"][0].use.useful is True
+    assert row.resources.followed[0].use.useful is True
     content = response.content.decode()
     assert "Les autres ressources que vous avez suivies" in content
     assert "Vous l’avez trouvée utile" in content
@@ -816,7 +816,7 @@ def test_at_most_five_recommendations_per_enrolment(client, gap_cast):
     for number in range(8):
         ResourceFactory(programme=gap_cast.programme, title=f"R{number}", competences=["1.1"])
     _response, (row,) = _rows(client, gap_cast)
-    assert len(row["recommendations"]) == 5
+    assert len(row.resources.recommendations) == 5
 
 
 def test_each_enrolment_gets_the_resources_of_its_programme(client, gap_cast):
@@ -828,7 +828,7 @@ def test_each_enrolment_gets_the_resources_of_its_programme(client, gap_cast):
     ResourceFactory(programme=other.programme, title="Là-bas", competences=["1.1", "2.1"])
     _response, rows = _rows(client, cast)
     titles = {
-        row["enrolment"].population.name: [i.resource.title for i in row["recommendations"]]
+        row.enrolment.population.name: [i.resource.title for i in row.resources.recommendations]
         for row in rows
     }
     assert titles == {"Assistants": ["Ici"], "Ailleurs": ["Là-bas"]}
@@ -836,16 +836,16 @@ def test_each_enrolment_gets_the_resources_of_its_programme(client, gap_cast):
 
 def test_recommendations_cost_three_queries_whatever_the_data(gap_cast, django_assert_num_queries):
     from programmes import selectors
-    from programmes.pages.views import _add_results
+    from programmes.pages.rows import EnrolmentRow, add_results
 
     cast = gap_cast
     other = cast.other_population
     EnrolmentFactory(agent=cast.agent_agent, population=other)
 
-    def rows():
-        made = [{"enrolment": e} for e in selectors.populations_of_agent(cast.agent_agent)]
-        _add_results(cast.agent_agent, made)
-        return made
+    def lines_by_enrolment():
+        rows = [EnrolmentRow(e) for e in selectors.populations_of_agent(cast.agent_agent)]
+        add_results(cast.agent_agent, rows)
+        return {row.enrolment: row.lines for row in rows}
 
     def add(count):
         for _number in range(count):
@@ -856,19 +856,19 @@ def test_recommendations_cost_three_queries_whatever_the_data(gap_cast, django_a
 
     for count in (0, 3, 27):
         add(count)
-        made = rows()
+        lines = lines_by_enrolment()
         with django_assert_num_queries(3):
-            selectors_resources.resources_for_my_page(cast.agent_agent, made)
-        (mine,) = [row for row in made if row["enrolment"].population == cast.population]
-        assert len(mine["recommendations"]) == min(5, count)
+            sections = selectors_resources.resources_for_my_page(cast.agent_agent, lines)
+        (mine,) = [sections[e.pk] for e in lines if e.population == cast.population]
+        assert len(mine.recommendations) == min(5, count)
 
 
 def test_once_every_fitting_resource_is_done_the_page_says_so(client, gap_cast):
     done = ResourceFactory(programme=gap_cast.programme, competences=["1.1"])
     ResourceUseFactory(resource=done, agent=gap_cast.agent_agent, state=ResourceState.DONE)
     response, (row,) = _rows(client, gap_cast)
-    assert row["recommendations"] == []
-    assert row["resources_done_for_gaps"]
+    assert row.resources.recommendations == []
+    assert row.resources.done_for_gaps
     content = response.content.decode()
     assert "Vous avez terminé les ressources du catalogue qui correspondent" in content
     assert "Les ressources que vous avez suivies" in content

@@ -634,13 +634,13 @@ def test_agent_page_shows_the_latest_levels_next_to_the_targets(client, cast, en
 
     html = response.content.decode()
     [row] = response.context["rows"]
-    line = row["lines"][0]
+    line = row.lines[0]
     assert line.competence.code == "1.1"
     assert [t.level for t in line.targets] == [3]
     assert (line.level_result.level, line.level_result.pix) == (3, 24)
     assert "niveau 3 (24 pix)" in html
     assert "Collecte de profils 2026" in html
-    assert len(row["lines"]) == 16
+    assert len(row.lines) == 16
 
 
 def test_agent_page_keeps_the_latest_result_of_each_competence(client, cast):
@@ -656,12 +656,12 @@ def test_agent_page_keeps_the_latest_result_of_each_competence(client, cast):
 
     response = client.get(reverse("programmes:agent_detail", args=[cast.agent_agent.pk]))
 
-    [line] = response.context["rows"][0]["lines"]
+    [line] = response.context["rows"][0].lines
     assert line.level_result.level == 4
     # The history keeps the earlier level beside the latest one, oldest first.
     row = response.context["rows"][0]
-    assert row["history_dates"] == [timezone.localdate(earlier), timezone.localdate()]
-    assert [(c.code, levels) for c, levels in row["history_rows"]] == [("1.1", [2, 4])]
+    assert row.history_dates == [timezone.localdate(earlier), timezone.localdate()]
+    assert [(c.code, levels) for c, levels in row.history_rows] == [("1.1", [2, 4])]
     assert "Évolution des niveaux" in response.content.decode()
 
 

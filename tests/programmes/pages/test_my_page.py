@@ -43,15 +43,15 @@ def _sharing_url(programme):
 def test_status_and_its_definition_are_shown(client, with_results):
     response = _my_page(client, with_results)
     (row,) = response.context["rows"]
-    assert row["progress"].status == ProgressStatus.TARGET_REACHED
+    assert row.progress.status == ProgressStatus.TARGET_REACHED
     content = response.content.decode()
-    assert str(row["progress"].label) in content
-    assert str(row["progress"].definition) in content
+    assert str(row.progress.label) in content
+    assert str(row.progress.definition) in content
 
 
 def test_status_of_an_agent_who_has_not_started(client, cast):
     (row,) = _my_page(client, cast).context["rows"]
-    assert row["progress"].status == ProgressStatus.NOT_STARTED
+    assert row.progress.status == ProgressStatus.NOT_STARTED
     assert "Votre évolution apparaîtra ici" in _my_page(client, cast).content.decode()
 
 
@@ -94,7 +94,7 @@ def test_granting_then_revoking_changes_what_the_manager_sees(client, with_resul
     detail = reverse("programmes:agent_detail", kwargs={"pk": cast.agent_agent.pk})
     manager = Client()
     manager.force_login(cast.manager)
-    assert [r["results_visible"] for r in manager.get(detail).context["rows"]] == [False]
+    assert [r.results_visible for r in manager.get(detail).context["rows"]] == [False]
 
     client.force_login(cast.agent)
     response = client.post(_sharing_url(cast.programme), {"share": "1"}, follow=True)
@@ -102,16 +102,16 @@ def test_granting_then_revoking_changes_what_the_manager_sees(client, with_resul
     messages = [str(m) for m in response.context["messages"]]
     assert len(messages) == 1
     assert "sont partagés avec votre encadrant depuis le " + today in messages[0]
-    assert response.context["rows"][0]["consent"] is not None
+    assert response.context["rows"][0].consent is not None
     response = manager.get(detail)
-    assert [r["results_visible"] for r in response.context["rows"]] == [True]
+    assert [r.results_visible for r in response.context["rows"]] == [True]
     assert "niveau 4 (17 pix)" in response.content.decode()
 
     response = client.post(_sharing_url(cast.programme), follow=True)
     messages = [str(m) for m in response.context["messages"]]
     assert "ne sont plus partagés avec votre encadrant depuis le " + today in messages[0]
     response = manager.get(detail)
-    assert [r["results_visible"] for r in response.context["rows"]] == [False]
+    assert [r.results_visible for r in response.context["rows"]] == [False]
     assert "niveau 4 (17 pix)" not in response.content.decode()
 
 
