@@ -34,7 +34,8 @@ from campaigns.enums import ImportStatus, MatchStatus
 from campaigns.importing.campaign import campaign_save, first_row
 from campaigns.importing.persistence import write_plan
 from campaigns.importing.planning import ImportPlan, build_plan
-from campaigns.models import CompetenceAlias, Participation, ResultImport
+from campaigns.models import Campaign, CompetenceAlias, Participation, ResultImport
+from campaigns.signals import campaign_import_check
 
 logger = logging.getLogger(__name__)
 
@@ -132,6 +133,7 @@ def _analyse(result_import: ResultImport) -> ResultImport:
                 progress_every=max(5000, total // 10),
                 linked_to_programme=_linked_to_programme(result_import),
                 observed_at=result_import.observed_at,
+                campaign_check=_campaign_check(result_import),
             )
     except ImportRefused as refused:
         return _refuse(result_import, refused.errors)
@@ -211,12 +213,15 @@ def _run(result_import, export, reporter, on_done) -> ResultImport:
         return result_import
     if _mark_duplicate(result_import):
         return result_import
+    # Asked again here, inside the transaction and the campaign's lock: a campaign another
+    # programme claimed since the preview (or a forged confirmation) refuses the file.
     plan = build_plan(
         export,
         linked_to_programme=_linked_to_programme(result_import),
         observed_at=result_import.observed_at,
         progress=reporter.planned,
         progress_every=reporter.every,
+        campaign_check=_campaign_check(result_import),
     )
     if plan.refused:
         raise ImportRefused(plan.stored_errors())
@@ -382,6 +387,29 @@ def _open_export(raw) -> "pix_export.PixExport":
 
 def _error(message: str) -> dict:
     return {"line": None, "column": None, "message": message}
+
+
+def _campaign_check(result_import: ResultImport) -> Callable[[Campaign], list[str]]:
+    """The reasons the apps above give for this import not to touch `campaign`
+    (signals.campaign_import_check)."""
+
+    def check(campaign: Campaign) -> list[str]:
+        responses = campaign_import_check.send(
+            sender=ResultImport, result_import=result_import, campaign=campaign
+        )
+        return [str(message) for _receiver, messages in responses for message in messages or ()]
+
+    return check
+
+
+def import_refuse(*, result_import_id: int, messages: list[str]) -> ResultImport:
+    """Refuse an import for the given reasons (an app above found it may not touch its
+    campaign): nothing is written but the import's row. A DONE import is left as it is."""
+    with transaction.atomic():
+        result_import = ResultImport.objects.select_for_update().get(pk=result_import_id)
+        if result_import.status == ImportStatus.DONE:
+            return result_import
+        return _refuse(result_import, [_error(message) for message in messages])
 
 
 def _linked_to_programme(result_import) -> bool:

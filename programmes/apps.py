@@ -9,6 +9,7 @@ class ProgrammesConfig(AppConfig):
 
     def ready(self):
         # Connect the parts' receivers (the default barriers of a new programme; the
-        # dashboard's figures after an import).
+        # dashboard's figures after an import; the campaign ownership rule of imports).
         from programmes.accompaniment.checkins import signals as checkins  # noqa: F401
+        from programmes.imports import ownership  # noqa: F401
         from programmes.steering import signals as steering  # noqa: F401

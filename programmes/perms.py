@@ -6,7 +6,13 @@ from django.db.models import Q
 from agents.models import Agent
 from agents.perms import can_import_agents  # noqa: F401 - one rule, re-exported
 from programmes.enums import Purpose
-from programmes.models import Enrolment, Programme, SharingConsent, TargetPopulation
+from programmes.models import (
+    CampaignOwnership,
+    Enrolment,
+    Programme,
+    SharingConsent,
+    TargetPopulation,
+)
 from programmes.roles import roles_for
 
 
@@ -98,6 +104,23 @@ def can_import_results(user, programme: Programme):
         .filter(Q(owners=user) | Q(ambassadors=user) | Q(populations__ambassadors=user))
         .exists()
     )
+
+
+def can_share_campaign(user, campaign, programme: Programme):
+    """Staff, or whoever owns both the programme a campaign belongs to and `programme`, may
+    let `programme` follow that campaign and see its results."""
+    if not user.is_authenticated:
+        return False
+    if user.is_staff:
+        return True
+    owner_id = (
+        CampaignOwnership.objects.filter(campaign=campaign)
+        .values_list("programme_id", flat=True)
+        .first()
+    )
+    if owner_id is None or owner_id == programme.pk:
+        return False
+    return Programme.objects.filter(pk__in=[owner_id, programme.pk], owners=user).count() == 2
 
 
 def can_create_population(user, programme: Programme):

@@ -219,15 +219,18 @@ def build_plan(
     linked_to_programme: bool = True,
     observed_at: datetime | None = None,
     directory: AgentDirectory | None = None,
+    campaign_check: Callable[[Campaign], list[str]] | None = None,
 ) -> ImportPlan:
-    """The first pass: validate, key, compare, match and count, writing nothing."""
+    """The first pass: validate, key, compare, match and count, writing nothing.
+    `campaign_check(campaign)`: reasons to refuse the file on account of its (existing)
+    campaign, asked before anything of the campaign is read."""
     plan = ImportPlan(header=export.header)
     plan.encoder = ResultEncoder(dict(Competence.objects.values_list("code", "id")))
     first = first_row(export)
     if first is None:
         _refuse_empty(plan, export)
         return plan
-    _find_campaign(plan, first)
+    _find_campaign(plan, first, campaign_check)
     if plan.refused:
         return plan
     plan.existing = load_existing(plan.campaign)
@@ -251,9 +254,11 @@ def _refuse_empty(plan: ImportPlan, export: "pix_export.PixExport") -> None:
         plan.add_error(None, None, _("Le fichier ne contient aucune participation."))
 
 
-def _find_campaign(plan: ImportPlan, first: "pix_export.ExportRow") -> None:
+def _find_campaign(plan: ImportPlan, first: "pix_export.ExportRow", campaign_check=None) -> None:
     plan.campaign_facts = campaign_facts(plan.header, first)
     campaign, reasons = find_campaign(plan.campaign_facts)
+    if campaign is not None and campaign.pk is not None and campaign_check is not None:
+        reasons = [*reasons, *campaign_check(campaign)]
     for reason in reasons:
         plan.add_error(None, None, reason)
     if not plan.refused:

@@ -1,6 +1,9 @@
 from django.contrib import admin
 
+from programmes.imports.services import campaign_share
 from programmes.models import (
+    CampaignOwnership,
+    CampaignShare,
     Enrolment,
     PopulationStat,
     Programme,
@@ -125,3 +128,45 @@ class ProgrammeImportAdmin(admin.ModelAdmin):
     list_display = ["programme", "result_import"]
     list_filter = ["programme"]
     list_select_related = ["programme", "result_import"]
+
+
+@admin.register(CampaignOwnership)
+class CampaignOwnershipAdmin(admin.ModelAdmin):
+    """The programme each campaign belongs to (set by its first import); staff may correct it."""
+
+    list_display = ["campaign", "programme", "since", "first_import"]
+    list_filter = ["programme"]
+    search_fields = ["campaign__name", "campaign__code", "programme__name"]
+    list_select_related = ["campaign", "programme", "first_import"]
+    raw_id_fields = ["first_import"]
+
+
+@admin.register(CampaignShare)
+class CampaignShareAdmin(admin.ModelAdmin):
+    """Campaigns followed by a programme other than their owner: a share added here is agreed
+    by the staff member who adds it, and the programme follows the campaign at once."""
+
+    list_display = ["campaign", "programme", "shared_by", "shared_at"]
+    list_filter = ["programme"]
+    search_fields = ["campaign__name", "campaign__code", "programme__name"]
+    list_select_related = ["campaign", "programme", "shared_by"]
+    fields = ["campaign", "programme", "shared_by", "shared_at"]
+    readonly_fields = ["shared_by", "shared_at"]
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None and super().has_change_permission(request, obj)
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return
+        share = campaign_share(campaign=obj.campaign, programme=obj.programme, by=request.user)
+        obj.pk = share.pk
+
+    def delete_model(self, request, obj):
+        """Ending a share: the programme no longer follows the campaign."""
+        obj.programme.campaigns.remove(obj.campaign_id)
+        obj.delete()
+
+    def delete_queryset(self, request, queryset):
+        for share in queryset.select_related("programme"):
+            self.delete_model(request, share)

@@ -8,6 +8,7 @@ when no broker is configured. A participant nobody could match becomes an agent 
 import logging
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils.translation import gettext as _
 from kombu.exceptions import OperationalError as KombuOperationalError
@@ -15,11 +16,19 @@ from kombu.exceptions import OperationalError as KombuOperationalError
 from agents.models import Agent, OrgUnit
 from campaigns import services as campaign_services
 from campaigns.enums import ImportStatus
-from campaigns.models import Participation, ResultImport
+from campaigns.models import Campaign, Participation, ResultImport
 from campaigns.tasks import analyse_import
+from programmes import perms
 from programmes.imports.attach import attach_campaign_hook
+from programmes.imports.ownership import campaign_follow, campaign_refusal
 from programmes.imports.tasks import run_programme_import
-from programmes.models import Enrolment, Programme, ProgrammeImport, TargetPopulation
+from programmes.models import (
+    CampaignShare,
+    Enrolment,
+    Programme,
+    ProgrammeImport,
+    TargetPopulation,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -44,14 +53,21 @@ def programme_import_upload(
 ) -> ResultImport:
     """Keep the uploaded export as an import of `programme` and start its analysis. The
     same file already imported is recorded as a duplicate (and its campaign followed by
-    the programme, if it was not yet)."""
+    the programme, if it was not yet) — or refused when that campaign is another
+    programme's (imports.ownership)."""
     with transaction.atomic():
         result_import = campaign_services.import_create(
             fileobj=fileobj, original_name=original_name, uploaded_by=user
         )
         ProgrammeImport.objects.create(programme=programme, result_import=result_import)
         if result_import.status == ImportStatus.DUPLICATE and result_import.campaign_id:
-            programme.campaigns.add(result_import.campaign_id)
+            refusal = campaign_refusal(programme=programme, campaign=result_import.campaign)
+            if refusal is None:
+                campaign_follow(programme=programme, campaign_id=result_import.campaign_id)
+            else:
+                result_import = campaign_services.import_refuse(
+                    result_import_id=result_import.pk, messages=[refusal]
+                )
     if result_import.status == ImportStatus.UPLOADED:
         if not _enqueue(analyse_import, result_import.pk):
             raise QueueUnavailable(result_import)
@@ -91,6 +107,20 @@ def programme_import_link(*, programme: Programme, result_import: ResultImport) 
     ProgrammeImport.objects.get_or_create(
         result_import=result_import, defaults={"programme": programme}
     )
+
+
+def campaign_share(*, campaign: Campaign, programme: Programme, by) -> CampaignShare:
+    """Let `programme` follow another programme's campaign (and see its results), as agreed
+    by `by`, who owns both programmes or is staff (perms.can_share_campaign; else
+    PermissionDenied). Sharing twice changes nothing."""
+    if not perms.can_share_campaign(by, campaign, programme):
+        raise PermissionDenied
+    with transaction.atomic():
+        share, _created = CampaignShare.objects.get_or_create(
+            campaign=campaign, programme=programme, defaults={"shared_by": by}
+        )
+        programme.campaigns.add(campaign)
+    return share
 
 
 def _check_link(programme: Programme, result_import: ResultImport) -> None:

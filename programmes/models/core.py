@@ -1,3 +1,5 @@
+import datetime
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -28,6 +30,12 @@ class ProgrammeQuerySet(models.QuerySet):
         if user.is_staff:
             return self.all()
         return self.filter(owners=user)
+
+    def past_retention(self, today: datetime.date):
+        """Programmes ended more than RESULTS_RETENTION_DAYS before `today`: their personal
+        data is due for purge."""
+        last_end = today - datetime.timedelta(days=settings.RESULTS_RETENTION_DAYS)
+        return self.filter(end_date__isnull=False, end_date__lt=last_end)
 
 
 class Programme(models.Model):
@@ -94,6 +102,12 @@ class Programme(models.Model):
     @property
     def is_managerial(self):
         return self.purpose == Purpose.MANAGERIAL
+
+    def is_past_retention(self, today=None) -> bool:
+        """Ended more than RESULTS_RETENTION_DAYS ago: its personal data is due for purge."""
+        today = today or timezone.localdate()
+        last_end = today - datetime.timedelta(days=settings.RESULTS_RETENTION_DAYS)
+        return self.end_date is not None and self.end_date < last_end
 
     def is_over(self, today=None):
         today = today or timezone.localdate()
@@ -418,6 +432,75 @@ class ProgrammeImport(models.Model):
 
     def __str__(self):
         return f"{self.programme} ← {self.result_import}"
+
+
+class CampaignOwnership(models.Model):
+    """Which programme a Pix campaign belongs to: the one into which its results were first
+    imported (by its owner or ambassador). Another programme follows it only once the owners
+    of both, or staff, agreed to share it (CampaignShare)."""
+
+    campaign = models.OneToOneField(
+        Campaign, verbose_name=_("campagne"), on_delete=models.CASCADE, related_name="ownership"
+    )
+    programme = models.ForeignKey(
+        Programme,
+        verbose_name=_("programme propriétaire"),
+        on_delete=models.CASCADE,
+        related_name="owned_campaigns",
+    )
+    first_import = models.ForeignKey(
+        ResultImport,
+        verbose_name=_("premier import"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    since = models.DateTimeField(_("depuis le"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("propriétaire de campagne")
+        verbose_name_plural = _("propriétaires de campagnes")
+
+    def __str__(self):
+        return f"{self.campaign} → {self.programme}"
+
+
+class CampaignShare(models.Model):
+    """A campaign of another programme that this programme follows, as both owners (or staff)
+    agreed: who agreed and when."""
+
+    campaign = models.ForeignKey(
+        Campaign, verbose_name=_("campagne"), on_delete=models.CASCADE, related_name="shares"
+    )
+    programme = models.ForeignKey(
+        Programme,
+        verbose_name=_("programme"),
+        on_delete=models.CASCADE,
+        related_name="campaign_shares",
+    )
+    shared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("partagée par"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("Vide : suivie avant la règle de propriété des campagnes."),
+    )
+    shared_at = models.DateTimeField(_("partagée le"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("partage de campagne")
+        verbose_name_plural = _("partages de campagnes")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "programme"], name="campaign_share_once_per_programme"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.campaign} ↔ {self.programme}"
 
 
 class TargetChangeQuerySet(models.QuerySet):

@@ -92,8 +92,7 @@ def retention_days() -> int:
 
 def programmes_due(*, today: datetime.date) -> QuerySet:
     """Programmes whose end date plus the retention is before `today`."""
-    last_end = today - datetime.timedelta(days=retention_days())
-    return Programme.objects.filter(end_date__isnull=False, end_date__lt=last_end)
+    return Programme.objects.past_retention(today)
 
 
 def personal_data_purge(*, today: datetime.date, dry_run: bool = False) -> PurgeReport:

@@ -132,7 +132,9 @@ def test_only_a_previewed_import_can_be_confirmed(cast):
     assert not Participation.objects.exists()
 
 
-def test_the_same_file_uploaded_for_another_programme_attaches_its_campaign(cast):
+def test_the_same_file_uploaded_for_another_programme_is_refused_and_attaches_nothing(cast):
+    """The campaign is the first programme's: another programme does not follow it by
+    uploading the same file (only a share agreed by both owners, or staff, would do)."""
     first = programme_services.programme_import_upload(
         programme=cast.programme,
         fileobj=io.BytesIO(sample(PROFILES)),
@@ -147,6 +149,27 @@ def test_the_same_file_uploaded_for_another_programme_attaches_its_campaign(cast
         programme=other, fileobj=io.BytesIO(sample(PROFILES)), original_name=PROFILES, user=None
     )
 
+    assert second.status == ImportStatus.REFUSED
+    assert "appartient à un autre programme" in second.errors[0]["message"]
+    assert not other.campaigns.exists()
+    assert table_counts()["Participation"] == counts["Participation"]
+
+
+def test_the_same_file_uploaded_for_a_programme_sharing_the_campaign_is_a_duplicate(cast):
+    first = programme_services.programme_import_upload(
+        programme=cast.programme,
+        fileobj=io.BytesIO(sample(PROFILES)),
+        original_name=PROFILES,
+        user=cast.ambassador,
+    )
+    programme_services.programme_import_confirm(programme=cast.programme, result_import=first)
+    other = ProgrammeFactory()
+    first.refresh_from_db()
+    programme_services.campaign_share(campaign=first.campaign, programme=other, by=cast.staff)
+
+    second = programme_services.programme_import_upload(
+        programme=other, fileobj=io.BytesIO(sample(PROFILES)), original_name=PROFILES, user=None
+    )
+
     assert second.status == ImportStatus.DUPLICATE
     assert list(other.campaigns.values_list("pix_id", flat=True)) == [90001]
-    assert table_counts()["Participation"] == counts["Participation"]
