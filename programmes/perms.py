@@ -106,6 +106,16 @@ def can_import_results(user, programme: Programme):
     )
 
 
+def can_download_import_file(user, result_import, programme: Programme):
+    """The raw uploaded export holds every participant's results: only staff and whoever
+    uploaded it download it, and only until the programme's personal data is due for purge."""
+    if programme.is_past_retention():
+        return False
+    return user.is_staff or (
+        result_import.uploaded_by_id is not None and result_import.uploaded_by_id == user.pk
+    )
+
+
 def can_share_campaign(user, campaign, programme: Programme):
     """Staff, or whoever owns both the programme a campaign belongs to and `programme`, may
     let `programme` follow that campaign and see its results."""

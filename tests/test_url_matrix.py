@@ -48,6 +48,14 @@ def _import_kwargs(cast):
     return {"slug": cast.programme.slug, "import_id": _import(cast).pk}
 
 
+def _uploaded_by_ambassador_kwargs(cast):
+    """An import of the cast's programme that the cast's ambassador uploaded."""
+    made = cast.__dict__.setdefault("_imports", {})
+    if "ambassador" not in made:
+        made["ambassador"] = programme_import(cast.programme, uploaded_by=cast.ambassador)
+    return {"slug": cast.programme.slug, "import_id": made["ambassador"].pk}
+
+
 def _waiting_kwargs(cast):
     return {"slug": cast.programme.slug, "participation_id": _waiting(cast).pk}
 
@@ -106,7 +114,12 @@ APP_MATRIX = {
     "programmes:import_history": (lambda c: {"slug": c.programme.slug}, IMPORTERS_ONLY),
     "programmes:import_upload": (lambda c: {"slug": c.programme.slug}, IMPORTERS_ONLY),
     "programmes:import_detail": (_import_kwargs, IMPORTERS_ONLY),
-    "programmes:import_file": (_import_kwargs, IMPORTERS_ONLY),
+    # The raw export holds everyone's results: staff and its uploader only; the programme's
+    # other importers see the import page but get 403 on the file.
+    "programmes:import_file": (
+        _uploaded_by_ambassador_kwargs,
+        _logged_in(404, owner=403, ambassador=200, staff=200),
+    ),
     "programmes:import_errors_csv": (_import_kwargs, IMPORTERS_ONLY),
     # Writes are POST only: a GET is refused before anything else.
     "programmes:import_confirm": (_import_kwargs, _logged_in(405)),

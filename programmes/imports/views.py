@@ -106,6 +106,7 @@ def import_detail(request, slug, import_id):
             "refresh_seconds": REFRESH_SECONDS,
             "errors_shown": result_import.errors[:MAX_ERRORS_SHOWN],
             "earlier_url": _earlier_import_url(request.user, result_import.duplicate_of),
+            "may_download": perms.can_download_import_file(request.user, result_import, programme),
         },
     )
     if auto_refresh:
@@ -179,9 +180,14 @@ def import_cancel(request, slug, import_id):
 
 
 def import_file(request, slug, import_id):
-    """The raw file as it was uploaded, to download (never displayed inline)."""
+    """The raw file as it was uploaded, to download (never displayed inline): for staff and
+    its uploader (403 for the others who see the import), within the retention period."""
     programme = programme_for_import(request.user, slug)
     result_import = _import_of(programme, import_id)
+    if programme.is_past_retention():
+        raise Http404(_("Le fichier de cet import n’est plus disponible."))
+    if not perms.can_download_import_file(request.user, result_import, programme):
+        raise PermissionDenied
     try:
         handle = result_import.file.open("rb")
     except (FileNotFoundError, ValueError) as missing:
@@ -232,6 +238,11 @@ def import_history(request, slug):
     campaign = _chosen(campaigns, request.GET.get("campagne"))
     if campaign is not None:
         imports = imports.filter(campaign=campaign)
+    page_obj = paginate(request, imports)
+    for result_import in page_obj:
+        result_import.may_download = perms.can_download_import_file(
+            request.user, result_import, programme
+        )
     return render(
         request,
         "programmes/imports/import_history.html",
@@ -240,7 +251,7 @@ def import_history(request, slug):
             "programme": programme,
             "campaigns": campaigns,
             "campaign": campaign,
-            "page_obj": paginate(request, imports),
+            "page_obj": page_obj,
             "status": ImportStatus,
         },
     )

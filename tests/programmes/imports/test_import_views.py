@@ -388,7 +388,7 @@ def test_the_raw_file_downloads_as_an_attachment(client, cast):
 
 
 def test_a_missing_raw_file_answers_404(client, cast):
-    result_import = programme_import(cast.programme)
+    result_import = programme_import(cast.programme, uploaded_by=cast.owner)
     result_import.file.delete(save=False)
     client.force_login(cast.owner)
 
