@@ -91,3 +91,12 @@ def test_within_the_retention_period_the_uploader_still_downloads_it(client, cas
     client.force_login(cast.ambassador)
 
     assert client.get(_file_url(cast, result_import)).status_code == 200
+
+
+def test_the_data_protection_page_states_who_sees_imports_and_downloads_the_file(client, cast):
+    client.force_login(cast.agent)
+
+    html = client.get(reverse("programmes:data_protection")).content.decode()
+
+    assert "Un programme ne voit que les résultats importés pour lui" in html
+    assert "n’est téléchargeable que par la personne qui l’a déposé" in html
