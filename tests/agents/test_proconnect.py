@@ -198,6 +198,45 @@ def test_an_identity_without_email_is_refused(client, proconnect):
     assert "n'a pas abouti" in " ".join(page_messages(client.get(reverse("login"))))
 
 
+@pytest.mark.parametrize("power", ["staff", "superuser", "hr_manager"])
+def test_an_administrator_account_is_not_opened_by_email_match(client, proconnect, power):
+    """An address vouched for by the provider is not enough to open an account that
+    administers the organisation: no identity is linked to accounts, so these refuse."""
+    email = "admin.rh@exemple.gouv.fr"
+    user = UserFactory(
+        email=email,
+        is_staff=power == "staff",
+        is_superuser=power == "superuser",
+        hr_manager=power == "hr_manager",
+    )
+    AgentFactory(email=email, user=user)
+    identity(proconnect, f"sub-{power}", email=email)
+
+    response, _ = sign_in(client, f"sub-{power}")
+
+    assert response["Location"] == reverse("login")
+    assert logged_in_user(client) is None
+    text = " ".join(page_messages(client.get(reverse("login"))))
+    assert "Ce compte a des droits d'administration" in text
+    assert "adresse e-mail et votre mot de passe" in text
+
+    # The password still opens it.
+    client.post(reverse("login"), {"username": email, "password": DEFAULT_PASSWORD})
+    assert logged_in_user(client) == user
+
+
+def test_an_agent_account_is_still_opened_by_email_match_next_to_an_administrator(
+    client, proconnect
+):
+    UserFactory(email="chef@exemple.gouv.fr", staff=True)
+    user = UserFactory(email="equipe@exemple.gouv.fr")
+    identity(proconnect, "sub-equipe", email="equipe@exemple.gouv.fr")
+
+    sign_in(client, "sub-equipe")
+
+    assert logged_in_user(client) == user
+
+
 # --- What can go wrong on the way -----------------------------------------------------------
 
 
