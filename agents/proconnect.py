@@ -35,6 +35,9 @@ logger = logging.getLogger(__name__)
 
 # Why a ProConnect identity was turned away, kept on the request for the login page.
 REFUSAL_ATTRIBUTE = "proconnect_refusal"
+# Who the provider said the attempt was for, kept on the request for the login throttling
+# (config.login_throttle.login_username), which counts a refusal under that identity.
+THROTTLE_USERNAME_ATTRIBUTE = "proconnect_throttle_username"
 ID_TOKEN_SESSION_KEY = "oidc_id_token"
 
 
@@ -88,6 +91,13 @@ class ProConnectBackend(OIDCAuthenticationBackend):
         if len(keys) != 1:
             raise SuspiciousOperation("No single signing key for a token without key id.")
         return jwt.PyJWK(keys[0])
+
+    def verify_claims(self, claims):
+        # The first look at the verified identity: from here on, a failure is counted under
+        # it rather than under an empty name shared by everyone behind the same address.
+        who = (claims.get("email") or "").strip().lower() or str(claims.get("sub") or "")
+        setattr(self.request, THROTTLE_USERNAME_ATTRIBUTE, f"proconnect:{who}")
+        return super().verify_claims(claims)
 
     def filter_users_by_claims(self, claims):
         email = (claims.get("email") or "").strip()

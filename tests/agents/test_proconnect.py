@@ -11,6 +11,7 @@ from urllib.parse import parse_qs, quote, urlsplit
 import httpx
 import oidc_provider_mock
 import pytest
+from axes.models import AccessAttempt
 from django.contrib.auth import SESSION_KEY
 from django.urls import reverse
 
@@ -235,6 +236,29 @@ def test_an_agent_account_is_still_opened_by_email_match_next_to_an_administrato
     sign_in(client, "sub-equipe")
 
     assert logged_in_user(client) == user
+
+
+def test_refused_identities_are_counted_each_under_its_own_name(client, proconnect, settings):
+    """Behind a ministry's NAT everyone shares one address: strangers turned away must not
+    lock the others out. Each refusal is kept under the identity the provider gave."""
+    for n in range(settings.AXES_FAILURE_LIMIT + 1):
+        identity(proconnect, f"sub-etranger-{n}", email=f"Etranger{n}@Autre.gouv.fr")
+        response, _ = sign_in(client, f"sub-etranger-{n}")
+        assert response.status_code == 302
+    identity(proconnect, "sub-sans-adresse-2", name="Sans adresse")
+    sign_in(client, "sub-sans-adresse-2")
+    colleague = UserFactory(email="collegue@exemple.gouv.fr")
+    identity(proconnect, "sub-collegue", email="collegue@exemple.gouv.fr")
+
+    response, _ = sign_in(client, "sub-collegue")
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("home")
+    assert logged_in_user(client) == colleague
+    assert sorted(AccessAttempt.objects.values_list("username", flat=True)) == sorted(
+        [f"proconnect:etranger{n}@autre.gouv.fr" for n in range(settings.AXES_FAILURE_LIMIT + 1)]
+        + ["proconnect:sub-sans-adresse-2"]
+    )
 
 
 # --- What can go wrong on the way -----------------------------------------------------------
