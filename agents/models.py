@@ -214,6 +214,11 @@ class Agent(models.Model):
         verbose_name = _("agent")
         verbose_name_plural = _("agents")
         ordering = ["last_name", "first_name", "id"]
+        # The « gestionnaire RH » of the organisation, given in the admin (to a user or a
+        # group): loads the HR list, which sets everyone's unit, manager and e-mail.
+        permissions = [
+            ("manage_hr_list", _("Gérer la liste RH (agents, unités, responsables)")),
+        ]
         indexes = [
             models.Index(Lower("last_name"), Lower("first_name"), name="agent_name_idx"),
         ]

@@ -4,7 +4,10 @@ configured (settings.PROCONNECT_ENABLED, from PROCONNECT_CLIENT_ID).
 An identity that ProConnect vouches for is matched by its e-mail address: to the account
 with that address, or else to the active agent of the HR list with that address, who then
 gets an account without a password. Nobody else gets in: ProConnect knows every State
-agent, the organisation only its own. Local accounts (e-mail and password) keep working.
+agent, the organisation only its own. Accounts that administer the organisation (staff,
+superusers, « gestionnaires RH ») are never opened this way: no ProConnect identity is
+linked to an account, and an e-mail match alone is not enough for them. Local accounts
+(e-mail and password, with the login throttling) keep working.
 """
 
 import logging
@@ -26,12 +29,22 @@ from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 from mozilla_django_oidc.views import OIDCAuthenticationCallbackView, OIDCAuthenticationRequestView
 
 from agents.models import Agent, User
+from agents.perms import HR_LIST_PERMISSION
 
 logger = logging.getLogger(__name__)
 
 # Why a ProConnect identity was turned away, kept on the request for the login page.
 REFUSAL_ATTRIBUTE = "proconnect_refusal"
+# Who the provider said the attempt was for, kept on the request for the login throttling
+# (config.login_throttle.login_username), which counts a refusal under that identity.
+THROTTLE_USERNAME_ATTRIBUTE = "proconnect_throttle_username"
 ID_TOKEN_SESSION_KEY = "oidc_id_token"
+
+
+def administers_the_organisation(user) -> bool:
+    """Staff, superusers and « gestionnaires RH » (who set everyone's e-mail and manager)
+    sign in with their password only, never by an e-mail match."""
+    return user.is_staff or user.is_superuser or user.has_perm(HR_LIST_PERMISSION)
 
 
 def proconnect_enabled() -> bool:
@@ -79,6 +92,13 @@ class ProConnectBackend(OIDCAuthenticationBackend):
             raise SuspiciousOperation("No single signing key for a token without key id.")
         return jwt.PyJWK(keys[0])
 
+    def verify_claims(self, claims):
+        # The first look at the verified identity: from here on, a failure is counted under
+        # it rather than under an empty name shared by everyone behind the same address.
+        who = (claims.get("email") or "").strip().lower() or str(claims.get("sub") or "")
+        setattr(self.request, THROTTLE_USERNAME_ATTRIBUTE, f"proconnect:{who}")
+        return super().verify_claims(claims)
+
     def filter_users_by_claims(self, claims):
         email = (claims.get("email") or "").strip()
         if not email:
@@ -89,6 +109,17 @@ class ProConnectBackend(OIDCAuthenticationBackend):
         user = super().get_or_create_user(access_token, id_token, payload)
         if user is not None and not user.is_active:
             self._refuse(_("Votre compte est désactivé. Contactez votre ambassadeur Pix."))
+            return None
+        if user is not None and administers_the_organisation(user):
+            # Accounts hold no link to a ProConnect identity (no stored `sub`): for these,
+            # an address the provider vouches for is not proof enough.
+            logger.warning("ProConnect refused for administrator account %s", user.pk)
+            self._refuse(
+                _(
+                    "Ce compte a des droits d'administration : il ne s'ouvre pas avec "
+                    "ProConnect. Connectez-vous avec votre adresse e-mail et votre mot de passe."
+                )
+            )
             return None
         return user
 

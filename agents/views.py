@@ -28,7 +28,9 @@ def agent_import(request):
         )
         if report.ok:
             messages.success(request, report.summary())
-            return redirect("programmes:agent_list")
+            # Back here rather than to the agent list, which shows a « gestionnaire RH »
+            # without a programme role none of the agents just loaded.
+            return redirect("agents:import")
     return render(
         request,
         "agents/agent_import.html",

@@ -284,12 +284,14 @@ AXES_LOCKOUT_CALLABLE = "config.login_throttle.lockout_response"
 # The login form posts the e-mail as "username" (the user model's USERNAME_FIELD is "email").
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_USERNAME_CALLABLE = "config.login_throttle.login_username"
-# Client IP: gunicorn sits behind one reverse proxy (docker-compose publishes it on loopback
-# only) that appends the peer address to X-Forwarded-For, so the client is the right-most
-# entry; what the client wrote further left is ignored. 0 = no proxy, REMOTE_ADDR is the
-# client. An explicit callable rather than django-ipware's proxy count, whose strict mode
-# returns no address for the single-entry header one proxy sends.
-TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=1)
+# Client IP: with TRUSTED_PROXY_COUNT reverse proxies in front of gunicorn, each appending
+# the peer address to X-Forwarded-For, the client is that many entries from the right; what
+# the client wrote further left is ignored. 0 (the default) = no proxy trusted, REMOTE_ADDR
+# is the client: otherwise gunicorn reached directly would take a fresh made-up address per
+# try and never lock. docker-compose.yml sets 1 for the reverse proxy it sits behind. An
+# explicit callable rather than django-ipware's proxy count, whose strict mode returns no
+# address for the single-entry header one proxy sends.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 AXES_CLIENT_IP_CALLABLE = "config.login_throttle.client_ip"
 
 # --- Content Security Policy (django-csp) ----------------------------------------------------

@@ -118,8 +118,35 @@ def test_another_account_from_the_same_ip_is_not_locked_out(client, cast):
     assert response.status_code == 302
 
 
-def test_behind_the_proxy_the_client_is_the_forwarded_address(client, cast):
+def test_by_default_a_fresh_forwarded_address_per_try_does_not_escape_the_lock(client, cast):
+    """Out of the box no proxy is trusted: gunicorn reached directly must not take the
+    client's word for its address (TRUSTED_PROXY_COUNT defaults to 0)."""
+    for n in range(settings.AXES_FAILURE_LIMIT):
+        attempt(client, cast.owner.email, WRONG_PASSWORD, HTTP_X_FORWARDED_FOR=f"192.0.2.{n}")
+
+    response = attempt(
+        client, cast.owner.email, DEFAULT_PASSWORD, HTTP_X_FORWARDED_FOR="192.0.2.99"
+    )
+
+    assert response.status_code == 429
+    assert not is_logged_in(client)
+
+
+def test_the_ipv4_mapped_form_of_an_address_is_the_same_client(client, cast):
+    limit = settings.AXES_FAILURE_LIMIT
+    for n in range(limit):
+        remote = "::ffff:198.51.100.7" if n % 2 else "198.51.100.7"
+        attempt(client, cast.owner.email, WRONG_PASSWORD, REMOTE_ADDR=remote)
+
+    for remote in ("198.51.100.7", "::ffff:198.51.100.7", "::FFFF:c633:6407"):
+        response = attempt(client, cast.owner.email, DEFAULT_PASSWORD, REMOTE_ADDR=remote)
+        assert response.status_code == 429, remote
+    assert AccessAttempt.objects.get().ip_address == "198.51.100.7"
+
+
+def test_behind_the_proxy_the_client_is_the_forwarded_address(client, cast, settings):
     """The reverse proxy (REMOTE_ADDR loopback) appends the client to X-Forwarded-For."""
+    settings.TRUSTED_PROXY_COUNT = 1
     fail_until_locked(client, cast.owner.email, HTTP_X_FORWARDED_FOR="203.0.113.5")
 
     # Prepending a made-up address does not get round the lock...
@@ -135,21 +162,39 @@ def test_behind_the_proxy_the_client_is_the_forwarded_address(client, cast):
     assert other.status_code == 302
 
 
+def test_the_compose_stack_trusts_its_one_reverse_proxy_explicitly():
+    """gunicorn is published for the reverse proxy on the host: the stack says so itself,
+    whatever the default, and .env does not silently turn it off."""
+    yaml = pytest.importorskip("yaml")
+    compose = yaml.safe_load((REPO_ROOT / "docker-compose.yml").read_text())
+    environment = compose["services"]["web"]["environment"]
+    assert environment["TRUSTED_PROXY_COUNT"] == "${TRUSTED_PROXY_COUNT:-1}"
+    example = (REPO_ROOT / ".env.example").read_text().splitlines()
+    assert not [line for line in example if line.startswith("TRUSTED_PROXY_COUNT=")]
+
+
 @pytest.mark.parametrize(
-    ("proxies", "forwarded", "expected"),
+    ("proxies", "forwarded", "expected", "remote_addr"),
     [
-        (1, None, "127.0.0.1"),
-        (1, "203.0.113.5", "203.0.113.5"),
-        (1, "192.0.2.1, 203.0.113.5", "203.0.113.5"),
-        (1, "not-an-ip", "127.0.0.1"),
-        (2, "192.0.2.1, 203.0.113.5, 10.0.0.2", "203.0.113.5"),
-        (2, "203.0.113.5", "127.0.0.1"),
-        (0, "203.0.113.5", "127.0.0.1"),
+        (1, None, "127.0.0.1", "127.0.0.1"),
+        (1, "203.0.113.5", "203.0.113.5", "127.0.0.1"),
+        (1, "192.0.2.1, 203.0.113.5", "203.0.113.5", "127.0.0.1"),
+        (1, "not-an-ip", "127.0.0.1", "127.0.0.1"),
+        (2, "192.0.2.1, 203.0.113.5, 10.0.0.2", "203.0.113.5", "127.0.0.1"),
+        (2, "203.0.113.5", "127.0.0.1", "127.0.0.1"),
+        (0, "203.0.113.5", "127.0.0.1", "127.0.0.1"),
+        (0, None, "127.0.0.1", "::ffff:127.0.0.1"),
+        (1, "::ffff:203.0.113.5", "203.0.113.5", "127.0.0.1"),
+        (1, "192.0.2.1, ::FFFF:203.0.113.5", "203.0.113.5", "127.0.0.1"),
+        (1, "2001:db8::1", "2001:db8::1", "127.0.0.1"),
+        (0, None, "2001:db8::1", "2001:DB8:0::1"),
     ],
 )
-def test_client_ip_trusts_only_what_the_proxies_wrote(settings, proxies, forwarded, expected):
+def test_client_ip_trusts_only_what_the_proxies_wrote(
+    settings, proxies, forwarded, expected, remote_addr
+):
     settings.TRUSTED_PROXY_COUNT = proxies
-    meta = {"REMOTE_ADDR": "127.0.0.1"}
+    meta = {"REMOTE_ADDR": remote_addr}
     if forwarded is not None:
         meta["HTTP_X_FORWARDED_FOR"] = forwarded
     assert client_ip(RequestFactory().get("/", **meta)) == expected

@@ -17,6 +17,7 @@ import zlib
 from dataclasses import dataclass
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
@@ -106,7 +107,11 @@ def _stored_files(settings):
 
 @pytest.fixture
 def owner_client(client, cast):
-    # The owner may use all four uploads (an owner of the programme manages its populations).
+    # The owner uses the three uploads of their programme (an owner manages its populations);
+    # the HR list is an organisation administrator's, so this owner is made « gestionnaire RH ».
+    cast.owner.user_permissions.add(
+        Permission.objects.get(content_type__app_label="agents", codename="manage_hr_list")
+    )
     client.force_login(cast.owner)
     return client
 

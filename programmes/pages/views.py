@@ -193,6 +193,8 @@ def home(request):
         return redirect("programmes:team")
     if roles.is_agent:
         return redirect("programmes:my_page")
+    if perms.can_import_agents(request.user):
+        return redirect("agents:import")  # a « gestionnaire RH » and nothing else
     return render(request, "programmes/pages/no_role.html", {"title": _("Bienvenue")})
 
 

@@ -1,4 +1,5 @@
 import factory
+from django.contrib.auth.models import Permission
 
 from agents.enums import OrgUnitKind
 from agents.models import Agent, OrgUnit, User
@@ -21,6 +22,14 @@ class UserFactory(factory.django.DjangoModelFactory):
     def _save(obj, create, extracted, **kwargs):  # noqa: N805 - factory-boy hook
         if create:
             obj.save()
+
+    @factory.post_generation
+    def hr_manager(obj, create, extracted, **kwargs):  # noqa: N805 - factory-boy hook
+        """`UserFactory(hr_manager=True)`: a « gestionnaire RH », who may load the HR list."""
+        if create and extracted:
+            obj.user_permissions.add(
+                Permission.objects.get(content_type__app_label="agents", codename="manage_hr_list")
+            )
 
     class Params:
         staff = factory.Trait(is_staff=True, is_superuser=True)

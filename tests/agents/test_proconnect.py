@@ -11,6 +11,7 @@ from urllib.parse import parse_qs, quote, urlsplit
 import httpx
 import oidc_provider_mock
 import pytest
+from axes.models import AccessAttempt
 from django.contrib.auth import SESSION_KEY
 from django.urls import reverse
 
@@ -196,6 +197,68 @@ def test_an_identity_without_email_is_refused(client, proconnect):
     assert response["Location"] == reverse("login")
     assert logged_in_user(client) is None
     assert "n'a pas abouti" in " ".join(page_messages(client.get(reverse("login"))))
+
+
+@pytest.mark.parametrize("power", ["staff", "superuser", "hr_manager"])
+def test_an_administrator_account_is_not_opened_by_email_match(client, proconnect, power):
+    """An address vouched for by the provider is not enough to open an account that
+    administers the organisation: no identity is linked to accounts, so these refuse."""
+    email = "admin.rh@exemple.gouv.fr"
+    user = UserFactory(
+        email=email,
+        is_staff=power == "staff",
+        is_superuser=power == "superuser",
+        hr_manager=power == "hr_manager",
+    )
+    AgentFactory(email=email, user=user)
+    identity(proconnect, f"sub-{power}", email=email)
+
+    response, _ = sign_in(client, f"sub-{power}")
+
+    assert response["Location"] == reverse("login")
+    assert logged_in_user(client) is None
+    text = " ".join(page_messages(client.get(reverse("login"))))
+    assert "Ce compte a des droits d'administration" in text
+    assert "adresse e-mail et votre mot de passe" in text
+
+    # The password still opens it.
+    client.post(reverse("login"), {"username": email, "password": DEFAULT_PASSWORD})
+    assert logged_in_user(client) == user
+
+
+def test_an_agent_account_is_still_opened_by_email_match_next_to_an_administrator(
+    client, proconnect
+):
+    UserFactory(email="chef@exemple.gouv.fr", staff=True)
+    user = UserFactory(email="equipe@exemple.gouv.fr")
+    identity(proconnect, "sub-equipe", email="equipe@exemple.gouv.fr")
+
+    sign_in(client, "sub-equipe")
+
+    assert logged_in_user(client) == user
+
+
+def test_refused_identities_are_counted_each_under_its_own_name(client, proconnect, settings):
+    """Behind a ministry's NAT everyone shares one address: strangers turned away must not
+    lock the others out. Each refusal is kept under the identity the provider gave."""
+    for n in range(settings.AXES_FAILURE_LIMIT + 1):
+        identity(proconnect, f"sub-etranger-{n}", email=f"Etranger{n}@Autre.gouv.fr")
+        response, _ = sign_in(client, f"sub-etranger-{n}")
+        assert response.status_code == 302
+    identity(proconnect, "sub-sans-adresse-2", name="Sans adresse")
+    sign_in(client, "sub-sans-adresse-2")
+    colleague = UserFactory(email="collegue@exemple.gouv.fr")
+    identity(proconnect, "sub-collegue", email="collegue@exemple.gouv.fr")
+
+    response, _ = sign_in(client, "sub-collegue")
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("home")
+    assert logged_in_user(client) == colleague
+    assert sorted(AccessAttempt.objects.values_list("username", flat=True)) == sorted(
+        [f"proconnect:etranger{n}@autre.gouv.fr" for n in range(settings.AXES_FAILURE_LIMIT + 1)]
+        + ["proconnect:sub-sans-adresse-2"]
+    )
 
 
 # --- What can go wrong on the way -----------------------------------------------------------

@@ -10,7 +10,8 @@ PAGES = [
     ("owner", lambda c: f"/programmes/{c.programme.slug}/", lambda c: c.programme.name),
     ("owner", lambda c: f"/populations/{c.population.pk}/", lambda c: c.population.name),
     ("owner", lambda c: "/agents/", lambda c: "Agents"),
-    ("owner", lambda c: "/agents/import/", lambda c: "Importer la liste des agents"),
+    # The HR list is an organisation administrator's (staff, « gestionnaire RH »).
+    ("staff", lambda c: "/agents/import/", lambda c: "Importer la liste des agents"),
     ("ambassador", lambda c: f"/populations/{c.population.pk}/", lambda c: c.agent_agent.full_name),
     ("ambassador", lambda c: f"/agents/{c.agent_agent.pk}/", lambda c: c.agent_agent.full_name),
     ("manager", lambda c: f"/agents/{c.agent_agent.pk}/", lambda c: c.agent_agent.full_name),
@@ -51,6 +52,7 @@ PAGES = [
     ("agent", lambda c: "/protection-des-donnees/", lambda c: "données"),
     ("agent", lambda c: "/agents/999999/", lambda c: "Page introuvable"),
     ("agent", lambda c: "/agents/import/", lambda c: "Accès refusé"),
+    ("owner", lambda c: "/agents/import/", lambda c: "Accès refusé"),
 ]
 
 
@@ -70,7 +72,7 @@ def test_import_errors_are_accessible(page, live_server, cast, password, tmp_pat
         "matricule;nom;prénom;email;service;fonction;email du responsable\n"
         "X1;Dupont;Hélène;pas-un-email;SG;;\n".encode("cp1252")
     )
-    login(page, live_server, cast.owner.email, password)
+    login(page, live_server, cast.staff.email, password)
     page.goto(f"{live_server.url}/agents/import/")
     page.locator("input[type=file]").set_input_files(str(bad))
     with page.expect_navigation():

@@ -173,7 +173,8 @@ QUERY_COUNTS = [
     ("programmes:population_detail", "ambassador", "population", 10),
     ("programmes:team", "manager", None, 11),
     ("programmes:my_page", "agent", None, 23),
-    ("programmes:agent_list", "ambassador", None, 9),
+    # 10: the HR permission (user and group permissions) decides the « Importer » button.
+    ("programmes:agent_list", "ambassador", None, 10),
     ("programmes:agent_detail", "ambassador", "agent", 17),
 ]
 

@@ -597,6 +597,36 @@ def test_creating_an_agent_with_a_known_matricule_is_refused(client, cast):
     assert Agent.objects.count() == agents_before
 
 
+def test_creating_an_agent_never_changes_an_existing_agents_email_or_manager(client, cast):
+    """An ambassador may add a person the HR list lacked, not rewrite the organisation: an
+    address already held is refused, and the form has no manager to set."""
+    waiting = waiting_participation(cast.programme, participant_external_id="1000007")
+    client.force_login(cast.ambassador)
+    before = list(Agent.objects.order_by("pk").values_list("pk", "email", "manager", "user"))
+
+    taken = client.post(
+        url("unmatched_create_agent", cast, participation_id=waiting.pk),
+        {"last_name": "Müller", "first_name": "Zoé", "email": cast.agent_agent.email.upper()},
+    )
+    created = client.post(
+        url("unmatched_create_agent", cast, participation_id=waiting.pk),
+        {"last_name": "Müller", "first_name": "Zoé", "manager": cast.agent_agent.pk},
+    )
+
+    assert "Un agent a déjà cette adresse e-mail" in taken.content.decode()
+    assert created.status_code == 302
+    new = Agent.objects.exclude(pk__in=[row[0] for row in before]).get()
+    assert (new.manager, new.user) == (None, None)
+    assert (
+        list(
+            Agent.objects.exclude(pk=new.pk)
+            .order_by("pk")
+            .values_list("pk", "email", "manager", "user")
+        )
+        == before
+    )
+
+
 def test_another_programmes_participant_is_not_found_under_this_programme(client, cast):
     elsewhere = waiting_participation(cast.other_population.programme)
     client.force_login(cast.owner)
