@@ -289,3 +289,23 @@ def test_the_agent_gets_no_output_of_a_sheet_still_to_prepare(client, managerial
         assert client.get(reverse(name, kwargs={"pk": review.pk})).status_code == 404
     client.force_login(managerial_cast.manager)
     assert client.get(reverse("reviews:review_text", kwargs={"pk": review.pk})).status_code == 200
+
+
+def test_with_consent_the_text_holds_no_result_for_a_reader_above_the_direct_manager(
+    client, cast, review
+):
+    from tests.agents.factories import AgentFactory
+
+    head = AgentFactory(with_user=True)
+    cast.manager_agent.manager = head
+    cast.manager_agent.save()
+    consent_grant(agent=cast.agent_agent, programme=cast.programme)
+    url = reverse("reviews:review_text", kwargs={"pk": review.pk})
+
+    text = as_user(client, head.user).get(url, {"format": "txt"}).content.decode()
+    text = " ".join(text.split())
+
+    assert PIX_HEADING not in text and "Tableur en ligne" not in text
+    assert "encadrant direct" in text
+    assert "Approfondir la veille." in text
+    assert not ResultAccessLog.objects.exists()
