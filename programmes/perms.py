@@ -161,6 +161,13 @@ def can_record_checkins(user, population: TargetPopulation):
     return user.is_staff or can_accompany_population(user, population)
 
 
+def checkins_open_to_manager_line(programme: Programme):
+    """Under the managerial purpose only, an agent's manager line reads their check-ins;
+    under self-assessment they stay with the agent and the ambassadors, consent or not (the
+    consent shares results, not the notes of the accompaniment)."""
+    return programme.purpose == Purpose.MANAGERIAL
+
+
 def can_view_checkins(user, agent, programme: Programme):
     """An agent's check-in notes are seen by the agent, the ambassadors of a population the
     agent is (or was) enrolled in, staff, and under the managerial purpose only, their
@@ -174,7 +181,7 @@ def can_view_checkins(user, agent, programme: Programme):
         Q(population__ambassadors=user) | Q(population__programme__ambassadors=user)
     ).exists():
         return True
-    return programme.purpose == Purpose.MANAGERIAL and is_in_manager_line(user, agent)
+    return checkins_open_to_manager_line(programme) and is_in_manager_line(user, agent)
 
 
 def can_edit_barriers(user, programme: Programme):

@@ -55,6 +55,14 @@ def review_shows_results(review: Review, user=None):
     )
 
 
+def review_shows_checkins(review: Review):
+    """The sheet is read by the manager and the agent, so it carries the agent's check-ins
+    (status, barriers, comment, next step) only where the manager line reads them on the
+    agent's page too (programmes.perms.can_view_checkins): under the managerial purpose.
+    Under self-assessment they never reach the sheet, even with the agent's consent."""
+    return programme_perms.checkins_open_to_manager_line(review.cycle.programme)
+
+
 def cycles_visible_to(user):
     """Cycles the user follows as owner (or staff), or where they lead or have a review."""
     if not user.is_authenticated:

@@ -7,7 +7,9 @@ Privacy: the agent's Pix results, check-ins, resources and mentoring are on the 
 where `perms.review_shows_results` allows it for its reader (managerial purpose; or the
 agent's consent, which names the agent's direct manager only). Otherwise the sheet holds only
 what was written on it, and says so (`hidden_notice`); `content_for_reader` does the same to
-a kept version."""
+a kept version. The check-ins, besides, only where `perms.review_shows_checkins` allows it
+(managerial purpose): the ambassador's notes never reach the manager through the sheet when
+the agent page keeps them from the manager."""
 
 import datetime
 import json
@@ -120,6 +122,7 @@ class Sheet:
     meeting_on: datetime.date | None
     results_shown: bool
     hidden_notice: str = ""
+    checkins_shown: bool = False  # with the results, where the manager line reads check-ins
     # Data (only when results are shown).
     competences: list[CompetenceRow] = field(default_factory=list)
     chart: SafeString | None = None
@@ -210,6 +213,7 @@ def build_sheet(review: Review, *, reader=None, today: datetime.date | None = No
     sheet.addenda = list(review.addenda.select_related("author"))
     sheet.versions = list(review.versions.select_related("created_by").defer("content"))
     if shown:
+        sheet.checkins_shown = perms.review_shows_checkins(review)
         _add_results(sheet, review, today, objectives)
         _add_accompaniment(sheet, review)
     return sheet
@@ -412,24 +416,10 @@ def _chart(review, rows):
 
 
 def _add_accompaniment(sheet, review):
+    """Check-ins (where `checkins_shown`), resources followed and mentoring."""
     agent, programme = review.agent, review.cycle.programme
-    checkins = (
-        CheckIn.objects.filter(agent=agent, milestone__population__programme=programme)
-        .select_related("milestone")
-        .prefetch_related("barriers")
-        .order_by("milestone__date", "pk")
-    )
-    sheet.checkins = [
-        CheckInLine(
-            date=checkin.milestone.date,
-            title=checkin.milestone.title,
-            status=checkin.get_status_display(),
-            barriers=[str(barrier) for barrier in checkin.barriers.all()],
-            comment=checkin.comment,
-            next_step=checkin.next_step,
-        )
-        for checkin in checkins
-    ]
+    if sheet.checkins_shown:
+        sheet.checkins = _checkin_lines(agent, programme)
     uses = (
         ResourceUse.objects.filter(agent=agent, resource__programme=programme)
         .select_related("resource")
@@ -471,6 +461,26 @@ def _add_accompaniment(sheet, review):
     sheet.mentorings = lines
 
 
+def _checkin_lines(agent, programme):
+    checkins = (
+        CheckIn.objects.filter(agent=agent, milestone__population__programme=programme)
+        .select_related("milestone")
+        .prefetch_related("barriers")
+        .order_by("milestone__date", "pk")
+    )
+    return [
+        CheckInLine(
+            date=checkin.milestone.date,
+            title=checkin.milestone.title,
+            status=checkin.get_status_display(),
+            barriers=[str(barrier) for barrier in checkin.barriers.all()],
+            comment=checkin.comment,
+            next_step=checkin.next_step,
+        )
+        for checkin in checkins
+    ]
+
+
 def _day(value):
     return value.isoformat() if value else None
 
@@ -478,7 +488,10 @@ def _day(value):
 def content_for_reader(review: Review, content: dict, reader) -> dict:
     """A kept version's `content` as `reader` may see it today: without its data sections
     when the agent's results are not, or no longer, shown to them (the consent revoked, a
-    reader it does not name)."""
+    reader it does not name); never with check-ins the sheet may not carry (versions kept
+    before that rule may hold some)."""
+    if content.get("checkins") and not perms.review_shows_checkins(review):
+        content = {**content, "checkins": []}
     if not content.get("results_shown") or perms.review_shows_results(review, reader):
         return content
     hidden = dict.fromkeys(["competences", "checkins", "resources", "mentorings"], [])

@@ -860,3 +860,59 @@ def test_a_kept_version_shows_results_only_to_whom_the_consent_names(
     consent_revoke(agent=cast.agent_agent, programme=cast.programme)
     client.force_login(cast.manager)
     assert 'id="version-levels"' not in client.get(url).content.decode()
+
+
+@pytest.fixture
+def private_checkin(cast):
+    """A check-in the ambassador recorded with the agent, with a note in the comment."""
+    return CheckInFactory(
+        agent=cast.agent_agent,
+        milestone=MilestoneFactory(population=cast.population, title="Point de juin"),
+        barriers=[BarrierFactory(programme=cast.programme, label="Pas de poste")],
+        comment="Note confidentielle de l'ambassadeur",
+        next_step="Revoir le module 2",
+    )
+
+
+def test_self_assessment_sheet_never_carries_the_checkins_even_with_consent(
+    client, cast, campaign, review, private_checkin
+):
+    """Under self-assessment the agent page never shows the manager the check-ins, consent or
+    not (perms.can_view_checkins): the sheet, read by the manager, carries none."""
+    share_levels(cast.agent_agent, campaign, {"1.1": 2})
+    consent_grant(agent=cast.agent_agent, programme=cast.programme)
+    review.state = ReviewState.PREPARED  # the agent reads it too
+    review.save()
+
+    sheet = build_sheet(load(review))
+    assert sheet.results_shown and sheet.checkins == []
+    assert sheet_content(sheet)["checkins"] == []
+
+    for reader in (cast.manager, cast.agent):
+        client.force_login(reader)
+        html = client.get(detail_url(review)).content.decode()
+        assert 'id="sheet-levels"' in html
+        for private in ("Note confidentielle", "Point de juin", "Revoir le module 2"):
+            assert private not in html
+        assert 'id="sheet-checkins"' not in html and 'id="checkins-hidden"' in html
+
+
+def test_managerial_sheet_carries_the_checkins_the_manager_line_reads(
+    client, managerial_cast, review, private_checkin
+):
+    client.force_login(managerial_cast.manager)
+    html = client.get(detail_url(review)).content.decode()
+    assert 'id="sheet-checkins"' in html and "Note confidentielle" in html
+
+
+def test_a_version_kept_with_checkins_under_self_assessment_no_longer_shows_them(
+    cast, review, private_checkin
+):
+    """A version kept before the rule may hold check-ins; they are dropped on reading."""
+    from reviews.sheet import content_for_reader
+
+    consent_grant(agent=cast.agent_agent, programme=cast.programme)
+    content = {"results_shown": True, "checkins": [{"comment": "Note confidentielle"}]}
+
+    for reader in (cast.manager, cast.agent):
+        assert content_for_reader(load(review), content, reader)["checkins"] == []
