@@ -32,6 +32,13 @@ def is_in_manager_line(user, agent):
     return viewer is not None and viewer.pk in _manager_line_ids(agent)
 
 
+def is_direct_manager(user, agent):
+    """True when the user's agent is `agent`'s manager today (the HR list's « responsable »);
+    when the HR list changes it, the new manager is the direct one at once."""
+    viewer = roles_for(user).agent
+    return viewer is not None and agent.manager_id is not None and viewer.pk == agent.manager_id
+
+
 def can_manage_programme(user, programme: Programme):
     """Staff and the programme's owners may change a programme."""
     return user.is_staff or programme.owners.filter(pk=user.pk).exists()
@@ -46,14 +53,22 @@ def can_accompany_population(user, population: TargetPopulation):
 
 
 def has_sharing_consent(agent, programme):
-    """The agent currently lets their manager line see their individual results."""
+    """The agent currently lets their direct manager see their individual results (« avec
+    mon encadrant »): the consent names no one else, not even higher up the manager line."""
     return SharingConsent.objects.active().filter(agent=agent, programme=programme).exists()
+
+
+def consent_opens_results_to(user, agent, programme: Programme):
+    """The agent's active consent opens their results of `programme` to the user: the user
+    is the agent's direct manager today (a new manager from the HR list at once, the former
+    one no longer)."""
+    return is_direct_manager(user, agent) and has_sharing_consent(agent, programme)
 
 
 def can_view_individual_results(user, agent, programme: Programme):
     """The agent themself; the ambassadors of a population the agent is (or was) enrolled in;
-    and, under the managerial purpose or with the agent's consent, their manager line and the
-    programme's owners."""
+    under the managerial purpose, their manager line and the programme's owners; under
+    self-assessment, with the agent's consent, their direct manager only."""
     if agent.user_id is not None and agent.user_id == user.pk:
         return True
     enrolled = Enrolment.objects.filter(agent=agent, population__programme=programme)
@@ -61,12 +76,11 @@ def can_view_individual_results(user, agent, programme: Programme):
         Q(population__ambassadors=user) | Q(population__programme__ambassadors=user)
     ).exists():
         return True
-    if programme.purpose == Purpose.MANAGERIAL or has_sharing_consent(agent, programme):
+    if programme.purpose == Purpose.MANAGERIAL:
         if is_in_manager_line(user, agent):
             return True
-        if programme.purpose == Purpose.MANAGERIAL and programme.owners.filter(pk=user.pk).exists():
-            return enrolled.exists()
-    return False
+        return programme.owners.filter(pk=user.pk).exists() and enrolled.exists()
+    return consent_opens_results_to(user, agent, programme)
 
 
 def can_see_population_members(user, population: TargetPopulation):
@@ -180,6 +194,13 @@ def can_record_checkins(user, population: TargetPopulation):
     return user.is_staff or can_accompany_population(user, population)
 
 
+def checkins_open_to_manager_line(programme: Programme):
+    """Under the managerial purpose only, an agent's manager line reads their check-ins;
+    under self-assessment they stay with the agent and the ambassadors, consent or not (the
+    consent shares results, not the notes of the accompaniment)."""
+    return programme.purpose == Purpose.MANAGERIAL
+
+
 def can_view_checkins(user, agent, programme: Programme):
     """An agent's check-in notes are seen by the agent, the ambassadors of a population the
     agent is (or was) enrolled in, staff, and under the managerial purpose only, their
@@ -193,7 +214,7 @@ def can_view_checkins(user, agent, programme: Programme):
         Q(population__ambassadors=user) | Q(population__programme__ambassadors=user)
     ).exists():
         return True
-    return programme.purpose == Purpose.MANAGERIAL and is_in_manager_line(user, agent)
+    return checkins_open_to_manager_line(programme) and is_in_manager_line(user, agent)
 
 
 def can_edit_barriers(user, programme: Programme):

@@ -37,13 +37,30 @@ def can_prepare_review(user, review: Review):
     return user.is_authenticated and (user.is_staff or is_reviewer(user, review))
 
 
-def review_shows_results(review: Review):
-    """The sheet carries the agent's Pix results under the managerial purpose, or when the
-    agent shares them with their manager; otherwise only what the agent chose to write."""
+def review_shows_results(review: Review, user=None):
+    """The sheet carries the agent's Pix results under the managerial purpose, to all its
+    readers. Under self-assessment only with the agent's consent, and then only for the agent
+    and their direct manager, whom the consent names: others above them, staff or a former
+    manager read the sheet without results. Without `user`: the sheet as the agent and their
+    direct manager read it, which a kept version records."""
     programme = review.cycle.programme
-    return programme.purpose == Purpose.MANAGERIAL or programme_perms.has_sharing_consent(
-        review.agent, programme
+    if programme.purpose == Purpose.MANAGERIAL:
+        return True
+    if not programme_perms.has_sharing_consent(review.agent, programme):
+        return False
+    return (
+        user is None
+        or is_reviewed_agent(user, review)
+        or programme_perms.is_direct_manager(user, review.agent)
     )
+
+
+def review_shows_checkins(review: Review):
+    """The sheet is read by the manager and the agent, so it carries the agent's check-ins
+    (status, barriers, comment, next step) only where the manager line reads them on the
+    agent's page too (programmes.perms.can_view_checkins): under the managerial purpose.
+    Under self-assessment they never reach the sheet, even with the agent's consent."""
+    return programme_perms.checkins_open_to_manager_line(review.cycle.programme)
 
 
 def cycles_visible_to(user):

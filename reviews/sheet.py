@@ -4,8 +4,12 @@ whatever the amount of data); `sheet_content` turns the result into the JSON sna
 each ReviewVersion.
 
 Privacy: the agent's Pix results, check-ins, resources and mentoring are on the sheet only
-where `perms.review_shows_results` allows it (managerial purpose, or the agent's consent).
-Otherwise the sheet holds only what was written on it, and says so (`hidden_notice`)."""
+where `perms.review_shows_results` allows it for its reader (managerial purpose; or the
+agent's consent, which names the agent's direct manager only). Otherwise the sheet holds only
+what was written on it, and says so (`hidden_notice`); `content_for_reader` does the same to
+a kept version. The check-ins, besides, only where `perms.review_shows_checkins` allows it
+(managerial purpose): the ambassador's notes never reach the manager through the sheet when
+the agent page keeps them from the manager."""
 
 import datetime
 import json
@@ -19,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from lib import charts
+from programmes import perms as programme_perms
 from programmes.enums import TargetKind
 from programmes.models import (
     CheckIn,
@@ -117,6 +122,7 @@ class Sheet:
     meeting_on: datetime.date | None
     results_shown: bool
     hidden_notice: str = ""
+    checkins_shown: bool = False  # with the results, where the manager line reads check-ins
     # Data (only when results are shown).
     competences: list[CompetenceRow] = field(default_factory=list)
     chart: SafeString | None = None
@@ -161,13 +167,27 @@ HIDDEN_NOTICE = gettext_lazy(
     "encadrant : cette fiche ne contient que ce que l'agent a choisi de partager et ce qui y "
     "a été écrit, aucun résultat Pix, point d'étape ni suivi d'accompagnement."
 )
+NOT_NAMED_NOTICE = gettext_lazy(
+    "Ce programme est un auto-positionnement et l'agent partage ses résultats avec son "
+    "encadrant direct seulement : vous lisez cette fiche sans aucun résultat Pix, point "
+    "d'étape ni suivi d'accompagnement, avec ce qui y a été écrit."
+)
 
 
-def build_sheet(review: Review, *, today: datetime.date | None = None) -> Sheet:
-    """The sheet of `review` (load it with its cycle's programme, agent and manager)."""
+def _hidden_notice(review: Review) -> str:
+    """Why the sheet holds no result for its reader: the agent does not share them, or
+    shares them with their direct manager only."""
+    consent = programme_perms.has_sharing_consent(review.agent, review.cycle.programme)
+    return str(NOT_NAMED_NOTICE if consent else HIDDEN_NOTICE)
+
+
+def build_sheet(review: Review, *, reader=None, today: datetime.date | None = None) -> Sheet:
+    """The sheet of `review` (load it with its cycle's programme, agent and manager) as
+    `reader` may see it; without a reader, as the agent and their direct manager see it
+    (what a kept version records)."""
     today = today or timezone.localdate()
     programme = review.cycle.programme
-    shown = perms.review_shows_results(review)
+    shown = perms.review_shows_results(review, reader)
     sheet = Sheet(
         review=review,
         programme_name=programme.name,
@@ -179,7 +199,7 @@ def build_sheet(review: Review, *, today: datetime.date | None = None) -> Sheet:
         is_locked=review.is_locked,
         meeting_on=review.meeting_on,
         results_shown=shown,
-        hidden_notice="" if shown else str(HIDDEN_NOTICE),
+        hidden_notice="" if shown else _hidden_notice(review),
         acquired_skills=review.acquired_skills,
         training_needs=review.training_needs,
         trainings_wanted=review.trainings_wanted,
@@ -193,6 +213,7 @@ def build_sheet(review: Review, *, today: datetime.date | None = None) -> Sheet:
     sheet.addenda = list(review.addenda.select_related("author"))
     sheet.versions = list(review.versions.select_related("created_by").defer("content"))
     if shown:
+        sheet.checkins_shown = perms.review_shows_checkins(review)
         _add_results(sheet, review, today, objectives)
         _add_accompaniment(sheet, review)
     return sheet
@@ -395,24 +416,10 @@ def _chart(review, rows):
 
 
 def _add_accompaniment(sheet, review):
+    """Check-ins (where `checkins_shown`), resources followed and mentoring."""
     agent, programme = review.agent, review.cycle.programme
-    checkins = (
-        CheckIn.objects.filter(agent=agent, milestone__population__programme=programme)
-        .select_related("milestone")
-        .prefetch_related("barriers")
-        .order_by("milestone__date", "pk")
-    )
-    sheet.checkins = [
-        CheckInLine(
-            date=checkin.milestone.date,
-            title=checkin.milestone.title,
-            status=checkin.get_status_display(),
-            barriers=[str(barrier) for barrier in checkin.barriers.all()],
-            comment=checkin.comment,
-            next_step=checkin.next_step,
-        )
-        for checkin in checkins
-    ]
+    if sheet.checkins_shown:
+        sheet.checkins = _checkin_lines(agent, programme)
     uses = (
         ResourceUse.objects.filter(agent=agent, resource__programme=programme)
         .select_related("resource")
@@ -454,8 +461,41 @@ def _add_accompaniment(sheet, review):
     sheet.mentorings = lines
 
 
+def _checkin_lines(agent, programme):
+    checkins = (
+        CheckIn.objects.filter(agent=agent, milestone__population__programme=programme)
+        .select_related("milestone")
+        .prefetch_related("barriers")
+        .order_by("milestone__date", "pk")
+    )
+    return [
+        CheckInLine(
+            date=checkin.milestone.date,
+            title=checkin.milestone.title,
+            status=checkin.get_status_display(),
+            barriers=[str(barrier) for barrier in checkin.barriers.all()],
+            comment=checkin.comment,
+            next_step=checkin.next_step,
+        )
+        for checkin in checkins
+    ]
+
+
 def _day(value):
     return value.isoformat() if value else None
+
+
+def content_for_reader(review: Review, content: dict, reader) -> dict:
+    """A kept version's `content` as `reader` may see it today: without its data sections
+    when the agent's results are not, or no longer, shown to them (the consent revoked, a
+    reader it does not name); never with check-ins the sheet may not carry (versions kept
+    before that rule may hold some)."""
+    if content.get("checkins") and not perms.review_shows_checkins(review):
+        content = {**content, "checkins": []}
+    if not content.get("results_shown") or perms.review_shows_results(review, reader):
+        return content
+    hidden = dict.fromkeys(["competences", "checkins", "resources", "mentorings"], [])
+    return {**content, **hidden, "results_shown": False, "hidden_notice": _hidden_notice(review)}
 
 
 def sheet_content(sheet: Sheet) -> dict:

@@ -27,7 +27,7 @@ def _readable_review(request, pk) -> Review:
 def review_pdf(request, pk):
     """The sheet as a PDF to print or file, named after the agent and the year."""
     review = _readable_review(request, pk)
-    sheet = build_sheet(review)
+    sheet = build_sheet(review, reader=request.user)
     outputs.log_results_view(request, review, sheet)
     response = HttpResponse(outputs.sheet_pdf(sheet), content_type="application/pdf")
     filename = outputs.review_filename(review, "pdf")
@@ -39,7 +39,7 @@ def review_text(request, pk):
     """The sheet as plain text in the review form's order, to copy into ESTEVE; with
     `?format=txt`, the same text as a file."""
     review = _readable_review(request, pk)
-    sheet = build_sheet(review)
+    sheet = build_sheet(review, reader=request.user)
     outputs.log_results_view(request, review, sheet)
     text = outputs.sheet_text(sheet)
     if request.GET.get("format") == "txt":

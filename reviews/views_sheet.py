@@ -13,7 +13,7 @@ from lib.pagination import paginate
 from reviews import outputs, perms, selectors, services
 from reviews.forms import AddendumForm, AgentCommentForm, HoldForm, ReviewForm
 from reviews.models import ReviewState
-from reviews.sheet import build_sheet
+from reviews.sheet import build_sheet, content_for_reader
 
 
 def cycle_team(request, pk):
@@ -84,7 +84,7 @@ def _render_detail(request, review, form, can_prepare):
         "form": form,
     }
     if not waiting:
-        context["sheet"] = sheet = build_sheet(review)
+        context["sheet"] = sheet = build_sheet(review, reader=request.user)
         if form is not None and sheet.results_shown:
             form.show_levels(sheet.competences)
         outputs.log_results_view(request, review, sheet)
@@ -196,6 +196,6 @@ def review_version(request, pk, number):
             "title": _("Version %(number)s de la fiche") % {"number": version.number},
             "review": review,
             "version": version,
-            "content": version.content,
+            "content": content_for_reader(review, version.content, request.user),
         },
     )

@@ -44,7 +44,7 @@ class EnrolmentRow:
     targets_set: int | None = None
     last_activity: datetime | None = None
     # « Mon parcours » only.
-    consent: SharingConsent | None = None  # their results shared with their manager line
+    consent: SharingConsent | None = None  # their results shared with their direct manager
     chart: SafeString | None = None  # their levels against their level targets
     next_step: NextStep | None = None
     resources: MyResources | None = None

@@ -1,6 +1,6 @@
 """The pages that combine several parts. Each role's home, the health check, the programmes
 (list and page); an agent's results: their own page (« Mon parcours », with the switch that
-shares them with their manager line) and, for those who may see them, the agents list and an
+shares them with their direct manager) and, for those who may see them, the agents list and an
 agent's page, both built from the same rows (results, personal targets, status), with their
 check-ins, resources and mentoring."""
 
@@ -91,8 +91,8 @@ def _my_levels_chart(enrolment, lines):
 
 @require_POST
 def my_sharing(request, slug):
-    """The agent shares their results with their manager line, or stops sharing them: only
-    in a self-assessment programme they are enrolled in (elsewhere: 404)."""
+    """The agent shares their results with their direct manager (no one above), or stops
+    sharing them: only in a self-assessment programme they are enrolled in (elsewhere: 404)."""
     agent = roles_for(request.user).agent
     programme = selectors.enrolled_programme(agent, slug)
     if programme is None or programme.is_managerial:

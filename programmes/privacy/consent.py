@@ -1,7 +1,10 @@
-"""An agent's consent, in a self-assessment programme, to let their manager line see their
-individual results. Dated and revocable; a new grant is a new row, so the history stays.
-`perms.can_view_individual_results` reads the active consent: the choice applies at once,
-everywhere."""
+"""An agent's consent, in a self-assessment programme, to let their manager see their
+individual results (« avec mon encadrant »): their direct manager only, never anyone higher
+up the manager line. It names a role, not a person: when the HR list gives the agent a new
+manager, the consent opens to the new one and closes to the former at once. Dated and
+revocable; a new grant is a new row, so the history stays. `perms.can_view_individual_results`
+(and `reviews.perms.review_shows_results`) read the active consent: the choice applies at
+once, everywhere."""
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone

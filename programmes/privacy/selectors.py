@@ -226,7 +226,12 @@ def _mentoring(agent):
 def _consents(agent):
     rows = SharingConsent.objects.filter(agent=agent).select_related("programme")
     return [
-        {"programme": c.programme.name, "accorde_le": c.granted_at, "retire_le": c.revoked_at}
+        {
+            "programme": c.programme.name,
+            "partage_avec": "votre encadrant direct",  # whom the consent names, no one above
+            "accorde_le": c.granted_at,
+            "retire_le": c.revoked_at,
+        }
         for c in rows.order_by("granted_at", "pk")
     ]
 

@@ -80,7 +80,9 @@ def test_agent_follows_a_recommended_resource_and_the_ambassador_sees_it_helped(
         "sont partagés avec votre encadrant depuis le"
     )
     expect(page.get_by_label("Partager mes résultats avec mon encadrant")).to_be_checked()
-    expect(page.locator(".app-sharing")).to_contain_text("Partagés depuis le")
+    expect(page.locator(".app-sharing")).to_contain_text(
+        "Partagés avec votre encadrant direct depuis le"
+    )
 
     page.set_viewport_size({"width": 1280, "height": 900})
     switch_user(journey, cast.ambassador, f"/programmes/{cast.programme.slug}/ressources/")

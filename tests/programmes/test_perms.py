@@ -46,6 +46,27 @@ def test_consent_opens_results_to_the_manager_and_revoking_closes_them(cast):
     assert not perms.can_view_individual_results(cast.manager, cast.agent_agent, cast.programme)
 
 
+def test_consent_opens_results_to_the_direct_manager_only(cast):
+    """« Partager mes résultats avec mon encadrant »: the manager's own manager is not named."""
+    head = AgentFactory(with_user=True)
+    cast.manager_agent.manager = head
+    cast.manager_agent.save()
+    SharingConsent.objects.create(agent=cast.agent_agent, programme=cast.programme)
+    assert perms.can_view_individual_results(cast.manager, cast.agent_agent, cast.programme)
+    assert not perms.can_view_individual_results(head.user, cast.agent_agent, cast.programme)
+
+
+def test_consent_follows_the_agents_current_direct_manager(cast):
+    """When the HR list gives the agent a new manager, the consent opens to the new one; the
+    former manager, now above them in the line, no longer sees the results."""
+    SharingConsent.objects.create(agent=cast.agent_agent, programme=cast.programme)
+    newcomer = AgentFactory(with_user=True, manager=cast.manager_agent)
+    cast.agent_agent.manager = newcomer
+    cast.agent_agent.save()
+    assert perms.can_view_individual_results(newcomer.user, cast.agent_agent, cast.programme)
+    assert not perms.can_view_individual_results(cast.manager, cast.agent_agent, cast.programme)
+
+
 def test_consent_does_not_open_results_to_the_owner(cast):
     SharingConsent.objects.create(agent=cast.agent_agent, programme=cast.programme)
     assert not perms.can_view_individual_results(cast.owner, cast.agent_agent, cast.programme)

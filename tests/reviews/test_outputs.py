@@ -289,3 +289,48 @@ def test_the_agent_gets_no_output_of_a_sheet_still_to_prepare(client, managerial
         assert client.get(reverse(name, kwargs={"pk": review.pk})).status_code == 404
     client.force_login(managerial_cast.manager)
     assert client.get(reverse("reviews:review_text", kwargs={"pk": review.pk})).status_code == 200
+
+
+def test_with_consent_the_outputs_show_results_but_never_the_checkins(
+    client, cast, review, tmp_path
+):
+    """Under self-assessment the manager never reads the agent's check-ins on the agent page,
+    consent or not: neither the PDF nor the text for ESTEVE carries them."""
+    CheckInFactory(
+        agent=review.agent,
+        milestone=MilestoneFactory(population=cast.population, title="Point de juin"),
+        comment="Note confidentielle de l'ambassadeur",
+        next_step="Revoir le module 2",
+    )
+    consent_grant(agent=cast.agent_agent, programme=cast.programme)
+    as_user(client, cast.manager)
+
+    pdf = client.get(reverse("reviews:review_pdf", kwargs={"pk": review.pk})).content
+    pdf = " ".join(pdf_text(pdf, tmp_path).split())
+    url = reverse("reviews:review_text", kwargs={"pk": review.pk})
+    text = " ".join(client.get(url, {"format": "txt"}).content.decode().split())
+
+    for output in (pdf, text):
+        assert PIX_HEADING in output and "Tableur en ligne" in output
+        for private in ("Note confidentielle", "Point de juin", "Revoir le module 2"):
+            assert private not in output
+
+
+def test_with_consent_the_text_holds_no_result_for_a_reader_above_the_direct_manager(
+    client, cast, review
+):
+    from tests.agents.factories import AgentFactory
+
+    head = AgentFactory(with_user=True)
+    cast.manager_agent.manager = head
+    cast.manager_agent.save()
+    consent_grant(agent=cast.agent_agent, programme=cast.programme)
+    url = reverse("reviews:review_text", kwargs={"pk": review.pk})
+
+    text = as_user(client, head.user).get(url, {"format": "txt"}).content.decode()
+    text = " ".join(text.split())
+
+    assert PIX_HEADING not in text and "Tableur en ligne" not in text
+    assert "encadrant direct" in text
+    assert "Approfondir la veille." in text
+    assert not ResultAccessLog.objects.exists()

@@ -12,7 +12,7 @@ from campaigns.enums import MatchStatus, ParticipationStatus
 from campaigns.models import Competence
 from programmes.enums import ProgressStatus, TargetKind
 from programmes.models import ResultAccessLog
-from programmes.privacy.consent import consent_grant
+from programmes.privacy.consent import consent_grant, consent_revoke
 from reviews.models import Review, ReviewAddendum, ReviewState, ReviewVersion
 from reviews.sheet import build_sheet, sheet_content
 from tests.agents.factories import AgentFactory
@@ -805,3 +805,114 @@ def test_the_agents_data_export_holds_their_readable_review_sheets(client, manag
     assert [(s["annee"], s["perspectives"]) for s in sheets] == [(2025, "Référente numérique")]
     assert sheets[0]["objectifs"] == [{"competence": "1.1", "niveau": 5}]
     assert "non_inclus" not in data["a_propos"]
+
+
+# --- Consent names the direct manager; check-in notes stay where the agent page keeps them --
+
+
+def _above_the_manager(cast):
+    """An agent above the manager: in the agent's manager line, not their direct manager."""
+    head = AgentFactory(with_user=True)
+    cast.manager_agent.manager = head
+    cast.manager_agent.save()
+    return head
+
+
+def test_consent_shows_the_sheets_results_to_the_direct_manager_only(
+    client, cast, campaign, review
+):
+    head = _above_the_manager(cast)
+    share_levels(cast.agent_agent, campaign, {"1.1": 2})
+    consent_grant(agent=cast.agent_agent, programme=cast.programme)
+
+    client.force_login(cast.manager)
+    html = client.get(detail_url(review)).content.decode()
+    assert 'id="sheet-levels"' in html and "niveau actuel : 2" in html
+
+    for reader in (head.user, cast.staff):
+        client.force_login(reader)
+        response = client.get(detail_url(review))
+        assert response.status_code == 200  # they still read (and may write) the sheet
+        html = response.content.decode()
+        assert 'id="results-hidden"' in html and "encadrant direct" in html
+        assert 'id="sheet-levels"' not in html and "niveau actuel" not in html
+        assert not ResultAccessLog.objects.filter(viewer=reader).exists()
+
+
+def test_a_kept_version_shows_results_only_to_whom_the_consent_names(
+    client, cast, campaign, review
+):
+    from reviews.services import review_version_write
+
+    head = _above_the_manager(cast)
+    share_levels(cast.agent_agent, campaign, {"1.1": 2})
+    consent_grant(agent=cast.agent_agent, programme=cast.programme)
+    version = review_version_write(review=load(review), by=cast.manager, reason="Partage")
+    assert version.content["results_shown"]
+    url = reverse("reviews:review_version", kwargs={"pk": review.pk, "number": version.number})
+
+    client.force_login(cast.manager)
+    assert 'id="version-levels"' in client.get(url).content.decode()
+    client.force_login(head.user)
+    html = client.get(url).content.decode()
+    assert 'id="version-levels"' not in html and "encadrant direct" in html
+
+    consent_revoke(agent=cast.agent_agent, programme=cast.programme)
+    client.force_login(cast.manager)
+    assert 'id="version-levels"' not in client.get(url).content.decode()
+
+
+@pytest.fixture
+def private_checkin(cast):
+    """A check-in the ambassador recorded with the agent, with a note in the comment."""
+    return CheckInFactory(
+        agent=cast.agent_agent,
+        milestone=MilestoneFactory(population=cast.population, title="Point de juin"),
+        barriers=[BarrierFactory(programme=cast.programme, label="Pas de poste")],
+        comment="Note confidentielle de l'ambassadeur",
+        next_step="Revoir le module 2",
+    )
+
+
+def test_self_assessment_sheet_never_carries_the_checkins_even_with_consent(
+    client, cast, campaign, review, private_checkin
+):
+    """Under self-assessment the agent page never shows the manager the check-ins, consent or
+    not (perms.can_view_checkins): the sheet, read by the manager, carries none."""
+    share_levels(cast.agent_agent, campaign, {"1.1": 2})
+    consent_grant(agent=cast.agent_agent, programme=cast.programme)
+    review.state = ReviewState.PREPARED  # the agent reads it too
+    review.save()
+
+    sheet = build_sheet(load(review))
+    assert sheet.results_shown and sheet.checkins == []
+    assert sheet_content(sheet)["checkins"] == []
+
+    for reader in (cast.manager, cast.agent):
+        client.force_login(reader)
+        html = client.get(detail_url(review)).content.decode()
+        assert 'id="sheet-levels"' in html
+        for private in ("Note confidentielle", "Point de juin", "Revoir le module 2"):
+            assert private not in html
+        assert 'id="sheet-checkins"' not in html and 'id="checkins-hidden"' in html
+
+
+def test_managerial_sheet_carries_the_checkins_the_manager_line_reads(
+    client, managerial_cast, review, private_checkin
+):
+    client.force_login(managerial_cast.manager)
+    html = client.get(detail_url(review)).content.decode()
+    assert 'id="sheet-checkins"' in html and "Note confidentielle" in html
+
+
+def test_a_version_kept_with_checkins_under_self_assessment_no_longer_shows_them(
+    cast, review, private_checkin
+):
+    """A version kept before the rule may hold check-ins; they are dropped on reading."""
+    from reviews.sheet import content_for_reader
+
+    consent_grant(agent=cast.agent_agent, programme=cast.programme)
+    content = {"results_shown": True, "checkins": [{"comment": "Note confidentielle"}]}
+
+    for reader in (cast.manager, cast.agent):
+        assert content_for_reader(load(review), content, reader)["checkins"] == []

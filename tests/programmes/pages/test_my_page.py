@@ -9,8 +9,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from programmes.enums import ProgressStatus
-from programmes.models import SharingConsent
+from programmes.models import ResultAccessLog, SharingConsent
 from programmes.privacy.consent import consent_grant, consent_revoke
+from tests.agents.factories import AgentFactory
 from tests.campaigns.factories import (
     CampaignFactory,
 )
@@ -113,6 +114,34 @@ def test_granting_then_revoking_changes_what_the_manager_sees(client, with_resul
     response = manager.get(detail)
     assert [r.results_visible for r in response.context["rows"]] == [False]
     assert "niveau 4 (17 pix)" not in response.content.decode()
+
+
+def test_the_switch_and_its_hint_name_the_direct_manager_only(client, cast):
+    content = _my_page(client, cast).content.decode()
+    switch = content[content.index('class="app-sharing"') :]
+    switch = switch[: switch.index("</form>")]
+    assert "Partager mes résultats avec mon encadrant" in switch
+    assert "votre encadrant direct" in switch
+    assert "ligne hiérarchique" not in switch
+
+
+def test_consent_does_not_open_the_agent_page_to_the_managers_manager(client, with_results):
+    cast = with_results
+    head = AgentFactory(with_user=True)
+    cast.manager_agent.manager = head
+    cast.manager_agent.save()
+    consent_grant(agent=cast.agent_agent, programme=cast.programme)
+    detail = reverse("programmes:agent_detail", kwargs={"pk": cast.agent_agent.pk})
+
+    client.force_login(head.user)
+    response = client.get(detail)
+
+    assert response.status_code == 200  # the agent is in their team
+    assert [r.results_visible for r in response.context["rows"]] == [False]
+    assert "niveau 4 (17 pix)" not in response.content.decode()
+    assert not ResultAccessLog.objects.filter(viewer=head.user).exists()
+    client.force_login(cast.manager)
+    assert "niveau 4 (17 pix)" in client.get(detail).content.decode()
 
 
 def test_consent_services_are_dated_idempotent_and_keep_history(cast):

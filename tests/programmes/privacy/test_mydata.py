@@ -192,6 +192,28 @@ def test_data_protection_page_tells_what_who_and_how_long(client, cast, settings
     assert reverse("programmes:my_data") in html
 
 
+def test_data_protection_page_says_consent_opens_to_the_direct_manager_only(client, cast):
+    client.force_login(cast.agent)
+
+    html = client.get(reverse("programmes:data_protection")).content.decode()
+
+    row = html[html.index("Auto-positionnement (dans votre intérêt)") :]
+    individual = row[row.index("<td>") : row.index("</td>")]  # who sees individual results
+    assert "votre encadrant direct seulement si vous choisissez" in individual
+    assert "ligne hiérarchique" not in individual
+
+
+def test_my_data_says_whom_each_consent_opens_to(client, cast):
+    SharingConsent.objects.create(agent=cast.agent_agent, programme=cast.programme)
+    client.force_login(cast.agent)
+
+    page = client.get(reverse("programmes:my_data")).content.decode()
+    [consent] = _download(client, cast.agent)["consentements_de_partage"]
+
+    assert "vos choix de partage avec votre encadrant direct" in page
+    assert consent["partage_avec"] == "votre encadrant direct"
+
+
 def test_data_protection_page_without_agent_has_no_my_data_link(client, cast):
     client.force_login(cast.owner)
 

@@ -203,6 +203,14 @@ def test_reminder_tells_that_in_self_assessment_only_the_agent_and_ambassador_se
 
 
 @pytest.mark.django_db
+def test_reminder_in_self_assessment_says_sharing_opens_results_to_the_direct_manager(cast):
+    message = reminder_message(_reminder(cast))
+
+    for part in _parts(message):
+        assert "et votre encadrant direct si vous choisissez de les partager avec lui" in part
+
+
+@pytest.mark.django_db
 def test_reminder_tells_that_in_a_managerial_programme_the_manager_line_sees_results(
     managerial_cast,
 ):
