@@ -58,6 +58,12 @@ class ImportRefused(Exception):
         super().__init__(f"{len(errors)} error(s)")
 
 
+# The name shown is what the model holds; the name on disk follows a 16-character prefix
+# (import_upload_path) and must stay under the file system's 255 bytes per name.
+ORIGINAL_NAME_MAX_CHARS = 255
+STORED_NAME_MAX_BYTES = 150
+
+
 def _max_bytes() -> int:
     return settings.PIX_EXPORT_MAX_BYTES
 
@@ -74,7 +80,8 @@ def import_create(*, fileobj: BinaryIO, original_name: str, uploaded_by=None) ->
         digest.update(chunk)
         size += len(chunk)
     fileobj.seek(0)
-    original_name = (original_name or "export.csv").replace("\\", "/").rsplit("/", 1)[-1][:255]
+    original_name = (original_name or "export.csv").replace("\\", "/").rsplit("/", 1)[-1]
+    original_name = _shortened(original_name, ORIGINAL_NAME_MAX_CHARS)
     result_import = ResultImport(
         original_name=original_name,
         sha256=digest.hexdigest(),
@@ -91,9 +98,23 @@ def import_create(*, fileobj: BinaryIO, original_name: str, uploaded_by=None) ->
         result_import.kind = earlier.kind
         result_import.file.name = earlier.file.name  # the same bytes: stored once
     else:
-        result_import.file.save(original_name, File(fileobj), save=False)
+        stored_name = _shortened(original_name, STORED_NAME_MAX_BYTES, in_bytes=True)
+        result_import.file.save(stored_name, File(fileobj), save=False)
     result_import.save()
     return result_import
+
+
+def _shortened(name: str, limit: int, *, in_bytes: bool = False) -> str:
+    """`name` cut to `limit` characters (or UTF-8 bytes), its extension kept."""
+    stem, dot, extension = name.rpartition(".")
+    if not dot or len(extension) > 10:
+        stem, dot, extension = name, "", ""
+    suffix = f"{dot}{extension}"
+    if in_bytes:
+        stem = stem.encode()[: limit - len(suffix.encode())].decode(errors="ignore")
+    else:
+        stem = stem[: limit - len(suffix)]
+    return f"{stem}{suffix}"
 
 
 def import_analyse(*, result_import_id: int) -> ResultImport:
