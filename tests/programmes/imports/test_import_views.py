@@ -402,6 +402,7 @@ def test_the_error_report_is_a_spreadsheet_ready_csv(client, cast):
             {"line": 4, "column": "Envoi (O/N)", "message": "valeur « Peut-être » : Oui ou Non"},
             {"line": None, "column": None, "message": "Fichier tronqué."},
             {"line": 9, "column": "=HYPERLINK()", "message": "colonne inconnue"},
+            {"line": 10, "column": "＋cmd", "message": "colonne inconnue"},
         ],
     )
     client.force_login(cast.ambassador)
@@ -417,6 +418,7 @@ def test_the_error_report_is_a_spreadsheet_ready_csv(client, cast):
         "4;Envoi (O/N);valeur « Peut-être » : Oui ou Non",
         ";;Fichier tronqué.",
         "9;'=HYPERLINK();colonne inconnue",
+        "10;'＋cmd;colonne inconnue",
         "",
     ]
 
