@@ -432,14 +432,21 @@ def _fill(result_import: ResultImport, plan: ImportPlan) -> None:
 
 
 def _refuse(result_import: ResultImport, errors: list[dict], plan: ImportPlan | None = None):
-    """Nothing is written: only the import's row records why."""
+    """Nothing is written: only the import's row records why. The file leaves the disk (it
+    holds personal data and will never be imported: a corrected file is uploaded anew); the
+    row keeps its name, checksum and errors."""
     result_import.refresh_from_db()
     result_import.status = ImportStatus.REFUSED
     result_import.errors = errors
     if plan is not None:
         result_import.kind = plan.header.kind
     result_import.finished_at = timezone.now()
+    stored = result_import.file.name
+    result_import.file.name = ""
     result_import.save()
+    if stored:
+        storage = result_import.file.storage
+        transaction.on_commit(lambda: storage.delete(stored))
     return result_import
 
 
