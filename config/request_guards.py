@@ -1,12 +1,18 @@
-"""Guards every request passes through, whatever the view.
+"""Guards every request and response passes through, whatever the view.
 
-A query string holding a NUL character answers the French 400 page: no page has a use for
-one, PostgreSQL refuses it in any string it is given (a 500 in every search), and turning it
-away here spares each view from checking its parameters for it.
+- A query string holding a NUL character answers the French 400 page: no page has a use for
+  one, PostgreSQL refuses it in any string it is given (a 500 in every search), and turning
+  it away here spares each view from checking its parameters for it.
+- A response to a signed-in person is not to be kept by the browser or a proxy
+  (`Cache-Control: no-store`): nearly every page and file shows personal data, and a shared
+  computer's back button or disk cache must not show it to the next person. A response that
+  already says how to cache itself keeps its header; static files never come this far (they
+  are served by whitenoise, earlier in the chain).
 """
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.cache import patch_cache_control
 
 NUL = "\x00"
 
@@ -25,5 +31,10 @@ class RequestGuardsMiddleware:
 
     def __call__(self, request):
         if _has_nul(request.GET):
-            return bad_request_response(request)
-        return self.get_response(request)
+            response = bad_request_response(request)
+        else:
+            response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and not response.has_header("Cache-Control"):
+            patch_cache_control(response, no_store=True)
+        return response

@@ -66,7 +66,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    # A NUL in the query string answers the French 400 page (config/request_guards.py).
+    # A NUL in the query string answers the French 400 page; responses to signed-in users
+    # are not to be stored (config/request_guards.py).
     "config.request_guards.RequestGuardsMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes requires: turns a locked-out login into the lockout page.
