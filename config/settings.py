@@ -261,6 +261,9 @@ CELERY_BEAT_SCHEDULE["purge-personal-data"] = {
 }
 
 SESSION_COOKIE_HTTPONLY = True
+# Seconds a sign-in lasts (a working day and some): on a shared computer, a forgotten
+# session does not stay open for Django's default two weeks.
+SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=12 * 60 * 60)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"

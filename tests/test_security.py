@@ -275,3 +275,30 @@ def test_every_page_and_file_for_a_signed_in_user_is_not_to_be_stored(client, ca
 def test_pages_for_anonymous_visitors_keep_their_own_caching(client, db):
     assert "Cache-Control" not in client.get(reverse("password_reset"))
     assert "no-store" not in client.get(reverse("healthz")).get("Cache-Control", "")
+
+
+# --- Session length -----------------------------------------------------------------------
+
+
+def test_a_session_lasts_twelve_hours_by_default(client, cast):
+    assert settings.SESSION_COOKIE_AGE == 12 * 60 * 60
+    client.post(LOGIN_URL, {"username": cast.agent.email, "password": DEFAULT_PASSWORD})
+    assert client.cookies[settings.SESSION_COOKIE_NAME]["max-age"] == 12 * 60 * 60
+
+
+SHOW_SESSION_AGE = "from django.conf import settings; print(settings.SESSION_COOKIE_AGE)"
+
+
+def test_the_session_length_comes_from_the_environment():
+    env = {key: value for key, value in os.environ.items() if key in {"PATH", "HOME", "LANG"}}
+    env.update(DJANGO_TESTING="1", SESSION_COOKIE_AGE="3600")
+    result = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", SHOW_SESSION_AGE],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split()[-1] == "3600"
