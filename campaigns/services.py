@@ -59,6 +59,12 @@ class ImportRefused(Exception):
         super().__init__(f"{len(errors)} error(s)")
 
 
+# The name shown is what the model holds; the name on disk follows a 16-character prefix
+# (import_upload_path) and must stay under the file system's 255 bytes per name.
+ORIGINAL_NAME_MAX_CHARS = 255
+STORED_NAME_MAX_BYTES = 150
+
+
 def _max_bytes() -> int:
     return settings.PIX_EXPORT_MAX_BYTES
 
@@ -75,7 +81,8 @@ def import_create(*, fileobj: BinaryIO, original_name: str, uploaded_by=None) ->
         digest.update(chunk)
         size += len(chunk)
     fileobj.seek(0)
-    original_name = (original_name or "export.csv").replace("\\", "/").rsplit("/", 1)[-1][:255]
+    original_name = (original_name or "export.csv").replace("\\", "/").rsplit("/", 1)[-1]
+    original_name = _shortened(original_name, ORIGINAL_NAME_MAX_CHARS)
     result_import = ResultImport(
         original_name=original_name,
         sha256=digest.hexdigest(),
@@ -92,9 +99,23 @@ def import_create(*, fileobj: BinaryIO, original_name: str, uploaded_by=None) ->
         result_import.kind = earlier.kind
         result_import.file.name = earlier.file.name  # the same bytes: stored once
     else:
-        result_import.file.save(original_name, File(fileobj), save=False)
+        stored_name = _shortened(original_name, STORED_NAME_MAX_BYTES, in_bytes=True)
+        result_import.file.save(stored_name, File(fileobj), save=False)
     result_import.save()
     return result_import
+
+
+def _shortened(name: str, limit: int, *, in_bytes: bool = False) -> str:
+    """`name` cut to `limit` characters (or UTF-8 bytes), its extension kept."""
+    stem, dot, extension = name.rpartition(".")
+    if not dot or len(extension) > 10:
+        stem, dot, extension = name, "", ""
+    suffix = f"{dot}{extension}"
+    if in_bytes:
+        stem = stem.encode()[: limit - len(suffix.encode())].decode(errors="ignore")
+    else:
+        stem = stem[: limit - len(suffix)]
+    return f"{stem}{suffix}"
 
 
 def import_analyse(*, result_import_id: int) -> ResultImport:
@@ -439,14 +460,21 @@ def _fill(result_import: ResultImport, plan: ImportPlan) -> None:
 
 
 def _refuse(result_import: ResultImport, errors: list[dict], plan: ImportPlan | None = None):
-    """Nothing is written: only the import's row records why."""
+    """Nothing is written: only the import's row records why. The file leaves the disk (it
+    holds personal data and will never be imported: a corrected file is uploaded anew); the
+    row keeps its name, checksum and errors."""
     result_import.refresh_from_db()
     result_import.status = ImportStatus.REFUSED
     result_import.errors = errors
     if plan is not None:
         result_import.kind = plan.header.kind
     result_import.finished_at = timezone.now()
+    stored = result_import.file.name
+    result_import.file.name = ""
     result_import.save()
+    if stored:
+        storage = result_import.file.storage
+        transaction.on_commit(lambda: storage.delete(stored))
     return result_import
 
 

@@ -66,6 +66,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # A NUL in the query string answers the French 400 page; responses to signed-in users
+    # are not to be stored (config/request_guards.py).
+    "config.request_guards.RequestGuardsMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes requires: turns a locked-out login into the lockout page.
     "axes.middleware.AxesMiddleware",
@@ -258,6 +261,9 @@ CELERY_BEAT_SCHEDULE["purge-personal-data"] = {
 }
 
 SESSION_COOKIE_HTTPONLY = True
+# Seconds a sign-in lasts (a working day and some): on a shared computer, a forgotten
+# session does not stay open for Django's default two weeks.
+SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=12 * 60 * 60)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"

@@ -2,12 +2,14 @@
 
 CSV is written for French Excel: UTF-8 with a byte order mark, `;` between fields, decimal
 commas, dates as dd/mm/yyyy. Every text cell that a spreadsheet would read as a formula
-(starting with = + - @, a tab or a carriage return) gets a leading apostrophe: a name typed
-as « =HYPERLINK(…) » in an HR file comes out as text, never as a live formula.
+(starting with = + - @, a tab or a carriage return, or their full-width forms ＝ ＋ － ＠,
+which spreadsheets may read the same) gets a leading apostrophe: a name typed as
+« =HYPERLINK(…) » in an HR file comes out as text, never as a live formula.
 """
 
 import csv
 import io
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -59,9 +61,15 @@ class Table:
             ]
 
 
+def looks_like_formula(text: str) -> bool:
+    """Whether a spreadsheet could take `text` for a formula: its first character, in its
+    compatibility form (NFKC: « ＝ » is « = »), is one of FORMULA_TRIGGERS."""
+    return unicodedata.normalize("NFKC", text[:1]).startswith(FORMULA_TRIGGERS)
+
+
 def neutralise(value):
     """A text that a spreadsheet would take for a formula, made inert with a leading « ' »."""
-    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+    if isinstance(value, str) and looks_like_formula(value):
         return "'" + value
     return value
 

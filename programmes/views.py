@@ -219,11 +219,18 @@ def target_history(request, pk):
     )
 
 
+# Dates a target history can be read on: far enough from the calendar's ends (9999-12-31)
+# for the end of the day and its time zone to exist.
+_HISTORY_DATES = (datetime.date(1900, 1, 1), datetime.date(2999, 12, 31))
+
+
 def _date_param(value):
     try:
-        return datetime.date.fromisoformat(value)
+        parsed = datetime.date.fromisoformat(value)
     except ValueError:
         return None
+    first, last = _HISTORY_DATES
+    return parsed if first <= parsed <= last else None
 
 
 def population_members(request, pk):

@@ -291,3 +291,59 @@ def test_check_deploy_is_clean_with_production_settings():
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+# --- Caching of personal data ---------------------------------------------------------------
+
+
+def test_every_page_and_file_for_a_signed_in_user_is_not_to_be_stored(client, cast):
+    """Pages and files show personal data: a shared computer's browser or a proxy must not
+    keep them (Cache-Control: no-store), whatever the page."""
+    from tests.test_url_matrix import APP_MATRIX
+
+    roles = ["owner", "ambassador", "manager", "agent", "staff", "outsider"]
+    stored = []
+    for name, (kwargs_for, expected) in sorted(APP_MATRIX.items()):
+        role = next((role for role in roles if expected[role] == 200), None)
+        if role is None:
+            continue
+        client.force_login(getattr(cast, role))
+        response = client.get(reverse(name, kwargs=kwargs_for(cast)))
+        if "no-store" not in response.get("Cache-Control", ""):
+            stored.append((name, response.get("Cache-Control")))
+    client.force_login(cast.staff)
+    if "no-store" not in client.get(reverse("admin:index")).get("Cache-Control", ""):
+        stored.append(("admin:index", None))
+    assert stored == []
+
+
+def test_pages_for_anonymous_visitors_keep_their_own_caching(client, db):
+    assert "Cache-Control" not in client.get(reverse("password_reset"))
+    assert "no-store" not in client.get(reverse("healthz")).get("Cache-Control", "")
+
+
+# --- Session length -----------------------------------------------------------------------
+
+
+def test_a_session_lasts_twelve_hours_by_default(client, cast):
+    assert settings.SESSION_COOKIE_AGE == 12 * 60 * 60
+    client.post(LOGIN_URL, {"username": cast.agent.email, "password": DEFAULT_PASSWORD})
+    assert client.cookies[settings.SESSION_COOKIE_NAME]["max-age"] == 12 * 60 * 60
+
+
+SHOW_SESSION_AGE = "from django.conf import settings; print(settings.SESSION_COOKIE_AGE)"
+
+
+def test_the_session_length_comes_from_the_environment():
+    env = {key: value for key, value in os.environ.items() if key in {"PATH", "HOME", "LANG"}}
+    env.update(DJANGO_TESTING="1", SESSION_COOKIE_AGE="3600")
+    result = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", SHOW_SESSION_AGE],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split()[-1] == "3600"

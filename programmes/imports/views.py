@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from campaigns import services as campaign_services
 from campaigns.enums import ImportStatus, MatchStatus
+from lib.exports import neutralise
 from lib.pagination import paginate
 from programmes import perms, selectors
 from programmes.imports import selectors as import_selectors
@@ -39,8 +40,6 @@ CANCELLABLE = {
     ImportStatus.READY,
     ImportStatus.FAILED,
 }
-# A spreadsheet runs a cell starting with one of these as a formula.
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 def programme_for_import(user, slug):
@@ -219,15 +218,9 @@ def errors_csv(errors):
     writer.writerow([_("Ligne"), _("Colonne"), _("Message")])
     for error in errors:
         cells = [error.get("line") or "", error.get("column") or "", error.get("message") or ""]
-        writer.writerow([_defuse(cell) for cell in cells])
+        # A cell copied from an uploaded file must not run as a formula in a spreadsheet.
+        writer.writerow([neutralise(cell) for cell in cells])
     return "\ufeff" + buffer.getvalue()
-
-
-def _defuse(cell):
-    """A cell copied from an uploaded file must not run as a formula in a spreadsheet."""
-    if isinstance(cell, str) and cell.startswith(FORMULA_PREFIXES):
-        return "'" + cell
-    return cell
 
 
 def import_history(request, slug):

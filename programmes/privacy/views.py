@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from agents.models import Agent
 from lib.exports import Column, Kind, Table, csv_response
 from lib.pagination import paginate
+from lib.params import int_param
 from programmes import perms
 from programmes.models import Enrolment, ResultAccessLog
 from programmes.privacy import selectors as selectors_mydata
@@ -91,9 +92,9 @@ def _log_programme(request, slug):
 
 def _log_entries(request, programme):
     entries = ResultAccessLog.objects.filter(programme=programme).select_related("viewer", "agent")
-    agent_id = request.GET.get("agent", "")
+    agent_id = int_param(request.GET.get("agent"))
     agent = None
-    if agent_id.isdigit():
+    if agent_id is not None:
         agent = Agent.objects.filter(pk=agent_id).first()
         entries = entries.filter(agent_id=agent_id)
     query = request.GET.get("q", "").strip()

@@ -22,29 +22,56 @@ from programmes.models import Digest, Enrolment, Reminder, TargetPopulation
 from programmes.selectors import agent_results_by_programme
 
 UNSUBSCRIBE_SALT = "programmes.reminders.unsubscribe"
+# An unsubscribe link works for a year: every reminder carries a fresh one.
+UNSUBSCRIBE_LINK_MAX_AGE = datetime.timedelta(days=365)
+# Links sent before they carried their date still work until then (a year after the
+# change), and are expired afterwards.
+UNDATED_LINKS_VALID_UNTIL = datetime.date(2027, 12, 31)
 
 
 # --- Unsubscribe link -----------------------------------------------------------------------
 
 
+class UnsubscribeLinkExpired(Exception):
+    """A genuine unsubscribe link, older than UNSUBSCRIBE_LINK_MAX_AGE."""
+
+
 def unsubscribe_token(agent_id: int, programme_id: int) -> str:
-    """A signed token naming the agent and the programme: whoever holds it may stop that
-    agent's reminders of that programme, without logging in. It does not expire (an old
-    e-mail's link must still work)."""
-    return signing.Signer(salt=UNSUBSCRIBE_SALT).sign_object({"a": agent_id, "p": programme_id})
+    """A signed and dated token naming the agent and the programme: whoever holds it may
+    stop that agent's reminders of that programme, without logging in, for
+    UNSUBSCRIBE_LINK_MAX_AGE."""
+    signer = signing.TimestampSigner(salt=UNSUBSCRIBE_SALT)
+    return signer.sign_object({"a": agent_id, "p": programme_id})
 
 
 def read_unsubscribe_token(token: str) -> tuple[int, int] | None:
     """(agent id, programme id) of a token made by `unsubscribe_token`; None when it is
-    malformed or tampered with."""
+    malformed or tampered with. Raises UnsubscribeLinkExpired for a genuine token too old
+    (or undated, after UNDATED_LINKS_VALID_UNTIL)."""
     try:
-        data = signing.Signer(salt=UNSUBSCRIBE_SALT).unsign_object(token)
+        data = _unsigned(token)
         agent_id, programme_id = data["a"], data["p"]
     except (signing.BadSignature, ValueError, TypeError, KeyError):
         return None
     if not isinstance(agent_id, int) or not isinstance(programme_id, int):
         return None
     return agent_id, programme_id
+
+
+def _unsigned(token: str):
+    try:
+        return signing.TimestampSigner(salt=UNSUBSCRIBE_SALT).unsign_object(
+            token, max_age=UNSUBSCRIBE_LINK_MAX_AGE
+        )
+    except signing.SignatureExpired as expired:
+        raise UnsubscribeLinkExpired from expired
+    except (signing.BadSignature, ValueError):
+        pass
+    # A link sent before links were dated: its signature covers the payload alone.
+    data = signing.Signer(salt=UNSUBSCRIBE_SALT).unsign_object(token)
+    if timezone.localdate() > UNDATED_LINKS_VALID_UNTIL:
+        raise UnsubscribeLinkExpired
+    return data
 
 
 def unsubscribe_url(agent_id: int, programme_id: int) -> str:

@@ -10,14 +10,14 @@ from django.views.decorators.http import require_http_methods
 from agents.models import Agent
 from programmes.models import Programme, ReminderOptOut
 from programmes.reminders import services as services_reminders
-from programmes.reminders.emails import read_unsubscribe_token
+from programmes.reminders.emails import UnsubscribeLinkExpired, read_unsubscribe_token
 
 ONE_CLICK = "One-Click"
 
 
 def _resolve(token):
     """(agent, programme) named by a valid token, or None."""
-    ids = read_unsubscribe_token(token)
+    ids = read_unsubscribe_token(token)  # UnsubscribeLinkExpired: see the view
     if ids is None:
         return None
     agent = Agent.objects.filter(pk=ids[0]).first()
@@ -25,6 +25,15 @@ def _resolve(token):
     if agent is None or programme is None:
         return None
     return agent, programme
+
+
+def _expired(request):
+    return render(
+        request,
+        "programmes/reminders/unsubscribe_expired.html",
+        {"title": _("Lien de désabonnement expiré")},
+        status=410,
+    )
 
 
 def _invalid(request):
@@ -42,7 +51,10 @@ def _invalid(request):
 def reminder_unsubscribe(request, token):
     """GET: whose reminders of which programme, and a button to stop them. POST (the button,
     CSRF checked; or a mail client's one-click `List-Unsubscribe=One-Click`): stop them."""
-    found = _resolve(token)
+    try:
+        found = _resolve(token)
+    except UnsubscribeLinkExpired:
+        return _expired(request)
     if found is None:
         return _invalid(request)
     agent, programme = found

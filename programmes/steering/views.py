@@ -9,6 +9,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from lib.exports import csv_response, xlsx_response
+from lib.params import int_param
 from programmes import perms
 from programmes.models import ResultAccessLog, TargetPopulation
 from programmes.selectors import visible_programme_or_404
@@ -19,8 +20,7 @@ EXPORTERS = {"csv": csv_response, "xlsx": xlsx_response}
 
 
 def _population_id(request):
-    value = request.GET.get("population", "")
-    return int(value) if value.isdigit() else None
+    return int_param(request.GET.get("population"))
 
 
 def _board(request, programme):

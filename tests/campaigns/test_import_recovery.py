@@ -159,6 +159,7 @@ def test_the_sweep_refuses_an_analysis_nobody_runs(postgres):
     refused = reloaded(result_import)
     assert refused.status == ImportStatus.REFUSED
     assert "Déposez le fichier à nouveau" in refused.errors[0]["message"]
+    assert refused.file.name == ""  # the file is to be uploaded again: not kept
 
 
 def test_without_advisory_locks_the_sweep_goes_by_age(monkeypatch):

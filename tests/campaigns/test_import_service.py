@@ -3,6 +3,7 @@ campaigns.pix_writer) through import_create, import_analyse and import_run."""
 
 import hashlib
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from django.db import connection
@@ -491,6 +492,47 @@ def test_a_file_that_is_not_a_pix_export_is_refused_with_a_french_message():
     assert result_import.errors[0]["line"] in (None, 1)
     assert "Pix" in result_import.errors[0]["message"]
     assert (Campaign.objects.count(), Participation.objects.count()) == (0, 0)
+
+
+NOT_A_PIX_EXPORT = b"matricule;nom\nM1;Dupont\n"
+
+
+def test_a_file_refused_at_analysis_leaves_the_disk_and_its_row_keeps_the_errors(
+    django_capture_on_commit_callbacks,
+):
+    uploaded = upload(NOT_A_PIX_EXPORT, "agents.csv")
+    on_disk = Path(uploaded.file.path)
+    assert on_disk.exists()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.import_analyse(result_import_id=uploaded.pk)
+
+    assert not on_disk.exists()
+    refused = ResultImport.objects.get(pk=uploaded.pk)
+    assert refused.status == ImportStatus.REFUSED
+    assert refused.errors
+    assert (refused.original_name, refused.sha256, refused.file.name) == (
+        "agents.csv",
+        uploaded.sha256,
+        "",
+    )
+
+
+def test_a_file_refused_at_import_leaves_the_disk(django_capture_on_commit_callbacks):
+    uploaded = upload(NOT_A_PIX_EXPORT, "agents.csv")
+    on_disk = Path(uploaded.file.path)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        refused = services.import_run(result_import_id=uploaded.pk)
+
+    assert refused.status == ImportStatus.REFUSED
+    assert not on_disk.exists()
+
+
+def test_a_file_kept_for_import_stays_on_disk():
+    result_import = imported(sample(PROFILES), PROFILES)
+    assert result_import.status == ImportStatus.DONE
+    assert Path(result_import.file.path).exists()
 
 
 def test_the_stored_errors_stop_at_500_and_say_how_many_more():

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from lib.pagination import paginate
+from lib.params import int_param
 from programmes import perms
 from programmes.accompaniment.checkins import selectors, services
 from programmes.accompaniment.checkins.forms import BarrierForm, CheckInForm, MilestoneForm
@@ -238,10 +239,11 @@ def _run_agent(request, milestone):
     asked = request.GET.get("agent")
     if asked is None:
         return selectors.run_next_agent(milestone)
-    if not asked.isdigit():
+    agent_id = int_param(asked)
+    if agent_id is None:
         raise Http404
     agents = selectors.population_agents(milestone.population, timezone.localdate())
-    return get_object_or_404(agents.select_related("org_unit"), pk=int(asked))
+    return get_object_or_404(agents.select_related("org_unit"), pk=agent_id)
 
 
 def _all_done(request, milestone):

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from lib.pagination import paginate
+from lib.params import int_param
 from programmes import perms
 from programmes import selectors as programme_selectors
 from programmes.accompaniment.mentoring import selectors, services
@@ -165,7 +166,8 @@ def mentor_list(request, slug):
 
 def _back_to_list(programme, page):
     url = reverse("programmes:mentoring_list", kwargs={"slug": programme.slug})
-    return redirect(f"{url}?page={page}" if str(page).isdigit() else url)
+    page = int_param(page)
+    return redirect(f"{url}?page={page}" if page is not None else url)
 
 
 @require_POST

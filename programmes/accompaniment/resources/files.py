@@ -29,7 +29,7 @@ from lib.csv_files import (
     normalize_header,
     read_rows,
 )
-from lib.exports import FORMULA_TRIGGERS, Column, Table, csv_bytes
+from lib.exports import Column, Table, csv_bytes, looks_like_formula
 from programmes.enums import ResourceKind
 
 MAX_BYTES = 2 * 1024 * 1024  # a catalogue is a few hundred lines at most
@@ -169,7 +169,7 @@ def _read_rows(text, delimiter, competence_codes):
 
 def _unneutralise(value):
     """Undo the export's protection against formulas: « '=x » reads back as « =x »."""
-    if value.startswith("'") and value[1:].startswith(FORMULA_TRIGGERS):
+    if value.startswith("'") and looks_like_formula(value[1:]):
         return value[1:]
     return value
 

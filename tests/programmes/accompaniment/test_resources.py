@@ -397,6 +397,17 @@ def test_importing_the_export_changes_nothing(cast):
     assert _snapshot(cast.programme) == before
 
 
+def test_full_width_formula_signs_are_neutralised_in_the_export_and_read_back(cast):
+    ResourceFactory(programme=cast.programme, title="＝HYPERLINK(x)", provider="＠cmd")
+    before = _snapshot(cast.programme)
+    lines = _export(cast.programme).decode("utf-8-sig").split("\r\n")
+    assert lines[1].startswith("'＝HYPERLINK(x);")
+    assert ";'＠cmd;" in lines[1]
+    report = resource_import(programme=cast.programme, data=_export(cast.programme))
+    assert (report.created, report.updated, report.unchanged) == (0, 0, 1)
+    assert _snapshot(cast.programme) == before
+
+
 def test_an_export_imported_into_another_programme_recreates_the_catalogue(cast):
     ResourceFactory(programme=cast.programme, title="A", competences=["1.1", "2.3"])
     ResourceFactory(programme=cast.programme, title="B", is_active=False)

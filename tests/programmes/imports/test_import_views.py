@@ -395,6 +395,31 @@ def test_a_missing_raw_file_answers_404(client, cast):
     assert client.get(url("import_file", cast, import_id=result_import.pk)).status_code == 404
 
 
+def test_a_refused_upload_keeps_its_errors_but_not_its_file(
+    client, cast, django_capture_on_commit_callbacks
+):
+    client.force_login(cast.ambassador)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            url("import_upload", cast),
+            {"file": upload(b"matricule;nom\nM1;Dupont\n", "agents.csv")},
+        )
+    result_import = ResultImport.objects.get()
+    assert response.status_code == 302
+    assert result_import.status == ImportStatus.REFUSED
+    assert result_import.errors
+    assert result_import.file.name == ""
+    assert not any(Path(result_import.file.storage.location).rglob("*.csv"))
+
+    file_url = url("import_file", cast, import_id=result_import.pk)
+    for page in (
+        url("import_detail", cast, import_id=result_import.pk),
+        url("import_history", cast),
+    ):
+        assert file_url not in client.get(page).content.decode(), page
+    assert client.get(file_url).status_code == 404
+
+
 def test_the_error_report_is_a_spreadsheet_ready_csv(client, cast):
     refused = refused_import(
         cast.programme,
@@ -402,6 +427,7 @@ def test_the_error_report_is_a_spreadsheet_ready_csv(client, cast):
             {"line": 4, "column": "Envoi (O/N)", "message": "valeur « Peut-être » : Oui ou Non"},
             {"line": None, "column": None, "message": "Fichier tronqué."},
             {"line": 9, "column": "=HYPERLINK()", "message": "colonne inconnue"},
+            {"line": 10, "column": "＋cmd", "message": "colonne inconnue"},
         ],
     )
     client.force_login(cast.ambassador)
@@ -417,6 +443,7 @@ def test_the_error_report_is_a_spreadsheet_ready_csv(client, cast):
         "4;Envoi (O/N);valeur « Peut-être » : Oui ou Non",
         ";;Fichier tronqué.",
         "9;'=HYPERLINK();colonne inconnue",
+        "10;'＋cmd;colonne inconnue",
         "",
     ]
 

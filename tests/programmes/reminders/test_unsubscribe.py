@@ -138,6 +138,78 @@ def test_token_signed_for_another_purpose_is_refused(cast, csrf_client):
     assert not ReminderOptOut.objects.exists()
 
 
+def _signed_at(monkeypatch, moment: datetime.datetime, make):
+    """What `make()` returns with the clock of the signer at `moment`."""
+    from django.core import signing
+
+    with monkeypatch.context() as patch:
+        patch.setattr(signing.time, "time", moment.timestamp)
+        return make()
+
+
+@pytest.mark.django_db
+def test_a_link_younger_than_a_year_still_unsubscribes(cast, csrf_client, monkeypatch):
+    old = datetime.datetime.now(datetime.UTC) - datetime.timedelta(days=360)
+    token = _signed_at(
+        monkeypatch, old, lambda: unsubscribe_token(cast.agent_agent.pk, cast.programme.pk)
+    )
+
+    response = csrf_client.post(_url(cast, token), ONE_CLICK, content_type=FORM)
+
+    assert response.status_code == 200
+    assert _opted_out(cast)
+
+
+@pytest.mark.django_db
+def test_a_link_older_than_a_year_has_expired_with_a_clear_page(cast, csrf_client, monkeypatch):
+    old = datetime.datetime.now(datetime.UTC) - datetime.timedelta(days=370)
+    token = _signed_at(
+        monkeypatch, old, lambda: unsubscribe_token(cast.agent_agent.pk, cast.programme.pk)
+    )
+
+    shown = csrf_client.get(_url(cast, token))
+    posted = csrf_client.post(_url(cast, token), ONE_CLICK, content_type=FORM)
+
+    for response in (shown, posted):
+        assert response.status_code == 410
+        page = response.content.decode()
+        assert "Lien de désabonnement expiré" in page
+        assert "dernière relance" in page
+    assert not _opted_out(cast)
+
+
+def _undated_token(cast):
+    """A link sent before links expired: signed without a date."""
+    from django.core import signing
+
+    from programmes.reminders.emails import UNSUBSCRIBE_SALT
+
+    payload = {"a": cast.agent_agent.pk, "p": cast.programme.pk}
+    return signing.Signer(salt=UNSUBSCRIBE_SALT).sign_object(payload)
+
+
+@pytest.mark.django_db
+def test_a_link_sent_before_links_expired_still_unsubscribes_for_a_year(cast, csrf_client):
+    response = csrf_client.post(_url(cast, _undated_token(cast)), ONE_CLICK, content_type=FORM)
+
+    assert response.status_code == 200
+    assert _opted_out(cast)
+
+
+@pytest.mark.django_db
+def test_a_link_sent_before_links_expired_expires_at_the_end_of_the_transition(
+    cast, csrf_client, monkeypatch
+):
+    from programmes.reminders import emails
+
+    monkeypatch.setattr(emails, "UNDATED_LINKS_VALID_UNTIL", datetime.date(2020, 1, 1))
+
+    response = csrf_client.get(_url(cast, _undated_token(cast)))
+
+    assert response.status_code == 410
+    assert "Lien de désabonnement expiré" in response.content.decode()
+
+
 @pytest.mark.django_db
 def test_token_of_an_agent_that_no_longer_exists_is_refused(cast, csrf_client):
     token = unsubscribe_token(cast.agent_agent.pk + 1000, cast.programme.pk)

@@ -31,6 +31,12 @@ PARIS = ZoneInfo("Europe/Paris")
         ("@SUM(A1)", "'@SUM(A1)"),
         ("\t=1", "'\t=1"),
         ("\r=1", "'\r=1"),
+        # Full-width forms, which a spreadsheet may read as their ASCII twins (NFKC).
+        ("＝cmd|' /C calc'!A0", "'＝cmd|' /C calc'!A0"),
+        ("＋33 1 23", "'＋33 1 23"),
+        ("－2+3", "'－2+3"),
+        ("＠SUM(A1)", "'＠SUM(A1)"),
+        ("﹦1", "'﹦1"),
         ("Dupont", "Dupont"),
         ("Jean-Paul", "Jean-Paul"),
         ("", ""),
