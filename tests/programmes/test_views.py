@@ -79,12 +79,13 @@ def test_manager_team_page_lists_reports_and_suppresses_small_counts(client, cas
     response = _get(client, cast.manager, "programmes:team")
     assert response.context["team_size"] == 6
     (row,) = response.context["programme_rows"]
-    assert row["enrolled"] == 6 and not row["suppressed"]
+    # Six enrolled: their number shows; nobody shared results: their statuses do not.
+    assert row["enrolled"] == 6 and not row["enrolled_suppressed"] and row["suppressed"]
     cast.team[0].enrolments.all().delete()
     cast.team[1].enrolments.all().delete()
     response = _get(client, cast.manager, "programmes:team")
     (row,) = response.context["programme_rows"]
-    assert row["enrolled"] == 4 and row["suppressed"]
+    assert row["enrolled"] == 4 and row["enrolled_suppressed"]
     assert "moins de 5" in response.content.decode()
 
 

@@ -306,7 +306,10 @@ def test_services_are_paginated(client, cast):
 
 
 def _stat(population, on, enrolled, reached):
-    PopulationStat.objects.create(population=population, on=on, enrolled=enrolled, reached=reached)
+    """A stats row where every agent enrolled shared results."""
+    PopulationStat.objects.create(
+        population=population, on=on, enrolled=enrolled, shared=enrolled, reached=reached
+    )
 
 
 def test_year_on_year_takes_the_latest_row_of_each_year(client, cast):
