@@ -1,5 +1,8 @@
 """Who may do what. Each predicate states its rule in one sentence."""
 
+from collections.abc import Callable, Hashable, Iterable
+from dataclasses import dataclass
+
 from django.conf import settings
 from django.db.models import Q
 
@@ -104,6 +107,50 @@ def sees_aggregates_only(user, programme: Programme):
 def suppress_small_group(count):
     """No figure is shown to owners and managers for a group under the privacy minimum."""
     return count < settings.PRIVACY_MIN_GROUP_SIZE
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A figure offered to someone who sees aggregates only: its `key`, how many agents
+    contribute to it (those whose shared results make it), and whether it is `pinned`, shown
+    whatever the rule because the viewer sees its agents one by one anyway."""
+
+    key: Hashable
+    contributors: int
+    pinned: bool = False
+
+
+def withheld_figures(
+    figures: Iterable[Figure], common: Callable[[Hashable, Hashable], tuple[int, bool]]
+) -> set:
+    """The keys of the figures withheld from someone who sees aggregates only: those with
+    fewer contributors than the privacy minimum, and those whose contributors differ by
+    fewer than the minimum (and at least one agent) from a figure they see, since
+    subtracting one from the other would tell those few agents' results.
+
+    `common(a, b)` answers how many contributors figures `a` and `b` share, and whether that
+    number is exact; when it is only an upper bound, figures that might be identical are not
+    told apart from figures a few agents apart, and one of them is withheld. Pinned figures
+    are always seen; then the figures with the most contributors are kept first, the input
+    order breaking ties, so that of two close figures the larger stays."""
+    minimum = settings.PRIVACY_MIN_GROUP_SIZE
+    figures = list(figures)
+    seen = [figure for figure in figures if figure.pinned]
+    withheld = set()
+    for figure in sorted((f for f in figures if not f.pinned), key=lambda f: -f.contributors):
+        if figure.contributors < minimum or any(
+            _told_apart_by_few(figure, other, *common(figure.key, other.key), minimum)
+            for other in seen
+        ):
+            withheld.add(figure.key)
+        else:
+            seen.append(figure)
+    return withheld
+
+
+def _told_apart_by_few(figure, other, shared: int, exact: bool, minimum: int) -> bool:
+    difference = figure.contributors + other.contributors - 2 * shared
+    return difference < minimum and (difference > 0 or not exact)
 
 
 def can_import_results(user, programme: Programme):

@@ -239,3 +239,25 @@ def status_counts(enrolments_with_progress: QuerySet) -> StatusCounts:
     """Count the statuses of enrolments annotated by `with_progress`, in one query."""
     rows = enrolments_with_progress.order_by().values("progress_status").annotate(n=Count("pk"))
     return _status_counts({row["progress_status"]: row["n"] for row in rows})
+
+
+def status_counts_and_sharers(enrolments_with_progress: QuerySet) -> tuple[StatusCounts, int]:
+    """The statuses of enrolments annotated by `with_progress`, and how many of them have
+    shared results in their programme (who contribute to the counts, for the privacy rule),
+    in one query."""
+    shared = Participation.objects.filter(
+        agent=OuterRef("agent"),
+        campaign__programmes=OuterRef("population__programme"),
+        status=ParticipationStatus.SHARED,
+    )
+    rows = (
+        enrolments_with_progress.annotate(has_shared=Exists(shared))
+        .order_by()
+        .values("progress_status", "has_shared")
+        .annotate(n=Count("pk"))
+    )
+    counts, sharers = Counter(), 0
+    for row in rows:
+        counts[row["progress_status"]] += row["n"]
+        sharers += row["n"] if row["has_shared"] else 0
+    return _status_counts(counts), sharers

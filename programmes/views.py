@@ -11,7 +11,7 @@ from collections import defaultdict
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q
+from django.db.models import Count, OuterRef, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,6 +19,8 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from agents.models import Agent
+from campaigns.enums import ParticipationStatus
+from campaigns.models import Participation
 from lib.pagination import paginate
 from programmes import perms, selectors, services, status
 from programmes.enums import ProgressStatus
@@ -49,11 +51,11 @@ def population_detail(request, pk):
     accompanies = request.user.is_staff or perms.can_accompany_population(request.user, population)
     sees_individuals = accompanies or perms.can_see_population_members(request.user, population)
     displays = status.displays(programme)
-    listing, counts = {}, None
+    listing, counts, sharers = {}, None, None
     if sees_individuals:
         listing, counts = _population_listing(request, population, displays)
     if counts is None:
-        counts = status.status_counts(status.population_progress(population))
+        counts, sharers = status.status_counts_and_sharers(status.population_progress(population))
     context = {
         "title": population.name,
         "population": population,
@@ -63,7 +65,11 @@ def population_detail(request, pk):
         "counts": counts,
         "status_rows": [(displays[s], n) for s, n in counts.counts.items()],
         "statuses": displays.values(),
-        "suppressed": not sees_individuals and perms.suppress_small_group(counts.total),
+        # Whoever sees aggregates only: no figure resting on the shared results of fewer
+        # than 5 agents (DESIGN.md, « under 5 » counts contributors).
+        "suppressed": not sees_individuals
+        and perms.suppress_small_group(min(counts.total, sharers or 0)),
+        "head_count_suppressed": not sees_individuals and perms.suppress_small_group(counts.total),
         "sees_individuals": sees_individuals,
         "accompanies": accompanies,
     }
@@ -342,26 +348,37 @@ def team(request):
         # Without a search the paginator has counted the whole team already.
         context["team_size"] = reports.count() if query else page.paginator.count
         context["programme_rows"] = _team_programme_rows(request.user, reports)
+        context["team_rule"] = any(row["aggregates_only"] for row in context["programme_rows"])
         context["status_labels"] = ProgressStatus.labels
     return render(request, "programmes/team.html", context)
 
 
 def _team_programme_rows(user, reports):
+    """Per programme, the team's agents enrolled, those of them who shared results (who
+    contribute to the status counts: under self-assessment, fewer than 5 and the counts are
+    withheld), and the counts per status."""
     today = timezone.localdate()
     rows = []
+    current = (
+        Q(populations__enrolments__agent__in=reports)
+        & Q(populations__enrolments__start_date__lte=today)
+        & (
+            Q(populations__enrolments__end_date__isnull=True)
+            | Q(populations__enrolments__end_date__gt=today)
+        )
+    )
+    sharers = Participation.objects.filter(
+        campaign__programmes=OuterRef("pk"), status=ParticipationStatus.SHARED
+    ).values("agent_id")
     programmes = (
         Programme.objects.filter(populations__enrolments__agent__in=reports)
         .annotate(
-            enrolled=Count(
+            enrolled=Count("populations__enrolments__agent", filter=current, distinct=True),
+            contributors=Count(
                 "populations__enrolments__agent",
-                filter=Q(populations__enrolments__agent__in=reports)
-                & Q(populations__enrolments__start_date__lte=today)
-                & (
-                    Q(populations__enrolments__end_date__isnull=True)
-                    | Q(populations__enrolments__end_date__gt=today)
-                ),
+                filter=current & Q(populations__enrolments__agent__in=sharers),
                 distinct=True,
-            )
+            ),
         )
         .order_by("name")
     )
@@ -373,7 +390,10 @@ def _team_programme_rows(user, reports):
             {
                 "programme": programme,
                 "enrolled": programme.enrolled,
-                "suppressed": aggregates_only and perms.suppress_small_group(programme.enrolled),
+                "suppressed": aggregates_only
+                and perms.suppress_small_group(min(programme.enrolled, programme.contributors)),
+                "enrolled_suppressed": aggregates_only
+                and perms.suppress_small_group(programme.enrolled),
                 "aggregates_only": aggregates_only,
                 "statuses": [counts[programme.pk][progress] for progress in ProgressStatus],
             }

@@ -3,7 +3,8 @@ cycle per service (counts only), and the year-on-year share at target of each po
 
 Privacy (DESIGN.md): under self-assessment, owners see no figure for a service of fewer than
 5 sheets (« moins de 5 »), and totals leave such services out so that nothing hidden can be
-found by subtraction."""
+found by subtraction; a population's share at target, year by year, follows the dashboard's
+rule (fewer than 5 agents who shared results, or fewer than 5 apart from another figure)."""
 
 from dataclasses import dataclass, field
 
@@ -14,7 +15,7 @@ from django.utils.translation import gettext as _
 from lib import charts
 from programmes import perms
 from programmes.models import PopulationStat
-from programmes.steering.figures import small_group_text
+from programmes.steering.figures import small_group_text, withheld_populations
 from reviews.models import Review, ReviewCycle, ReviewState
 
 DONE_STATES = [ReviewState.HELD, ReviewState.CLOSED]
@@ -188,19 +189,28 @@ class YearOnYear:
 
 
 def year_on_year(programme, *, aggregates_only: bool) -> YearOnYear:
-    """Each population's share at target from the latest stats row of each year. Two
-    queries, whatever the number of rows."""
+    """Each population's share at target from the latest stats row of each year; under
+    self-assessment, « moins de 5 » where the year's figure rests on the shared results of
+    fewer than 5 agents or stands fewer than 5 agents apart from another population's
+    (`withheld_populations`). Two queries, whatever the number of rows."""
     populations = list(programme.populations.order_by("name"))
     rows = (
         PopulationStat.objects.of_programme(programme)
         .order_by("on")
-        .values_list("population_id", "on", "enrolled", "reached")
+        .only("population_id", "on", "enrolled", "reached", "shared", "overlaps")
     )
-    years: dict[int, YearShare] = {}
-    for population_id, on, enrolled, reached in rows:  # by date: the year's last row wins
-        point = years.setdefault(on.year, YearShare(on.year))
-        if aggregates_only and perms.suppress_small_group(enrolled):
-            point.values[population_id] = small_group_text()
-        else:
-            point.values[population_id] = _percent(reached, enrolled)
-    return YearOnYear(populations, list(years.values()))
+    by_year: dict[int, dict] = {}
+    for row in rows:  # by date: the year's last row wins
+        by_year.setdefault(row.on.year, {})[row.population_id] = row
+    years = []
+    for year, latest in by_year.items():
+        hidden = withheld_populations(latest, set()) if aggregates_only else set()
+        point = YearShare(year)
+        for population_id, row in latest.items():
+            point.values[population_id] = (
+                small_group_text()
+                if population_id in hidden
+                else _percent(row.reached, row.enrolled)
+            )
+        years.append(point)
+    return YearOnYear(populations, years)

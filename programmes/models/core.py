@@ -654,8 +654,9 @@ class PopulationStat(models.Model):
 
     `per_target` holds, per target in force that day, keyed "<code>" (level),
     "<code>@<campaign id>" (mastery rate) or "stage@<campaign id>": kind, label, target
-    value, how many agents met it and, for levels, how many agents stand at each level 0–8
-    by their latest shared result (agents without one are not counted)."""
+    value, how many agents met it, how many have a shared result for it ("contributors") and,
+    for levels, how many agents stand at each level 0–8 by their latest shared result (agents
+    without one are not counted)."""
 
     population = models.ForeignKey(
         TargetPopulation,
@@ -675,6 +676,11 @@ class PopulationStat(models.Model):
     all_targets_met = models.PositiveIntegerField(_("tous les objectifs atteints"), default=0)
     targets_set = models.PositiveSmallIntegerField(_("objectifs fixés"), default=0)
     per_target = models.JSONField(_("par objectif"), default=dict, blank=True)
+    # Per other population of the programme, how many of this one's agents with shared
+    # results were enrolled there too that day ({"<population id>": n}, only the nonzero
+    # ones): what the privacy rule needs to refuse figures told apart by a few agents.
+    # None for rows computed before it was kept (read as "unknown").
+    overlaps = models.JSONField(_("agents en commun"), null=True, blank=True)
     computed_at = models.DateTimeField(_("calculé le"), auto_now=True)
 
     objects = PopulationStatQuerySet.as_manager()

@@ -3,8 +3,11 @@ few queries for 10 agents or 100,000 (the programme, its populations, the popula
 user accompanies, the latest row of each, the rows over time).
 
 Privacy (DESIGN.md): under self-assessment, whoever does not accompany a population sees no
-figure for it while it counts fewer than 5 agents (« moins de 5 »), and programme-wide
-totals leave such populations out, so that no hidden figure can be found by subtraction.
+figure of it that rests on the shared results of fewer than 5 agents (« moins de 5 »), nor
+one whose contributors differ by fewer than 5 agents from another figure they see (two
+populations sharing agents): see `figures.withheld_populations` and `withheld_targets`.
+Programme-wide totals add up the figures shown only, so that no hidden figure can be found
+by subtraction.
 
 Here: the `Dashboard` (its headline, tables and charts) and `build_dashboard`, which assembles
 it; the figures it is made of are in `dashboard_figures`, what it reads besides the latest
@@ -32,7 +35,10 @@ from programmes.steering.figures import (
     PersonalFigures,
     PopulationFigures,
     percent_of,
+    privacy_rule_text,
     small_group_text,
+    withheld_populations,
+    withheld_targets,
 )
 from programmes.steering.queries import evolution_points, personal_target_counts
 
@@ -96,6 +102,21 @@ class Dashboard:
         return any(p.hidden for p in self.populations)
 
     @property
+    def some_withheld(self) -> bool:
+        """Some figure of the page or its files is withheld under the privacy rule."""
+        return (
+            self.some_hidden
+            or any(p.withheld_targets for p in self.populations if not p.hidden)
+            or any(hidden for point in self.months for *_v, hidden in point.values.values())
+            or (self.barriers is not None and self.barriers.some_hidden)
+            or any(figures.hidden for figures in self.personal)
+        )
+
+    @property
+    def privacy_rule(self) -> str:
+        return privacy_rule_text()
+
+    @property
     def stats_day(self) -> date | None:
         days = [p.stat.on for p in self.populations if p.stat is not None]
         return max(days) if days else None
@@ -139,7 +160,7 @@ class Dashboard:
         for figures in self.visible:
             for target in figures.targets:
                 labels.setdefault(target.key, target.label)
-                shares[(target.key, figures.population.pk)] = target.percent
+                shares[(target.key, figures.population.pk)] = target.shown(target.percent)
         columns = [Column(_("Objectif"))] + [
             Column(f"{figures.population.name} (%)", Kind.PERCENT) for figures in self.visible
         ]
@@ -176,7 +197,9 @@ class Dashboard:
             Column(_("Agents concernés"), Kind.COUNT),
             Column(_("Part à l’objectif (%)"), Kind.PERCENT),
         ]
-        rows = [[t.label, t.target, t.met, t.set, t.percent] for t in figures.targets]
+        rows = [
+            [t.label, t.target, t.shown(t.met), t.shown(t.set), t.percent] for t in figures.targets
+        ]
         caption = _("Part à l’objectif par compétence — %(population)s") % {
             "population": figures.population.name
         }
@@ -188,7 +211,7 @@ class Dashboard:
         columns += [Column(_("Niveau %(level)s") % {"level": n}, Kind.COUNT) for n in range(9)]
         columns.append(Column(_("Sans résultat partagé"), Kind.COUNT))
         rows = [
-            [t.label, t.target_level, *t.levels, t.without_result]
+            [t.label, t.target_level, *[t.shown(n) for n in (*t.levels, t.without_result)]]
             for t in figures.targets
             if t.kind == TargetKind.LEVEL
         ]
@@ -230,7 +253,18 @@ class Dashboard:
         if self.personal:
             tables.append(self.personal_summary_table())
             tables += [table for _figures, table in self.personal_tables() if table is not None]
+        if self.aggregates_only and self.some_withheld:
+            tables.append(self.privacy_rule_table())
         return tables
+
+    def privacy_rule_table(self) -> Table:
+        """Why some figures of the files read « moins de 5 »."""
+        return Table(
+            "confidentialite",
+            _("Règle de confidentialité"),
+            [Column(_("Règle"))],
+            [[privacy_rule_text()]],
+        )
 
     def personal_summary_table(self) -> Table:
         """Per population, how many agents have a personal target in force (« moins de 5 »
@@ -300,7 +334,10 @@ class Dashboard:
 
     def targets_chart(self):
         figures = self.selected
-        bars = [charts.Bar(t.label, t.percent) for t in figures.targets]
+        bars = [
+            charts.Bar(t.label, t.percent, small_group_text() if t.withheld else "")
+            for t in figures.targets
+        ]
         return charts.bar_chart(
             chart_id="chart-targets",
             title=_("Part à l’objectif par compétence — %(population)s")
@@ -318,7 +355,7 @@ class Dashboard:
         panels = [
             charts.LevelPanel(t.label, t.levels, t.target_level)
             for t in figures.targets
-            if t.kind == TargetKind.LEVEL
+            if t.kind == TargetKind.LEVEL and not t.withheld
         ]
         return charts.level_chart(
             chart_id="chart-levels",
@@ -357,14 +394,6 @@ class Dashboard:
         )
 
 
-def _hidden(stat, population_id, *, aggregates_only, accompanied) -> bool:
-    return (
-        aggregates_only
-        and population_id not in accompanied
-        and perms.suppress_small_group(stat.enrolled if stat else 0)
-    )
-
-
 def build_dashboard(
     programme: Programme, user, *, population_id: int | None = None, can_manage: bool = False
 ) -> Dashboard:
@@ -385,18 +414,27 @@ def build_dashboard(
         stat.population_id: stat
         for stat in PopulationStat.objects.of_programme(programme).latest_per_population()
     }
+    hidden, targets = set(), set()
+    if aggregates_only:
+        hidden = withheld_populations(latest, accompanied)
+        shown = [pk for pk in latest if pk not in hidden]
+        targets = withheld_targets(latest, shown, accompanied)
     figures = []
     for population in populations:
-        stat = latest.get(population.pk)
-        hidden = _hidden(
-            stat, population.pk, aggregates_only=aggregates_only, accompanied=accompanied
-        )
         list_allowed = (
             user.is_staff
             or population.pk in accompanied
             or (programme.is_managerial and can_manage)
         )
-        figures.append(PopulationFigures(population, stat, hidden, list_allowed))
+        figures.append(
+            PopulationFigures(
+                population,
+                latest.get(population.pk),
+                population.pk in hidden,
+                list_allowed,
+                frozenset(key for pk, key in targets if pk == population.pk),
+            )
+        )
     selected = next((f for f in figures if f.population.pk == population_id), None)
     if selected is None and figures:
         selected = figures[0]

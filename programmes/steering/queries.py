@@ -3,6 +3,7 @@ evolution month by month, the personal targets in force, and a population's agen
 Each a fixed number of queries, whatever the number of agents.
 """
 
+from dataclasses import dataclass
 from datetime import date
 
 from django.db.models import Avg, Count, OuterRef, Subquery
@@ -10,33 +11,42 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from lib.exports import Column, Kind, Table
-from programmes import perms, selectors, status
+from programmes import selectors, status
 from programmes.models import Enrolment, PersonalTarget, PopulationStat, Programme, TargetPopulation
-from programmes.steering.figures import EvolutionPoint
+from programmes.steering.figures import EvolutionPoint, withheld_populations
+
+
+@dataclass
+class _MonthRow:
+    enrolled: int
+    reached: int
+    shared: int
+    overlaps: dict | None
 
 
 def evolution_points(
     programme: Programme, *, aggregates_only: bool, accompanied: set
 ) -> list[EvolutionPoint]:
     """Per month, each population's (enrolled, reached, hidden) from the month's last stats
-    row; hidden under the privacy minimum for populations the user does not accompany when
-    they see aggregates only. One query."""
+    row; hidden, for a user who sees aggregates only, under the privacy rule applied to that
+    month's rows (`withheld_populations`), except in the populations they accompany. One
+    query."""
     rows = (
         PopulationStat.objects.of_programme(programme)
         .order_by("on")
-        .values_list("population_id", "on", "enrolled", "reached")
+        .values_list("population_id", "on", "enrolled", "reached", "shared", "overlaps")
     )
-    months: dict[tuple[int, int], EvolutionPoint] = {}
-    for population_pk, on, enrolled, reached in rows:
-        point = months.setdefault((on.year, on.month), EvolutionPoint(on))
+    months: dict[tuple[int, int], tuple[EvolutionPoint, dict]] = {}
+    for population_pk, on, enrolled, reached, shared, overlaps in rows:
+        point, month = months.setdefault((on.year, on.month), (EvolutionPoint(on), {}))
         point.on = max(point.on, on)  # rows come by date: the month's last one wins
-        hidden = aggregates_only and population_pk not in accompanied
-        point.values[population_pk] = (
-            enrolled,
-            reached,
-            hidden and perms.suppress_small_group(enrolled),
-        )
-    return list(months.values())
+        month[population_pk] = _MonthRow(enrolled, reached, shared, overlaps)
+    points = []
+    for point, month in months.values():
+        hidden = withheld_populations(month, accompanied) if aggregates_only else set()
+        point.values = {pk: (row.enrolled, row.reached, pk in hidden) for pk, row in month.items()}
+        points.append(point)
+    return points
 
 
 def personal_target_counts(programme: Programme, today: date | None = None):

@@ -17,13 +17,20 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.db import transaction
-from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from campaigns.enums import CampaignKind, ParticipationStatus
 from campaigns.models import CompetenceResult, Participation, ParticipationSnapshot
 from programmes.enums import ProgressStatus, TargetKind
-from programmes.models import PopulationStat, Programme, Target, TargetChange, TargetPopulation
+from programmes.models import (
+    Enrolment,
+    PopulationStat,
+    Programme,
+    Target,
+    TargetChange,
+    TargetPopulation,
+)
 from programmes.status import latest_shared, population_progress, stall_cutoff, target_met_condition
 from programmes.targets import targets_applying_on
 
@@ -102,6 +109,7 @@ def population_figures(population: TargetPopulation, on: date) -> dict:
     for index, target in others:
         met = Target.objects.filter(pk=target.pk).filter(target_met_condition())
         annotations[f"met_{index}"] = Exists(met)
+        annotations[f"result_{index}"] = Exists(_shared_result_for(target))
     progress = population_progress(population, today=on).annotate(**annotations)
     aggregates = {
         "enrolled": Count("pk"),
@@ -117,6 +125,7 @@ def population_figures(population: TargetPopulation, on: date) -> dict:
     }
     for index, _target in others:
         aggregates[f"met_count_{index}"] = Count("pk", filter=Q(**{f"met_{index}": True}))
+        aggregates[f"result_count_{index}"] = Count("pk", filter=Q(**{f"result_{index}": True}))
     counts = progress.aggregate(**aggregates)
     figures = {field: counts[field] for field in COUNT_FIELDS if field != "started"}
     figures["started"] = counts["enrolled"] - counts["not_started"]
@@ -127,11 +136,53 @@ def population_figures(population: TargetPopulation, on: date) -> dict:
         if target.kind == TargetKind.LEVEL:
             entry["levels"] = _level_distribution(population, target, on)
             entry["met"] = sum(entry["levels"][target.level :])
+            entry["contributors"] = sum(entry["levels"])
         else:
             entry["met"] = counts[f"met_count_{index}"]
+            entry["contributors"] = counts[f"result_count_{index}"]
         per_target[target_entry_key(target)] = entry
     figures["per_target"] = per_target
+    figures["overlaps"] = _overlaps(population, on)
     return figures
+
+
+def _shared_result_for(target) -> QuerySet:
+    """The enrolled agent's shared participations that give a result for a mastery-rate or
+    stage target: the agents who contribute to its figure."""
+    participations = Participation.objects.filter(
+        agent=OuterRef(OuterRef("agent")),
+        campaign=target.campaign_id,
+        campaign__programmes=OuterRef(OuterRef("population__programme")),
+        status=ParticipationStatus.SHARED,
+    )
+    if target.kind == TargetKind.MASTERY_RATE:
+        participations = participations.filter(
+            results__competence=target.competence_id,
+            results__mastery_rate__isnull=False,
+        )
+    else:
+        participations = participations.filter(stage__isnull=False)
+    return Target.objects.filter(pk=target.pk).filter(Exists(participations))
+
+
+def _overlaps(population: TargetPopulation, on: date) -> dict[str, int]:
+    """Per other population of the programme, how many of this population's agents with
+    shared results are enrolled there too on `on` (the nonzero ones). One query."""
+    shared = Participation.objects.filter(
+        agent=OuterRef("agent"),
+        campaign__programmes=population.programme_id,
+        status=ParticipationStatus.SHARED,
+    )
+    sharers = population.enrolments.current(on).filter(Exists(shared)).values("agent_id")
+    rows = (
+        Enrolment.objects.current(on)
+        .filter(population__programme=population.programme_id, agent_id__in=sharers)
+        .exclude(population=population)
+        .order_by()
+        .values("population_id")
+        .annotate(n=Count("agent_id", distinct=True))
+    )
+    return {str(row["population_id"]): row["n"] for row in rows}
 
 
 def _level_distribution(population, target, on) -> list[int]:
@@ -235,6 +286,13 @@ class _History:
             population.enrolments.values_list("agent_id", "start_date", "end_date")
         )
         agents = population.enrolments.values("agent_id")
+        self.elsewhere = defaultdict(list)  # agent -> [(other population, start, end)]
+        for agent, other, start, end in (
+            Enrolment.objects.filter(agent_id__in=agents, population__programme=self.programme)
+            .exclude(population=population)
+            .values_list("agent_id", "population_id", "start_date", "end_date")
+        ):
+            self.elsewhere[agent].append((other, start, end))
         participations = Participation.objects.filter(
             agent_id__in=agents, campaign__programmes=self.programme
         ).values_list(
@@ -334,6 +392,9 @@ class _History:
         figures["enrolled"] = len(enrolled)
         figures["targets_set"] = len(targets)
         entries = [(target_entry_key(t), t, _target_entry(t, len(enrolled))) for t in targets]
+        for _key, _target, entry in entries:
+            entry["contributors"] = 0
+        overlaps = defaultdict(set)
         for agent in enrolled:
             known = [p for p in self.by_agent.get(agent, ()) if p.known_at < cutoff]
             if not known:
@@ -342,11 +403,16 @@ class _History:
             figures["started"] += 1
             if any(p.shared_at is not None and p.shared_at < cutoff for p in known):
                 figures["shared"] += 1
+                for other, start, end in self.elsewhere.get(agent, ()):
+                    if start <= on and (end is None or end > on):
+                        overlaps[str(other)].add(agent)
             met = 0
             for _, target, entry in entries:
                 if self._met(agent, target, known, cutoff):
                     entry["met"] += 1
                     met += 1
+                if self._has_result(agent, target, known, cutoff):
+                    entry["contributors"] += 1
                 if target.kind == TargetKind.LEVEL:
                     level = self.latest_level.get((agent, target.competence_id))
                     if level is not None and 0 <= level < LEVELS:
@@ -360,7 +426,26 @@ class _History:
             else:
                 figures["in_progress"] += 1
         figures["per_target"] = {key: entry for key, _, entry in entries}
+        figures["overlaps"] = {other: len(agents) for other, agents in overlaps.items()}
         return figures
+
+    def _has_result(self, agent, target, known, cutoff) -> bool:
+        """The agent contributes to the target's figure: a shared result for it."""
+        if target.kind == TargetKind.LEVEL:
+            return (agent, target.competence_id) in self.latest_level
+        if target.kind == TargetKind.MASTERY_RATE:
+            return (agent, target.competence_id, target.campaign_id) in self.latest_rate
+        for participation in known:
+            if participation.campaign_id != target.campaign_id:
+                continue
+            if participation.has_snapshot:
+                shared, stage = participation.snapshot_shared, participation.snapshot_stage
+            else:
+                shared = participation.shared_at is not None and participation.shared_at < cutoff
+                stage = participation.stage
+            if shared and stage is not None:
+                return True
+        return False
 
     def _met(self, agent, target, known, cutoff) -> bool:
         if target.kind == TargetKind.LEVEL:

@@ -28,8 +28,8 @@ from tests.programmes.factories_accompaniment import (
 
 def _arrange(cast):
     """Assistants: 3 of 6 at their target (1.1 at level 3), all seen at a milestone, 4 of them
-    citing lack of time. Encadrants: 5 agents, none at target. Two views of individual
-    results logged."""
+    citing lack of time. Encadrants: 5 agents who shared results, none at target. Two views
+    of individual results logged."""
     campaign = CampaignFactory(name="Collecte de profils 2026")
     cast.programme.campaigns.add(campaign)
     for agent, level in zip(cast.team, (4, 3, 3, 1, 2), strict=False):
@@ -38,7 +38,9 @@ def _arrange(cast):
     TargetFactory(population=managers)
     direction = OrgUnitFactory(name="Direction des territoires")
     for _index in range(5):
-        EnrolmentFactory(population=managers, agent=AgentFactory(org_unit=direction))
+        manager = AgentFactory(org_unit=direction)
+        EnrolmentFactory(population=managers, agent=manager)
+        share_levels(manager, campaign, {"1.1": 1}, days_ago=10)
     milestone = MilestoneFactory(population=cast.population, title="Point de printemps")
     lack_of_time = cast.programme.barriers.get(label="Manque de temps")
     for index, agent in enumerate(cast.team):

@@ -21,10 +21,11 @@ from tests.programmes.import_factories import CompetenceResultFactory, Participa
 
 
 def _results(cast):
-    """Two of the six agents shared their results, one at the target level."""
+    """Five of the six agents shared their results (fewer, and the owner would see no
+    figure), one at the target level."""
     campaign = CampaignFactory()
     cast.programme.campaigns.add(campaign)
-    for agent, level in ((cast.team[1], 3), (cast.team[2], 1)):
+    for agent, level in ((cast.team[1], 3), *((member, 1) for member in cast.team[2:])):
         moment = timezone.now() - timedelta(days=3)
         participation = ParticipationFactory(
             agent=agent,

@@ -110,3 +110,36 @@ def test_roles_are_derived_from_programmes_and_the_agent_tree(cast):
 def test_user_without_agent_or_programme_has_no_role(db):
     roles = roles_for(UserFactory())
     assert not roles.any
+
+
+def _withheld(figures, common=None):
+    common = common or {}
+
+    def answer(a, b):
+        return common.get(frozenset((a, b)), (0, True))
+
+    return perms.withheld_figures([perms.Figure(*figure) for figure in figures], answer)
+
+
+def test_a_figure_of_fewer_than_five_contributors_is_withheld():
+    assert _withheld([("a", 4), ("b", 5)]) == {"a"}
+
+
+def test_of_two_figures_four_agents_apart_the_larger_is_kept():
+    common = {frozenset("ab"): (6, True)}
+    assert _withheld([("a", 6), ("b", 10)], common) == {"a"}
+
+
+def test_two_figures_five_agents_apart_are_both_kept():
+    assert _withheld([("a", 6), ("b", 11)], {frozenset("ab"): (6, True)}) == set()
+
+
+def test_figures_with_the_same_contributors_are_both_kept_when_that_is_known():
+    assert _withheld([("a", 6), ("b", 6)], {frozenset("ab"): (6, True)}) == set()
+    assert _withheld([("a", 6), ("b", 6)], {frozenset("ab"): (6, False)}) == {"b"}
+
+
+def test_a_pinned_figure_is_kept_and_withholds_its_close_neighbour():
+    common = {frozenset("ab"): (6, True)}
+    assert _withheld([("a", 6, True), ("b", 7)], common) == {"b"}
+    assert _withheld([("a", 3, True)]) == set()

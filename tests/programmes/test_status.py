@@ -522,6 +522,12 @@ def test_sort_links_toggle_and_go_back_to_the_first_page(client, cast, statuses)
 
 
 def test_owner_in_self_assessment_sees_counts_but_no_names(client, cast, statuses):
+    # Five agents shared results (fewer, and the counts are withheld: test_views.py).
+    campaign = cast.programme.campaigns.get()
+    newcomer = AgentFactory()
+    EnrolmentFactory(agent=newcomer, population=cast.population)
+    for member in [*cast.team[3:], newcomer]:
+        shared(member, campaign, _recent(2), levels={"1.1": 1})
     response = _population_page(client, cast.owner, cast.population)
     content = response.content.decode()
     assert not response.context["suppressed"]

@@ -79,12 +79,13 @@ def test_manager_team_page_lists_reports_and_suppresses_small_counts(client, cas
     response = _get(client, cast.manager, "programmes:team")
     assert response.context["team_size"] == 6
     (row,) = response.context["programme_rows"]
-    assert row["enrolled"] == 6 and not row["suppressed"]
+    # Six enrolled: their number shows; nobody shared results: their statuses do not.
+    assert row["enrolled"] == 6 and not row["enrolled_suppressed"] and row["suppressed"]
     cast.team[0].enrolments.all().delete()
     cast.team[1].enrolments.all().delete()
     response = _get(client, cast.manager, "programmes:team")
     (row,) = response.context["programme_rows"]
-    assert row["enrolled"] == 4 and row["suppressed"]
+    assert row["enrolled"] == 4 and row["enrolled_suppressed"]
     assert "moins de 5" in response.content.decode()
 
 
@@ -204,3 +205,45 @@ def test_team_size_is_the_whole_team_even_while_searching(client, cast):
     response = client.get(reverse("programmes:team"), {"q": cast.agent_agent.external_id})
     assert response.context["team_size"] == 6
     assert [agent.pk for agent in response.context["page_obj"]] == [cast.agent_agent.pk]
+
+
+def _share(agent, programme):
+    """`agent` shared results in one of `programme`'s campaigns."""
+    from campaigns.enums import ParticipationStatus
+    from tests.campaigns.factories import ParticipationFactory
+
+    participation = ParticipationFactory(agent=agent, status=ParticipationStatus.SHARED)
+    programme.campaigns.add(participation.campaign)
+
+
+def test_manager_sees_no_status_of_a_team_where_one_agent_shared(client, cast):
+    """Six enrolled, one of whom shared results: fewer than 5 contributors."""
+    _share(cast.agent_agent, cast.programme)
+    response = _get(client, cast.manager, "programmes:team")
+    (row,) = response.context["programme_rows"]
+    assert row["enrolled"] == 6
+    assert row["suppressed"]
+    assert "moins de 5" in response.content.decode()
+
+
+def test_manager_sees_the_statuses_of_five_contributors(client, cast):
+    for member in cast.team[:5]:
+        _share(member, cast.programme)
+    (row,) = _get(client, cast.manager, "programmes:team").context["programme_rows"]
+    assert not row["suppressed"]
+    assert sum(row["statuses"]) == 6
+
+
+def test_owner_sees_no_status_of_a_population_where_one_agent_shared(client, cast):
+    _share(cast.agent_agent, cast.programme)
+    response = _get(client, cast.owner, "programmes:population_detail", pk=cast.population.pk)
+    assert response.context["suppressed"]
+    assert 'id="status-counts"' not in response.content.decode()
+
+
+def test_owner_sees_the_statuses_of_a_population_of_five_contributors(client, cast):
+    for member in cast.team[:5]:
+        _share(member, cast.programme)
+    response = _get(client, cast.owner, "programmes:population_detail", pk=cast.population.pk)
+    assert not response.context["suppressed"]
+    assert 'id="status-counts"' in response.content.decode()

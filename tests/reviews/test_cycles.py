@@ -306,7 +306,10 @@ def test_services_are_paginated(client, cast):
 
 
 def _stat(population, on, enrolled, reached):
-    PopulationStat.objects.create(population=population, on=on, enrolled=enrolled, reached=reached)
+    """A stats row where every agent enrolled shared results."""
+    PopulationStat.objects.create(
+        population=population, on=on, enrolled=enrolled, shared=enrolled, reached=reached
+    )
 
 
 def test_year_on_year_takes_the_latest_row_of_each_year(client, cast):
@@ -366,3 +369,12 @@ def test_cycle_pages_query_counts_are_pinned_and_do_not_grow(
     ReviewCycleFactory(programme=cast.programme, year=2027)
     with django_assert_num_queries(expected):
         assert client.get(url).status_code == 200
+
+
+def test_year_on_year_hides_a_year_of_fewer_than_five_contributors(client, cast):
+    PopulationStat.objects.create(
+        population=cast.population, on=datetime.date(2025, 12, 31), enrolled=10, shared=2, reached=2
+    )
+    cycle = ReviewCycleFactory(programme=cast.programme)
+    evolution = _detail(client, cast.owner, cycle).context["evolution"]
+    assert evolution.rows() == [(2025, ["moins de 5"])]

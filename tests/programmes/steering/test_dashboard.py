@@ -105,6 +105,7 @@ def test_refresh_stores_the_hand_computed_figures(progress):
         "met": 2,
         "set": 6,
         "levels": [0, 1, 0, 1, 1, 0, 0, 0, 0],
+        "contributors": 3,
     }
     assert stat.per_target["2.1"]["met"] == 1
     assert stat.per_target["2.1"]["levels"] == [1, 1, 1, 0, 0, 0, 0, 0, 0]
@@ -121,7 +122,8 @@ def test_refreshing_twice_the_same_day_rewrites_the_row(progress):
 
 def test_dashboard_shows_the_figures_of_the_stats_row(client, progress):
     stats.population_stats_refresh(population=progress.population, on=timezone.localdate())
-    client.force_login(progress.owner)
+    # Its ambassador: for the owner, three agents who shared results make no figure.
+    client.force_login(progress.ambassador)
     response = client.get(reverse("programmes:dashboard", kwargs={"slug": "programme-dr"}))
     board = response.context["board"]
     assert board.selected.reached_percent == 16.7
@@ -188,6 +190,10 @@ def small(cast):
         programme=cast.programme, name="Petit groupe", ambassadors=[ambassador]
     )
     EnrolmentFactory.create_batch(3, population=population)
+    campaign = CampaignFactory()
+    cast.programme.campaigns.add(campaign)
+    for agent in cast.team[:5]:  # the cast's population: five agents shared their results
+        participation(agent, campaign, days_ago=3, shared=True, levels={"1.1": 3})
     today = timezone.localdate()
     stats.population_stats_refresh(population=population, on=today)
     stats.population_stats_refresh(population=cast.population, on=today)
@@ -210,7 +216,7 @@ def test_owner_sees_less_than_five_and_no_figure_for_a_small_population(client, 
     assert board.tables()[0].rows[1][2:7] == ["moins de 5"] * 5
     assert board.total_enrolled == 6  # the small population is left out of the totals
     content = response.content.decode()
-    assert "Moins de 5 agents inscrits : aucun chiffre" in content
+    assert "Moins de 5 agents ont partagé leurs résultats, ou moins de 5 agents séparent" in content
     assert 'id="chart-funnel"' not in content
 
 
@@ -233,7 +239,7 @@ def test_under_the_managerial_purpose_the_owner_sees_small_groups(client, small)
 def test_evolution_hides_months_when_the_population_was_small(client, cast):
     for day, enrolled, reached in [(date(2026, 1, 31), 4, 0), (date(2026, 2, 28), 8, 2)]:
         PopulationStat.objects.create(
-            population=cast.population, on=day, enrolled=enrolled, reached=reached
+            population=cast.population, on=day, enrolled=enrolled, shared=enrolled, reached=reached
         )
     board = _board(client, cast.owner).context["board"]
     assert [row[1] for row in board.evolution_table().rows] == ["moins de 5", 25.0]
@@ -242,7 +248,7 @@ def test_evolution_hides_months_when_the_population_was_small(client, cast):
 def test_evolution_keeps_the_last_row_of_each_month(client, cast):
     for day, reached in [(date(2026, 3, 1), 1), (date(2026, 3, 31), 3), (date(2026, 4, 2), 6)]:
         PopulationStat.objects.create(
-            population=cast.population, on=day, enrolled=6, reached=reached
+            population=cast.population, on=day, enrolled=6, shared=6, reached=reached
         )
     board = _board(client, cast.owner).context["board"]
     rows = list(board.evolution_table().rows)
