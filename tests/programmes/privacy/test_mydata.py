@@ -203,6 +203,20 @@ def test_data_protection_page_says_consent_opens_to_the_direct_manager_only(clie
     assert "ligne hiérarchique" not in individual
 
 
+def test_data_protection_page_states_the_programme_boundaries(client, cast):
+    """The rules of DESIGN's "Boundaries that follow from it", each in the agents' words."""
+    client.force_login(cast.agent)
+
+    html = client.get(reverse("programmes:data_protection")).content.decode()
+
+    assert "Un programme ne voit que les résultats importés pour lui" in html
+    assert "n’est téléchargeable que par la personne qui l’a déposé" in html
+    assert "repose sur les résultats partagés d’au moins 5 agents" in html
+    assert "ne diffère pas de moins de 5 agents d’un autre chiffre" in html
+    assert "jamais par le pilote d’un programme ni par un ambassadeur" in html
+    assert "jamais les commentaires de vos points d’étape" in html
+
+
 def test_my_data_says_whom_each_consent_opens_to(client, cast):
     SharingConsent.objects.create(agent=cast.agent_agent, programme=cast.programme)
     client.force_login(cast.agent)
