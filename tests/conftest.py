@@ -2,19 +2,26 @@
 
 The programme is self-assessment by default; `managerial_cast` flips it. The manager leads
 a team of six (the agent and five colleagues), all enrolled in the ambassador's population.
+`matrix_cast` adds a second programme (its owner, its ambassador, the cast's agent enrolled
+in it too) and a second population of the cast's programme with an ambassador of its own.
 """
 
 from dataclasses import dataclass
 
 import pytest
+from django.utils import timezone
 
+from campaigns.enums import MatchStatus, ParticipationStatus
+from programmes.models import CampaignOwnership
 from tests.agents.factories import AgentFactory, OrgUnitFactory, UserFactory
+from tests.campaigns.factories import CompetenceResultFactory, ParticipationFactory
 from tests.programmes.factories import (
     EnrolmentFactory,
     ProgrammeFactory,
     TargetFactory,
     TargetPopulationFactory,
 )
+from tests.programmes.import_factories import programme_import
 
 
 @pytest.fixture(autouse=True)
@@ -38,6 +45,16 @@ class Cast:
     agent_agent: object
     team: list
     stranger_agent: object
+    # Set by `matrix_cast` only (None elsewhere): programme B and its people, and the second
+    # population of the cast's programme with its own ambassador.
+    other_owner: object = None
+    other_ambassador: object = None
+    single_ambassador: object = None
+    programme_b: object = None
+    population_b: object = None
+    import_b: object = None
+    sibling_population: object = None
+    sibling_agents: list = None
 
 
 @pytest.fixture
@@ -84,4 +101,60 @@ def cast(db):
 def managerial_cast(cast):
     cast.programme.purpose = "managerial"
     cast.programme.save()
+    return cast
+
+
+@pytest.fixture
+def matrix_cast(cast):
+    """The cast, plus the people the URL matrix checks against each other:
+
+    - programme B, owned by `other_owner` only, with one population accompanied by
+      `other_ambassador`, its own campaign and import; the cast's agent is enrolled in it too
+      and shared a result in its campaign (the agent is the only bridge between the two
+      programmes: nothing of programme A may show to B's people through them);
+    - a second population of the cast's programme (`sibling_population`), accompanied by
+      `single_ambassador` only, with agents of its own: its ambassador is an ambassador of
+      the programme, never of the cast's population.
+    """
+    other_owner = UserFactory(email="pilote-b@exemple.gouv.fr")
+    other_ambassador = UserFactory(email="ambassadeur-b@exemple.gouv.fr")
+    single_ambassador = UserFactory(email="ambassadeur-encadrants@exemple.gouv.fr")
+    programme_b = ProgrammeFactory(owners=[other_owner], name="Programme Pix B", slug="programme-b")
+    population_b = TargetPopulationFactory(
+        programme=programme_b, name="Gestionnaires B", ambassadors=[other_ambassador]
+    )
+    TargetFactory(population=population_b)
+    # Few agents: the matrix checks who reaches what, not figures (and runs once per case).
+    for agent in [cast.agent_agent, AgentFactory()]:
+        EnrolmentFactory(agent=agent, population=population_b)
+    import_b = programme_import(programme_b)
+    CampaignOwnership.objects.create(
+        campaign=import_b.campaign, programme=programme_b, first_import=import_b
+    )
+    participation = ParticipationFactory(
+        campaign=import_b.campaign,
+        first_import=import_b,
+        agent=cast.agent_agent,
+        match_status=MatchStatus.EXTERNAL_ID,
+        status=ParticipationStatus.SHARED,
+        shared_at=timezone.now(),
+    )
+    CompetenceResultFactory(participation=participation)
+
+    sibling_population = TargetPopulationFactory(
+        programme=cast.programme, name="Encadrants", ambassadors=[single_ambassador]
+    )
+    TargetFactory(population=sibling_population)
+    sibling_agents = AgentFactory.create_batch(2)
+    for agent in sibling_agents:
+        EnrolmentFactory(agent=agent, population=sibling_population)
+
+    cast.other_owner = other_owner
+    cast.other_ambassador = other_ambassador
+    cast.single_ambassador = single_ambassador
+    cast.programme_b = programme_b
+    cast.population_b = population_b
+    cast.import_b = import_b
+    cast.sibling_population = sibling_population
+    cast.sibling_agents = sibling_agents
     return cast

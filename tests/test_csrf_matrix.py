@@ -89,7 +89,8 @@ def test_only_the_listed_views_are_csrf_exempt():
 
 
 @pytest.mark.parametrize("name", sorted(APP_MATRIX))
-def test_post_without_csrf_token_is_refused_and_changes_nothing(cast, caplog, name):
+def test_post_without_csrf_token_is_refused_and_changes_nothing(matrix_cast, caplog, name):
+    cast = matrix_cast  # every role of the matrix, programme B's and the second population's
     kwargs_for, expected = APP_MATRIX[name]
     url = reverse(name, kwargs=kwargs_for(cast))
     clients = {role: _csrf_client(cast, role) for role in _roles_for(expected)}

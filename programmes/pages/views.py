@@ -20,7 +20,7 @@ from lib.pagination import paginate
 from programmes import perms, selectors
 from programmes.enums import TargetKind
 from programmes.imports import selectors as import_selectors
-from programmes.models import Enrolment, ResultAccessLog, Target
+from programmes.models import Enrolment, ResultAccessLog, Target, TargetPopulation
 from programmes.pages.rows import (
     EnrolmentRow,
     add_agent_page_checkins,
@@ -144,12 +144,22 @@ def agent_list(request):
     )
 
 
+def _enrolments_shown(user, agent):
+    """The agent's enrolments a viewer sees on the agent's page: every one for staff, the agent
+    and their manager line; for anyone else, those in the populations the viewer may see (not
+    another programme's, not another population's)."""
+    enrolments = Enrolment.objects.filter(agent=agent)
+    if user.is_staff or agent.user_id == user.pk or perms.is_in_manager_line(user, agent):
+        return enrolments
+    return enrolments.filter(population__in=TargetPopulation.objects.visible_to(user))
+
+
 def agent_detail(request, pk):
     agent = get_object_or_404(
         selectors.visible_agents(request.user).select_related("org_unit", "manager"), pk=pk
     )
     enrolments = (
-        Enrolment.objects.filter(agent=agent)
+        _enrolments_shown(request.user, agent)
         .select_related("population__programme")
         .prefetch_related(
             Prefetch(

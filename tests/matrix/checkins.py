@@ -1,8 +1,7 @@
 """URL x role expectations of the checkins pages, merged into tests/test_url_matrix.py."""
 
+from tests.matrix.roles import ROLES
 from tests.programmes.factories_accompaniment import BarrierFactory, MilestoneFactory
-
-ROLES = ["anonymous", "owner", "ambassador", "manager", "agent", "outsider", "staff"]
 
 
 def _logged_in(status, **overrides):
@@ -50,9 +49,11 @@ def _milestone_kwargs(cast):
     return {"pk": _milestone(cast).pk}
 
 
-# The barrier list: the programme's owners and staff; its ambassador sees the programme: 403.
-BARRIER_EDITORS = _logged_in(404, owner=200, ambassador=403, staff=200)
-# Milestones: whoever may manage the population (its ambassadors, the owners, staff).
+# The barrier list: the programme's owners and staff; its ambassadors (of any of its
+# populations) see the programme: 403.
+BARRIER_EDITORS = _logged_in(404, owner=200, ambassador=403, single_ambassador=403, staff=200)
+# Milestones: whoever may manage the population (its ambassadors, the owners, staff); the
+# ambassador of another population of the programme: 404.
 POPULATION_MANAGERS = _logged_in(404, owner=200, ambassador=200, staff=200)
 # Recording check-ins (individual notes): ambassadors and staff; the owner sees counts: 403.
 CHECKIN_RECORDERS = _logged_in(404, owner=403, ambassador=200, staff=200)

@@ -1,10 +1,10 @@
 """URL x role expectations of the mentoring pages, merged into tests/test_url_matrix.py."""
 
+from tests.matrix.roles import ROLES
+
 
 def _expected(status, anonymous=302, **overrides):
-    expected = dict.fromkeys(
-        ["anonymous", "owner", "ambassador", "manager", "agent", "outsider", "staff"], status
-    )
+    expected = dict.fromkeys(ROLES, status)
     expected["anonymous"] = anonymous
     expected.update(overrides)
     return expected
@@ -35,7 +35,7 @@ def _request_kwargs(cast):
 
 # The pairing pages: the programme's ambassadors (of the programme or of one of its
 # populations) and staff; the owner sees the programme but does not pair (403); others 404.
-PAIRERS_ONLY = _expected(404, owner=403, ambassador=200, staff=200)
+PAIRERS_ONLY = _expected(404, owner=403, ambassador=200, single_ambassador=200, staff=200)
 
 # name -> (kwargs builder, expected status per role); see tests/test_url_matrix.py
 APP_MATRIX = {

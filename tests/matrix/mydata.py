@@ -1,6 +1,6 @@
 """URL x role expectations of an agent's own data pages, merged into tests/test_url_matrix.py."""
 
-ROLES = ["anonymous", "owner", "ambassador", "manager", "agent", "outsider", "staff"]
+from tests.matrix.roles import ROLES
 
 
 def _expected(status, anonymous=302, **overrides):
@@ -10,9 +10,17 @@ def _expected(status, anonymous=302, **overrides):
     return expected
 
 
-# Only users with an agent have data of their own (manager, agent, outsider); the owner,
-# the ambassador and staff of the cast have no agent: 404.
-OWN_AGENT_ONLY = _expected(200, owner=404, ambassador=404, staff=404)
+# Only users with an agent have data of their own (manager, agent, outsider); the owners,
+# the ambassadors and staff have no agent: 404.
+OWN_AGENT_ONLY = _expected(
+    200,
+    owner=404,
+    ambassador=404,
+    staff=404,
+    other_owner=404,
+    other_ambassador=404,
+    single_ambassador=404,
+)
 
 # name -> (kwargs builder, expected status per role); see tests/test_url_matrix.py
 APP_MATRIX = {

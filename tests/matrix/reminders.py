@@ -1,6 +1,6 @@
 """URL x role expectations of the reminders pages, merged into tests/test_url_matrix.py."""
 
-ROLES = ["anonymous", "owner", "ambassador", "manager", "agent", "outsider", "staff"]
+from tests.matrix.roles import ROLES
 
 
 def _unsubscribe_kwargs(cast):
@@ -67,7 +67,7 @@ def _failed_digest_kwargs(cast):
 
 # Whoever sees the programme reads its reminders pages (owners, ambassadors, staff; names
 # only within their scope); others 404.
-REMINDER_READERS = _expected(404, owner=200, ambassador=200, staff=200)
+REMINDER_READERS = _expected(404, owner=200, ambassador=200, single_ambassador=200, staff=200)
 
 APP_MATRIX.update(
     {

@@ -1,6 +1,6 @@
 """URL x role expectations of the resources pages, merged into tests/test_url_matrix.py."""
 
-ROLES = ["anonymous", "owner", "ambassador", "manager", "agent", "outsider", "staff"]
+from tests.matrix.roles import ROLES
 
 
 def _logged_in(status, anonymous=302, **overrides):
@@ -36,7 +36,7 @@ def _resource_kwargs(cast):
 
 # The catalogue is managed by the programme's owners, its ambassadors (of the programme or of
 # a population) and staff: the same people who see the programme, so others get 404.
-CATALOGUE_MANAGERS = _logged_in(404, owner=200, ambassador=200, staff=200)
+CATALOGUE_MANAGERS = _logged_in(404, owner=200, ambassador=200, single_ambassador=200, staff=200)
 
 # name -> (kwargs builder, expected status per role); see tests/test_url_matrix.py
 APP_MATRIX = {

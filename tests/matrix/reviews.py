@@ -7,7 +7,7 @@ IDOR_MATRIX = []
 
 
 # --- Outputs of a sheet (PDF, text for ESTEVE): whoever reads the sheet (its agent, its
-# manager line, staff); the owner and the ambassador do not: 404.
+# manager line, staff); the owners and the ambassadors, of either programme, do not: 404.
 def _outputs_review(cast, programme, agent):
     """The agent's review in the programme's 2026 cycle, shared with other matrix entries."""
     import datetime
@@ -42,6 +42,9 @@ _OUTPUT_READERS = {
     "agent": 200,
     "outsider": 404,
     "staff": 200,
+    "other_owner": 404,
+    "other_ambassador": 404,
+    "single_ambassador": 404,
 }
 APP_MATRIX.update(
     {
@@ -57,8 +60,9 @@ IDOR_MATRIX.extend(
 )
 
 
-# --- Cycles (the owner's pages): the programme's owners and staff; the ambassador sees the
-# programme (403), the others do not (404). The index of cycles answers every logged-in user.
+# --- Cycles (the owner's pages): the programme's owners and staff; its ambassadors (of the
+# programme or of any of its populations) see the programme (403), the others do not (404).
+# The index of cycles answers every logged-in user.
 def _cycle(cast, programme):
     """The programme's 2025 cycle (kept apart from the outputs' 2026 one)."""
     import datetime
@@ -81,6 +85,9 @@ _CYCLE_OWNERS = {
     "agent": 404,
     "outsider": 404,
     "staff": 200,
+    "other_owner": 404,
+    "other_ambassador": 404,
+    "single_ambassador": 403,
 }
 APP_MATRIX.update(
     {
