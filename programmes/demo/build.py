@@ -22,7 +22,15 @@ from programmes.demo.data import (
     PROGRAMME_NAME,
     PROGRAMME_SLUG,
     PROGRAMME_START,
+    SECOND_AMBASSADOR_LOGIN,
+    SECOND_OWNER_LOGIN,
+    SECOND_PROGRAMME_DESCRIPTION,
+    SECOND_PROGRAMME_END,
+    SECOND_PROGRAMME_NAME,
+    SECOND_PROGRAMME_SLUG,
+    SECOND_PROGRAMME_START,
     SEED,
+    SINGLE_AMBASSADOR_LOGIN,
 )
 from programmes.demo.plan import (
     AGENT,
@@ -31,6 +39,7 @@ from programmes.demo.plan import (
     ORG_UNITS,
     OWNER,
     POPULATIONS,
+    SECOND_POPULATION,
     OrgPlan,
     plan_org,
 )
@@ -195,35 +204,100 @@ def build_programme(
         },
     )
     programme.owners.add(users[OWNER.role])
-    competences = {competence.code: competence for competence in Competence.objects.all()}
     for spec in POPULATIONS:
-        population, _ = TargetPopulation.objects.update_or_create(
-            programme=programme, name=spec.name, defaults={"description": spec.description}
+        population = _build_population(
+            programme=programme,
+            spec=spec,
+            plan=plan,
+            agents=agents,
+            start_date=PROGRAMME_START,
+            summary=summary,
         )
         population.ambassadors.add(users[AMBASSADOR.role])
-        for code, level, deadline in spec.targets:
-            _, created = Target.objects.update_or_create(
-                population=population,
-                competence=competences[code],
-                kind=TargetKind.LEVEL,
-                defaults={"level": level, "deadline": deadline},
-            )
-            summary.targets_created += created
-        # Anyone ever enrolled is left alone: a closed enrolment means they left on purpose.
-        known = set(
-            Enrolment.objects.filter(population=population).values_list("agent_id", flat=True)
-        )
-        new = [
-            Enrolment(
-                agent=agents[p.external_id], population=population, start_date=PROGRAMME_START
-            )
-            for p in plan.agents
-            if spec.includes(p) and agents[p.external_id].pk not in known
-        ]
-        Enrolment.objects.bulk_create(new)
-        summary.enrolments_created += len(new)
         summary.populations[spec.name] = population.enrolments.filter(end_date=None).count()
     return programme
+
+
+def _login_of(plan: OrgPlan, agents: dict[str, Agent], email: str, *, unit, job_title) -> User:
+    """A demo login for the first planned agent of `unit` holding `job_title`."""
+    person = next(p for p in plan.agents if p.unit_code == unit and p.job_title == job_title)
+    agent = agents[person.external_id]
+    user = _demo_user(email=email, first_name=agent.first_name, last_name=agent.last_name)
+    if agent.user_id != user.pk:
+        Agent.objects.filter(user=user).exclude(pk=agent.pk).update(user=None)
+        agent.user = user
+        agent.save(update_fields=["user", "updated_at"])
+    return user
+
+
+def build_second_programme(
+    *, plan: OrgPlan, agents: dict[str, Agent], programme: Programme, summary: SeedSummary
+) -> Programme:
+    """The boundaries made visible: a managerial programme of another owner, whose one
+    population (the Pôle 3E) shares its assistants with the first programme, and an
+    ambassador of one population of the first programme only. It has no Pix results yet:
+    the first programme's campaigns are not its own."""
+    owner = _login_of(plan, agents, SECOND_OWNER_LOGIN, unit="P3E", job_title="Chef·fe de pôle")
+    ambassador = _login_of(
+        plan, agents, SECOND_AMBASSADOR_LOGIN, unit="P3E-FPA", job_title="Chargé·e de mission"
+    )
+    single = _login_of(
+        plan, agents, SINGLE_AMBASSADOR_LOGIN, unit="SG-BPCI", job_title="Chargé·e de mission"
+    )
+    second, _ = Programme.objects.update_or_create(
+        slug=SECOND_PROGRAMME_SLUG,
+        defaults={
+            "name": SECOND_PROGRAMME_NAME,
+            "description": SECOND_PROGRAMME_DESCRIPTION,
+            "purpose": Purpose.MANAGERIAL,
+            "start_date": SECOND_PROGRAMME_START,
+            "end_date": SECOND_PROGRAMME_END,
+            "stall_threshold_days": 30,
+        },
+    )
+    second.owners.add(owner)
+    _build_population(
+        programme=second,
+        spec=SECOND_POPULATION,
+        plan=plan,
+        agents=agents,
+        start_date=SECOND_PROGRAMME_START,
+        summary=summary,
+    ).ambassadors.add(ambassador)
+    programme.populations.get(name=POPULATIONS[1].name).ambassadors.add(single)
+    summary.logins += [
+        ("pilote d'un second programme", SECOND_OWNER_LOGIN),
+        ("ambassadeur·rice du second programme", SECOND_AMBASSADOR_LOGIN),
+        ("ambassadeur·rice d'une seule population", SINGLE_AMBASSADOR_LOGIN),
+    ]
+    return second
+
+
+def _build_population(*, programme, spec, plan, agents, start_date, summary):
+    """A population of `programme` from its spec: its level targets and the enrolments of the
+    agents it gathers."""
+    competences = {competence.code: competence for competence in Competence.objects.all()}
+    population, _ = TargetPopulation.objects.update_or_create(
+        programme=programme, name=spec.name, defaults={"description": spec.description}
+    )
+    for code, level, deadline in spec.targets:
+        _, created = Target.objects.update_or_create(
+            population=population,
+            competence=competences[code],
+            kind=TargetKind.LEVEL,
+            defaults={"level": level, "deadline": deadline},
+        )
+        summary.targets_created += created
+    # Anyone ever enrolled is left alone: a closed enrolment means they left on purpose.
+    known = set(Enrolment.objects.filter(population=population).values_list("agent_id", flat=True))
+    new = [
+        Enrolment(agent=agents[p.external_id], population=population, start_date=start_date)
+        for p in plan.agents
+        if spec.includes(p) and agents[p.external_id].pk not in known
+    ]
+    Enrolment.objects.bulk_create(new)
+    summary.enrolments_created += len(new)
+    return population
 
 
 def build_results(
@@ -304,6 +378,7 @@ def seed_demo(*, seed: int = SEED) -> SeedSummary:
                 seed=seed,
             )
             build_reminder_rules(programme=programme, owner=users[OWNER.role])
+            build_second_programme(plan=plan, agents=agents, programme=programme, summary=summary)
     except BaseException:
         discard_stored_files(summary)
         raise

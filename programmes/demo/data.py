@@ -15,6 +15,23 @@ PROGRAMME_START = datetime.date(2026, 1, 5)
 PROGRAMME_END = datetime.date(2027, 6, 30)
 TARGET_DEADLINE = datetime.date(2026, 12, 31)
 
+# A second programme, of another owner, and an ambassador of one population only: the
+# boundaries between programmes and populations show on the demo (DESIGN, "Privacy").
+SECOND_PROGRAMME_SLUG = "numerique-pole-3e-2026"
+SECOND_PROGRAMME_NAME = "Transformation numérique du Pôle 3E — 2026"
+SECOND_PROGRAMME_START = datetime.date(2026, 3, 2)
+SECOND_PROGRAMME_END = datetime.date(2027, 12, 31)
+SECOND_PROGRAMME_DESCRIPTION = (
+    "Un projet managérial du Pôle Entreprises, emploi et économie : chaque agent du pôle "
+    "atteint les niveaux attendus pour la dématérialisation des dossiers. Ses encadrant·e·s "
+    "voient les résultats individuels et s'en servent pour les entretiens professionnels."
+)
+SECOND_OWNER_LOGIN = "pilote.p3e@demo.gouv.fr"
+SECOND_AMBASSADOR_LOGIN = "ambassadeur.p3e@demo.gouv.fr"
+# Ambassador of the « Encadrant·e·s du secrétariat général » population of the first
+# programme only (POPULATIONS[1]).
+SINGLE_AMBASSADOR_LOGIN = "ambassadeur.encadrants@demo.gouv.fr"
+
 # Job titles the populations and the demo cast are defined by; the chart below uses them.
 ASSISTANT = "Assistant·e de service"
 BUREAU_HEAD = "Chef·fe de bureau"

@@ -276,3 +276,18 @@ POPULATIONS = (
         lambda agent: "SIC" in agent.unit_path,
     ),
 )
+
+# The second programme's one population: every agent of the Pôle 3E (its assistants are in
+# the first programme's « Assistant·e·s de service » too).
+SECOND_POPULATION = PopulationSpec(
+    "Agents du Pôle 3E",
+    "Tous les agents du Pôle Entreprises, emploi et économie : dossiers dématérialisés, "
+    "échanges avec les entreprises et protection des données.",
+    (
+        ("1.1", 3, None),
+        ("2.1", 3, None),
+        ("3.1", 3, None),
+        ("4.2", 2, None),
+    ),
+    lambda agent: "P3E" in agent.unit_path,
+)

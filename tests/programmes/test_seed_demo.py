@@ -49,6 +49,9 @@ LOGINS = [
     "encadrant@demo.gouv.fr",
     "agent@demo.gouv.fr",
     "admin@demo.gouv.fr",
+    "pilote.p3e@demo.gouv.fr",
+    "ambassadeur.p3e@demo.gouv.fr",
+    "ambassadeur.encadrants@demo.gouv.fr",
 ]
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -275,6 +278,46 @@ def test_ambassador_is_an_agent_of_the_sg_accompanying_the_three_populations(see
     ambassador = agent_of("ambassadeur@demo.gouv.fr")
     assert "SG" in [unit.code for unit in [ambassador.org_unit, *ambassador.org_unit.ancestors()]]
     assert ambassador.user.ambassador_populations.count() == 3
+
+
+def test_a_second_programme_of_another_owner_shares_agents_but_no_campaign(seeded):
+    first = Programme.objects.get(slug=demo.PROGRAMME_SLUG)
+    second = Programme.objects.get(slug="numerique-pole-3e-2026")
+    owner = User.objects.get(email="pilote.p3e@demo.gouv.fr")
+    [population] = second.populations.all()
+
+    assert list(second.owners.all()) == [owner]
+    assert not first.owners.filter(pk=owner.pk).exists()
+    assert second.purpose == Purpose.MANAGERIAL
+    assert [u.email for u in population.ambassadors.all()] == ["ambassadeur.p3e@demo.gouv.fr"]
+    in_both = Enrolment.objects.filter(
+        population__programme=first, agent__enrolments__population=population
+    )
+    assert in_both.exists()  # the Pôle 3E's assistants are in both programmes
+    assert not second.campaigns.exists()  # the first programme's campaigns are its own
+
+
+def test_an_ambassador_accompanies_one_population_of_the_first_programme_only(seeded):
+    single = User.objects.get(email="ambassadeur.encadrants@demo.gouv.fr")
+    assert [p.name for p in single.ambassador_populations.all()] == [demo.POPULATIONS[1].name]
+
+
+def test_the_demo_boundaries_hold_for_the_second_owner_and_the_single_ambassador(seeded, client):
+    first = Programme.objects.get(slug=demo.PROGRAMME_SLUG)
+    assistants = population(demo.POPULATIONS[0].name)
+    client.force_login(User.objects.get(email="pilote.p3e@demo.gouv.fr"))
+    assert client.get(reverse("programmes:dashboard", args=[first.slug])).status_code == 404
+    assert (
+        client.get(reverse("programmes:population_detail", args=[assistants.pk])).status_code == 404
+    )
+    client.force_login(User.objects.get(email="ambassadeur.encadrants@demo.gouv.fr"))
+    assert (
+        client.get(reverse("programmes:population_detail", args=[assistants.pk])).status_code == 404
+    )
+    managers = population(demo.POPULATIONS[1].name)
+    assert (
+        client.get(reverse("programmes:population_detail", args=[managers.pk])).status_code == 200
+    )
 
 
 def test_manager_leads_a_team_of_enrolled_assistants_including_the_agent(seeded):
