@@ -51,6 +51,9 @@ class PixCampaign:
     competence_codes: tuple[str, ...] = ALL_COMPETENCE_CODES
     skill_names: tuple[str, ...] = ()
     older_format: bool = False  # no "Code", "Nom du Profil Cible", bare dates
+    # False: an EXAM campaign exported between March 2025 and February 2026, when Pix left
+    # out the « % de progression » column of EXAM exports.
+    progression_column: bool = True
 
 
 @dataclass(frozen=True)
@@ -142,8 +145,9 @@ def header_columns(campaign: PixCampaign) -> list[str]:
                 f"Nombre de pix pour la compétence {name}",
             ]
         return columns
+    if campaign.progression_column:
+        columns.append("% de progression")
     columns += [
-        "% de progression",
         "Date de début" if older else "Date et heure de début (Europe/Paris)",
         "Partage (O/N)",
         "Date du partage" if older else "Date et heure du partage (Europe/Paris)",
@@ -203,8 +207,9 @@ def row_cells(campaign: PixCampaign, participant: PixParticipant) -> list:
         for code in campaign.competence_codes:
             values += [results[code].level, results[code].pix]
         return values
+    if campaign.progression_column:
+        values.append(participant.progression)
     values += [
-        participant.progression,
         _date(participant.started_at, older),
         shared,
         _date(participant.shared_at, older) if shared else NA,

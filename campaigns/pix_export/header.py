@@ -5,7 +5,11 @@ order so that a file of another kind is refused with the column that does not fi
 Headers are compared folded (case, accents, both apostrophes, spaces), so that `% maitrise`
 and `% maîtrise`, or a re-saved `Prenom du participant`, still match.
 
-Optional columns between « Prénom du Participant » and the first of « % de progression » /
+An assessment export is known by « Partage (O/N) » with « % de progression » or, in the
+EXAM exports Pix made without that column (March 2025 to February 2026), with the result
+columns only assessments have (« Palier obtenu », the « % de maitrise » columns); its
+optional columns then end before « Date et heure de début ». Optional columns between
+« Prénom du Participant » and the first of « % de progression » (or the start date) /
 « Envoi (O/N) » are the organisation columns (learner-import columns) and the external id,
 which Pix puts last and heads with whatever label the campaign creator typed: the last of
 these columns is read as the external id, unless its header is one of the organisation
@@ -112,6 +116,14 @@ def default_aliases() -> dict[str, str]:
     return aliases
 
 
+def _assessment_results(keys) -> bool:
+    """Whether the header has the result columns only an assessment export has: a stage,
+    the whole-profile mastery rate or a competence's mastery rate."""
+    return any(
+        key == MASTERY or key.startswith((STAGE_PREFIX, COMPETENCE_TRIPLET[0])) for key in keys
+    )
+
+
 def header_key(cell: str) -> str:
     return normalize_name(text(cell))
 
@@ -193,6 +205,10 @@ def analyse_header(cells, *, encoding, delimiter, aliases) -> tuple[ExportHeader
         kind, anchor = KIND_PROFILES, keys.index(SENT)
     elif PROGRESSION in keys and SHARED in keys:
         kind, anchor = KIND_ASSESSMENT, keys.index(PROGRESSION)
+    elif SHARED in keys and _assessment_results(keys):
+        # An EXAM export without « % de progression » (March 2025 to February 2026): the
+        # optional columns end before the start date, just before « Partage (O/N) ».
+        kind, anchor = KIND_ASSESSMENT, keys.index(SHARED) - 1
     else:
         message = NOT_PIX_EXPORT
         if any("Ã" in column for column in columns):
@@ -259,12 +275,13 @@ def analyse_header(cells, *, encoding, delimiter, aliases) -> tuple[ExportHeader
         competence_codes=tuple(competence[0] for competence in layout.competences),
         skill_columns=skill_columns,
         timezone=str(layout.shared_zone),
+        progression_column=layout.progression is not None,
     )
     return header, layout
 
 
 def _assessment_columns(cursor, values, aliases):
-    progression = cursor.expect("% de progression", PROGRESSION)
+    progression = cursor.optional(PROGRESSION)
     started_at, started_zone, bare_started = cursor.date_column(
         "Date et heure de début (Europe/Paris)", STARTED_AT
     )

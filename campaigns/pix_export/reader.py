@@ -236,9 +236,11 @@ class PixExport:
         column = layout.campaign_id
         try:
             campaign_pix_id = integer(cells[column], 1, None, "un identifiant de campagne")
-            column = layout.progression
-            cell = cells[column]
-            progression = None if is_na(cell) else rate(cell)
+            progression = None
+            if layout.progression is not None:
+                column = layout.progression
+                cell = cells[column]
+                progression = None if is_na(cell) else rate(cell)
             column = layout.started_at
             cell = cells[column]
             started_at = None if is_na(cell) else date(cell, layout.started_zone)

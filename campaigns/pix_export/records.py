@@ -61,6 +61,10 @@ class ExportHeader:
     skill_columns: tuple[str, ...]  # header cells as written ("'@web1")
     # Time zone the dates are written in, read from "(Europe/Paris)" in the date headers.
     timezone: str = "Europe/Paris"
+    # Whether the export has a « % de progression » column: not a profiles collection, nor
+    # an EXAM export Pix made between March 2025 and February 2026 (progression unknown:
+    # None, not 0).
+    progression_column: bool = True
 
 
 @dataclass(frozen=True)
@@ -90,7 +94,7 @@ class ExportRow:
     shared: bool
     started_at: datetime | None  # aware; assessments only
     shared_at: datetime | None  # aware
-    progression: Decimal | None  # 0..1; assessments only (profiles: None)
+    progression: Decimal | None  # 0..1; assessments with the column only, else None
     stage: int | None
     badges: tuple[str, ...]  # names of badges obtained
     mastery_rate: Decimal | None  # whole profile, assessments

@@ -205,6 +205,34 @@ def test_a_campaign_known_as_an_exam_stays_an_exam():
     assert Campaign.objects.get(pix_id=90002).kind == CampaignKind.EXAM
 
 
+def test_an_exam_export_without_progression_is_imported_with_progression_unknown():
+    agent = AgentFactory(external_id="0612345")
+    campaign = assessment_campaign(progression_column=False)
+    participants = [
+        assessed(
+            "Simon",
+            "Léa",
+            "0612345",
+            started=paris(2025, 10, 6, 9, 0),
+            shared=paris(2025, 10, 6, 10, 0),
+        ),
+        assessed("Vidal", "Marc", "0012345", started=paris(2025, 10, 7, 9, 0)),
+    ]
+    content, name = export(campaign, participants, exported_at=paris(2025, 11, 3, 12, 0))
+
+    result_import = imported(content, name)
+
+    assert result_import.status == ImportStatus.DONE
+    assert result_import.kind == "assessment"
+    lea = participation(result_import.campaign, "Simon", "Léa")
+    assert (lea.participant_external_id, lea.participant_key) == ("0612345", "ext:0612345")
+    assert (lea.agent, lea.match_status) == (agent, MatchStatus.EXTERNAL_ID)
+    assert (lea.status, lea.progression, lea.stage) == (ParticipationStatus.SHARED, None, None)
+    assert [s.progression for s in lea.snapshots.all()] == [None]
+    marc = participation(result_import.campaign, "Vidal", "Marc")
+    assert (marc.participant_external_id, marc.agent, marc.progression) == ("0012345", None, None)
+
+
 def test_a_campaign_entered_by_hand_with_the_code_and_no_pix_id_is_completed():
     campaign = CampaignFactory(pix_id=None, code="DREALCOL26", name="Collecte")
 

@@ -24,6 +24,7 @@ from campaigns.pix_export import (
     open_export,
     parse_export_filename,
 )
+from campaigns.pix_writer import PixCampaign, PixParticipant, PixResult, export_bytes
 
 DATA = Path(__file__).parent / "data"
 PROFILES = "profiles-collection.csv"
@@ -546,6 +547,107 @@ def test_exam_campaign_is_read_as_an_assessment_without_stages_or_badges():
     assert items[0].target_profile == "Examen bureautique"
     assert items[0].stage is None
     assert items[0].competences == rows_of(sample(ASSESSMENT))[0].competences
+
+
+# --- exports as Pix wrote them over time (files made by campaigns.pix_writer) ---------------
+
+
+def exam_campaign(**kwargs) -> PixCampaign:
+    """An EXAM campaign as Pix exported it between March 2025 and February 2026: no
+    « % de progression » column."""
+    values = {
+        "pix_id": 93001,
+        "name": "Examen bureautique 2025",
+        "kind": KIND_ASSESSMENT,
+        "code": "EXAM2025",
+        "target_profile": "Examen bureautique",
+        "external_id_label": "Matricule",
+        "competence_codes": ("1.1", "3.1"),
+        "progression_column": False,
+    }
+    return PixCampaign(**{**values, **kwargs})
+
+
+def exam_row(last_name, first_name, external_id=None, *, shared=True, **kwargs):
+    results = (
+        PixResult("1.1", skills_total=10, skills_validated=7),
+        PixResult("3.1", skills_total=4, skills_validated=4),
+    )
+    return PixParticipant(
+        last_name=last_name,
+        first_name=first_name,
+        external_id=external_id,
+        started_at=datetime(2025, 10, 6, 9, 15, tzinfo=PARIS),
+        shared=shared,
+        shared_at=datetime(2025, 10, 6, 10, 2, tzinfo=PARIS) if shared else None,
+        results=results if shared else (),
+        **kwargs,
+    )
+
+
+def test_exam_export_without_progression_column_is_read_with_progression_unknown():
+    data = export_bytes(
+        exam_campaign(),
+        [exam_row("Martin", "Léa", "A12"), exam_row("Roux", "Paul", "B7", shared=False)],
+    )
+    assert "% de progression" not in data.decode("utf-8-sig").splitlines()[0]
+
+    header, items = parse(data)
+
+    assert header.kind == KIND_ASSESSMENT
+    assert header.progression_column is False
+    assert header.external_id_label == "Matricule"
+    shared, started = items
+    assert (shared.external_id, shared.progression, shared.shared) == ("A12", None, True)
+    assert shared.started_at == datetime(2025, 10, 6, 9, 15, tzinfo=PARIS)
+    assert shared.mastery_rate == Decimal("0.79")
+    assert competence(shared, "3.1").mastery_rate == Decimal("1.0")
+    assert (started.external_id, started.progression, started.shared) == ("B7", None, False)
+
+
+def test_exam_export_without_progression_with_stages_organisation_columns_and_no_external_id():
+    campaign = exam_campaign(
+        external_id_label=None, organisation_columns=("Groupe",), stage_count=2
+    )
+    row = exam_row("Martin", "Léa", organisation_values={"Groupe": "Bureau"}, stage=1)
+
+    header, (item,) = parse(export_bytes(campaign, [row]))
+
+    assert (header.external_id_label, header.organisation_columns) == (None, ("Groupe",))
+    assert (header.stage_count, header.progression_column) == (2, False)
+    assert (item.organisation_values, item.stage, item.progression) == (
+        {"Groupe": "Bureau"},
+        1,
+        None,
+    )
+
+
+def test_external_ids_with_leading_zeros_stay_text_in_an_exam_export_without_progression():
+    rows = [exam_row("Martin", "Léa", "0612345"), exam_row("Roux", "Paul", "0012-34")]
+    data = export_bytes(exam_campaign(), rows)
+    assert ";0612345;" in data.decode("utf-8-sig")  # Pix writes it bare
+
+    items = rows_of(data)
+
+    assert [item.external_id for item in items] == ["0612345", "0012-34"]
+
+
+def test_assessment_export_keeps_its_progression_column():
+    header, (item,) = parse(
+        export_bytes(
+            exam_campaign(progression_column=True),
+            [exam_row("Martin", "Léa", "1", progression=Decimal("0.5"))],
+        )
+    )
+
+    assert header.progression_column is True
+    assert item.progression == Decimal("0.5")
+
+
+def test_partage_without_progression_nor_result_columns_is_not_a_pix_export():
+    data = "Nom;Prénom;Partage (O/N)\nMartin;Léa;Oui\n".encode()
+
+    assert refusal(data).startswith("Ce fichier n'est pas un export de résultats de campagne")
 
 
 def test_former_competence_names_and_curly_apostrophes_are_matched():
