@@ -240,6 +240,17 @@ def row_cells(campaign: PixCampaign, participant: PixParticipant) -> list:
     return values
 
 
+def in_pix_order(participants: Iterable[PixParticipant]) -> list[PixParticipant]:
+    """Rows in the order Pix exports them: by last name, first name, then start date
+    newest first (a person's latest participation comes first, not last)."""
+    rows = sorted(
+        participants,
+        key=lambda row: row.started_at.timestamp() if row.started_at else float("-inf"),
+        reverse=True,
+    )
+    return sorted(rows, key=lambda row: (row.last_name.casefold(), row.first_name.casefold()))
+
+
 def write_export(
     out: BinaryIO, campaign: PixCampaign, participants: Iterable[PixParticipant]
 ) -> int:

@@ -150,7 +150,9 @@ def write_plan(
                     )
                 )
             if decision.results:
-                results_at = values[SHARED_AT] or observed_at
+                # Pix lists a person's latest participation first: without a share date,
+                # its start (not the file's order, nor the export time) dates the results.
+                results_at = values[SHARED_AT] or values[STARTED_AT] or observed_at
                 sink.results(participation_id, results_at, row.competences)
     if next(new_ids, None) is not None:
         raise FileChangedError("fewer new participations than planned")

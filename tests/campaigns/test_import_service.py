@@ -2,6 +2,7 @@
 campaigns.pix_writer) through import_create, import_analyse and import_run."""
 
 import hashlib
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 
@@ -23,7 +24,7 @@ from campaigns.models import (
     ParticipationSnapshot,
     ResultImport,
 )
-from campaigns.pix_writer import resave_like_spreadsheet
+from campaigns.pix_writer import PixResult, in_pix_order, resave_like_spreadsheet
 from tests.agents.factories import AgentFactory
 from tests.campaigns.factories import (
     CampaignFactory,
@@ -410,6 +411,91 @@ def test_a_later_assessment_export_records_progression_and_sharing():
     assert results_of(lea)["1.1"].mastery_rate == Decimal("0.70")
     assert again.row_key == "2026-05-04T06:00:00+00:00"
     assert again.first_import == done[3]
+
+
+def test_the_latest_share_is_the_current_result_though_pix_lists_it_first():
+    agent = AgentFactory(external_id="S1")
+    campaign = assessment_campaign()
+    first = (
+        PixResult("1.1", skills_total=10, skills_validated=9),
+        PixResult("2.1", skills_total=8, skills_validated=8),
+        PixResult("4.1", skills_total=12, skills_validated=12),
+    )
+    rows = in_pix_order(
+        [
+            assessed(
+                "Simon",
+                "Léa",
+                "S1",
+                started=paris(2026, 3, 2, 9, 0),
+                shared=paris(2026, 3, 3, 9, 0),
+                results=first,
+            ),
+            assessed(
+                "Simon",
+                "Léa",
+                "S1",
+                started=paris(2026, 5, 4, 8, 0),
+                shared=paris(2026, 5, 5, 8, 0),
+            ),
+            assessed("Arnaud", "Zoé", "Z1", started=paris(2026, 4, 1, 8, 0)),
+        ]
+    )
+    assert [(row.last_name, row.started_at.month) for row in rows] == [
+        ("Arnaud", 4),
+        ("Simon", 5),  # newest first, as Pix writes
+        ("Simon", 3),
+    ]
+
+    imported(*export(campaign, rows))
+
+    latest = (
+        CompetenceResult.objects.filter(participation__agent=agent, competence__code="1.1")
+        .order_by("-observed_at", "-pk")
+        .first()
+    )
+    assert latest.mastery_rate == Decimal("0.70")  # the May share, not March's 0.90
+    assert latest.participation.shared_at == paris(2026, 5, 5, 8, 0)
+
+
+def test_without_share_dates_the_latest_start_is_the_current_result_not_the_last_line():
+    agent = AgentFactory(external_id="S1")
+    first = (
+        PixResult("1.1", skills_total=10, skills_validated=9),
+        PixResult("2.1", skills_total=8, skills_validated=8),
+        PixResult("4.1", skills_total=12, skills_validated=12),
+    )
+    rows = in_pix_order(
+        [
+            assessed(
+                "Simon",
+                "Léa",
+                "S1",
+                started=paris(2026, 3, 2, 9, 0),
+                shared=paris(2026, 3, 3, 9, 0),
+                results=first,
+            ),
+            assessed(
+                "Simon",
+                "Léa",
+                "S1",
+                started=paris(2026, 5, 4, 8, 0),
+                shared=paris(2026, 5, 5, 8, 0),
+            ),
+        ]
+    )
+    # Share dates Pix left out (NA): the rows still say they were shared.
+    rows = [replace(row, shared_at=None) for row in rows]
+
+    imported(*export(assessment_campaign(), rows))
+
+    latest = (
+        CompetenceResult.objects.filter(participation__agent=agent, competence__code="1.1")
+        .order_by("-observed_at", "-pk")
+        .first()
+    )
+    assert latest.mastery_rate == Decimal("0.70")
+    assert latest.participation.started_at == paris(2026, 5, 4, 8, 0)
 
 
 def test_the_preview_counts_are_what_the_import_writes():
