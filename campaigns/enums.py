@@ -20,6 +20,8 @@ class MatchStatus(models.TextChoices):
     TO_CONFIRM = "to_confirm", _("Rapproché par le nom, à confirmer")
     MANUAL = "manual", _("Rapproché à la main")
     UNMATCHED = "unmatched", _("Non rapproché")
+    # Pix writes « Anonymized » for a learner whose data it erased: never anyone's agent.
+    ANONYMISED = "anonymised", _("Apprenant anonymisé par Pix")
 
 
 class ImportStatus(models.TextChoices):

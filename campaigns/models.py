@@ -195,6 +195,7 @@ class ResultImport(models.Model):
     matched = models.PositiveIntegerField(_("rapprochés"), default=0)
     to_confirm = models.PositiveIntegerField(_("à confirmer"), default=0)
     unmatched = models.PositiveIntegerField(_("non rapprochés"), default=0)
+    anonymised = models.PositiveIntegerField(_("lignes d'apprenants anonymisés"), default=0)
     errors = models.JSONField(_("erreurs"), default=list, blank=True)
     warnings = models.JSONField(_("avertissements"), default=list, blank=True)
     progress_done = models.PositiveIntegerField(_("lignes traitées"), default=0)

@@ -454,6 +454,7 @@ def _fill(result_import: ResultImport, plan: ImportPlan) -> None:
         "matched",
         "to_confirm",
         "unmatched",
+        "anonymised",
     ):
         setattr(result_import, name, getattr(counts, name))
     result_import.warnings = plan.warnings

@@ -4,7 +4,8 @@ Campaign by campaign: a participant already matched in an earlier import of the 
 keeps their agent (so manual matches survive re-imports); else by external id (the
 matricule, or the e-mail address when the campaign asks for one), then by e-mail, then by
 name when exactly one agent bears it, which an ambassador must confirm. The agents are read
-once per import into dictionaries: one query, whatever the number of rows.
+once per import into dictionaries: one query, whatever the number of rows. A learner Pix
+anonymised (« Anonymized » « Anonymized ») is never matched, nor waits for an agent.
 """
 
 import re
@@ -29,6 +30,13 @@ class Match:
 
 
 UNMATCHED = Match(None, MatchStatus.UNMATCHED)
+ANONYMISED = Match(None, MatchStatus.ANONYMISED)
+_ANONYMISED_NAME = "anonymized"
+
+
+def is_anonymised(last_name: str | None, first_name: str | None) -> bool:
+    """Whether a row is a learner Pix anonymised: « Anonymized » for both names."""
+    return fold_name(last_name or "") == fold_name(first_name or "") == _ANONYMISED_NAME
 
 
 def label_asks_for_email(label: str | None) -> bool:
@@ -85,6 +93,8 @@ def match_participant(
     how an earlier import of the campaign left this participant: kept when it names an
     agent; a participant unmatched by hand (MANUAL without agent) is not matched by name
     again."""
+    if is_anonymised(last_name, first_name):
+        return ANONYMISED
     if previous is not None and previous.agent_id is not None:
         return previous
     value = (external_id or "").strip()

@@ -49,6 +49,7 @@ from campaigns.importing.rows import (
     RowOutline,
     compare,
     decide_row,
+    row_is_anonymised,
     row_values,
 )
 from campaigns.models import Campaign, Competence, Participation
@@ -143,6 +144,7 @@ class ImportPlan:
             row.shared,
             row.shared_at,
             len(row.competences) if row.shared else 0,
+            row_is_anonymised(row),
         )
 
     def open_participation(self, key: tuple[str, str]) -> Existing | None:
@@ -359,6 +361,17 @@ def _warnings(
                 counts.unmatched,
             )
             % {"count": counts.unmatched}
+        )
+    if counts.anonymised:
+        warnings.append(
+            ngettext(
+                "%(count)s ligne d'un apprenant anonymisé par Pix (« Anonymized ») : elle "
+                "est gardée, sans jamais être rapprochée d'un agent",
+                "%(count)s lignes d'apprenants anonymisés par Pix (« Anonymized ») : elles "
+                "sont gardées, sans jamais être rapprochées d'un agent",
+                counts.anonymised,
+            )
+            % {"count": counts.anonymised}
         )
     if plan.duplicate_keys:
         warnings.append(

@@ -9,7 +9,7 @@ from typing import NamedTuple
 from campaigns import pix_export
 from campaigns.enums import MatchStatus, ParticipationStatus
 from campaigns.importing.keys import ResultEncoder, quantize_rate, utc
-from campaigns.importing.matching import Match
+from campaigns.importing.matching import Match, is_anonymised
 
 # The values of a participation an export gives, in this order (the database's too).
 COMPARED_FIELDS = (
@@ -96,6 +96,7 @@ class RowOutline(NamedTuple):
     shared: bool
     shared_at: datetime | None
     result_count: int
+    anonymised: bool = False
 
     @property
     def key(self) -> tuple[str, str]:
@@ -113,6 +114,7 @@ class Counts:
     matched: int = 0
     to_confirm: int = 0
     unmatched: int = 0
+    anonymised: int = 0  # rows of learners Pix anonymised, neither matched nor waiting
 
     def add_row(self, outline: RowOutline, decision: Decision) -> None:
         """Count a row by what the import writes for it."""
@@ -122,8 +124,11 @@ class Counts:
         self.participations_updated += decision.action == UPDATE
         self.snapshots_created += decision.snapshot
         self.results_created += outline.result_count if decision.results else 0
+        self.anonymised += outline.anonymised
 
     def add_participant(self, match: Match) -> None:
+        if match.status == MatchStatus.ANONYMISED:
+            return  # counted by their rows (all share one name)
         if match.agent_id is None:
             self.unmatched += 1
         elif match.status == MatchStatus.TO_CONFIRM:
@@ -167,6 +172,10 @@ def _moved(existing: Existing, new_row_key: str, match: Match) -> bool:
         or existing.agent_id != match.agent_id
         or existing.match_status != match.status
     )
+
+
+def row_is_anonymised(row: "pix_export.ExportRow") -> bool:
+    return is_anonymised(row.last_name, row.first_name)
 
 
 def row_values(row: "pix_export.ExportRow", profiles: bool, encoder: ResultEncoder) -> tuple:

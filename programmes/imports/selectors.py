@@ -29,9 +29,12 @@ def import_campaigns(programme):
 
 def participations_to_match(programme):
     """Participations of the programme's campaigns waiting for an ambassador: no agent yet,
-    or matched by name only and to be confirmed."""
-    return Participation.objects.filter(campaign__programmes=programme).filter(
-        Q(agent__isnull=True) | Q(match_status=MatchStatus.TO_CONFIRM)
+    or matched by name only and to be confirmed. Learners Pix anonymised never wait: nobody
+    can tell who they were."""
+    return (
+        Participation.objects.filter(campaign__programmes=programme)
+        .filter(Q(agent__isnull=True) | Q(match_status=MatchStatus.TO_CONFIRM))
+        .exclude(match_status=MatchStatus.ANONYMISED)
     )
 
 
@@ -56,4 +59,8 @@ def search_participants(participations, text):
 
 
 def unmatched_count(programme):
-    return Participation.objects.filter(campaign__programmes=programme, agent__isnull=True).count()
+    return (
+        Participation.objects.filter(campaign__programmes=programme, agent__isnull=True)
+        .exclude(match_status=MatchStatus.ANONYMISED)
+        .count()
+    )

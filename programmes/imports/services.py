@@ -8,14 +8,14 @@ when no broker is configured. A participant nobody could match becomes an agent 
 import logging
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 from kombu.exceptions import OperationalError as KombuOperationalError
 
 from agents.models import Agent, OrgUnit
 from campaigns import services as campaign_services
-from campaigns.enums import ImportStatus
+from campaigns.enums import ImportStatus, MatchStatus
 from campaigns.models import Campaign, Participation, ResultImport
 from campaigns.tasks import analyse_import
 from programmes import perms
@@ -160,7 +160,12 @@ def agent_create_from_participant(
 ) -> Agent:
     """A participant nobody could match is a person the HR list did not have yet: create the
     agent, enrol them when a population is given, and attach every participation of that
-    participant in the campaign (their results follow)."""
+    participant in the campaign (their results follow). A learner Pix anonymised is nobody
+    the organisation can name: refused."""
+    if participation.match_status == MatchStatus.ANONYMISED:
+        raise ValidationError(
+            _("Cet apprenant a été anonymisé par Pix : aucun agent ne peut être créé pour lui.")
+        )
     with transaction.atomic():
         agent = Agent.objects.create(
             last_name=last_name,

@@ -42,6 +42,7 @@ KEPT = (
     "matched",
     "to_confirm",
     "unmatched",
+    "anonymised",
 )
 WRITTEN = (
     "participations_created",
@@ -246,6 +247,26 @@ CASES = [
             ),
         ),
         id="participants are counted once each by how they are matched",
+    ),
+    pytest.param(
+        Case(
+            agents_since=[(None, "Anonymized", "Anonymized")],
+            rows=[
+                not_sent("Anonymized", "Anonymized"),
+                sent("Anonymized", "Anonymized", at=MARCH),
+                not_sent("Nobody", "Here", "M404"),
+            ],
+            expected=counts(
+                rows=3,
+                shared_rows=1,
+                participations_created=3,
+                snapshots_created=3,
+                results_created=16,
+                unmatched=1,
+                anonymised=2,
+            ),
+        ),
+        id="rows of learners Pix anonymised are counted apart and never matched",
     ),
 ]
 

@@ -256,3 +256,26 @@ def test_an_agent_created_after_an_import_is_matched_by_the_next_one():
         agent,
         MatchStatus.EXTERNAL_ID,
     )
+
+
+def test_a_learner_pix_anonymised_is_never_matched_even_to_an_agent_of_that_name():
+    directory = AgentDirectory([(9, None, "A1000", "Anonymized", "Anonymized")])
+    earlier = Match(9, MatchStatus.MANUAL)
+
+    by_name = match_participant(
+        directory,
+        external_id=None,
+        last_name="Anonymized",
+        first_name="Anonymized",
+        email_label=False,
+    )
+    by_id = match_participant(
+        directory,
+        external_id="A1000",
+        last_name="ANONYMIZED",
+        first_name="anonymized",
+        email_label=False,
+        previous=earlier,
+    )
+
+    assert by_name == by_id == Match(None, MatchStatus.ANONYMISED)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from django.contrib.messages import get_messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
@@ -15,10 +15,13 @@ from django.utils import timezone
 from agents.models import Agent
 from campaigns.enums import ImportStatus, MatchStatus
 from campaigns.models import Campaign, Competence, CompetenceResult, Participation, ResultImport
+from campaigns.pix_writer import export_bytes
 from programmes import perms
+from programmes.imports.services import agent_create_from_participant
 from programmes.imports.views import programme_for_import
 from programmes.models import Enrolment
 from tests.agents.factories import AgentFactory, UserFactory
+from tests.campaigns.factories import assessed, assessment_campaign, paris
 from tests.programmes.factories import EnrolmentFactory
 from tests.programmes.import_factories import (
     CompetenceResultFactory,
@@ -206,6 +209,7 @@ def test_upload_shows_the_preview_and_writes_no_result(client, cast, enrolled):
         "Participants rapprochés d’un agent": "2",
         "Rapprochés par le nom, à confirmer": "1",
         "Participants non rapprochés": "9",
+        "Lignes d’apprenants anonymisés par Pix (jamais rapprochées)": "0",
     }
     assert "Confirmer l’import" in html
     assert 'name="csrfmiddlewaretoken"' in html
@@ -769,3 +773,38 @@ def test_list_query_count_is_pinned(client, cast, django_assert_num_queries, nam
     grow(cast)
     with django_assert_num_queries(expected):
         assert client.get(url(name, cast)).status_code == 200
+
+
+def test_learners_pix_anonymised_are_counted_apart_and_never_offered_an_agent(client, cast):
+    AgentFactory(last_name="Anonymized", first_name="Anonymized", external_id=None)
+    rows = [
+        assessed("Anonymized", "Anonymized", started=paris(2026, 3, 2, 9, 0), progression=0),
+        assessed("Anonymized", "Anonymized", started=paris(2026, 3, 1, 9, 0), progression=0),
+        assessed("Vidal", "Marc", "M1", started=paris(2026, 3, 4, 9, 0)),
+    ]
+    content = export_bytes(assessment_campaign(), rows)
+
+    result_import, response = uploaded(client, cast, content=content, name="Resultats.csv")
+    html = client.get(response.url).content.decode()
+    counts = dict(zip(*[iter(_cells(html, "import-counts"))] * 2, strict=True))
+    assert counts["Participants non rapprochés"] == "1"
+    assert counts["Lignes d’apprenants anonymisés par Pix (jamais rapprochées)"] == "2"
+    assert "2 lignes d&#x27;apprenants anonymisés par Pix" in html
+
+    confirmed(client, cast, result_import)
+    anonymised = Participation.objects.filter(participant_last_name="Anonymized")
+    assert [(p.agent, p.match_status) for p in anonymised] == [(None, MatchStatus.ANONYMISED)] * 2
+    queue = client.get(url("unmatched_list", cast)).content.decode()
+    assert "Vidal" in queue and "Anonymized" not in queue
+    one = anonymised.first()
+    assert client.get(url("unmatched_detail", cast, participation_id=one.pk)).status_code == 404
+    created = client.post(
+        url("unmatched_create_agent", cast, participation_id=one.pk),
+        {"last_name": "Anonymized", "first_name": "Anonymized"},
+    )
+    assert created.status_code == 404
+    with pytest.raises(ValidationError):
+        agent_create_from_participant(
+            participation=one, last_name="Anonymized", first_name="Anonymized"
+        )
+    assert Agent.objects.filter(last_name="Anonymized").count() == 1
