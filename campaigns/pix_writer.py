@@ -273,6 +273,45 @@ def export_bytes(campaign: PixCampaign, participants: Iterable[PixParticipant]) 
     return buffer.getvalue()
 
 
+# Other Pix files people upload by mistake instead of a campaign's results.
+
+
+def certification_results_columns(*, since_march_2026: bool = True) -> list[str]:
+    """The header of Pix's certification results CSV. Since PR #15567 (2026-03-20)
+    « Nombre de Pix » is « Résultat » and « Type de certification » was added."""
+    columns = [
+        "Numéro de certification",
+        "Prénom",
+        "Nom",
+        "Date de naissance",
+        "Lieu de naissance",
+        "Identifiant Externe",
+        "Statut",
+    ]
+    columns += ["Type de certification", "Résultat"] if since_march_2026 else ["Nombre de Pix"]
+    columns += [*ALL_COMPETENCE_CODES, "Commentaire jury pour l’organisation", "Session"]
+    columns.append("Date de passage de la certification")
+    return columns
+
+
+def participants_list_columns() -> list[str]:
+    """The header of a Pix Orga participants list (the « Participants » page)."""
+    return [
+        "Nom du Participant",
+        "Prénom du Participant",
+        "Nombre de participations",
+        "Dernière participation",
+        "Certificabilité",
+    ]
+
+
+def table_bytes(columns: list[str], rows: Iterable[Mapping[str, object]]) -> bytes:
+    """Any Pix CSV by Pix's cell rules: the header, then each row's values by column."""
+    lines = [";".join(cell(column) for column in columns)]
+    lines += [";".join(cell(row.get(column, "")) for column in columns) for row in rows]
+    return ("\n".join(lines) + "\n").encode("utf-8-sig")
+
+
 def export_filename(campaign: PixCampaign, exported_at: datetime) -> str:
     """`Resultats-{campaign name}-{campaign id}-{YYYY-MM-DD-HHmm}.csv`, time in Paris."""
     local = exported_at.astimezone(PARIS)

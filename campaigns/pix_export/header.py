@@ -66,6 +66,22 @@ _ORGANISATION_KEYS = frozenset(normalize_name(name) for name in ORGANISATION_COL
 _COMPETENCE_NAMES = {code: name for code, name, _record, _former in COMPETENCES}
 _NAME_AFTER = re.compile(r"(?:comp[ée]tence|domaine)\s+(.*)$", re.IGNORECASE | re.DOTALL)
 _BADGE_END = re.compile(r"\s+obtenu\s*\(O/N\)\s*$", re.IGNORECASE)
+DOWNLOAD_RESULTS = (
+    "Téléchargez les résultats depuis l'onglet « Résultats » de la campagne dans Pix Orga."
+)
+CERTIFICATION_RESULTS = (
+    "Ce fichier est un export des résultats de certification Pix, pas un export de résultats "
+    "de campagne Pix Orga : les certifications ne s'importent pas ici. " + DOWNLOAD_RESULTS
+)
+PARTICIPANTS_LIST = (
+    "Ce fichier est une liste de participants de Pix Orga, pas un export de résultats de "
+    "campagne : il ne contient aucun résultat. " + DOWNLOAD_RESULTS
+)
+# Headers only other Pix files have (folded).
+CERTIFICATION_NUMBER = "numero de certification"
+PARTICIPANTS_LIST_KEYS = frozenset(
+    {"nombre de participations", "derniere participation", "certificabilite"}
+)
 NOT_PIX_EXPORT = (
     "Ce fichier n'est pas un export de résultats de campagne Pix Orga : son en-tête n'a ni "
     "« % de progression » et « Partage (O/N) » (campagne d'évaluation) ni « Envoi (O/N) » "
@@ -114,6 +130,16 @@ def default_aliases() -> dict[str, str]:
         for alias in (name, *former_names):
             aliases[normalize_name(alias)] = code
     return aliases
+
+
+def _other_pix_file(keys) -> str | None:
+    """Why a Pix file that is not a campaign's results was refused, when it is one."""
+    if CERTIFICATION_NUMBER in keys:
+        return CERTIFICATION_RESULTS
+    names = LAST_NAME in keys and FIRST_NAME in keys
+    if names and CAMPAIGN_ID not in keys and PARTICIPANTS_LIST_KEYS.intersection(keys):
+        return PARTICIPANTS_LIST
+    return None
 
 
 def _assessment_results(keys) -> bool:
@@ -210,7 +236,7 @@ def analyse_header(cells, *, encoding, delimiter, aliases) -> tuple[ExportHeader
         # optional columns end before the start date, just before « Partage (O/N) ».
         kind, anchor = KIND_ASSESSMENT, keys.index(SHARED) - 1
     else:
-        message = NOT_PIX_EXPORT
+        message = _other_pix_file(keys) or NOT_PIX_EXPORT
         if any("Ã" in column for column in columns):
             message += (
                 " Les accents de l'en-tête semblent mal encodés : le fichier mélange "

@@ -24,7 +24,16 @@ from campaigns.pix_export import (
     open_export,
     parse_export_filename,
 )
-from campaigns.pix_writer import PixCampaign, PixParticipant, PixResult, export_bytes
+from campaigns.pix_writer import (
+    PixCampaign,
+    PixParticipant,
+    PixResult,
+    certification_results_columns,
+    export_bytes,
+    participants_list_columns,
+    resave_like_spreadsheet,
+    table_bytes,
+)
 
 DATA = Path(__file__).parent / "data"
 PROFILES = "profiles-collection.csv"
@@ -929,6 +938,52 @@ def test_hr_agent_list_is_not_a_pix_export():
     message = refusal(HR_AGENT_LIST.encode())
 
     assert message.startswith("Ce fichier n'est pas un export de résultats de campagne Pix Orga")
+
+
+CERTIFIED = {
+    "Numéro de certification": "123456",
+    "Prénom": "Léa",
+    "Nom": "Martin",
+    "Identifiant Externe": "0612345",
+    "Statut": "Validée",
+    "Type de certification": "Certification Pix",
+    "Résultat": 412,
+    "Nombre de Pix": 412,
+}
+RIGHT_FILE = "Téléchargez les résultats depuis l'onglet « Résultats » de la campagne dans Pix Orga."
+
+
+@pytest.mark.parametrize("since_march_2026", [True, False])
+def test_certification_results_are_refused_naming_them(since_march_2026):
+    data = table_bytes(
+        certification_results_columns(since_march_2026=since_march_2026), [CERTIFIED]
+    )
+
+    message = refusal(data)
+
+    assert message.startswith("Ce fichier est un export des résultats de certification Pix, pas")
+    assert message.endswith(RIGHT_FILE)
+
+
+def test_certification_results_resaved_by_a_spreadsheet_are_refused_naming_them():
+    data = resave_like_spreadsheet(table_bytes(certification_results_columns(), [CERTIFIED]))
+
+    assert refusal(data).startswith("Ce fichier est un export des résultats de certification Pix")
+
+
+def test_pix_orga_participants_list_is_refused_naming_it():
+    row = {
+        "Nom du Participant": "Martin",
+        "Prénom du Participant": "Léa",
+        "Nombre de participations": 2,
+    }
+
+    message = refusal(table_bytes(participants_list_columns(), [row]))
+
+    assert message == (
+        "Ce fichier est une liste de participants de Pix Orga, pas un export de résultats de "
+        f"campagne : il ne contient aucun résultat. {RIGHT_FILE}"
+    )
 
 
 def test_unknown_competence_refuses_the_file_naming_it():
