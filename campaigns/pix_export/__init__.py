@@ -13,6 +13,18 @@ decimal comma or dot; `Oui`/`Non` in any case; `NA` (or an empty cell) for no va
 `YYYY-MM-DD`, as aware datetimes in the time zone the headers name (Europe/Paris).
 Rows stream: memory does not grow with the file. How optional columns are recognised
 (organisation columns, external id) is explained in `header`.
+
+The variants read (REFERENCE.md, « Format history »): assessment (évaluation or EXAM) and
+profiles collection exports, in the newest format and the older one (no « Code », « Nom du
+Profil Cible », bare dates); EXAM exports made between March 2025 and February 2026, which
+have no « % de progression » column (`ExportHeader.progression_column` is False and every
+row's progression is None: unknown, not 0); dates in whatever time zone the headers name.
+External ids are text: `0612345` keeps its leading zero. Rows come as Pix sorts them (by
+name, then start date newest first): the order means nothing, the share dates do. Learners
+Pix anonymised (« Anonymized ») are rows like any other here; the importer keeps them from
+matching. Refused with a message that says what the file is and where the right one is: a
+certification results CSV (« Nombre de Pix » or, since March 2026, « Résultat »), a Pix Orga
+participants list, a workbook (xlsx, ods, xls), a PDF, any other CSV.
 """
 
 from campaigns.pix_export.header import ORGANISATION_COLUMN_NAMES, default_aliases
