@@ -42,6 +42,7 @@ from campaigns.importing.matching import (
 )
 from campaigns.importing.rows import (
     COMPARED_FIELDS,
+    PROGRESSION,
     Counts,
     Decision,
     Existing,
@@ -131,7 +132,18 @@ class ImportPlan:
                     number += 1
                 rkey = f"{rkey}#{number}"[-ROW_KEY_MAX:]
             seen.add((key, rkey))
-            yield RowFacts(row, key, rkey, row_values(row, profiles, self.encoder))
+            values = row_values(row, profiles, self.encoder)
+            if not self.header.progression_column and not profiles:
+                values = self._known_progression(values, (key, rkey))
+            yield RowFacts(row, key, rkey, values)
+
+    def _known_progression(self, values: tuple, key: tuple[str, str]) -> tuple:
+        """An EXAM export without « % de progression » does not know the progression: the
+        one an earlier export gave the participation stays (no change, no new state)."""
+        existing = self.existing.get(key)
+        if existing is None:
+            return values
+        return (*values[:PROGRESSION], existing.values[PROGRESSION], *values[PROGRESSION + 1 :])
 
     def outline(self, facts: RowFacts) -> RowOutline:
         key = (facts.participant_key, facts.row_key)

@@ -234,6 +234,29 @@ def test_an_exam_export_without_progression_is_imported_with_progression_unknown
     assert (marc.participant_external_id, marc.agent, marc.progression) == ("0012345", None, None)
 
 
+def test_an_exam_export_without_progression_keeps_the_progression_an_earlier_export_gave():
+    started = paris(2026, 1, 5, 9, 0)
+    with_column = assessment_campaign()
+    content, name = export(
+        with_column,
+        [assessed("Simon", "Léa", "S1", started=started, progression=Decimal("0.4"))],
+        exported_at=paris(2026, 1, 10, 9, 0),
+    )
+    imported(content, name)
+    content, name = export(
+        replace(with_column, progression_column=False),
+        [assessed("Simon", "Léa", "S1", started=started)],
+        exported_at=paris(2026, 1, 20, 9, 0),
+    )
+
+    again = imported(content, name)
+
+    assert (again.participations_updated, again.participations_created) == (0, 0)
+    lea = participation(again.campaign, "Simon", "Léa")
+    assert lea.progression == Decimal("0.400")
+    assert lea.snapshots.count() == 1
+
+
 def test_a_campaign_entered_by_hand_with_the_code_and_no_pix_id_is_completed():
     campaign = CampaignFactory(pix_id=None, code="DREALCOL26", name="Collecte")
 
