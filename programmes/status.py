@@ -108,15 +108,23 @@ def stall_cutoff(programme: Programme, today: date) -> datetime:
 
 def latest_shared(field: str, **filters) -> Subquery:
     """The enrolled agent's latest shared `field` (level or mastery rate) on the target's
-    competence, in the programme's campaigns matching `filters`. The latest share wins, even
-    when it is lower than an earlier one. Used inside a Target subquery of an Enrolment."""
+    competence, in the programme's campaigns whose participations match `filters` (an
+    OuterRef in them names a field of the Target). The latest share wins, even when it is
+    lower than an earlier one. Used inside a Target subquery of an Enrolment.
+
+    The results are reached from the agent's own participations (the participation agent
+    index, then the result history index that starts with the participation), never from
+    the competence: a campaign's participants nobody matched, however many, cost nothing."""
+    participations = Participation.objects.filter(
+        agent=OuterRef(OuterRef(OuterRef("agent"))),
+        status=ParticipationStatus.SHARED,
+        campaign__programmes=OuterRef(OuterRef("population__programme")),
+        **filters,
+    )
     results = CompetenceResult.objects.filter(
-        participation__agent=OuterRef(OuterRef("agent")),
-        participation__status=ParticipationStatus.SHARED,
-        participation__campaign__programmes=OuterRef("population__programme"),
+        participation__in=participations.values("pk"),
         competence=OuterRef("competence"),
         **{f"{field}__isnull": False},
-        **filters,
     )
     return Subquery(results.order_by("-observed_at", "-pk").values(field)[:1])
 
@@ -136,14 +144,12 @@ def target_met_condition() -> Q:
     return (
         Q(
             kind=TargetKind.LEVEL,
-            level__lte=latest_shared(
-                "level", participation__campaign__kind=CampaignKind.PROFILES_COLLECTION
-            ),
+            level__lte=latest_shared("level", campaign__kind=CampaignKind.PROFILES_COLLECTION),
         )
         | Q(
             kind=TargetKind.MASTERY_RATE,
             mastery_rate__lte=latest_shared(
-                "mastery_rate", participation__campaign=OuterRef("campaign")
+                "mastery_rate", campaign=OuterRef(OuterRef("campaign"))
             ),
         )
         | Q(Exists(best_stage), kind=TargetKind.STAGE)

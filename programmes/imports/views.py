@@ -8,6 +8,7 @@ import io
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
+from django.db.models.fields.json import KeyTextTransform, KeyTransform
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -226,7 +227,13 @@ def errors_csv(errors):
 def import_history(request, slug):
     programme = programme_for_import(request.user, slug)
     imports = import_selectors.programme_imports(programme).defer("errors", "warnings")
-    imports = imports.annotate(has_errors=~Q(errors=[]))
+    # Why an import wrote nothing: its first error (the others are in the errors CSV).
+    first_error = KeyTransform("0", "errors")
+    imports = imports.annotate(
+        has_errors=~Q(errors=[]),
+        first_error=KeyTextTransform("message", first_error),
+        first_error_line=KeyTextTransform("line", first_error),
+    )
     campaigns = list(import_selectors.import_campaigns(programme))
     campaign = _chosen(campaigns, request.GET.get("campagne"))
     if campaign is not None:

@@ -156,10 +156,14 @@ def _shared_result_for(target) -> QuerySet:
         status=ParticipationStatus.SHARED,
     )
     if target.kind == TargetKind.MASTERY_RATE:
-        participations = participations.filter(
-            results__competence=target.competence_id,
-            results__mastery_rate__isnull=False,
+        # From the participation to its results (result_history_idx), not from every result
+        # on the competence, whoever's.
+        results = CompetenceResult.objects.filter(
+            participation=OuterRef("pk"),
+            competence=target.competence_id,
+            mastery_rate__isnull=False,
         )
+        participations = participations.filter(Exists(results))
     else:
         participations = participations.filter(stage__isnull=False)
     return Target.objects.filter(pk=target.pk).filter(Exists(participations))
@@ -189,7 +193,7 @@ def _level_distribution(population, target, on) -> list[int]:
     """How many of the enrolled agents stand at each level 0–8 on the target's competence,
     by their latest shared result in the programme's profiles collections."""
     latest = Target.objects.filter(pk=target.pk).annotate(
-        value=latest_shared("level", participation__campaign__kind=CampaignKind.PROFILES_COLLECTION)
+        value=latest_shared("level", campaign__kind=CampaignKind.PROFILES_COLLECTION)
     )
     rows = (
         population.enrolments.current(on)

@@ -506,6 +506,61 @@ def test_history_paginates(client, cast):
     assert len(client.get(url("import_history", cast), {"page": 2}).context["page_obj"]) == 5
 
 
+def history_row(response, result_import):
+    """The cells of `result_import`'s row in the history table, as text."""
+    html = response.content.decode()
+    row = re.search(
+        rf'<tr>\s*<th scope="row"><a href="[^"]*/{result_import.pk}/"[^>]*>.*?</tr>', html, re.S
+    )
+    assert row, f"no row for import {result_import.pk}"
+    cells = re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", row.group(0), re.S)
+    return [re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", cell)).strip() for cell in cells]
+
+
+PREVIEW = {
+    "rows": 30000,
+    "shared_rows": 29000,
+    "participations_created": 30000,
+    "results_created": 480000,
+    "unmatched": 30000,
+}
+
+
+@pytest.mark.parametrize(
+    ("status", "errors", "reason"),
+    [
+        (ImportStatus.CANCELLED, [], "Annulé avant confirmation"),
+        (
+            ImportStatus.FAILED,
+            [{"line": None, "column": None, "message": "Erreur inattendue (OperationalError)"}],
+            "Erreur inattendue (OperationalError)",
+        ),
+        (
+            ImportStatus.REFUSED,
+            [{"line": 4, "column": "Partage (O/N)", "message": "Valeur inconnue"}],
+            "Valeur inconnue",
+        ),
+    ],
+)
+def test_history_shows_nothing_written_and_why_for_an_import_that_did_not_happen(
+    client, cast, status, errors, reason
+):
+    stopped = programme_import(cast.programme, status=status, errors=errors, **PREVIEW)
+    done = programme_import(cast.programme, status=ImportStatus.DONE, **PREVIEW)
+    client.force_login(cast.ambassador)
+
+    response = client.get(url("import_history", cast))
+
+    cells = history_row(response, stopped)
+    written = cells[5:10]  # rows written, created, updated, results, unmatched
+    assert written == ["0"] * 5, cells
+    assert "30000" not in " ".join(cells) and "480000" not in " ".join(cells)
+    assert stopped.get_status_display() in cells[4]
+    assert reason in cells[4]
+    assert "Rien n’a été enregistré." in cells[4]
+    assert history_row(response, done)[5:10] == ["30000", "30000", "0", "480000", "30000"]
+
+
 # --- The queue of participants to match --------------------------------------------------------
 
 
