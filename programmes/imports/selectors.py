@@ -1,6 +1,6 @@
 """Reads of the Pix imports: a programme's imports and the participants waiting to be matched."""
 
-from django.db.models import Count, Q
+from django.db.models import Count, Max, Min, Q
 
 from campaigns.enums import MatchStatus
 from campaigns.models import Campaign, Participation, ResultImport
@@ -36,11 +36,49 @@ def participations_to_match(programme):
 
 
 def participations_to_match_counts(programme):
-    """How many participants wait: without an agent, and matched by name to be confirmed."""
+    """How many persons wait (one participant key is one person, whatever the number of
+    their participations): without an agent, and matched by name to be confirmed."""
     return participations_to_match(programme).aggregate(
-        unmatched=Count("pk", filter=Q(agent__isnull=True)),
-        to_confirm=Count("pk", filter=Q(match_status=MatchStatus.TO_CONFIRM)),
+        unmatched=Count("participant_key", distinct=True, filter=Q(agent__isnull=True)),
+        to_confirm=Count(
+            "participant_key", distinct=True, filter=Q(match_status=MatchStatus.TO_CONFIRM)
+        ),
     )
+
+
+def participants_of(participations):
+    """One row per person (participant key) of `participations`, sorted by name: the key,
+    the names and external id as the export wrote them, the first participation's id (the
+    person's address in the queue) and how many participations they have."""
+    return (
+        participations.order_by()
+        .values("participant_key")
+        .annotate(
+            last_name=Min("participant_last_name"),
+            first_name=Min("participant_first_name"),
+            external_id=Max("participant_external_id"),
+            first_id=Min("pk"),
+            participation_count=Count("pk"),
+        )
+        .order_by("last_name", "first_name", "participant_key")
+    )
+
+
+def with_participations(people, participations):
+    """Give each person row (participants_of) its participations, in one query."""
+    people = list(people)
+    keys = [person["participant_key"] for person in people]
+    by_key = {}
+    rows = (
+        participations.filter(participant_key__in=keys)
+        .select_related("campaign", "agent")
+        .order_by("campaign__name", "pk")
+    )
+    for participation in rows:
+        by_key.setdefault(participation.participant_key, []).append(participation)
+    for person in people:
+        person["participations"] = by_key.get(person["participant_key"], [])
+    return people
 
 
 def search_participants(participations, text):
@@ -56,4 +94,5 @@ def search_participants(participations, text):
 
 
 def unmatched_count(programme):
-    return Participation.objects.filter(campaign__programmes=programme, agent__isnull=True).count()
+    """How many persons of the programme's campaigns wait without an agent."""
+    return participations_to_match_counts(programme)["unmatched"]

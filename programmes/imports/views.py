@@ -15,7 +15,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from campaigns import services as campaign_services
 from campaigns.enums import ImportStatus, MatchStatus
 from lib.exports import neutralise
 from lib.pagination import paginate
@@ -260,6 +259,7 @@ MAX_CANDIDATES = 20
 
 
 def unmatched_list(request, slug):
+    """The queue, one row per person (participant key) with their participations under it."""
     programme = programme_for_import(request.user, slug)
     waiting = import_selectors.participations_to_match(programme)
     to_confirm = request.GET.get("onglet") == TO_CONFIRM_TAB
@@ -268,10 +268,9 @@ def unmatched_list(request, slug):
     else:
         shown = waiting.filter(agent__isnull=True)
     query = request.GET.get("q", "").strip()
-    shown = import_selectors.search_participants(shown, query)
-    shown = shown.select_related("campaign", "agent").order_by(
-        "participant_last_name", "participant_first_name", "campaign__name", "pk"
-    )
+    people = import_selectors.participants_of(import_selectors.search_participants(shown, query))
+    page_obj = paginate(request, people)
+    page_obj.object_list = import_selectors.with_participations(page_obj.object_list, shown)
     return render(
         request,
         "programmes/imports/unmatched_list.html",
@@ -282,7 +281,7 @@ def unmatched_list(request, slug):
             "tab_param": TO_CONFIRM_TAB,
             "counts": import_selectors.participations_to_match_counts(programme),
             "query": query,
-            "page_obj": paginate(request, shown),
+            "page_obj": page_obj,
         },
     )
 
@@ -319,6 +318,12 @@ def _create_form(request, programme, participation, data=None):
 
 
 def _render_detail(request, programme, participation, create_form):
+    participations = (
+        import_selectors.participations_to_match(programme)
+        .filter(participant_key=participation.participant_key)
+        .select_related("campaign", "agent")
+        .order_by("campaign__name", "pk")
+    )
     query = request.GET.get("q", participation.participant_last_name).strip()
     candidates = []
     if query:
@@ -336,6 +341,7 @@ def _render_detail(request, programme, participation, create_form):
             "title": _("Rapprocher %(name)s") % {"name": name},
             "programme": programme,
             "participation": participation,
+            "participations": participations,
             "query": query,
             "candidates": candidates,
             "max_candidates": MAX_CANDIDATES,
@@ -353,7 +359,9 @@ def unmatched_match(request, slug, participation_id):
         messages.error(request, " ".join(form.errors["agent"]))
         return redirect("programmes:unmatched_detail", slug=slug, participation_id=participation.pk)
     agent = form.cleaned_data["agent"]
-    count = campaign_services.participation_match(participation=participation, agent=agent)
+    count = programme_services.participant_match(
+        programme=programme, participation=participation, agent=agent
+    )
     messages.success(request, _matched_message(agent, count))
     return redirect("programmes:unmatched_list", slug=slug)
 
@@ -373,7 +381,7 @@ def unmatched_confirm(request, slug, participation_id):
     if participation.match_status != MatchStatus.TO_CONFIRM:
         messages.warning(request, _("Ce rapprochement n’est pas à confirmer."))
         return redirect("programmes:unmatched_list", slug=slug)
-    campaign_services.participation_confirm(participation=participation)
+    programme_services.participant_confirm(programme=programme, participation=participation)
     messages.success(
         request,
         _("Rapprochement de %(name)s confirmé.") % {"name": participation.agent.full_name},
@@ -388,7 +396,9 @@ def unmatched_create_agent(request, slug, participation_id):
     form = _create_form(request, programme, participation, data=request.POST)
     if not form.is_valid():
         return _render_detail(request, programme, participation, form)
-    agent = agent_create_from_participant(participation=participation, **form.cleaned_data)
+    agent = agent_create_from_participant(
+        participation=participation, programme=programme, **form.cleaned_data
+    )
     messages.success(
         request, _("Agent %(name)s créé ; ses résultats lui sont rattachés.") % {"name": agent}
     )
