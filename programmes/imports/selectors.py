@@ -4,6 +4,7 @@ from django.db.models import Count, Max, Min, Q
 
 from campaigns.enums import MatchStatus
 from campaigns.models import Campaign, Participation, ResultImport
+from programmes.models import DismissedParticipant
 
 
 def programme_imports(programme):
@@ -29,10 +30,34 @@ def import_campaigns(programme):
 
 def participations_to_match(programme):
     """Participations of the programme's campaigns waiting for an ambassador: no agent yet,
-    or matched by name only and to be confirmed."""
-    return Participation.objects.filter(campaign__programmes=programme).filter(
-        Q(agent__isnull=True) | Q(match_status=MatchStatus.TO_CONFIRM)
+    or matched by name only and to be confirmed — but not the participants dismissed as not of
+    the organisation."""
+    return (
+        Participation.objects.filter(campaign__programmes=programme)
+        .filter(Q(agent__isnull=True) | Q(match_status=MatchStatus.TO_CONFIRM))
+        .exclude(participant_key__in=_dismissed_keys(programme))
     )
+
+
+def participations_dismissed(programme):
+    """Participations of the programme's campaigns whose participant was dismissed as not of
+    the organisation (and has no agent)."""
+    return Participation.objects.filter(
+        campaign__programmes=programme,
+        agent__isnull=True,
+        participant_key__in=_dismissed_keys(programme),
+    )
+
+
+def _dismissed_keys(programme):
+    return DismissedParticipant.objects.filter(programme=programme).values("participant_key")
+
+
+def dismissed_count(programme):
+    """How many persons of the programme's campaigns were dismissed (and have no agent)."""
+    return participations_dismissed(programme).aggregate(
+        count=Count("participant_key", distinct=True)
+    )["count"]
 
 
 def participations_to_match_counts(programme):

@@ -26,6 +26,7 @@ from programmes.imports.ownership import campaign_follow, campaign_refusal
 from programmes.imports.tasks import run_programme_import
 from programmes.models import (
     CampaignShare,
+    DismissedParticipant,
     Enrolment,
     Programme,
     ProgrammeImport,
@@ -214,3 +215,21 @@ def participant_confirm(*, programme: Programme, participation: Participation) -
             match_status=MatchStatus.TO_CONFIRM,
         ):
             campaign_services.participation_confirm(participation=one)
+
+
+def participant_dismiss(*, programme: Programme, participation: Participation, by) -> None:
+    """Say a participant is not of the organisation (a trainee, an outsider, a test account):
+    the person leaves the programme's queue, on later imports too. Dismissing twice keeps the
+    first decision."""
+    DismissedParticipant.objects.get_or_create(
+        programme=programme,
+        participant_key=participation.participant_key,
+        defaults={"by": by},
+    )
+
+
+def participant_restore(*, programme: Programme, participation: Participation) -> None:
+    """Take a dismissal back: the person waits in the programme's queue again."""
+    DismissedParticipant.objects.filter(
+        programme=programme, participant_key=participation.participant_key
+    ).delete()

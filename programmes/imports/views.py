@@ -224,7 +224,9 @@ def errors_csv(errors):
 
 def import_history(request, slug):
     programme = programme_for_import(request.user, slug)
-    imports = import_selectors.programme_imports(programme).defer("errors", "warnings")
+    imports = import_selectors.programme_imports(programme).defer(
+        "errors", "warnings", "waiting_participants"
+    )
     imports = imports.annotate(has_errors=~Q(errors=[]))
     campaigns = list(import_selectors.import_campaigns(programme))
     campaign = _chosen(campaigns, request.GET.get("campagne"))
@@ -255,6 +257,7 @@ def _chosen(campaigns, raw):
 
 
 TO_CONFIRM_TAB = "a-confirmer"
+DISMISSED_TAB = "ecartes"
 MAX_CANDIDATES = 20
 
 
@@ -262,9 +265,13 @@ def unmatched_list(request, slug):
     """The queue, one row per person (participant key) with their participations under it."""
     programme = programme_for_import(request.user, slug)
     waiting = import_selectors.participations_to_match(programme)
-    to_confirm = request.GET.get("onglet") == TO_CONFIRM_TAB
+    tab = request.GET.get("onglet")
+    to_confirm = tab == TO_CONFIRM_TAB
+    dismissed = tab == DISMISSED_TAB
     if to_confirm:
         shown = waiting.filter(match_status=MatchStatus.TO_CONFIRM)
+    elif dismissed:
+        shown = import_selectors.participations_dismissed(programme)
     else:
         shown = waiting.filter(agent__isnull=True)
     query = request.GET.get("q", "").strip()
@@ -278,8 +285,12 @@ def unmatched_list(request, slug):
             "title": _("Participants à rapprocher"),
             "programme": programme,
             "to_confirm": to_confirm,
+            "dismissed": dismissed,
+            "tab": TO_CONFIRM_TAB if to_confirm else DISMISSED_TAB if dismissed else "",
             "tab_param": TO_CONFIRM_TAB,
+            "dismissed_tab": DISMISSED_TAB,
             "counts": import_selectors.participations_to_match_counts(programme),
+            "dismissed_count": import_selectors.dismissed_count(programme),
             "query": query,
             "page_obj": page_obj,
         },
@@ -403,3 +414,42 @@ def unmatched_create_agent(request, slug, participation_id):
         request, _("Agent %(name)s créé ; ses résultats lui sont rattachés.") % {"name": agent}
     )
     return redirect("programmes:unmatched_list", slug=slug)
+
+
+@require_POST
+def unmatched_dismiss(request, slug, participation_id):
+    """« Pas dans notre organisation » : the person leaves the queue, on later imports too."""
+    programme = programme_for_import(request.user, slug)
+    participation = _participation_of(programme, participation_id)
+    programme_services.participant_dismiss(
+        programme=programme, participation=participation, by=request.user
+    )
+    messages.success(
+        request,
+        _(
+            "%(name)s est écarté·e : pas dans notre organisation. Il ou elle ne sera plus "
+            "proposé·e, même après un nouvel import ; l’onglet « Écartés » permet d’annuler."
+        )
+        % {"name": _participant_name(participation)},
+    )
+    return redirect("programmes:unmatched_list", slug=slug)
+
+
+@require_POST
+def unmatched_restore(request, slug, participation_id):
+    """Undo a dismissal: the person waits in the queue again."""
+    programme = programme_for_import(request.user, slug)
+    participation = get_object_or_404(
+        import_selectors.participations_dismissed(programme), pk=participation_id
+    )
+    programme_services.participant_restore(programme=programme, participation=participation)
+    messages.success(
+        request,
+        _("%(name)s attend de nouveau d’être rapproché·e.")
+        % {"name": _participant_name(participation)},
+    )
+    return redirect(f"{reverse('programmes:unmatched_list', args=[slug])}?onglet={DISMISSED_TAB}")
+
+
+def _participant_name(participation):
+    return f"{participation.participant_first_name} {participation.participant_last_name}"

@@ -2,11 +2,13 @@
 participations in the programme's campaigns."""
 
 import pytest
+from django.contrib.messages import get_messages
 from django.urls import reverse
 
 from campaigns.enums import MatchStatus
 from campaigns.models import Participation
 from programmes.imports import selectors as import_selectors
+from programmes.models import DismissedParticipant
 from tests.agents.factories import AgentFactory
 from tests.campaigns.factories import CampaignFactory
 from tests.programmes.factories import EnrolmentFactory
@@ -110,3 +112,83 @@ def test_creating_the_agent_attaches_every_campaign(client, cast, campaigns):
     )
 
     assert Participation.objects.filter(agent__external_id="X-1").count() == 3
+
+
+# --- « Pas dans notre organisation » -----------------------------------------------------------
+
+
+def messages_of(response):
+    return [str(m) for m in get_messages(response.wsgi_request)]
+
+
+def test_a_dismissed_participant_leaves_the_queue_and_the_counts(client, cast, campaigns):
+    rows = person(cast.programme, campaigns, "X-1")
+    person(cast.programme, campaigns, "X-2", last_name="Aubert", first_name="Léa")
+    client.force_login(cast.ambassador)
+
+    response = client.post(url("unmatched_dismiss", cast, participation_id=rows[0].pk))
+
+    assert response.url == url("unmatched_list", cast)
+    assert messages_of(response) == [
+        "Inès Lefèvre est écarté·e : pas dans notre organisation. Il ou elle ne sera plus "
+        "proposé·e, même après un nouvel import ; l’onglet « Écartés » permet d’annuler."
+    ]
+    dismissed = DismissedParticipant.objects.get()
+    assert (dismissed.participant_key, dismissed.by) == ("ext:x-1", cast.ambassador)
+    queue = client.get(url("unmatched_list", cast))
+    assert [r["last_name"] for r in queue.context["page_obj"]] == ["Aubert"]
+    html = queue.content.decode()
+    assert "Non rapprochés (1)" in html
+    assert "Écartés, pas dans notre organisation (1)" in html
+    assert (
+        "Participants à rapprocher (1)"
+        in client.get(cast.programme.get_absolute_url()).content.decode()
+    )
+    tab = client.get(url("unmatched_list", cast), {"onglet": "ecartes"})
+    [row] = tab.context["page_obj"]
+    assert (row["last_name"], len(row["participations"])) == ("Lefèvre", 3)
+    assert client.get(url("unmatched_detail", cast, participation_id=rows[0].pk)).status_code == 404
+
+
+def test_a_dismissal_survives_a_new_participation_of_the_same_participant(client, cast, campaigns):
+    rows = person(cast.programme, campaigns, "X-1")
+    client.force_login(cast.owner)
+    client.post(url("unmatched_dismiss", cast, participation_id=rows[0].pk))
+
+    person(cast.programme, [CampaignFactory(name="Collecte C")], "X-1")  # a later import
+
+    assert import_selectors.participations_to_match_counts(cast.programme)["unmatched"] == 0
+    tab = client.get(url("unmatched_list", cast), {"onglet": "ecartes"})
+    assert len(tab.context["page_obj"][0]["participations"]) == 5
+
+
+def test_a_dismissal_is_undone(client, cast, campaigns):
+    rows = person(cast.programme, campaigns, "X-1")
+    client.force_login(cast.ambassador)
+    client.post(url("unmatched_dismiss", cast, participation_id=rows[1].pk))
+
+    response = client.post(url("unmatched_restore", cast, participation_id=rows[1].pk))
+
+    assert messages_of(response)[-1] == "Inès Lefèvre attend de nouveau d’être rapproché·e."
+    assert not DismissedParticipant.objects.exists()
+    assert import_selectors.participations_to_match_counts(cast.programme)["unmatched"] == 1
+
+
+def test_dismissing_is_post_only_and_scoped(client, cast, campaigns):
+    rows = person(cast.programme, campaigns, "X-1")
+    elsewhere = waiting_participation(cast.other_population.programme)
+    client.force_login(cast.ambassador)
+
+    assert (
+        client.get(url("unmatched_dismiss", cast, participation_id=rows[0].pk)).status_code == 405
+    )
+    dismiss_elsewhere = url("unmatched_dismiss", cast, participation_id=elsewhere.pk)
+    assert client.post(dismiss_elsewhere).status_code == 404
+    assert (
+        client.post(url("unmatched_restore", cast, participation_id=rows[0].pk)).status_code == 404
+    )
+    client.force_login(cast.manager)
+    assert (
+        client.post(url("unmatched_dismiss", cast, participation_id=rows[0].pk)).status_code == 404
+    )
+    assert not DismissedParticipant.objects.exists()
