@@ -1,8 +1,11 @@
 """Reads of the Pix imports: a programme's imports and the participants waiting to be matched."""
 
+from difflib import SequenceMatcher
+
 from django.db.models import Count, Max, Min, Q
 
 from campaigns.enums import MatchStatus
+from campaigns.importing.keys import fold_name
 from campaigns.models import Campaign, Participation, ResultImport
 from programmes.models import DismissedParticipant
 
@@ -121,3 +124,40 @@ def search_participants(participations, text):
 def unmatched_count(programme):
     """How many persons of the programme's campaigns wait without an agent."""
     return participations_to_match_counts(programme)["unmatched"]
+
+
+MAX_SUGGESTIONS = 5
+MAX_SUGGESTION_POOL = 200
+
+
+def suggested_agents(agents, participation, limit=MAX_SUGGESTIONS):
+    """Agents of `agents` that may be this participant, best first: the same e-mail address or
+    local part (an external id written as « prenom.nom » or an address), then names alike
+    (accents, case and hyphens aside; a typo tolerated). At most `limit`."""
+    last = fold_name(participation.participant_last_name or "")
+    first = fold_name(participation.participant_first_name or "")
+    external = (participation.participant_external_id or "").strip().lower()
+    local = external.split("@", 1)[0] if external else ""
+    query = Q()
+    # A short prefix, as written and folded, lets a typo or an accent through the database's
+    # filter; the ranking below does the fine comparison.
+    raw_last = (participation.participant_last_name or "").split()
+    for word in {w[:3] for w in last.split() + raw_last if len(w) >= 2}:
+        query |= Q(last_name__icontains=word)
+    if local and ("." in local or "@" in external):
+        query |= Q(email__istartswith=f"{local}@")
+    if not query:
+        return []
+    pool = list(agents.filter(query).select_related("org_unit")[:MAX_SUGGESTION_POOL])
+    wanted = f"{first} {last}"
+
+    def score(agent):
+        email_local = (agent.email or "").lower().split("@", 1)[0]
+        same_email = bool(local) and email_local == local
+        alike = SequenceMatcher(
+            None, wanted, f"{fold_name(agent.first_name)} {fold_name(agent.last_name)}"
+        ).ratio()
+        return (same_email, alike)
+
+    ranked = sorted(pool, key=score, reverse=True)
+    return [agent for agent in ranked if score(agent) >= (False, 0.6)][:limit]

@@ -353,6 +353,9 @@ def _render_detail(request, programme, participation, create_form):
             "programme": programme,
             "participation": participation,
             "participations": participations,
+            "suggestions": import_selectors.suggested_agents(
+                selectors.visible_agents(request.user), participation
+            ),
             "query": query,
             "candidates": candidates,
             "max_candidates": MAX_CANDIDATES,

@@ -192,3 +192,42 @@ def test_dismissing_is_post_only_and_scoped(client, cast, campaigns):
         client.post(url("unmatched_dismiss", cast, participation_id=rows[0].pk)).status_code == 404
     )
     assert not DismissedParticipant.objects.exists()
+
+
+# --- Suggested agents --------------------------------------------------------------------------
+
+
+def enrolled_agent(cast, **kwargs):
+    agent = AgentFactory(**kwargs)
+    EnrolmentFactory(agent=agent, population=cast.population)
+    return agent
+
+
+def test_the_detail_suggests_agents_alike_best_first(client, cast, campaigns):
+    [waiting, *_] = person(cast.programme, campaigns, "ines.lefevre", first_name="Ines")
+    by_email = enrolled_agent(
+        cast, last_name="Martin", first_name="Inès", email="ines.lefevre@example.gouv.fr"
+    )
+    typo = enrolled_agent(cast, last_name="Lefebvre", first_name="Inès", email=None)
+    exact = enrolled_agent(cast, last_name="LEFÈVRE", first_name="Inès", email=None)
+    enrolled_agent(cast, last_name="Durand", first_name="Paul", email=None)
+    AgentFactory(last_name="Lefèvre", first_name="Inès", email=None)  # not visible
+    client.force_login(cast.ambassador)
+
+    response = client.get(url("unmatched_detail", cast, participation_id=waiting.pk))
+
+    assert response.context["suggestions"] == [by_email, exact, typo]
+    assert "C’est cette personne" in response.content.decode()
+
+
+def test_a_suggestion_is_accepted_in_one_click(client, cast, campaigns):
+    rows = person(cast.programme, campaigns, "X-1")
+    agent = enrolled_agent(cast, last_name="Lefèvre", first_name="Inès")
+    client.force_login(cast.ambassador)
+    [suggested] = client.get(url("unmatched_detail", cast, participation_id=rows[0].pk)).context[
+        "suggestions"
+    ]
+
+    client.post(url("unmatched_match", cast, participation_id=rows[0].pk), {"agent": suggested.pk})
+
+    assert Participation.objects.filter(agent=agent).count() == 3
