@@ -198,6 +198,15 @@ class ResultImport(models.Model):
     anonymised = models.PositiveIntegerField(_("lignes d'apprenants anonymisés"), default=0)
     errors = models.JSONField(_("erreurs"), default=list, blank=True)
     warnings = models.JSONField(_("avertissements"), default=list, blank=True)
+    waiting_participants = models.JSONField(
+        _("participants à rapprocher (aperçu)"),
+        default=dict,
+        blank=True,
+        help_text=_(
+            "Les 20 premiers noms des participants non rapprochés et à confirmer, et combien "
+            "d’autres."
+        ),
+    )
     progress_done = models.PositiveIntegerField(_("lignes traitées"), default=0)
     progress_total = models.PositiveIntegerField(_("lignes à traiter"), default=0)
     started_at = models.DateTimeField(_("commencé le"), null=True, blank=True)

@@ -33,7 +33,7 @@ from campaigns import pix_export
 from campaigns.enums import ImportStatus, MatchStatus
 from campaigns.importing.campaign import campaign_save, first_row
 from campaigns.importing.persistence import write_plan
-from campaigns.importing.planning import ImportPlan, build_plan
+from campaigns.importing.planning import ImportPlan, build_plan, waiting_names
 from campaigns.models import Campaign, CompetenceAlias, Participation, ResultImport
 from campaigns.signals import campaign_import_check
 
@@ -458,6 +458,7 @@ def _fill(result_import: ResultImport, plan: ImportPlan) -> None:
     ):
         setattr(result_import, name, getattr(counts, name))
     result_import.warnings = plan.warnings
+    result_import.waiting_participants = waiting_names(plan)
 
 
 def _refuse(result_import: ResultImport, errors: list[dict], plan: ImportPlan | None = None):

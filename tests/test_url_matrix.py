@@ -147,6 +147,8 @@ APP_MATRIX = {
     "programmes:unmatched_match": (_waiting_kwargs, _logged_in(405)),
     "programmes:unmatched_confirm": (_waiting_kwargs, _logged_in(405)),
     "programmes:unmatched_create_agent": (_waiting_kwargs, _logged_in(405)),
+    "programmes:unmatched_dismiss": (_waiting_kwargs, _logged_in(405)),
+    "programmes:unmatched_restore": (_waiting_kwargs, _logged_in(405)),
     # Managing a population: whoever sees it may change it; creating one is for the
     # programme's owners and ambassadors (the cast's ambassadors only have a population).
     "programmes:population_create": (

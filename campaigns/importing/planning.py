@@ -56,6 +56,7 @@ from campaigns.importing.rows import (
 from campaigns.models import Campaign, Competence, Participation
 
 MAX_STORED_ERRORS = 500
+MAX_NAMES_SHOWN = 20
 
 
 @dataclass
@@ -69,6 +70,10 @@ class ImportPlan:
     errors: list[dict] = field(default_factory=list)
     error_count: int = 0
     warnings: list[str] = field(default_factory=list)
+    # Who the import could not match, or matched by name only: names for the preview.
+    waiting: dict[str, list[str]] = field(
+        default_factory=lambda: {"unmatched": [], "to_confirm": []}
+    )
     existing: dict[tuple[str, str], Existing] = field(default_factory=dict)
     transitions: dict[tuple[str, str], Existing] = field(default_factory=dict)
     matches: dict[str, Match] = field(default_factory=dict)
@@ -344,6 +349,23 @@ def _match(
         )
         plan.matches[pkey] = match
         plan.counts.add_participant(match)
+        if match.agent_id is None:
+            plan.waiting["unmatched"].append(_display_name(first_name, last_name))
+        elif match.status == MatchStatus.TO_CONFIRM:
+            plan.waiting["to_confirm"].append(_display_name(first_name, last_name))
+
+
+def _display_name(first_name: str, last_name: str) -> str:
+    return f"{first_name} {last_name}".strip()
+
+
+def waiting_names(plan: ImportPlan, limit: int = MAX_NAMES_SHOWN) -> dict[str, dict]:
+    """The first `limit` names (alphabetically) of the unmatched and of the participants to
+    confirm, and how many more: what the preview names, bounded whatever the file's size."""
+    return {
+        kind: {"names": sorted(names, key=str.casefold)[:limit], "more": max(len(names) - limit, 0)}
+        for kind, names in plan.waiting.items()
+    }
 
 
 def _warnings(
@@ -354,6 +376,23 @@ def _warnings(
 ) -> list:
     counts = plan.counts
     warnings = []
+    participants = counts.matched + counts.to_confirm + counts.unmatched
+    recognised = counts.matched + counts.to_confirm
+    if participants and recognised * 2 < participants:
+        warnings.append(
+            ngettext(
+                "%(recognised)s participant sur %(total)s reconnu : vérifiez que la liste RH "
+                "est importée",
+                "%(recognised)s participants sur %(total)s reconnus : vérifiez que la liste RH "
+                "est importée",
+                # French: 0 takes the singular, as 1 (the catalogue's rule is n > 1).
+                max(recognised, 1),
+            )
+            % {
+                "recognised": formats.number_format(recognised, force_grouping=True),
+                "total": formats.number_format(participants, force_grouping=True),
+            }
+        )
     if counts.to_confirm:
         warnings.append(
             ngettext(

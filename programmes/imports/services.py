@@ -10,6 +10,7 @@ import logging
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Min
 from django.utils.translation import gettext as _
 from kombu.exceptions import OperationalError as KombuOperationalError
 
@@ -19,11 +20,13 @@ from campaigns.enums import ImportStatus, MatchStatus
 from campaigns.models import Campaign, Participation, ResultImport
 from campaigns.tasks import analyse_import
 from programmes import perms
+from programmes.imports import selectors as import_selectors
 from programmes.imports.attach import attach_campaign_hook
 from programmes.imports.ownership import campaign_follow, campaign_refusal
 from programmes.imports.tasks import run_programme_import
 from programmes.models import (
     CampaignShare,
+    DismissedParticipant,
     Enrolment,
     Programme,
     ProgrammeImport,
@@ -157,11 +160,12 @@ def agent_create_from_participant(
     email: str | None = None,
     org_unit: OrgUnit | None = None,
     population: TargetPopulation | None = None,
+    programme: Programme | None = None,
 ) -> Agent:
     """A participant nobody could match is a person the HR list did not have yet: create the
     agent, enrol them when a population is given, and attach every participation of that
-    participant in the campaign (their results follow). A learner Pix anonymised is nobody
-    the organisation can name: refused."""
+    participant in the campaign — in every campaign of `programme` when it is given (their
+    results follow). A learner Pix anonymised is nobody the organisation can name: refused."""
     if participation.match_status == MatchStatus.ANONYMISED:
         raise ValidationError(
             _("Cet apprenant a été anonymisé par Pix : aucun agent ne peut être créé pour lui.")
@@ -176,5 +180,60 @@ def agent_create_from_participant(
         )
         if population is not None:
             Enrolment.objects.create(agent=agent, population=population)
-        campaign_services.participation_match(participation=participation, agent=agent)
+        if programme is None:
+            campaign_services.participation_match(participation=participation, agent=agent)
+        else:
+            participant_match(programme=programme, participation=participation, agent=agent)
     return agent
+
+
+def _one_per_campaign(programme: Programme, participation: Participation, **filters):
+    """One waiting participation of the same person per campaign of the programme: the
+    campaigns' services act on every participation of a participant within a campaign."""
+    waiting = import_selectors.participations_to_match(programme).filter(
+        participant_key=participation.participant_key, **filters
+    )
+    first_ids = waiting.order_by().values("campaign_id").annotate(first=Min("pk"))
+    return Participation.objects.filter(pk__in=[row["first"] for row in first_ids])
+
+
+def participant_match(*, programme: Programme, participation: Participation, agent: Agent) -> int:
+    """Match a person by hand in every campaign of the programme where they wait (same
+    participant key): their participations and results go to `agent`, and stay with them on
+    later imports. Returns the number of participations matched."""
+    with transaction.atomic():
+        return sum(
+            campaign_services.participation_match(participation=one, agent=agent)
+            for one in _one_per_campaign(programme, participation)
+        )
+
+
+def participant_confirm(*, programme: Programme, participation: Participation) -> None:
+    """Confirm the matches made by name of a person, in every campaign of the programme where
+    they are to be confirmed for the same agent."""
+    with transaction.atomic():
+        for one in _one_per_campaign(
+            programme,
+            participation,
+            agent_id=participation.agent_id,
+            match_status=MatchStatus.TO_CONFIRM,
+        ):
+            campaign_services.participation_confirm(participation=one)
+
+
+def participant_dismiss(*, programme: Programme, participation: Participation, by) -> None:
+    """Say a participant is not of the organisation (a trainee, an outsider, a test account):
+    the person leaves the programme's queue, on later imports too. Dismissing twice keeps the
+    first decision."""
+    DismissedParticipant.objects.get_or_create(
+        programme=programme,
+        participant_key=participation.participant_key,
+        defaults={"by": by},
+    )
+
+
+def participant_restore(*, programme: Programme, participation: Participation) -> None:
+    """Take a dismissal back: the person waits in the programme's queue again."""
+    DismissedParticipant.objects.filter(
+        programme=programme, participant_key=participation.participant_key
+    ).delete()

@@ -66,4 +66,14 @@ urlpatterns = [
         views.unmatched_create_agent,
         name="unmatched_create_agent",
     ),
+    path(
+        "programmes/<slug:slug>/participants-a-rapprocher/<int:participation_id>/ecarter/",
+        views.unmatched_dismiss,
+        name="unmatched_dismiss",
+    ),
+    path(
+        "programmes/<slug:slug>/participants-a-rapprocher/<int:participation_id>/reintegrer/",
+        views.unmatched_restore,
+        name="unmatched_restore",
+    ),
 ]

@@ -16,7 +16,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from campaigns import services as campaign_services
 from campaigns.enums import ImportStatus, MatchStatus
 from lib.exports import neutralise
 from lib.pagination import paginate
@@ -226,7 +225,9 @@ def errors_csv(errors):
 
 def import_history(request, slug):
     programme = programme_for_import(request.user, slug)
-    imports = import_selectors.programme_imports(programme).defer("errors", "warnings")
+    imports = import_selectors.programme_imports(programme).defer(
+        "errors", "warnings", "waiting_participants"
+    )
     # Why an import wrote nothing: its first error (the others are in the errors CSV).
     first_error = KeyTransform("0", "errors")
     imports = imports.annotate(
@@ -263,22 +264,27 @@ def _chosen(campaigns, raw):
 
 
 TO_CONFIRM_TAB = "a-confirmer"
+DISMISSED_TAB = "ecartes"
 MAX_CANDIDATES = 20
 
 
 def unmatched_list(request, slug):
+    """The queue, one row per person (participant key) with their participations under it."""
     programme = programme_for_import(request.user, slug)
     waiting = import_selectors.participations_to_match(programme)
-    to_confirm = request.GET.get("onglet") == TO_CONFIRM_TAB
+    tab = request.GET.get("onglet")
+    to_confirm = tab == TO_CONFIRM_TAB
+    dismissed = tab == DISMISSED_TAB
     if to_confirm:
         shown = waiting.filter(match_status=MatchStatus.TO_CONFIRM)
+    elif dismissed:
+        shown = import_selectors.participations_dismissed(programme)
     else:
         shown = waiting.filter(agent__isnull=True)
     query = request.GET.get("q", "").strip()
-    shown = import_selectors.search_participants(shown, query)
-    shown = shown.select_related("campaign", "agent").order_by(
-        "participant_last_name", "participant_first_name", "campaign__name", "pk"
-    )
+    people = import_selectors.participants_of(import_selectors.search_participants(shown, query))
+    page_obj = paginate(request, people)
+    page_obj.object_list = import_selectors.with_participations(page_obj.object_list, shown)
     return render(
         request,
         "programmes/imports/unmatched_list.html",
@@ -286,10 +292,14 @@ def unmatched_list(request, slug):
             "title": _("Participants à rapprocher"),
             "programme": programme,
             "to_confirm": to_confirm,
+            "dismissed": dismissed,
+            "tab": TO_CONFIRM_TAB if to_confirm else DISMISSED_TAB if dismissed else "",
             "tab_param": TO_CONFIRM_TAB,
+            "dismissed_tab": DISMISSED_TAB,
             "counts": import_selectors.participations_to_match_counts(programme),
+            "dismissed_count": import_selectors.dismissed_count(programme),
             "query": query,
-            "page_obj": paginate(request, shown),
+            "page_obj": page_obj,
         },
     )
 
@@ -326,6 +336,12 @@ def _create_form(request, programme, participation, data=None):
 
 
 def _render_detail(request, programme, participation, create_form):
+    participations = (
+        import_selectors.participations_to_match(programme)
+        .filter(participant_key=participation.participant_key)
+        .select_related("campaign", "agent")
+        .order_by("campaign__name", "pk")
+    )
     query = request.GET.get("q", participation.participant_last_name).strip()
     candidates = []
     if query:
@@ -343,6 +359,10 @@ def _render_detail(request, programme, participation, create_form):
             "title": _("Rapprocher %(name)s") % {"name": name},
             "programme": programme,
             "participation": participation,
+            "participations": participations,
+            "suggestions": import_selectors.suggested_agents(
+                selectors.visible_agents(request.user), participation
+            ),
             "query": query,
             "candidates": candidates,
             "max_candidates": MAX_CANDIDATES,
@@ -360,7 +380,9 @@ def unmatched_match(request, slug, participation_id):
         messages.error(request, " ".join(form.errors["agent"]))
         return redirect("programmes:unmatched_detail", slug=slug, participation_id=participation.pk)
     agent = form.cleaned_data["agent"]
-    count = campaign_services.participation_match(participation=participation, agent=agent)
+    count = programme_services.participant_match(
+        programme=programme, participation=participation, agent=agent
+    )
     messages.success(request, _matched_message(agent, count))
     return redirect("programmes:unmatched_list", slug=slug)
 
@@ -380,7 +402,7 @@ def unmatched_confirm(request, slug, participation_id):
     if participation.match_status != MatchStatus.TO_CONFIRM:
         messages.warning(request, _("Ce rapprochement n’est pas à confirmer."))
         return redirect("programmes:unmatched_list", slug=slug)
-    campaign_services.participation_confirm(participation=participation)
+    programme_services.participant_confirm(programme=programme, participation=participation)
     messages.success(
         request,
         _("Rapprochement de %(name)s confirmé.") % {"name": participation.agent.full_name},
@@ -395,8 +417,49 @@ def unmatched_create_agent(request, slug, participation_id):
     form = _create_form(request, programme, participation, data=request.POST)
     if not form.is_valid():
         return _render_detail(request, programme, participation, form)
-    agent = agent_create_from_participant(participation=participation, **form.cleaned_data)
+    agent = agent_create_from_participant(
+        participation=participation, programme=programme, **form.cleaned_data
+    )
     messages.success(
         request, _("Agent %(name)s créé ; ses résultats lui sont rattachés.") % {"name": agent}
     )
     return redirect("programmes:unmatched_list", slug=slug)
+
+
+@require_POST
+def unmatched_dismiss(request, slug, participation_id):
+    """« Pas dans notre organisation » : the person leaves the queue, on later imports too."""
+    programme = programme_for_import(request.user, slug)
+    participation = _participation_of(programme, participation_id)
+    programme_services.participant_dismiss(
+        programme=programme, participation=participation, by=request.user
+    )
+    messages.success(
+        request,
+        _(
+            "%(name)s est écarté·e : pas dans notre organisation. Il ou elle ne sera plus "
+            "proposé·e, même après un nouvel import ; l’onglet « Écartés » permet d’annuler."
+        )
+        % {"name": _participant_name(participation)},
+    )
+    return redirect("programmes:unmatched_list", slug=slug)
+
+
+@require_POST
+def unmatched_restore(request, slug, participation_id):
+    """Undo a dismissal: the person waits in the queue again."""
+    programme = programme_for_import(request.user, slug)
+    participation = get_object_or_404(
+        import_selectors.participations_dismissed(programme), pk=participation_id
+    )
+    programme_services.participant_restore(programme=programme, participation=participation)
+    messages.success(
+        request,
+        _("%(name)s attend de nouveau d’être rapproché·e.")
+        % {"name": _participant_name(participation)},
+    )
+    return redirect(f"{reverse('programmes:unmatched_list', args=[slug])}?onglet={DISMISSED_TAB}")
+
+
+def _participant_name(participation):
+    return f"{participation.participant_first_name} {participation.participant_last_name}"

@@ -434,6 +434,40 @@ class ProgrammeImport(models.Model):
         return f"{self.programme} ← {self.result_import}"
 
 
+class DismissedParticipant(models.Model):
+    """A Pix participant the programme's ambassador or owner said is not of the organisation
+    (a trainee, an outsider, a test account): kept out of the matching queue, on later
+    imports too, until someone takes the decision back."""
+
+    programme = models.ForeignKey(
+        Programme,
+        verbose_name=_("programme"),
+        on_delete=models.CASCADE,
+        related_name="dismissed_participants",
+    )
+    participant_key = models.CharField(_("clé du participant"), max_length=300)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("écarté par"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
+    at = models.DateTimeField(_("écarté le"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("participant écarté")
+        verbose_name_plural = _("participants écartés")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["programme", "participant_key"], name="dismissed_participant_unique"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.programme} ✕ {self.participant_key}"
+
+
 class CampaignOwnership(models.Model):
     """Which programme a Pix campaign belongs to: the one into which its results were first
     imported (by its owner or ambassador). Another programme follows it only once the owners

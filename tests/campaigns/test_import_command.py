@@ -129,8 +129,9 @@ def test_programme_option_attaches_the_campaign(cast):
 
     assert error is None
     assert output["warnings"] == [
+        "0 participant sur 12 reconnu : vérifiez que la liste RH est importée",
         "12 participants non rapprochés d'un agent : ils attendent d'être rapprochés à la "
-        "main, avec leurs résultats"
+        "main, avec leurs résultats",
     ]
     assert list(cast.programme.campaigns.values_list("pix_id", flat=True)) == [90001]
     assert ResultImport.objects.get().programme_link.programme == cast.programme

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from agents.models import Agent
 from campaigns.enums import ImportStatus, MatchStatus
+from campaigns.importing.planning import ImportPlan, _warnings
 from campaigns.models import Campaign, Competence, CompetenceResult, Participation, ResultImport
 from campaigns.pix_writer import export_bytes
 from programmes import perms
@@ -570,13 +571,10 @@ def test_after_an_import_the_queue_lists_the_unmatched_participants(client, cast
 
     response = client.get(url("unmatched_list", cast))
 
-    names = [
-        f"{p.participant_first_name} {p.participant_last_name}"
-        for p in response.context["page_obj"]
-    ]
+    names = [f"{p['first_name']} {p['last_name']}" for p in response.context["page_obj"]]
     assert len(names) == 9
     assert "Zoé Müller" in names
-    assert {p.participant_external_id for p in response.context["page_obj"]}.isdisjoint(
+    assert {p["external_id"] for p in response.context["page_obj"]}.isdisjoint(
         {"A1000", "1000001", "1000002"}
     )
     html = response.content.decode()
@@ -584,7 +582,7 @@ def test_after_an_import_the_queue_lists_the_unmatched_participants(client, cast
     assert "Rapprochés par le nom, à confirmer (1)" in html
     to_confirm = client.get(url("unmatched_list", cast), {"onglet": "a-confirmer"})
     [waiting] = to_confirm.context["page_obj"]
-    assert waiting.agent == enrolled["marie"]
+    assert [p.agent for p in waiting["participations"]] == [enrolled["marie"]]
 
 
 def test_a_manual_match_attaches_the_participant_and_their_results(client, cast, enrolled):
@@ -818,7 +816,7 @@ def _grow_queue(cast):
 
 @pytest.mark.parametrize(
     "name,grow,expected",
-    [("import_history", _grow_history, 10), ("unmatched_list", _grow_queue, 10)],
+    [("import_history", _grow_history, 10), ("unmatched_list", _grow_queue, 12)],
 )
 def test_list_query_count_is_pinned(client, cast, django_assert_num_queries, name, grow, expected):
     grow(cast)
@@ -863,3 +861,66 @@ def test_learners_pix_anonymised_are_counted_apart_and_never_offered_an_agent(cl
             participation=one, last_name="Anonymized", first_name="Anonymized"
         )
     assert Agent.objects.filter(last_name="Anonymized").count() == 1
+
+
+# --- The preview names who waits ----------------------------------------------------------------
+
+
+def test_the_preview_names_the_unmatched_and_the_participants_to_confirm(client, cast, enrolled):
+    result_import, response = uploaded(client, cast)
+
+    html = client.get(response.url).content.decode()
+
+    unmatched = html.split('id="preview-unmatched"', 1)[1].split("</section>", 1)[0]
+    assert "Zoé Müller" in unmatched
+    assert unmatched.count("<li>") == 9
+    to_confirm = html.split('id="preview-to-confirm"', 1)[1].split("</section>", 1)[0]
+    assert "Marie Öztürk" in to_confirm
+    assert result_import.waiting_participants["unmatched"]["more"] == 0
+
+
+def test_the_preview_names_twenty_then_says_how_many_more(client, cast):
+    result_import, response = uploaded(client, cast)  # no agent known: 12 unmatched
+    result_import.waiting_participants = {
+        "unmatched": {"names": [f"Personne {n}" for n in range(20)], "more": 29980},
+        "to_confirm": {"names": [], "more": 0},
+    }
+    result_import.save()
+
+    html = client.get(response.url).content.decode()
+
+    assert "et 29980 autres" in html
+    assert 'id="preview-to-confirm"' not in html
+
+
+def test_a_file_where_few_participants_are_recognised_says_so_before_confirmation(client, cast):
+    result_import, response = uploaded(client, cast)  # no agent known
+
+    html = client.get(response.url).content.decode()
+
+    warning = "0 participant sur 12 reconnu : vérifiez que la liste RH est importée"
+    assert result_import.warnings[0] == warning
+    assert warning in html
+    assert len(result_import.waiting_participants["unmatched"]["names"]) == 12
+
+
+def test_three_recognised_out_of_twelve_is_still_a_warning(client, cast, enrolled):
+    result_import, _ = uploaded(client, cast)
+
+    assert result_import.warnings[0] == (
+        "3 participants sur 12 reconnus : vérifiez que la liste RH est importée"
+    )
+
+
+@pytest.mark.parametrize("matched,to_confirm,unmatched,warned", [(5, 1, 6, False), (5, 0, 6, True)])
+def test_the_warning_starts_below_half_recognised(matched, to_confirm, unmatched, warned):
+    plan = ImportPlan(header=None)
+    plan.counts.matched, plan.counts.to_confirm, plan.counts.unmatched = (
+        matched,
+        to_confirm,
+        unmatched,
+    )
+
+    warnings = _warnings(plan, None, True, None)
+
+    assert any("reconnu" in warning for warning in warnings) == warned
