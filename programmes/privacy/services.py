@@ -44,6 +44,7 @@ from campaigns.models import (
 from programmes.models import (
     CheckIn,
     Digest,
+    DismissedParticipant,
     Mentor,
     Mentoring,
     PersonalTarget,
@@ -66,6 +67,7 @@ PURGE_KINDS = {
     "mentors": _("offres de compagnon supprimées"),
     "consents": _("consentements de partage supprimés"),
     "personal_targets": _("objectifs personnels supprimés"),
+    "dismissed_participants": _("participants écartés de la file supprimés"),
     "access_logs": _("consultations de résultats supprimées"),
     "reminder_emails": _("adresses de relances et synthèses effacées"),
     "login_records": _("traces de connexion supprimées"),
@@ -164,6 +166,8 @@ def _purge_programme(programme, *, due_ids, today, dry_run) -> dict[str, int]:
         "mentors": Mentor.objects.filter(programme=programme),
         "consents": SharingConsent.objects.filter(programme=programme),
         "personal_targets": PersonalTarget.objects.filter(programme=programme),
+        # A participant key may hold a name or an e-mail address.
+        "dismissed_participants": DismissedParticipant.objects.filter(programme=programme),
         "access_logs": access_logs,
     }
     counts = {

@@ -13,6 +13,7 @@ from programmes.enums import ProgressStatus
 from programmes.models import (
     CheckIn,
     Digest,
+    DismissedParticipant,
     Mentor,
     Mentoring,
     MilestoneCount,
@@ -104,6 +105,7 @@ def _programme_with_data(end_date, *, campaigns=(), name=None):
         )
     ReminderFactory(population=population, agent=agent)
     DigestFactory(programme=programme)
+    DismissedParticipant.objects.create(programme=programme, participant_key="ext:stagiaire-42")
     return programme, participation, checkin
 
 
@@ -124,6 +126,7 @@ def _personal_rows(programme):
         "mentors": Mentor.objects.filter(programme=programme).count(),
         "consents": SharingConsent.objects.filter(programme=programme).count(),
         "personal_targets": PersonalTarget.objects.filter(programme=programme).count(),
+        "dismissed": DismissedParticipant.objects.filter(programme=programme).count(),
         "logs": ResultAccessLog.objects.filter(programme=programme).count(),
         "reminder_emails": Reminder.objects.filter(programme=programme).exclude(email="").count()
         + Digest.objects.filter(programme=programme).exclude(email="").count(),
@@ -175,6 +178,7 @@ def test_programme_ended_long_ago_is_purged_and_its_figures_remain(
         "mentors": 0,
         "consents": 0,
         "personal_targets": 0,
+        "dismissed": 0,
         "logs": 1,
         "reminder_emails": 0,
     }
