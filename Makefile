@@ -63,12 +63,20 @@ lock: $(VENV)/bin/pip-compile ## Refresh requirements/*.txt from pyproject.toml 
 	$(PIP_COMPILE) --extra dev -o $(LOCK_DEV) $(LOCK_INPUTS)
 	$(PIP_COMPILE) -c $(LOCK_DEV) -o $(LOCK_BASE) $(LOCK_INPUTS)
 
-run: install ## Migrate the SQLite demo, load demo data, serve http://127.0.0.1:8000
+# The demo's tasks (imports, relances, nightly figures) go through a queue kept in files
+# (var/broker, config/settings.py) to a Celery worker with its scheduler (beat) started here
+# next to runserver; Ctrl-C stops both.
+CELERY_DEMO := $(VENV)/bin/celery -A config worker --beat --concurrency 2 --loglevel warning \
+	--without-gossip --without-mingle
+
+run: install ## Migrate the SQLite demo, load demo data, serve http://127.0.0.1:8000 with a worker
 	$(DEV_ENV) $(PY) manage.py migrate --noinput
 	$(DEV_ENV) $(PY) manage.py seed_demo
 	$(DEV_ENV) $(PY) manage.py seed_demo_reviews
 	$(DEV_ENV) $(PY) manage.py refresh_stats --backfill
-	$(DEV_ENV) $(PY) manage.py runserver 127.0.0.1:8000
+	$(DEV_ENV) sh -c '$(CELERY_DEMO) & worker=$$!; \
+		trap "kill $$worker 2>/dev/null; wait $$worker" EXIT INT TERM; \
+		$(PY) manage.py runserver 127.0.0.1:8000'
 
 test: install ## Run the test suite (SQLite unless DATABASE_URL is set); PYTEST_ARGS=...
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
@@ -82,10 +90,10 @@ format: install ## Fix what ruff can fix and format the code
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-worker: install ## Run a Celery worker (needs REDIS_URL)
+worker: install ## Run a Celery worker (Redis with REDIS_URL, else the demo's queue in var/)
 	$(DEV_ENV) $(VENV)/bin/celery -A config worker -l info
 
-beat: install ## Run Celery beat with the database scheduler (needs REDIS_URL)
+beat: install ## Run Celery beat with the database scheduler (make run has its own)
 	$(DEV_ENV) $(VENV)/bin/celery -A config beat -l info
 
 migrate: install ## Apply database migrations

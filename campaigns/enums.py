@@ -28,6 +28,8 @@ class ImportStatus(models.TextChoices):
     UPLOADED = "uploaded", _("Déposé")
     ANALYSING = "analysing", _("Analyse en cours")
     READY = "ready", _("Prêt à importer (aperçu)")
+    # Confirmed, waiting for a worker to take it (it may be busy with another import).
+    QUEUED = "queued", _("Import en attente")
     REFUSED = "refused", _("Refusé")
     IMPORTING = "importing", _("Import en cours")
     DONE = "done", _("Importé")

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import BinaryIO
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.files import File
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections, transaction
 from django.db.models import Q
@@ -269,6 +270,23 @@ def _run(result_import, export, reporter, on_done) -> ResultImport:
     return result_import
 
 
+def import_queue(*, result_import_id: int, from_status: str) -> bool:
+    """Mark a confirmed import QUEUED (for `import_run`, by a worker) if it is still in
+    `from_status`; False if someone changed it meanwhile. `started_at` says since when."""
+    return bool(
+        ResultImport.objects.filter(pk=result_import_id, status=from_status).update(
+            status=ImportStatus.QUEUED, started_at=timezone.now()
+        )
+    )
+
+
+def import_unqueue(*, result_import_id: int, to_status: str) -> None:
+    """The task of a QUEUED import could not be sent: back to `to_status`, as before."""
+    ResultImport.objects.filter(pk=result_import_id, status=ImportStatus.QUEUED).update(
+        status=to_status
+    )
+
+
 def import_cancel(*, result_import_id: int) -> ResultImport:
     """Drop an import that was not confirmed (nothing had been written); other states are
     left as they are."""
@@ -300,10 +318,22 @@ def imports_recover(*, now: datetime.datetime | None = None) -> Recovered:
     """Imports whose process died (a worker killed, a machine restarted) are never left
     "in progress": an IMPORTING import that nobody runs any more becomes FAILED (nothing was
     written; the page offers to run it again), an ANALYSING one REFUSED (the file is to be
-    uploaded again). Uploads still waiting for their analysis after UNQUEUED_AFTER (its task
+    uploaded again), a QUEUED one no worker took within STALE_AFTER FAILED too. Uploads
+    still waiting for their analysis after UNQUEUED_AFTER (its task
     was never queued: the broker was down) are returned, for the caller to queue."""
     now = now or timezone.now()
     failed, refused = [], []
+    # Confirmed long ago and never taken by a worker (its message lost): to run again.
+    for pk in ResultImport.objects.filter(
+        status=ImportStatus.QUEUED, started_at__lt=now - STALE_AFTER
+    ).values_list("pk", flat=True):
+        logger.warning("Import %s was never started: FAILED", pk)
+        ResultImport.objects.filter(pk=pk, status=ImportStatus.QUEUED).update(
+            status=ImportStatus.FAILED,
+            errors=[_error(_import_not_started_message())],
+            finished_at=now,
+        )
+        failed.append(pk)
     for pk in (
         ResultImport.objects.filter(status__in=_IN_PROGRESS)
         .order_by("pk")
@@ -501,6 +531,13 @@ def _import_interrupted_message() -> str:
     )
 
 
+def _import_not_started_message() -> str:
+    return _(
+        "L'import n'a pas démarré : le service de traitement ne l'a pas pris en charge. Rien "
+        "n'a été enregistré. Relancez-le."
+    )
+
+
 def _analysis_interrupted_message() -> str:
     return _(
         "L'analyse du fichier a été interrompue (arrêt du serveur ou du traitement) : rien n'a "
@@ -541,7 +578,8 @@ def _mark_duplicate(result_import: ResultImport) -> bool:
 def _run_lock(pk: int) -> Iterator[None]:
     """Hold the import's run lock for the block, waiting for whoever holds it. A session
     lock: released at the end, or by PostgreSQL when the session dies with its process.
-    Nothing to hold elsewhere (SQLite: the demo runs its tasks in process)."""
+    Nothing to hold on SQLite: it lets one writer at a time, and a second run finds the
+    first's import final once it may write (a stale read is refused, and the task retried)."""
     if connection.vendor != "postgresql":
         yield
         return
@@ -594,16 +632,35 @@ def _lock_campaign(pix_id: int) -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_IMPORT_LOCK_CLASS, pix_id])
 
 
+PROGRESS_CACHE_SECONDS = 6 * 3600
+
+
+def _progress_key(result_import_id: int) -> str:
+    return f"campaigns:import-progress:{result_import_id}"
+
+
+def import_live_progress(result_import: ResultImport) -> ResultImport:
+    """`result_import` with the progress its running import published outside the database
+    (SQLite, see _ProgressReporter), if any; unchanged otherwise."""
+    if result_import.status == ImportStatus.IMPORTING:
+        published = cache.get(_progress_key(result_import.pk))
+        if published is not None:
+            result_import.progress_done, result_import.progress_total = published
+    return result_import
+
+
 class _ProgressReporter:
     """Progress of an import for the page that watches it. The import's own transaction
     hides its writes until the end, so on PostgreSQL a second connection publishes the
-    progress; elsewhere (SQLite: small files) the import just ends."""
+    progress; on SQLite, whose single writer is the import itself, the cache shared by the
+    web process and the worker does (the embedded default's files, config/settings.py)."""
 
     def __init__(self, result_import_id: int):
         self.result_import_id = result_import_id
         self.total = 0
         self._connection = None
-        self._enabled = connection.vendor == "postgresql" and not connection.in_atomic_block
+        self._postgresql = connection.vendor == "postgresql"
+        self._enabled = not (self._postgresql and connection.in_atomic_block)
 
     @property
     def every(self) -> int:
@@ -619,22 +676,37 @@ class _ProgressReporter:
         if not self._enabled:
             return
         try:
-            if self._connection is None:
-                self._connection = connections.create_connection(DEFAULT_DB_ALIAS)
-                self._connection.set_autocommit(True)
-                with self._connection.cursor() as cursor:
-                    cursor.execute("SET lock_timeout = '200ms'")
-            with self._connection.cursor() as cursor:
-                cursor.execute(
-                    f"UPDATE {ResultImport._meta.db_table} "  # noqa: S608
-                    "SET progress_done = %s, progress_total = %s WHERE id = %s",
-                    [done, self.total, self.result_import_id],
+            if self._postgresql:
+                self._publish_in_database(done)
+            else:
+                cache.set(
+                    _progress_key(self.result_import_id),
+                    (done, self.total),
+                    PROGRESS_CACHE_SECONDS,
                 )
         except Exception:  # progress is a courtesy: never let it fail an import
             logger.warning("Progress of import %s not published", self.result_import_id)
             self._enabled = False
 
+    def _publish_in_database(self, done: int) -> None:
+        if self._connection is None:
+            self._connection = connections.create_connection(DEFAULT_DB_ALIAS)
+            self._connection.set_autocommit(True)
+            with self._connection.cursor() as cursor:
+                cursor.execute("SET lock_timeout = '200ms'")
+        with self._connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {ResultImport._meta.db_table} "  # noqa: S608
+                "SET progress_done = %s, progress_total = %s WHERE id = %s",
+                [done, self.total, self.result_import_id],
+            )
+
     def close(self) -> None:
         if self._connection is not None:
             self._connection.close()
             self._connection = None
+        if not self._postgresql:
+            try:
+                cache.delete(_progress_key(self.result_import_id))
+            except Exception:
+                logger.warning("Progress of import %s not cleared", self.result_import_id)

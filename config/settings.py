@@ -99,6 +99,17 @@ WSGI_APPLICATION = "config.wsgi.application"
 DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
+# Files the embedded default keeps besides its SQLite database: the task queue and the cache
+# shared by runserver and its worker (make run). Unused with PostgreSQL and Redis.
+LOCAL_STATE_DIR = Path(env("LOCAL_STATE_DIR", default=str(BASE_DIR / "var")))
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The demo's web process reads while its worker writes an import: write-ahead logging lets
+    # readers go on during a writer's transaction; a writer waits its turn up to `timeout`.
+    DATABASES["default"].setdefault("OPTIONS", {})
+    DATABASES["default"]["OPTIONS"].setdefault(
+        "init_command", "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+    )
+    DATABASES["default"]["OPTIONS"].setdefault("timeout", 30)
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
 # A persistent connection (CONN_MAX_AGE > 0) is checked before a request reuses it: after the
@@ -191,11 +202,20 @@ EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Pilote Pix <ne-pas-repondre@localhost>")
 
-# Celery: Redis as broker when REDIS_URL is set; otherwise tasks run in-process.
+# Celery. Production: Redis as broker (REDIS_URL). The embedded default (make run, no
+# server but SQLite): a broker in files under LOCAL_STATE_DIR (kombu's filesystem transport),
+# read by the worker `make run` starts next to runserver, so a big import never runs inside
+# a request. Tests run their tasks in process (eager) unless they start a real worker.
 REDIS_URL = env("REDIS_URL", default="")
-CELERY_BROKER_URL = REDIS_URL or "memory://"
+CELERY_TASK_ALWAYS_EAGER = not REDIS_URL and env.bool("CELERY_TASK_ALWAYS_EAGER", default=TESTING)
+CELERY_EMBEDDED_BROKER = not REDIS_URL and not CELERY_TASK_ALWAYS_EAGER
+if REDIS_URL:
+    CELERY_BROKER_URL = REDIS_URL
+elif CELERY_EMBEDDED_BROKER:
+    CELERY_BROKER_URL = "filesystem://"
+else:
+    CELERY_BROKER_URL = "memory://"
 CELERY_RESULT_BACKEND = None
-CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
@@ -219,6 +239,27 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_connect_timeout": 5,
     "socket_timeout": 5,
 }
+if CELERY_EMBEDDED_BROKER:
+    # One folder of messages shared by the web process and the worker; "control" holds the
+    # exchange tables (broadcasts to workers). Created here, as the transport expects them.
+    _broker_dir = LOCAL_STATE_DIR / "broker"
+    for _folder in ("queue", "control", "processed"):
+        (_broker_dir / _folder).mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(_broker_dir / "queue"),
+        "data_folder_out": str(_broker_dir / "queue"),
+        "control_folder": str(_broker_dir / "control"),
+        "processed_folder": str(_broker_dir / "processed"),
+        "store_processed": False,
+    }
+    # The worker and the web process share the progress of running imports (SQLite holds
+    # one writer: an import's transaction cannot publish it in the database meanwhile).
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(LOCAL_STATE_DIR / "cache"),
+        }
+    }
 # A task whose worker process is killed is not requeued (Celery's default, stated here): a
 # task that kills its worker (memory) would loop. What it was doing is recovered elsewhere:
 # imports by the sweep below, reminders by the next daily run.

@@ -84,11 +84,22 @@ def programme_import_confirm(*, programme: Programme, result_import: ResultImpor
     QueueUnavailable when the broker does not take it (nothing changed). True when a worker
     will run it (it may not have started yet), False when it ran here (no broker)."""
     _check_link(programme, result_import)
-    if result_import.status not in CONFIRMABLE:
+    previous = result_import.status
+    # QUEUED at once, whoever confirms twice: the page follows the import from now on, and
+    # a second confirmation finds it no longer waiting (one task, one run).
+    if previous not in CONFIRMABLE or not campaign_services.import_queue(
+        result_import_id=result_import.pk, from_status=previous
+    ):
         raise ImportNotReady(_("Cet import n'attend pas de confirmation."))
     if not _enqueue(run_programme_import, result_import.pk, programme.pk):
+        campaign_services.import_unqueue(result_import_id=result_import.pk, to_status=previous)
         raise QueueUnavailable(result_import)
     return not settings.CELERY_TASK_ALWAYS_EAGER
+
+
+def import_live_progress(result_import: ResultImport) -> ResultImport:
+    """The import with the progress its worker publishes while it runs (campaigns.services)."""
+    return campaign_services.import_live_progress(result_import)
 
 
 def programme_import_cancel(*, programme: Programme, result_import: ResultImport) -> None:

@@ -32,7 +32,12 @@ MAX_ERRORS_SHOWN = 200
 # header (no script, nothing for a CSP to allow). Not a <meta> refresh: WCAG 2.2.1 / RGAA
 # 13.1 want the user able to stop it, which the page offers with a link (?actualiser=non).
 REFRESH_SECONDS = 2
-RUNNING = {ImportStatus.UPLOADED, ImportStatus.ANALYSING, ImportStatus.IMPORTING}
+RUNNING = {
+    ImportStatus.UPLOADED,
+    ImportStatus.ANALYSING,
+    ImportStatus.QUEUED,
+    ImportStatus.IMPORTING,
+}
 # What campaigns.services.import_cancel accepts: nothing was written yet.
 CANCELLABLE = {
     ImportStatus.UPLOADED,
@@ -90,7 +95,7 @@ def import_upload(request, slug):
 
 def import_detail(request, slug, import_id):
     programme = programme_for_import(request.user, slug)
-    result_import = _import_of(programme, import_id)
+    result_import = programme_services.import_live_progress(_import_of(programme, import_id))
     running = result_import.status in RUNNING
     auto_refresh = running and request.GET.get("actualiser") != "non"
     response = render(
