@@ -192,8 +192,8 @@ _INTEGER_TYPES = frozenset(
 
 def _converter(field, db):
     """`field.get_db_prep_save(value, db)`, with shortcuts where it is known to give the
-    value back (an int or None for an integer column) or to give the same answer for the same
-    value (datetimes: many rows share one, their results too)."""
+    value back (an int or None for an integer column, None for a decimal one) or to give the
+    same answer for the same value (datetimes: many rows share one, their results too)."""
     prepare = field.get_db_prep_save
     target = field.target_field if field.is_relation else field
     kind = target.get_internal_type()
@@ -217,6 +217,12 @@ def _converter(field, db):
             return prepared
 
         return moment, cache
+    if kind == "DecimalField":  # most results have no mastery rate
+
+        def decimal(value):
+            return None if value is None else prepare(value, db)
+
+        return decimal, None
     return (lambda value: prepare(value, db)), None
 
 
