@@ -1,19 +1,31 @@
-"""Benchmark of the Pix Orga import against PostgreSQL's own COPY of the same rows.
+"""Benchmark of the Pix Orga import: SQLite (the embedded default) against PostgreSQL on the
+same file, and PostgreSQL against its own COPY of the same rows.
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/pilote_pix \
-        .venv/bin/python bench/import_bench.py
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres \
+        .venv/bin/python bench/import_bench.py                 # SQLite vs PostgreSQL
+    DATABASE_URL=… .venv/bin/python bench/import_bench.py --copy-baseline   # PostgreSQL vs COPY
 
-Uses a throwaway database `pilote_pix_bench` on the same server (created and migrated if
-needed). Seeds 100,000 agents, writes with `campaigns.pix_writer` a profiles-collection
-export of 100,000 participants (16 competences, ~90 % shared, external ids of known agents
-for ~97 %), then times the real import (import_create, import_analyse, import_run) and the
-baseline: COPY of the normalised rows the import wrote (participations, snapshots, results)
-into tables of the same structure. Prints both times, the ratio, rows/s and peak memory.
+Side by side (the default, issue 15): writes with `campaigns.pix_writer` one profiles-collection
+export of N participants (100,000 by default; 16 competences, ~90 % shared, external ids of
+known agents for ~97 %), then runs the same script once per backend, each in a process of its
+own (Django's settings are process-wide): PostgreSQL in the throwaway database
+`pilote_pix_bench` on DATABASE_URL's server, SQLite in a new file of a temporary folder with
+the app's own SQLite settings (what the demo runs). Each seeds 100,000 agents and a programme
+(three populations enrolling 3,000 of them, three level targets each), then times what a
+user's upload sets off, upload to figures refreshed: import_create (with the programme's
+ProgrammeImport, as programme_import_upload), import_analyse, import_run with the campaign
+attached to the programme (attach_campaign_hook, as run_programme_import) and the programme's
+figures refreshed (programme_stats_refresh, what the `results_imported` receiver calls).
+Prints the stages on each backend, the totals, the ratio SQLite / PostgreSQL against the
+target (at most 3: PASS or FAIL, exit status 1 on FAIL) and each process's peak memory.
 
-Then imports a second export of the campaign (the same rows and one more participant): the
-monthly case, where almost nothing is new and almost nothing must be written.
+--copy-baseline: the PostgreSQL import against PostgreSQL's own COPY of the normalised rows
+the import wrote (participations, snapshots, results) into tables of the same structure; then
+a second export of the campaign (the same rows and one more participant): the monthly case,
+where almost nothing is new and almost nothing must be written.
 
-Options: --participants N (default 100000), --keep-file.
+Options: --participants N (default 100000), --keep-file, --copy-baseline, --only
+sqlite|postgresql, --profile DIR (cProfile of each backend's timed stages, DIR/<backend>.prof).
 """
 
 import argparse
@@ -235,11 +247,8 @@ def copy_baseline(campaign_id: int, workdir: Path, *, with_keys: bool) -> tuple[
     return elapsed, rows
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--participants", type=int, default=100_000)
-    parser.add_argument("--keep-file", action="store_true")
-    options = parser.parse_args()
+def copy_baseline_main(options) -> None:
+    """PostgreSQL's import against its own COPY of the same rows."""
     workdir = Path(tempfile.mkdtemp(prefix="pix-bench-"))
     setup_django(str(workdir / "media"))
 
@@ -318,6 +327,327 @@ def main():
         done.file.delete(save=False)
         again.file.delete(save=False)
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+# Side by side: the same file, upload to figures refreshed, on PostgreSQL and on SQLite.
+
+TARGET_RATIO = 3.0
+POPULATIONS = 3
+PER_POPULATION = 1000
+LEVEL_TARGETS = {"1.1": 3, "2.1": 2, "3.1": 2}
+PROGRAMME_SLUG = "bench-import"
+STAGES = ("import_create", "import_analyse", "import_run", "figures refresh")
+BACKENDS = ("postgresql", "sqlite")
+# The embedded default's SQLite settings (config/settings.py): set here too when the settings
+# leave them out, so that the bench always measures what the demo runs.
+SQLITE_OPTIONS = {"init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"}
+
+
+def setup_backend(backend: str, workdir: Path) -> None:
+    media = str(workdir / "media")
+    if backend == "postgresql":
+        setup_django(media)
+        return
+    os.environ["DATABASE_URL"] = f"sqlite:///{workdir / 'bench.sqlite3'}"
+    os.environ["MEDIA_ROOT"] = media
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    os.environ.setdefault("DJANGO_DEMO", "1")
+    from django.conf import settings
+
+    options = settings.DATABASES["default"].setdefault("OPTIONS", {})
+    for key, value in SQLITE_OPTIONS.items():
+        options.setdefault(key, value)
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+
+
+def seed_agents(agent_count: int) -> None:
+    """100,000 agents with matricules B000000…: COPY on PostgreSQL, batched executemany on
+    SQLite (streamed either way)."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        reset_and_seed(agent_count)
+        with connection.cursor() as cursor:
+            cursor.execute("TRUNCATE programmes_programme CASCADE")
+        return
+    now = datetime.now(PARIS).isoformat()
+
+    def rows():
+        for number in range(agent_count):
+            last, first = person(number)
+            yield (last, first, f"agent{number}@exemple.gouv.fr", f"B{number:06d}", now)
+
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            "INSERT INTO agents_agent (last_name, first_name, email, external_id, job_title, "
+            "is_active, created_at, updated_at) VALUES (%s, %s, %s, %s, 'Agent', 1, %s, %s)",
+            ((*row, row[-1]) for row in rows()),
+        )
+
+
+def seed_programme():
+    """A programme of three populations enrolling 3,000 of the agents, level targets on three
+    competences each (what a profiles collection feeds)."""
+    from django.db import transaction
+
+    from agents.models import Agent
+    from campaigns.models import Competence
+    from programmes.enums import TargetKind
+    from programmes.models import Enrolment, Programme, Target, TargetPopulation
+
+    competences = dict(Competence.objects.values_list("code", "id"))
+    agent_ids = list(
+        Agent.objects.filter(external_id__startswith="B")
+        .order_by("external_id")
+        .values_list("id", flat=True)[: POPULATIONS * PER_POPULATION]
+    )
+    start = datetime(2026, 1, 5, tzinfo=PARIS).date()
+    with transaction.atomic():
+        programme = Programme.objects.create(
+            name="Banc import", slug=PROGRAMME_SLUG, start_date=start
+        )
+        for p in range(POPULATIONS):
+            population = TargetPopulation.objects.create(programme=programme, name=f"Banc {p}")
+            Enrolment.objects.bulk_create(
+                (
+                    Enrolment(agent_id=agent_id, population=population, start_date=start)
+                    for agent_id in agent_ids[p * PER_POPULATION : (p + 1) * PER_POPULATION]
+                ),
+                batch_size=500,
+            )
+            Target.objects.bulk_create(
+                Target(
+                    population=population,
+                    competence_id=competences[code],
+                    kind=TargetKind.LEVEL,
+                    level=level,
+                )
+                for code, level in LEVEL_TARGETS.items()
+            )
+    return programme
+
+
+def sqlite_pragmas() -> str:
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        return ""
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA journal_mode")
+        journal = cursor.fetchone()[0]
+        cursor.execute("PRAGMA synchronous")
+        synchronous = {0: "OFF", 1: "NORMAL", 2: "FULL", 3: "EXTRA"}[cursor.fetchone()[0]]
+    return f"journal_mode={journal}, synchronous={synchronous}"
+
+
+def run_backend(options) -> None:
+    """One backend, in a process of its own: seed, then upload to figures refreshed. Writes
+    its figures as JSON to options.json."""
+    import json
+
+    workdir = Path(tempfile.mkdtemp(prefix=f"pix-bench-{options.backend}-"))
+    setup_backend(options.backend, workdir)
+    from django.db import connection, transaction
+    from django.utils import timezone
+
+    from campaigns import services
+    from campaigns.models import CompetenceResult, Participation, ParticipationSnapshot
+    from programmes.imports.attach import attach_campaign_hook
+    from programmes.models import ProgrammeImport
+    from programmes.steering.stats import programme_stats_refresh
+
+    print(f"[{connection.vendor}] {sqlite_pragmas()}".rstrip(), flush=True)
+    began = time.perf_counter()
+    seed_agents(AGENTS)
+    programme = seed_programme()
+    print(f"  base préparée en {time.perf_counter() - began:.1f} s", flush=True)
+    connection.close()  # measures start on a fresh connection, as a worker's task
+    rss_before = peak_rss_mb()
+    path = Path(options.file)
+    profiler = None
+    if options.profile:
+        import cProfile
+
+        profiler = cProfile.Profile()
+        profiler.enable()
+    times = {}
+
+    def stage(label, function):
+        value, times[label] = timed(label, function)
+        return value
+
+    def upload():
+        with transaction.atomic(), path.open("rb") as handle:
+            created = services.import_create(
+                fileobj=handle, original_name=options.name, uploaded_by=None
+            )
+            ProgrammeImport.objects.create(programme=programme, result_import=created)
+        return created
+
+    created = stage("import_create", upload)
+    analysed = stage("import_analyse", lambda: services.import_analyse(result_import_id=created.pk))
+    assert analysed.status == "ready", (analysed.status, analysed.errors[:3])
+    done = stage(
+        "import_run",
+        lambda: services.import_run(
+            result_import_id=created.pk, on_done=attach_campaign_hook(programme.pk)
+        ),
+    )
+    assert done.status == "done", (done.status, done.errors[:3])
+    # What the `results_imported` receiver does (refresh_programme_stats), errors not hidden.
+    stats = stage(
+        "figures refresh",
+        lambda: programme_stats_refresh(programme=programme, on=timezone.localdate()),
+    )
+    if profiler is not None:
+        profiler.disable()
+        Path(options.profile).mkdir(parents=True, exist_ok=True)
+        profiler.dump_stats(str(Path(options.profile) / f"{options.backend}.prof"))
+    figures = {
+        "backend": connection.vendor,
+        "pragmas": sqlite_pragmas(),
+        "times": times,
+        "participations": Participation.objects.filter(campaign=done.campaign).count(),
+        "snapshots": ParticipationSnapshot.objects.filter(result_import=done).count(),
+        "results": CompetenceResult.objects.filter(result_import=done).count(),
+        "matched": done.matched,
+        "to_confirm": done.to_confirm,
+        "unmatched": done.unmatched,
+        "followed": programme.campaigns.filter(pk=done.campaign_id).exists(),
+        "stats": sorted(
+            (
+                s.enrolled,
+                s.not_started,
+                s.in_progress,
+                s.shared,
+                s.one_target_met,
+                s.all_targets_met,
+                sorted(json.dumps(v, sort_keys=True, default=str) for v in s.per_target.values()),
+            )
+            for s in stats
+        ),
+        "rss_before_mb": rss_before,
+        "rss_peak_mb": peak_rss_mb(),
+    }
+    connection.close()
+    shutil.rmtree(workdir, ignore_errors=True)
+    Path(options.json).write_text(json.dumps(figures))
+
+
+def compare_main(options) -> None:
+    """Both backends on the same file, each in a process of its own; the comparison."""
+    import json
+    import subprocess
+
+    workdir = Path(tempfile.mkdtemp(prefix="pix-bench-"))
+    path = workdir / "export.csv"
+    began = time.perf_counter()
+    name = write_file(path, options.participants)
+    size_mb = path.stat().st_size / 1e6
+    print(
+        f"{name}: {size_mb:.1f} Mo, {options.participants:,} participants "
+        f"(écrit en {time.perf_counter() - began:.1f} s); {os.cpu_count()} processeurs"
+    )
+    figures = {}
+    for backend in options.only or BACKENDS:
+        out = workdir / f"{backend}.json"
+        command = [
+            sys.executable,
+            __file__,
+            "--backend",
+            backend,
+            "--file",
+            str(path),
+            "--name",
+            name,
+            "--json",
+            str(out),
+        ]
+        if options.profile:
+            command += ["--profile", options.profile]
+        subprocess.run(command, check=True)
+        figures[backend] = json.loads(out.read_text())
+    if not options.keep_file:
+        shutil.rmtree(workdir, ignore_errors=True)
+    else:
+        print(f"fichier gardé : {path}")
+    report(figures)
+
+
+def report(figures: dict) -> None:
+    backends = [b for b in BACKENDS if b in figures]
+    print()
+    print(
+        f"{'étape':<20}"
+        + "".join(f"{b:>14}" for b in backends)
+        + (f"{'ratio':>9}" if len(backends) == 2 else "")
+    )
+    totals = {b: sum(figures[b]["times"].values()) for b in backends}
+    for label in (*STAGES, "total"):
+        values = [totals[b] if label == "total" else figures[b]["times"][label] for b in backends]
+        line = f"{label:<20}" + "".join(f"{v:12.2f} s" for v in values)
+        if len(values) == 2 and values[0] > 0:
+            line += f"{values[1] / values[0]:9.2f}"
+        print(line)
+    print(
+        f"{'mémoire (pic RSS)':<20}"
+        + "".join(f"{figures[b]['rss_peak_mb']:11.0f} Mo" for b in backends)
+    )
+    print(
+        f"{'  dont avant import':<20}"
+        + "".join(f"{figures[b]['rss_before_mb']:11.0f} Mo" for b in backends)
+    )
+    for b in backends:
+        f = figures[b]
+        print(
+            f"{b}: {f['participations']:,} participations, {f['snapshots']:,} états, "
+            f"{f['results']:,} résultats ({f['matched']:,} rapprochés, {f['to_confirm']:,} par "
+            f"le nom, {f['unmatched']:,} en attente); campagne suivie: {f['followed']}"
+            + (f"; {f['pragmas']}" if f["pragmas"] else "")
+        )
+    if len(backends) != 2:
+        return
+    keys = ("participations", "snapshots", "results", "matched", "to_confirm", "unmatched")
+    same = all(figures["sqlite"][k] == figures["postgresql"][k] for k in keys) and (
+        figures["sqlite"]["stats"] == figures["postgresql"]["stats"]
+    )
+    print(f"mêmes lignes écrites et mêmes chiffres sur les deux bases: {'oui' if same else 'NON'}")
+    ratio = totals["sqlite"] / totals["postgresql"]
+    verdict = "PASS" if ratio <= TARGET_RATIO and same else "FAIL"
+    print(
+        f"ratio SQLite / PostgreSQL (téléversement → chiffres à jour): {ratio:.2f} "
+        f"(cible ≤ {TARGET_RATIO:g}) {verdict}"
+    )
+    if verdict == "FAIL":
+        sys.exit(1)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--participants", type=int, default=100_000)
+    parser.add_argument("--keep-file", action="store_true")
+    parser.add_argument(
+        "--copy-baseline", action="store_true", help="PostgreSQL's import against its COPY"
+    )
+    parser.add_argument("--only", choices=BACKENDS, action="append")
+    parser.add_argument("--profile", metavar="DIR", help="cProfile of the timed stages")
+    # Internal: one backend's run, in the process the comparison starts.
+    parser.add_argument("--backend", choices=BACKENDS, help=argparse.SUPPRESS)
+    parser.add_argument("--file", help=argparse.SUPPRESS)
+    parser.add_argument("--name", help=argparse.SUPPRESS)
+    parser.add_argument("--json", help=argparse.SUPPRESS)
+    options = parser.parse_args()
+    if options.backend:
+        run_backend(options)
+    elif options.copy_baseline:
+        copy_baseline_main(options)
+    else:
+        compare_main(options)
 
 
 if __name__ == "__main__":

@@ -4,8 +4,9 @@ Rows are streamed, never held whole: on PostgreSQL the results go straight into 
 the file is read, and the participations and snapshots through temporary files into COPYs
 of their own (foreign keys are checked at commit, so the order does not matter). Ids of new
 participations are reserved from their sequence up front, so that results can name them.
-Elsewhere (SQLite: the demo and the tests) each table gets one `executemany`, whatever the
-number of rows.
+Elsewhere (SQLite: the demo and the tests) rows are buffered and written by `executemany`
+a batch at a time (a bounded number of rows in memory, whatever the file's size), each value
+prepared for the database by its field, through converters built once a column.
 """
 
 import json
@@ -13,7 +14,7 @@ import tempfile
 from collections.abc import Callable, Iterator
 from datetime import datetime
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 
 from campaigns import pix_export
 from campaigns.importing.keys import quantize_rate
@@ -173,16 +174,132 @@ class _Sink:
         self.participations = connection.ops.quote_name(Participation._meta.db_table)
 
 
+# Integer columns (and keys to integer ids): an int or None is what the database stores.
+_INTEGER_TYPES = frozenset(
+    {
+        "AutoField",
+        "BigAutoField",
+        "SmallAutoField",
+        "IntegerField",
+        "BigIntegerField",
+        "SmallIntegerField",
+        "PositiveIntegerField",
+        "PositiveBigIntegerField",
+        "PositiveSmallIntegerField",
+    }
+)
+
+
+def _converter(field, db):
+    """`field.get_db_prep_save(value, db)`, with shortcuts where it is known to give the
+    value back (an int or None for an integer column, None for a decimal one) or to give the
+    same answer for the same value (datetimes: many rows share one, their results too)."""
+    prepare = field.get_db_prep_save
+    target = field.target_field if field.is_relation else field
+    kind = target.get_internal_type()
+    if kind in _INTEGER_TYPES:
+
+        def integer(value):
+            if value is None or type(value) is int:
+                return value
+            return prepare(value, db)
+
+        return integer, None
+    if kind == "DateTimeField":
+        cache: dict = {}
+
+        def moment(value):
+            if value is None:
+                return None
+            prepared = cache.get(value)
+            if prepared is None:
+                prepared = cache[value] = prepare(value, db)
+            return prepared
+
+        return moment, cache
+    if kind == "DecimalField":  # most results have no mastery rate
+
+        def decimal(value):
+            return None if value is None else prepare(value, db)
+
+        return decimal, None
+    return (lambda value: prepare(value, db)), None
+
+
+class _Table:
+    """Rows of one table waiting for their `executemany`, prepared as they come."""
+
+    def __init__(self, sql: str, fields, db, *, key_last: bool = False):
+        self.sql = sql
+        built = [_converter(field, db) for field in fields]
+        self.converters = [convert for convert, _cache in built]
+        self.caches = [cache for _convert, cache in built if cache is not None]
+        self.key_last = key_last  # UPDATE … WHERE id = %s: the id (first value) goes last
+        self.rows: list[tuple] = []
+
+    def add(self, values) -> None:
+        if self.key_last:
+            values = (*values[1:], values[0])
+        self.rows.append(
+            tuple([convert(value) for convert, value in zip(self.converters, values, strict=True)])
+        )
+
+    def flush(self, cursor) -> None:
+        if self.rows:
+            cursor.executemany(self.sql, self.rows)
+            self.rows.clear()
+        for cache in self.caches:  # bounded too
+            cache.clear()
+
+
 class _ExecutemanySink(_Sink):
-    """One `executemany` a table: a constant number of queries, for small files."""
+    """`executemany` a table, a batch of rows at a time: a few queries per BATCH rows, and
+    no more than BATCH rows in memory."""
+
+    BATCH = 20000  # rows buffered (all tables together) before they are written
 
     def __init__(self, result_import_id: int, encoder):
         super().__init__(result_import_id, encoder)
-        self.inserts: list[tuple] = []
-        self.updates: list[tuple] = []
-        self.snapshot_rows: list[tuple] = []
-        self.result_rows: list[tuple] = []
-        self.seen_ids: list[int] = []
+        db = connections[DEFAULT_DB_ALIAS]  # the connection itself, not its thread proxy
+        quote = db.ops.quote_name
+        fields = [Participation._meta.get_field(name) for name in UPDATE_FIELDS[1:]]
+        assignments = ", ".join(f"{quote(field.column)} = %s" for field in fields)
+        id_field = Participation._meta.get_field("id")
+        # Written in this order at every batch: a participation before its snapshots and
+        # results.
+        self.inserts = self._table(db, Participation, INSERT_FIELDS)
+        self.updates = _Table(
+            f"UPDATE {self.participations} SET {assignments} WHERE id = %s",  # noqa: S608
+            [*fields, id_field],
+            db,
+            key_last=True,
+        )
+        self.seen_ids = _Table(
+            f"UPDATE {self.participations} SET last_import_id = %s WHERE id = %s",  # noqa: S608
+            [Participation._meta.get_field("last_import"), id_field],
+            db,
+        )
+        self.snapshot_rows = self._table(db, ParticipationSnapshot, SNAPSHOT_FIELDS)
+        self.result_rows = self._table(db, CompetenceResult, RESULT_FIELDS)
+        self.tables = (
+            self.inserts,
+            self.updates,
+            self.seen_ids,
+            self.snapshot_rows,
+            self.result_rows,
+        )
+        self.buffered = 0
+
+    @staticmethod
+    def _table(db, model, names) -> _Table:
+        table = db.ops.quote_name(model._meta.db_table)
+        columns = ", ".join(db.ops.quote_name(c) for c in _columns(model, names))
+        placeholders = ", ".join(["%s"] * len(names))
+        return _Table(
+            f"INSERT INTO {table} ({columns}) VALUES ({placeholders})",  # noqa: S608
+            [model._meta.get_field(name) for name in names],
+            db,
+        )
 
     def reserve_ids(self, count: int) -> Iterator[int]:
         with connection.cursor() as cursor:
@@ -197,22 +314,32 @@ class _ExecutemanySink(_Sink):
                 start = max(start, sequence[0] if sequence else 0)
         return iter(range(start + 1, start + 1 + count))
 
+    def _added(self, rows: int = 1) -> None:
+        self.buffered += rows
+        if self.buffered >= self.BATCH:
+            self._flush()
+
     def insert(self, values):
-        self.inserts.append(values)
+        self.inserts.add(values)
+        self._added()
 
     def update(self, values):
-        self.updates.append(values)
+        self.updates.add(values)
+        self._added()
 
     def seen(self, participation_id):
-        self.seen_ids.append(participation_id)
+        self.seen_ids.add((self.result_import_id, participation_id))
+        self._added()
 
     def snapshot(self, values):
-        self.snapshot_rows.append(values)
+        self.snapshot_rows.add(values)
+        self._added()
 
     def results(self, participation_id, observed_at, competences):
         ids = self.encoder.competence_ids
+        add = self.result_rows.add
         for value in competences:
-            self.result_rows.append(
+            add(
                 (
                     participation_id,
                     self.result_import_id,
@@ -225,53 +352,20 @@ class _ExecutemanySink(_Sink):
                     value.skills_validated,
                 )
             )
+        self._added(len(competences))
+
+    def _flush(self):
+        with connection.cursor() as cursor:
+            for table in self.tables:
+                table.flush(cursor)
+        self.buffered = 0
 
     def __enter__(self):
         return self
 
     def __exit__(self, exc_type, exc, traceback):
-        if exc_type is not None:
-            return
-        with connection.cursor() as cursor:
-            self._insert(cursor, Participation, INSERT_FIELDS, self.inserts)
-            if self.updates:
-                fields = UPDATE_FIELDS[1:]
-                assignments = ", ".join(
-                    f"{connection.ops.quote_name(column)} = %s"
-                    for column in _columns(Participation, fields)
-                )
-                cursor.executemany(
-                    f"UPDATE {self.participations} SET {assignments} WHERE id = %s",  # noqa: S608
-                    [
-                        (*self._prepare(Participation, fields, values[1:]), values[0])
-                        for values in self.updates
-                    ],
-                )
-            if self.seen_ids:
-                cursor.executemany(
-                    f"UPDATE {self.participations} SET last_import_id = %s WHERE id = %s",  # noqa: S608
-                    [(self.result_import_id, pk) for pk in self.seen_ids],
-                )
-            self._insert(cursor, ParticipationSnapshot, SNAPSHOT_FIELDS, self.snapshot_rows)
-            self._insert(cursor, CompetenceResult, RESULT_FIELDS, self.result_rows)
-
-    def _prepare(self, model, names, values):
-        fields = [model._meta.get_field(name) for name in names]
-        return [
-            field.get_db_prep_save(value, connection)
-            for field, value in zip(fields, values, strict=True)
-        ]
-
-    def _insert(self, cursor, model, names, rows):
-        if not rows:
-            return
-        table = connection.ops.quote_name(model._meta.db_table)
-        columns = ", ".join(connection.ops.quote_name(c) for c in _columns(model, names))
-        placeholders = ", ".join(["%s"] * len(names))
-        cursor.executemany(
-            f"INSERT INTO {table} ({columns}) VALUES ({placeholders})",  # noqa: S608
-            [self._prepare(model, names, values) for values in rows],
-        )
+        if exc_type is None:
+            self._flush()
 
 
 # COPY's text format: tab-separated, \N for NULL, backslash escapes.

@@ -398,6 +398,13 @@ def test_a_later_profiles_export_adds_what_changed_and_keeps_earlier_values():
     assert CompetenceResult.objects.count() == 2 * 16 + 16
 
 
+def test_written_a_row_at_a_time_a_later_export_gives_the_same_participations(monkeypatch):
+    """Off PostgreSQL the rows are written a batch at a time (memory bounded): with a batch of
+    one row, creations, updates, unchanged rows, snapshots and results come out the same."""
+    monkeypatch.setattr(persistence._ExecutemanySink, "BATCH", 1)
+    test_a_later_profiles_export_adds_what_changed_and_keeps_earlier_values()
+
+
 def test_a_later_assessment_export_records_progression_and_sharing():
     campaign = assessment_campaign()
     started = paris(2026, 3, 2, 9, 0)
