@@ -4,6 +4,7 @@ from programmes.imports.services import campaign_share
 from programmes.models import (
     CampaignOwnership,
     CampaignShare,
+    DismissedParticipant,
     Enrolment,
     PopulationStat,
     Programme,
@@ -128,6 +129,21 @@ class ProgrammeImportAdmin(admin.ModelAdmin):
     list_display = ["programme", "result_import"]
     list_filter = ["programme"]
     list_select_related = ["programme", "result_import"]
+
+
+@admin.register(DismissedParticipant)
+class DismissedParticipantAdmin(admin.ModelAdmin):
+    """Participants a programme said are not in its organisation (the matching queue's
+    « Pas dans notre organisation »); deleting one puts the participant back in the queue."""
+
+    list_display = ["participant_key", "programme", "by", "at"]
+    list_filter = ["programme"]
+    search_fields = ["participant_key"]
+    list_select_related = ["programme", "by"]
+    readonly_fields = ["programme", "participant_key", "by", "at"]
+
+    def has_add_permission(self, request):
+        return False
 
 
 @admin.register(CampaignOwnership)

@@ -224,9 +224,7 @@ def test_a_30000_row_export_imports_in_the_background_on_the_embedded_default(
     page.get_by_role("button", name="Analyser le fichier").click()
 
     # The analysis runs in the worker: the page answers at once and follows it.
-    expect(page.get_by_role("heading", name="Aperçu avant import")).to_be_visible(
-        timeout=180_000
-    )
+    expect(page.get_by_role("heading", name="Aperçu avant import")).to_be_visible(timeout=180_000)
     expect(page.get_by_text(re.compile(r"0 participant sur 30\W?000 reconnu"))).to_be_visible()
     analysis_pages = [html for html in seen if "Analyse du fichier en cours" in html]
     assert analysis_pages, "the analysis was not seen in progress"
