@@ -292,6 +292,26 @@ class Series:
     values: list[float | None] = field(default_factory=list)
 
 
+def nice_maximum(values, floor: float = 10.0, ceiling: float = 100.0) -> float:
+    """A round top for a scale that shows the movement of `values` (percentages): the first
+    of 10, 20, 25, 40, 50, 60, 80, 100 at or above the largest value, with some headroom."""
+    highest = max((v for v in values if v is not None), default=0.0)
+    for top in (10, 20, 25, 40, 50, 60, 80, 100):
+        if top >= floor and top >= highest * 1.1:
+            return float(min(top, ceiling))
+    return ceiling
+
+
+def label_indexes(count: int, most: int) -> list[int]:
+    """Which of `count` evenly spaced labels to write so that at most `most` show, evenly
+    spaced and never side by side: every n-th one counted back from the last (the latest
+    month is always named)."""
+    if count <= 0:
+        return []
+    every = max(1, -(-count // max(most, 1)))
+    return sorted(range(count - 1, -1, -every))
+
+
 def line_chart(
     *,
     chart_id: str,
@@ -299,12 +319,18 @@ def line_chart(
     description: str,
     x_labels: list[str],
     series: list[Series],
-    maximum: float = 100.0,
+    maximum: float | None = None,
 ) -> SafeString:
-    """Lines over time on a 0–`maximum` scale (percentages), a legend on the right."""
-    left, plot_width, top, plot_height = 50, 470, 14, 220
-    width, height = left + plot_width + 200, top + plot_height + 40
+    """Lines over time on a 0–`maximum` scale (percentages; by default a round value above
+    the highest point, so that the movement shows), the legend below the plot. Drawn narrow
+    with large type, so that it stays legible when shrunk to a phone's width."""
+    if maximum is None:
+        maximum = nice_maximum(value for line in series for value in line.values)
+    left, plot_width, top, plot_height = 56, 420, 14, 220
     bottom = top + plot_height
+    legend_top = bottom + 44
+    width = left + plot_width + 24
+    height = legend_top + 26 * len(series) + 4
     body = []
     for step in range(5):
         y = bottom - plot_height * step / 4
@@ -312,17 +338,33 @@ def line_chart(
             tag("line", x1=float(left), x2=float(left + plot_width), y1=y, y2=y, stroke=GRID)
         )
         body.append(
-            text(left - 6, y + 5, percent_text(maximum * step / 4), text_anchor="end", fill=GREY)
+            text(
+                left - 6,
+                y + 5,
+                percent_text(maximum * step / 4),
+                text_anchor="end",
+                fill=GREY,
+                font_size="16",
+            )
         )
     count = len(x_labels)
 
     def x_of(index):
         return left + (plot_width * index / (count - 1) if count > 1 else plot_width / 2)
 
-    every = max(1, -(-count // 8))  # at most 8 labels on the axis
-    for index, label in enumerate(x_labels):
-        if index % every == 0 or index == count - 1 and count - 1 - index < every:
-            body.append(text(x_of(index), bottom + 18, label, text_anchor="middle", fill=GREY))
+    # « 12/2026 » is about 62 px wide at 16 px: five labels at most on 420 px.
+    for index in label_indexes(count, 5):
+        anchor = "end" if index == count - 1 and count > 1 else "middle"
+        body.append(
+            text(
+                x_of(index) + (4 if anchor == "end" else 0),
+                bottom + 22,
+                x_labels[index],
+                text_anchor=anchor,
+                fill=GREY,
+                font_size="16",
+            )
+        )
     for number, line in enumerate(series):
         colour = SERIES_COLOURS[number % len(SERIES_COLOURS)]
         dash = DASHES[number % len(DASHES)] or None
@@ -349,13 +391,12 @@ def line_chart(
                 )
             for x, y in points:
                 body.append(tag("circle", cx=x, cy=y, r=3.5, fill=colour))
-        legend_y = top + 10 + number * 24
-        legend_x = left + plot_width + 20
+        legend_y = legend_top + number * 26
         body.append(
             tag(
                 "line",
-                x1=float(legend_x),
-                x2=float(legend_x + 28),
+                x1=float(left),
+                x2=float(left + 28),
                 y1=float(legend_y),
                 y2=float(legend_y),
                 stroke=colour,
@@ -363,7 +404,48 @@ def line_chart(
                 stroke_dasharray=dash,
             )
         )
-        body.append(text(legend_x + 34, legend_y + 5, shorten(line.label, 20)))
+        body.append(text(left + 36, legend_y + 6, shorten(line.label, 40), font_size="16"))
+    return svg(chart_id, title, description, width, height, body)
+
+
+def sparkline(
+    *, chart_id: str, title: str, description: str, values: list[float | None]
+) -> SafeString:
+    """A small trend line without axes (a headline's last months): its scale runs from 0 to
+    a round value above the highest point; `description` is its text alternative (say the
+    values). Hidden or unknown values break the line."""
+    width, height, pad = 160, 40, 4
+    maximum = nice_maximum(values)
+    count = len(values)
+
+    def x_of(index):
+        return pad + ((width - 2 * pad) * index / (count - 1) if count > 1 else width / 2)
+
+    body = [tag("line", x1=0.0, x2=float(width), y1=height - 1.0, y2=height - 1.0, stroke=GRID)]
+    runs, run = [], []
+    for index, value in enumerate(values):
+        if value is None:
+            runs.append(run)
+            run = []
+            continue
+        run.append((x_of(index), height - pad - (height - 2 * pad) * min(value, maximum) / maximum))
+    runs.append(run)
+    for points in runs:
+        if len(points) > 1:
+            body.append(
+                tag(
+                    "polyline",
+                    points=" ".join(f"{_num(x)},{_num(y)}" for x, y in points),
+                    fill="none",
+                    stroke=BLUE_FRANCE,
+                    stroke_width="2",
+                )
+            )
+    last = next(((i, v) for i, v in reversed(list(enumerate(values))) if v is not None), None)
+    if last is not None:
+        index, value = last
+        y = height - pad - (height - 2 * pad) * min(value, maximum) / maximum
+        body.append(tag("circle", cx=x_of(index), cy=y, r=3.0, fill=BLUE_FRANCE))
     return svg(chart_id, title, description, width, height, body)
 
 

@@ -78,6 +78,16 @@ class Programme(models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(365)],
         help_text=_("Sans progrès depuis ce nombre de jours, un agent est dit « à l'arrêt »."),
     )
+    target_share = models.PositiveSmallIntegerField(
+        _("part visée à l'échéance (%)"),
+        default=80,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+        help_text=_(
+            "La part des agents inscrits à l'objectif que le programme vise pour l'échéance "
+            "de ses niveaux cibles : le tableau de bord dit quand elle sera atteinte au "
+            "rythme actuel."
+        ),
+    )
     created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
 
     objects = ProgrammeQuerySet.as_manager()

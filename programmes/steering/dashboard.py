@@ -18,16 +18,17 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
 
-from django.db.models import Q
-from django.utils import formats
+from django.db.models import Max, Q
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from lib import charts
 from lib.exports import Column, Kind, Table
 from programmes import perms
 from programmes.enums import TargetKind
-from programmes.models import PopulationStat, Programme
+from programmes.models import PopulationStat, Programme, Target
 from programmes.steering.barriers import BarrierStats, build_barrier_stats
+from programmes.steering.cockpit import CockpitLine, cockpit_line
 from programmes.steering.figures import (
     FUNNEL,
     STATUSES,
@@ -40,7 +41,9 @@ from programmes.steering.figures import (
     withheld_populations,
     withheld_targets,
 )
-from programmes.steering.queries import evolution_points, personal_target_counts
+from programmes.steering.projection import method_text
+from programmes.steering.queries import personal_target_counts, stats_history
+from programmes.steering.units import UnitShares, unit_shares
 
 
 @dataclass
@@ -52,6 +55,20 @@ class Dashboard:
     aggregates_only: bool
     barriers: BarrierStats | None = None
     accompanied: set = field(default_factory=set)
+    cockpit: list[CockpitLine] = field(default_factory=list)
+    unit_depth: int | None = None  # as asked (validated by `units`)
+
+    @cached_property
+    def units(self) -> UnitShares:
+        """The share at target by unit at the depth asked for (read when the page shows it:
+        two queries)."""
+        return unit_shares(
+            self.programme, depth=self.unit_depth, aggregates_only=self.aggregates_only
+        )
+
+    @property
+    def projection_method(self) -> str:
+        return method_text()
 
     # -- Personal targets (read when the page shows them: two queries) ---------------------
 
@@ -395,12 +412,17 @@ class Dashboard:
 
 
 def build_dashboard(
-    programme: Programme, user, *, population_id: int | None = None, can_manage: bool = False
+    programme: Programme,
+    user,
+    *,
+    population_id: int | None = None,
+    can_manage: bool = False,
+    unit_depth: int | None = None,
 ) -> Dashboard:
     """The dashboard of `programme` for `user`, about `population_id` (default: the first
     population) for the detailed sections. `can_manage`: the user owns the programme (or is
-    staff). Seven queries, whatever the number of agents, stats rows and check-ins (three
-    of them for the barriers, see `barrier_stats`)."""
+    staff). Eight queries, whatever the number of agents, stats rows and check-ins (three
+    of them for the barriers, see `barrier_stats`), and one for the targets' deadlines."""
     populations = list(programme.populations.order_by("name"))
     aggregates_only = not programme.is_managerial and not user.is_staff
     accompanied = set()
@@ -414,6 +436,7 @@ def build_dashboard(
         stat.population_id: stat
         for stat in PopulationStat.objects.of_programme(programme).latest_per_population()
     }
+    today = timezone.localdate()
     hidden, targets = set(), set()
     if aggregates_only:
         hidden = withheld_populations(latest, accompanied)
@@ -438,16 +461,80 @@ def build_dashboard(
     selected = next((f for f in figures if f.population.pk == population_id), None)
     if selected is None and figures:
         selected = figures[0]
+    history = stats_history(programme, aggregates_only=aggregates_only, accompanied=accompanied)
+    barriers = build_barrier_stats(
+        programme, populations, aggregates_only=aggregates_only, accompanied=accompanied
+    )
     return Dashboard(
         programme=programme,
         populations=figures,
         selected=selected,
-        months=evolution_points(
-            programme, aggregates_only=aggregates_only, accompanied=accompanied
-        ),
+        months=history.months,
         aggregates_only=aggregates_only,
-        barriers=build_barrier_stats(
-            programme, populations, aggregates_only=aggregates_only, accompanied=accompanied
-        ),
+        barriers=barriers,
         accompanied=accompanied,
+        cockpit=_cockpit(programme, figures, history, barriers, today),
+        unit_depth=unit_depth,
     )
+
+
+def _cockpit(programme, figures, history, barriers, today) -> list[CockpitLine]:
+    """The programme line, then a line per population (see `cockpit`). The deadline of a
+    population is its targets' latest, else the programme's end; the programme's, the
+    latest of them. One query."""
+    if not history.days:
+        return []
+    deadlines = dict(
+        Target.objects.filter(population__programme=programme, deadline__isnull=False)
+        .values("population_id")
+        .annotate(latest=Max("deadline"))
+        .order_by()
+        .values_list("population_id", "latest")
+    )
+    milestones = {
+        section.population.pk: next(
+            (m.milestone for m in reversed(section.milestones) if m.milestone.date <= today),
+            None,
+        )
+        for section in barriers.populations
+    }
+
+    def deadline_of(pks):
+        days = [deadlines[pk] for pk in pks if pk in deadlines]
+        return max(days) if days else programme.end_date
+
+    common = {
+        "days": history.days,
+        "months": history.months,
+        "target_share": programme.target_share,
+        "today": today,
+    }
+    shown = [f.population.pk for f in figures if f.has_data and not f.hidden]
+    held = [m for pk, m in milestones.items() if m is not None and pk in shown]
+    lines = [
+        cockpit_line(
+            key="all",
+            label=_("Ensemble du programme"),
+            keys=shown,
+            hidden=False,
+            milestone=max(held, key=lambda m: m.date) if held else None,
+            deadline=deadline_of([f.population.pk for f in figures]),
+            **common,
+        )
+    ]
+    for f in figures:
+        pk = f.population.pk
+        if not f.has_data:
+            continue
+        lines.append(
+            cockpit_line(
+                key=str(pk),
+                label=f.population.name,
+                keys=[pk],
+                hidden=f.hidden,
+                milestone=milestones.get(pk),
+                deadline=deadline_of([pk]),
+                **common,
+            )
+        )
+    return lines

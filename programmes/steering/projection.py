@@ -126,9 +126,7 @@ def projection_text(projection: Projection) -> str:
     elif projection.rising:
         reach = _("%(target)s pas atteint dans les dix ans") % {"target": target}
     else:
-        reach = _("%(target)s jamais atteint (progression nulle ou en baisse)") % {
-            "target": target
-        }
+        reach = _("%(target)s jamais atteint (progression nulle ou en baisse)") % {"target": target}
     if projection.deadline is None:
         return _("Au rythme actuel (sans échéance fixée) : %(reach)s.") % {"reach": reach}
     deadline = formats.date_format(projection.deadline, "SHORT_DATE_FORMAT")

@@ -24,12 +24,20 @@ class _MonthRow:
     overlaps: dict | None
 
 
-def evolution_points(
-    programme: Programme, *, aggregates_only: bool, accompanied: set
-) -> list[EvolutionPoint]:
-    """Per month, each population's (enrolled, reached, hidden) from the month's last stats
-    row; hidden, for a user who sees aggregates only, under the privacy rule applied to that
-    month's rows (`withheld_populations`), except in the populations they accompany. One
+@dataclass
+class History:
+    """The stats rows over time as the user may see them: `months`, each month's last
+    figures (the evolution chart and table); `days`, every day rows were computed, each
+    population's latest figures on that day (the cockpit's changes and projection)."""
+
+    months: list[EvolutionPoint]
+    days: list[EvolutionPoint]
+
+
+def stats_history(programme: Programme, *, aggregates_only: bool, accompanied: set) -> History:
+    """Per month and per stats day, each population's (enrolled, reached, hidden); hidden,
+    for a user who sees aggregates only, under the privacy rule applied to the rows of that
+    month or day (`withheld_populations`), except in the populations they accompany. One
     query."""
     rows = (
         PopulationStat.objects.of_programme(programme)
@@ -37,16 +45,37 @@ def evolution_points(
         .values_list("population_id", "on", "enrolled", "reached", "shared", "overlaps")
     )
     months: dict[tuple[int, int], tuple[EvolutionPoint, dict]] = {}
+    days: list[tuple[EvolutionPoint, dict]] = []
+    current: dict[int, _MonthRow] = {}
     for population_pk, on, enrolled, reached, shared, overlaps in rows:
         point, month = months.setdefault((on.year, on.month), (EvolutionPoint(on), {}))
         point.on = max(point.on, on)  # rows come by date: the month's last one wins
-        month[population_pk] = _MonthRow(enrolled, reached, shared, overlaps)
-    points = []
-    for point, month in months.values():
-        hidden = withheld_populations(month, accompanied) if aggregates_only else set()
-        point.values = {pk: (row.enrolled, row.reached, pk in hidden) for pk, row in month.items()}
-        points.append(point)
-    return points
+        month[population_pk] = current[population_pk] = _MonthRow(
+            enrolled, reached, shared, overlaps
+        )
+        if not days or days[-1][0].on != on:
+            days.append((EvolutionPoint(on), {}))
+        days[-1][1].update(current)  # a population without a row that day keeps its last
+
+    def seen(pairs):
+        points = []
+        for point, figures in pairs:
+            hidden = withheld_populations(figures, accompanied) if aggregates_only else set()
+            point.values = {
+                pk: (row.enrolled, row.reached, pk in hidden) for pk, row in figures.items()
+            }
+            points.append(point)
+        return points
+
+    return History(months=seen(months.values()), days=seen(days))
+
+
+def evolution_points(
+    programme: Programme, *, aggregates_only: bool, accompanied: set
+) -> list[EvolutionPoint]:
+    """Per month, each population's (enrolled, reached, hidden) from the month's last stats
+    row (see `stats_history`). One query."""
+    return stats_history(programme, aggregates_only=aggregates_only, accompanied=accompanied).months
 
 
 def personal_target_counts(programme: Programme, today: date | None = None):

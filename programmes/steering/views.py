@@ -30,6 +30,7 @@ def _board(request, programme):
         request.user,
         population_id=_population_id(request),
         can_manage=can_manage,
+        unit_depth=int_param(request.GET.get("depth")),
     )
     return board, can_manage
 

@@ -23,9 +23,7 @@ def french(projection):
 
 def test_rising_share_is_carried_to_the_deadline_and_dated_at_the_target():
     # +3 points a month (0.1 a day), 50 % today: 25 days to the deadline, then 300 days to 80 %.
-    projection = project(
-        monthly(41, 44, 47, 50), target_share=80, deadline=DEADLINE, today=TODAY
-    )
+    projection = project(monthly(41, 44, 47, 50), target_share=80, deadline=DEADLINE, today=TODAY)
     assert projection.measurable and projection.rising
     assert round(projection.per_month, 6) == 3
     assert round(projection.at_deadline, 6) == 52.5
