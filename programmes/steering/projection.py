@@ -89,7 +89,7 @@ def project(
         at_deadline = min(100.0, max(0.0, current + per_day * (deadline - last_day).days))
     reach_month = None
     if current < target_share and per_day >= FLAT_PER_DAY:
-        days = (target_share - current) / per_day
+        days = round((target_share - current) / per_day, 6)  # no day lost to float noise
         if days <= HORIZON_DAYS:
             reach_month = (last_day + timedelta(days=int(-(-days // 1)))).replace(day=1)
     return Projection(current, target_share, deadline, today, per_day, at_deadline, reach_month)

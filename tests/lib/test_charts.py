@@ -167,3 +167,28 @@ def test_narrow_bar_chart_puts_labels_above_bars_and_fits_a_phone():
     bar = next(root.iter(f"{SVG}rect"))
     assert float(label.get("y")) < float(bar.get("y"))  # the label sits over its bar
     assert float(bar.get("width")) == pytest.approx(220 * 4 / 8)
+
+
+def test_axis_labels_are_spaced_and_the_latest_is_always_named():
+    assert charts.label_indexes(14, 5) == [1, 4, 7, 10, 13]
+    assert charts.label_indexes(3, 5) == [0, 1, 2]
+    for count in range(1, 40):
+        shown = charts.label_indexes(count, 5)
+        assert len(shown) <= 5 and shown[-1] == count - 1
+        gaps = {b - a for a, b in zip(shown, shown[1:], strict=False)}
+        assert len(gaps) <= 1  # evenly spaced: never two labels side by side among wide gaps
+
+
+def test_line_chart_scale_follows_the_data():
+    assert charts.nice_maximum([4.0, 7.0, None]) == 10
+    assert charts.nice_maximum([4.0, 37.0]) == 50
+    assert charts.nice_maximum([95.0]) == 100
+    chart = charts.line_chart(
+        chart_id="c",
+        title="t",
+        description="d",
+        x_labels=[f"{m:02d}/2026" for m in range(1, 13)] + ["01/2027", "02/2027"],
+        series=[charts.Series("A", [float(v) for v in range(14)])],
+    )
+    assert "20\u202f%" in chart and "100\u202f%" not in chart
+    assert chart.count(">02/2027<") == 1 and ">01/2027<" not in chart

@@ -1,0 +1,190 @@
+"""The cockpit at the top of the owner's dashboard, from a constructed stats history, and the
+share at target by unit of the organisation chart."""
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import formats, timezone
+
+from agents.models import Agent
+from programmes.models import PopulationStat, Target
+from programmes.steering.units import NO_UNIT
+from tests.agents.factories import AgentFactory, OrgUnitFactory, UserFactory
+from tests.campaigns.factories import CampaignFactory
+from tests.programmes.factories import EnrolmentFactory
+from tests.programmes.steering.test_dashboard import _checkins, participation
+
+
+def _board(client, user, **params):
+    client.force_login(user)
+    url = reverse("programmes:dashboard", kwargs={"slug": "programme-dr"})
+    response = client.get(url, params)
+    assert response.status_code == 200
+    return response
+
+
+def _day(day):
+    return formats.date_format(day, "j F")
+
+
+@pytest.fixture
+def rising(cast):
+    """The cast's population on a straight line: 1,000 agents enrolled, 50 % at target today,
+    0.2 point more a day (6 a month); a milestone with check-ins 45 days ago; the targets due
+    in 60 days; the programme aims at 80 %."""
+    today = timezone.localdate()
+    month_end = today.replace(day=1) - timedelta(days=1)
+    for offset in (-120, -90, -60, -45, (month_end - today).days, 0):
+        PopulationStat.objects.create(
+            population=cast.population,
+            on=today + timedelta(days=offset),
+            enrolled=1000,
+            shared=1000,
+            reached=500 + 2 * offset,
+        )
+    Target.objects.filter(population=cast.population).update(deadline=today + timedelta(days=60))
+    _checkins(cast.population, cast.team)  # milestones on 1 March and 1 May 2026
+    milestone = cast.population.milestones.order_by("date").last()
+    milestone.date, milestone.title = today - timedelta(days=45), "Point de rentrée"
+    milestone.save()
+    cast.today, cast.month_end, cast.milestone = today, month_end, milestone
+    return cast
+
+
+def test_cockpit_tells_the_change_since_last_month_and_milestone_and_the_projection(client, rising):
+    response = _board(client, rising.owner)
+    lines = response.context["board"].cockpit
+    assert [line.label for line in lines] == ["Ensemble du programme", "Assistants"]
+    today, month_end = rising.today, rising.month_end
+    since_month = round(50 - (50 + 0.2 * (month_end - today).days))
+    reach = (today + timedelta(days=150)).replace(day=1)  # 30 points at 0.2 a day
+    for line in lines:
+        assert line.share == 50.0
+        assert (line.enrolled, line.reached) == (1000, 500)
+        assert [(c.text, c.since) for c in line.changes] == [
+            (f"+{since_month}\u00a0pts", f"depuis le {_day(month_end)}"),
+            (
+                "+9\u00a0pts",
+                f"depuis le point d’étape « Point de rentrée » du {_day(today - timedelta(45))}",
+            ),
+        ]
+        assert line.projection_text == (
+            f"Au rythme actuel : 62\u202f% au {(today + timedelta(60)):%d/%m/%Y} ; "
+            f"80\u202f% atteint en {formats.date_format(reach, 'F Y')}."
+        )
+        assert line.sparkline is not None
+    content = response.content.decode()
+    assert 'id="cockpit-all"' in content and 'id="sparkline-all"' in content
+    assert "Méthode : la pente (moindres carrés)" in content
+    assert 'class="fr-summary' in content and 'href="#units-title"' in content
+    # The cockpit comes before every detail section.
+    assert content.index('id="cockpit"') < content.index('id="headline-title"')
+
+
+def test_cockpit_without_milestone_omits_that_change(client, rising):
+    rising.population.milestones.all().delete()
+    lines = _board(client, rising.owner).context["board"].cockpit
+    assert [c.since.startswith("depuis le point") for c in lines[1].changes] == [False]
+
+
+def test_cockpit_says_no_measurable_trend_with_a_single_day(client, cast):
+    PopulationStat.objects.create(
+        population=cast.population, on=timezone.localdate(), enrolled=10, shared=10, reached=3
+    )
+    line = _board(client, cast.owner).context["board"].cockpit[1]
+    assert line.share == 30.0 and line.changes == ()
+    assert line.projection_text.startswith("Pas de tendance mesurable")
+
+
+def test_cockpit_shows_less_than_five_for_a_small_population(client, cast):
+    PopulationStat.objects.create(
+        population=cast.population, on=timezone.localdate(), enrolled=6, shared=3, reached=1
+    )
+    response = _board(client, cast.owner)
+    line = response.context["board"].cockpit[1]
+    assert line.hidden and line.projection is None and line.sparkline is None
+    assert 'id="cockpit-' + str(cast.population.pk) + '"' in response.content.decode()
+
+
+def test_evolution_chart_is_scaled_to_the_data(client, rising):
+    chart = str(_board(client, rising.owner).context["board"].evolution_chart())
+    assert "60\u202f%" in chart and "100\u202f%" not in chart
+
+
+# --- By unit ----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def units(cast):
+    """Direction A: service A1 (6 agents who shared, at target) and A2 (2 who shared);
+    direction B (6 who shared, none at target); the cast's six agents in « Secrétariat
+    général », none shared."""
+    campaign = CampaignFactory()
+    cast.programme.campaigns.add(campaign)
+    code = Target.objects.get(population=cast.population).competence.code
+    a = OrgUnitFactory(name="Direction A", parent=None)
+    a1, a2 = OrgUnitFactory(name="A1", parent=a), OrgUnitFactory(name="A2", parent=a)
+    b = OrgUnitFactory(name="Direction B", parent=None)
+    for unit, count, level in ((a1, 6, 8), (a2, 2, 1), (b, 6, 1)):
+        for agent in AgentFactory.create_batch(count, org_unit=unit):
+            EnrolmentFactory(agent=agent, population=cast.population)
+            participation(agent, campaign, days_ago=3, shared=True, levels={code: level})
+    cast.a, cast.a1, cast.a2, cast.b = a, a1, a2, b
+    return cast
+
+
+def _rows(client, user, **params):
+    shares = _board(client, user, **params).context["board"].units
+    return shares.depth, {
+        row.label: (row.enrolled, row.reached, row.percent, row.withheld) for row in shares.rows
+    }
+
+
+def test_units_at_the_first_level_add_up_their_services(client, units):
+    depth, rows = _rows(client, units.owner)
+    assert depth == 1
+    assert rows["Direction A"] == (8, 6, 75.0, False)
+    assert rows["Direction B"] == (6, 0, 0.0, False)
+    assert rows["Secrétariat général"][3] is True  # nobody shared: « moins de 5 »
+
+
+def test_a_unit_under_five_and_its_sibling_are_withheld_at_the_second_level(client, units):
+    response = _board(client, units.owner, depth="2")
+    shares = response.context["board"].units
+    rows = {row.label: row for row in shares.rows}
+    assert shares.depth == 2 and shares.depths == [1, 2]
+    assert rows["Direction A › A2"].withheld  # two agents shared
+    # Else Direction A (shown at the first level) minus A1 would tell A2's figures.
+    assert rows["Direction A › A1"].withheld and rows["Direction A › A1"].percent is None
+    assert not rows["Direction B"].withheld
+    content = response.content.decode()
+    assert f'id="unit-{units.a2.pk}"' in content and "moins de 5" in content
+
+
+def test_staff_see_every_unit(client, units):
+    _depth, rows = _rows(client, units.staff, depth="2")
+    assert rows["Direction A › A2"] == (2, 0, 0.0, False)
+    assert rows["Direction A › A1"] == (6, 6, 100.0, False)
+
+
+@pytest.mark.parametrize("depth", ["0", "9", "abc", "-1", "²", ""])
+def test_a_bad_depth_falls_back_to_the_first_level(client, units, depth):
+    assert _rows(client, units.owner, depth=depth)[0] == 1
+
+
+def test_agents_without_unit_make_their_own_row(client, units):
+    Agent.objects.filter(org_unit__name="Secrétariat général").update(org_unit=None)
+    shares = _board(client, units.staff).context["board"].units
+    assert shares.rows[-1].key == NO_UNIT and shares.rows[-1].enrolled == 6
+
+
+def test_units_of_another_programme_are_not_counted_nor_shown_to_its_owner(client, units):
+    EnrolmentFactory(agent=AgentFactory(org_unit=units.b), population=units.other_population)
+    _depth, rows = _rows(client, units.staff)
+    assert rows["Direction B"][0] == 6
+    other_owner = UserFactory(email="autre-pilote@exemple.gouv.fr")
+    units.other_population.programme.owners.add(other_owner)
+    client.force_login(other_owner)
+    url = reverse("programmes:dashboard", kwargs={"slug": units.programme.slug})
+    assert client.get(url, {"depth": "2"}).status_code == 404
