@@ -469,6 +469,8 @@ STAFF_SPECIAL = {
     "campaigns_participation_add": 403,
     "campaigns_competenceresult_add": 403,
     "programmes_targetchange_add": 403,  # target history is written by targets_save only
+    # Dismissals are decided in the matching queue only (deleting one puts it back).
+    "programmes_dismissedparticipant_add": 403,
     # The reminders log is written by the reminder services only.
     "programmes_reminder_add": 403,
     "programmes_digest_add": 403,
