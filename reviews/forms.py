@@ -42,7 +42,9 @@ class ReviewForm(forms.ModelForm):
             )
         }
 
-    def __init__(self, *args, competences=None, **kwargs):
+    def __init__(self, *args, competences=None, suggest=None, **kwargs):
+        """`suggest()` gives {competence id: level} proposed as next year's objectives while
+        the sheet is blank (no objective, nothing written): never over what was written."""
         super().__init__(*args, **kwargs)
         self.competences = list(
             competences
@@ -50,6 +52,10 @@ class ReviewForm(forms.ModelForm):
             else Competence.objects.select_related("domain").order_by("position")
         )
         current = {o.competence_id: o.level for o in self.instance.objectives.all()}
+        self.suggested = {}
+        if suggest is not None and not current and self._blank():
+            self.suggested = suggest()
+            current = self.suggested
         by_domain = {}
         for competence in self.competences:
             name = f"objective_{competence.pk}"
@@ -60,6 +66,11 @@ class ReviewForm(forms.ModelForm):
                 empty_value=None,
                 required=False,
                 initial=current.get(competence.pk),
+                help_text=(
+                    _("proposé : niveau cible de la population")
+                    if competence.pk in self.suggested
+                    else ""
+                ),
             )
             by_domain.setdefault(competence.domain, []).append(name)
         self.helper = FormHelper()
@@ -81,6 +92,14 @@ class ReviewForm(forms.ModelForm):
             Submit("save", _("Enregistrer la fiche")),
         )
 
+    def _blank(self) -> bool:
+        return not any(getattr(self.instance, name) for name in WRITTEN_FIELDS)
+
+    @property
+    def prefilled(self) -> bool:
+        """Next year's objectives shown are the population's targets, not yet saved."""
+        return bool(self.suggested)
+
     def show_levels(self, rows) -> None:
         """Under each objective, where the agent stands: their latest level and the level
         expected of them (`sheet.CompetenceRow`s, by competence code)."""
@@ -99,11 +118,37 @@ class ReviewForm(forms.ModelForm):
                 if row.expected_level is not None
                 else _("pas de niveau attendu")
             )
-            self.fields[f"objective_{competence.pk}"].help_text = f"{current} · {expected}"
+            field = self.fields[f"objective_{competence.pk}"]
+            field.help_text = " · ".join(
+                part for part in (current, expected, field.help_text) if part
+            )
 
     def objectives(self):
         """{competence: level or None} from the cleaned data."""
         return {c: self.cleaned_data.get(f"objective_{c.pk}") for c in self.competences}
+
+
+class ShareForm(forms.Form):
+    """Sharing locks the sheet for good: the manager confirms it by ticking a box."""
+
+    confirm = forms.BooleanField(
+        label=gettext_lazy(
+            "Je confirme le partage : la fiche sera verrouillée et ne pourra plus être "
+            "modifiée, seulement complétée par des addenda datés."
+        ),
+        required=True,
+        error_messages={
+            "required": gettext_lazy("Cochez la case pour confirmer le partage de la fiche.")
+        },
+    )
+
+    def __init__(self, *args, action="", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_method = "post"
+        self.helper.form_id = "share-form"
+        self.helper.form_action = action
+        self.helper.add_input(Submit("submit", _("Partager la fiche avec l’agent")))
 
 
 class AgentCommentForm(forms.Form):

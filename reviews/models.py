@@ -25,6 +25,25 @@ class ReviewState(models.TextChoices):
     CLOSED = "closed", _("Clôturée")
 
 
+# What each step allows, in one sentence, shown on the sheet (reviews.services enforces it).
+STATE_HELP = {
+    ReviewState.TO_PREPARE: _(
+        "L’encadrant rédige la fiche et ses objectifs ; l’agent ne la lit pas encore."
+    ),
+    ReviewState.PREPARED: _(
+        "L’agent lit la fiche et peut la commenter ; l’encadrant peut encore la modifier."
+    ),
+    ReviewState.SHARED: _(
+        "La fiche est figée pour l’entretien : une version est conservée et chaque changement "
+        "devient un addendum daté, de l’encadrant ou de l’agent ; c’est sans retour."
+    ),
+    ReviewState.HELD: _(
+        "L’entretien a eu lieu : les objectifs de l’année suivante deviennent les objectifs "
+        "personnels de l’agent."
+    ),
+    ReviewState.CLOSED: _("L’entretien est clôturé ; une dernière version est conservée."),
+}
+
 LOCKED_STATES = [ReviewState.SHARED, ReviewState.HELD, ReviewState.CLOSED]
 
 

@@ -1,6 +1,6 @@
 """Reads of the sheet pages, each scoped to the requesting user."""
 
-from django.db.models import Q
+from django.db.models import OuterRef, Q, Subquery
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
@@ -70,3 +70,31 @@ def my_reviews(user):
         .select_related("cycle__programme", "manager")
         .order_by("-cycle__year", "cycle__programme__name", "pk")
     )
+
+
+def current_sheets(user, agent_ids) -> dict[int, list[Review]]:
+    """Per agent of `agent_ids`, their sheets of the current campaign (the latest cycle of
+    each programme) that the user may open, as `perms.can_read_review` says: all for staff;
+    else their own, those they lead and those of agents below them in the manager line.
+    One query, whatever the number of agents."""
+    agent_ids = list(agent_ids)
+    if not user.is_authenticated or not agent_ids:
+        return {}
+    latest = (
+        ReviewCycle.objects.filter(programme=OuterRef("cycle__programme"))
+        .order_by("-year")
+        .values("year")[:1]
+    )
+    reviews = Review.objects.filter(agent_id__in=agent_ids, cycle__year=Subquery(latest))
+    if not user.is_staff:
+        readable = Q(agent__user=user)
+        viewer = roles_for(user).agent
+        if viewer is not None:
+            readable |= Q(manager=viewer) | Q(agent__in=Agent.objects.reports_of(viewer))
+        reviews = reviews.filter(readable)
+    by_agent: dict[int, list[Review]] = {}
+    for review in reviews.select_related("cycle__programme", "agent").order_by(
+        "cycle__programme__name", "pk"
+    ):
+        by_agent.setdefault(review.agent_id, []).append(review)
+    return by_agent

@@ -1,17 +1,21 @@
 """Reads of review cycles for the owner: the cycles of a programme, the progress of one
-cycle per service (counts only), and the year-on-year share at target of each population.
+cycle (counts only: every sheet overall, then per pôle or direction and per service), and
+the year-on-year share at target of each population.
 
-Privacy (DESIGN.md): under self-assessment, owners see no figure for a service of fewer than
-5 sheets (« moins de 5 »), and totals leave such services out so that nothing hidden can be
-found by subtraction; a population's share at target, year by year, follows the dashboard's
-rule (fewer than 5 agents who shared results, or fewer than 5 apart from another figure)."""
+Privacy (DESIGN.md): under self-assessment, owners see no figure for a group of fewer than
+5 sheets (« moins de 5 »), nor one that would tell such a group by subtraction from a total
+they see (`suppress`); a population's share at target, year by year, follows the
+dashboard's rule (fewer than 5 agents who shared results, or fewer than 5 apart from
+another figure)."""
 
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db.models import Count, Q
 from django.utils import formats
 from django.utils.translation import gettext as _
 
+from agents.models import OrgUnit
 from lib import charts
 from programmes import perms
 from programmes.models import PopulationStat
@@ -44,24 +48,23 @@ def _state_counts():
     }
 
 
-def service_rows(cycle):
-    """Per service (the agent's org unit), the number of sheets in each state: a queryset of
-    dicts, one per service, in name order (paginated by the view)."""
-    return (
-        Review.objects.filter(cycle=cycle)
-        .values("agent__org_unit_id", "agent__org_unit__name")
-        .annotate(**_state_counts())
-        .order_by("agent__org_unit__name", "agent__org_unit_id")
-    )
+COUNT_KEYS = [state.value for state in ReviewState] + ["total"]
 
 
 @dataclass
-class ServiceProgress:
-    """One service's sheets per state, as the user may see them."""
+class ProgressRow:
+    """A set of sheets (the whole cycle, a pôle or direction, a service) counted per state,
+    as the user may see them: `hidden` rows show « moins de 5 » in every cell."""
 
     name: str
     counts: dict
-    hidden: bool
+    direct: bool = False  # the agents attached to a pôle or direction itself
+    hidden: bool = False
+
+    @property
+    def size(self) -> int:
+        """The number of sheets, for the rule and the ordering (never shown when hidden)."""
+        return self.counts["total"]
 
     @property
     def total(self):
@@ -81,60 +84,141 @@ class ServiceProgress:
         return _percent(done, self.counts["total"])
 
 
-def services_progress(rows, *, aggregates_only: bool) -> list[ServiceProgress]:
-    """The rows of `service_rows` (a page of them) with small services hidden under
-    self-assessment."""
-    return [
-        ServiceProgress(
-            name=row["agent__org_unit__name"] or _("Sans service"),
-            counts=row,
-            hidden=aggregates_only and perms.suppress_small_group(row["total"]),
-        )
-        for row in rows
-    ]
+@dataclass
+class ProgressGroup:
+    """A pôle or direction (`row`, its sheets summed) and its services, each the org unit
+    agents are attached to; no service line when the group is a single unit itself."""
+
+    row: ProgressRow
+    services: list[ProgressRow] = field(default_factory=list)
 
 
 @dataclass
-class CycleTotals:
-    counts: dict
+class CycleProgress:
+    """The cycle's sheets per state: every sheet overall, then per pôle or direction and per
+    service. `hidden_services` counts the service lines shown as « moins de 5 »."""
+
+    overall: ProgressRow
+    groups: list[ProgressGroup]
     without_manager: int
-    hidden_services: int
+    aggregates_only: bool
 
     @property
-    def states(self) -> list:
-        return [self.counts[state.value] for state in ReviewState]
-
-    @property
-    def total(self) -> int:
-        return self.counts["total"]
-
-    @property
-    def done_percent(self) -> float | None:
-        done = sum(self.counts[state.value] for state in DONE_STATES)
-        return _percent(done, self.total)
+    def hidden_services(self) -> int:
+        return sum(row.hidden for group in self.groups for row in (group.services or [group.row]))
 
 
-def cycle_totals(cycle, *, aggregates_only: bool) -> CycleTotals:
-    """The cycle's sheets per state over the services shown (all of them, or under
-    self-assessment those of 5 sheets or more), and how many sheets have no manager. Two
-    queries."""
+def _add(counts: dict, row: dict) -> None:
+    for key in COUNT_KEYS:
+        counts[key] += row[key]
+
+
+def _chains(unit_ids) -> dict:
+    """Per org unit id, its chain of (id, name) from its root down to itself. One query
+    over the org tree (a few hundred units at most), whatever the number of sheets."""
+    if not unit_ids:
+        return {}
+    units = {
+        pk: (parent, name)
+        for pk, parent, name in OrgUnit.objects.values_list("pk", "parent_id", "name")
+    }
+    chains = {}
+    for unit_id in unit_ids:
+        chain, node, seen = [], unit_id, set()
+        while node is not None and node not in seen:  # `seen` stops on a cycle
+            seen.add(node)
+            parent, name = units[node]
+            chain.append((node, name))
+            node = parent
+        chains[unit_id] = chain[::-1]
+    return chains
+
+
+def _common_depth(chains) -> int:
+    """How many levels every chain shares from the root: the roll-up is one level below,
+    where the services split into pôles or directions."""
+    chains = list(chains)
+    depth = 0
+    while chains and all(
+        len(chain) > depth and chain[depth] == chains[0][depth] for chain in chains
+    ):
+        depth += 1
+    return depth
+
+
+def suppress(rows: list[ProgressRow], minimum: int | None = None) -> None:
+    """Hide, among the parts of one figure that is shown (the cycle's total, a pôle's), the
+    rows of fewer than `minimum` sheets; then, while the hidden rows together hold a few
+    sheets (at least one, fewer than the minimum) that the total minus the rows shown would
+    tell, hide the smallest row still shown too. What can be found by subtraction is then
+    nothing, or a group of at least the minimum (as programmes.steering withholds a figure
+    a few agents apart from another)."""
+    minimum = settings.PRIVACY_MIN_GROUP_SIZE if minimum is None else minimum
+    for row in rows:
+        row.hidden = row.hidden or perms.suppress_small_group(row.size)
+    while 0 < sum(row.size for row in rows if row.hidden) < minimum:
+        shown = [row for row in rows if not row.hidden]
+        if not shown:
+            break
+        min(shown, key=lambda row: (row.size, row.name)).hidden = True
+
+
+def cycle_progress(cycle, *, aggregates_only: bool) -> CycleProgress:
+    """Every sheet of the cycle per state: overall, per pôle or direction (the org unit just
+    below what all the cycle's services have in common) and per service (the agent's org
+    unit). Under self-assessment, a line of fewer than 5 sheets shows « moins de 5 », and so
+    does any line that would let a hidden one be found by subtraction (`suppress`); a hidden
+    pôle hides its services. Two queries, whatever the number of sheets."""
     rows = list(
         Review.objects.filter(cycle=cycle)
         .values("agent__org_unit_id")
         .annotate(**_state_counts(), without_manager=Count("pk", filter=Q(manager__isnull=True)))
         .order_by()
     )
-    keys = [state.value for state in ReviewState] + ["total"]
-    counts = dict.fromkeys(keys, 0)
-    without_manager, hidden_services = 0, 0
+    overall = ProgressRow(_("Ensemble de la campagne"), dict.fromkeys(COUNT_KEYS, 0))
+    without_manager = 0
     for row in rows:
-        if aggregates_only and perms.suppress_small_group(row["total"]):
-            hidden_services += 1
-            continue
-        for key in keys:
-            counts[key] += row[key]
+        _add(overall.counts, row)
         without_manager += row["without_manager"]
-    return CycleTotals(counts, without_manager, hidden_services)
+    chains = _chains([row["agent__org_unit_id"] for row in rows if row["agent__org_unit_id"]])
+    depth = _common_depth(chains.values())
+    groups: dict = {}
+    for row in rows:
+        counts = {key: row[key] for key in COUNT_KEYS}
+        unit_id = row["agent__org_unit_id"]
+        if unit_id is None:
+            key, group_name = None, _("Sans service")
+        else:
+            chain = chains[unit_id]
+            key, group_name = chain[min(depth, len(chain) - 1)]
+        group = groups.setdefault(
+            key, ProgressGroup(ProgressRow(group_name, dict.fromkeys(COUNT_KEYS, 0)))
+        )
+        _add(group.row.counts, row)
+        if unit_id is None:
+            continue
+        below = [name for _pk, name in chain[min(depth, len(chain) - 1) + 1 :]]
+        if below:
+            group.services.append(ProgressRow(" › ".join(below), counts))
+        else:  # agents attached to the pôle or direction itself
+            direct = _("%(name)s (rattachement direct)") % {"name": group_name}
+            group.services.append(ProgressRow(direct, counts, direct=True))
+    ordered = sorted(groups.items(), key=lambda item: (item[0] is None, item[1].row.name))
+    ordered = [group for _key, group in ordered]
+    for group in ordered:
+        group.services.sort(key=lambda row: (not row.direct, row.name))
+        if len(group.services) == 1 and group.services[0].direct:
+            group.services = []  # a single unit: its line is the group's
+    if aggregates_only:
+        overall.hidden = perms.suppress_small_group(overall.size)
+        suppress([group.row for group in ordered])
+        for group in ordered:
+            if group.row.hidden:
+                for service in group.services:
+                    service.hidden = True
+            else:
+                suppress(group.services)
+    return CycleProgress(overall, ordered, without_manager, aggregates_only)
 
 
 def _shown(value) -> str:

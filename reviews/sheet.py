@@ -269,6 +269,19 @@ def _population_targets(agent, programme, today):
     ).select_related("competence")
 
 
+def suggested_objectives(review: Review, today: datetime.date | None = None) -> dict[int, int]:
+    """Next year's objectives proposed on a blank sheet: per competence id, the highest level
+    target of the programme's populations the agent is enrolled in today. One query."""
+    today = today or timezone.localdate()
+    suggested: dict[int, int] = {}
+    targets = _population_targets(review.agent, review.cycle.programme, today).filter(
+        kind=TargetKind.LEVEL, level__isnull=False
+    )
+    for competence_id, level in targets.values_list("competence_id", "level"):
+        suggested[competence_id] = max(suggested.get(competence_id, 0), level)
+    return suggested
+
+
 def _personal_targets_in_force(agent, programme, today):
     """Per competence, the agent's personal target in force today: the latest valid one."""
     seen = set()

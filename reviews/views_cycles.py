@@ -101,11 +101,12 @@ def cycle_list(request, slug):
 
 
 def cycle_detail(request, pk):
-    """The cycle's progress per service (counts only) and the year-on-year share at target."""
+    """The cycle's progress, every sheet counted: overall first, then per pôle or direction
+    and per service (counts only), and the year-on-year share at target."""
     cycle = _owned_cycle(request, pk)
     programme = cycle.programme
     aggregates_only = _aggregates_only(request.user, programme)
-    page_obj = paginate(request, selectors_cycles.service_rows(cycle))
+    progress = selectors_cycles.cycle_progress(cycle, aggregates_only=aggregates_only)
     return render(
         request,
         "reviews/cycle_detail.html",
@@ -115,11 +116,8 @@ def cycle_detail(request, pk):
             "cycle": cycle,
             "programme": programme,
             "states": ReviewState,
-            "page_obj": page_obj,
-            "services": selectors_cycles.services_progress(
-                page_obj, aggregates_only=aggregates_only
-            ),
-            "totals": selectors_cycles.cycle_totals(cycle, aggregates_only=aggregates_only),
+            "progress": progress,
+            "page_obj": paginate(request, progress.groups),
             "evolution": selectors_cycles.year_on_year(programme, aggregates_only=aggregates_only),
             "aggregates_only": aggregates_only,
         },

@@ -11,9 +11,9 @@ from django.views.decorators.http import require_POST
 from campaigns.models import Competence
 from lib.pagination import paginate
 from reviews import outputs, perms, selectors, services
-from reviews.forms import AddendumForm, AgentCommentForm, HoldForm, ReviewForm
-from reviews.models import ReviewState
-from reviews.sheet import build_sheet, content_for_reader
+from reviews.forms import AddendumForm, AgentCommentForm, HoldForm, ReviewForm, ShareForm
+from reviews.models import STATE_HELP, ReviewState
+from reviews.sheet import build_sheet, content_for_reader, suggested_objectives
 
 
 def cycle_team(request, pk):
@@ -51,7 +51,13 @@ def review_detail(request, pk):
     form = None
     if can_prepare and not review.is_locked:
         competences = Competence.objects.select_related("domain").order_by("position")
-        form = ReviewForm(request.POST or None, instance=review, competences=competences)
+        form = ReviewForm(
+            request.POST or None,
+            instance=review,
+            competences=competences,
+            # A blank sheet proposes the population's targets (shown, saved with the sheet).
+            suggest=None if request.method == "POST" else lambda: suggested_objectives(review),
+        )
     if request.method == "POST":
         if form is None:
             raise PermissionDenied
@@ -82,6 +88,7 @@ def _render_detail(request, review, form, can_prepare):
         "waiting": waiting,
         "can_prepare": can_prepare,
         "form": form,
+        "steps": _steps(review),
     }
     if not waiting:
         context["sheet"] = sheet = build_sheet(review, reader=request.user)
@@ -95,9 +102,28 @@ def _render_detail(request, review, form, can_prepare):
             )
         if is_author and review.is_locked:
             context["addendum_form"] = AddendumForm(action=url("review_addendum"))
+        if can_prepare and review.state == ReviewState.PREPARED:
+            context["share_form"] = ShareForm(action=url("review_share"))
         if can_prepare and review.state == ReviewState.SHARED:
             context["hold_form"] = HoldForm(action=url("review_hold"))
     return render(request, "reviews/review_detail.html", context)
+
+
+def _steps(review):
+    """The sheet's steps in order, each with what it allows in one sentence, the current
+    one marked (reviews.models.STATE_HELP)."""
+    states = list(ReviewState)
+    current = states.index(ReviewState(review.state))
+    return {
+        "number": current + 1,
+        "count": len(states),
+        "current": states[current].label,
+        "next": states[current + 1].label if current + 1 < len(states) else "",
+        "items": [
+            {"label": state.label, "help": STATE_HELP[state], "current": index == current}
+            for index, state in enumerate(states)
+        ],
+    }
 
 
 def _transition(request, pk, service, success, **extra):
@@ -123,6 +149,17 @@ def review_mark_prepared(request, pk):
 
 @require_POST
 def review_share(request, pk):
+    """Sharing locks the sheet for good: without the confirmation box ticked, nothing
+    changes."""
+    review = selectors.review_for_reader(request.user, pk)
+    if not perms.can_prepare_review(request.user, review):
+        raise PermissionDenied
+    if not ShareForm(request.POST).is_valid():
+        messages.error(
+            request,
+            _("Cochez la case pour confirmer le partage : la fiche n’a pas été partagée."),
+        )
+        return redirect(review)
     return _transition(
         request,
         pk,

@@ -39,8 +39,17 @@ def test_manager_week_team_agent_and_review_sheet_shared(journey, managerial_cas
     journey.skip_to_content()
     journey.screenshot("1-equipe")
 
-    journey.follow(page.locator("main").get_by_role("link", name=agent.full_name))
+    # The team page links to each agent's page and review sheet.
+    expect(
+        page.locator("main").get_by_role(
+            "link", name=f"Fiche d’entretien {review.cycle.year} — {agent.full_name}"
+        )
+    ).to_have_attribute("href", review.get_absolute_url())
+    journey.follow(page.locator("main").get_by_role("link", name=agent.full_name, exact=True))
     expect(page.get_by_role("heading", level=1)).to_have_text(agent.full_name)
+    expect(page.locator("#agent-review-sheets a")).to_have_attribute(
+        "href", review.get_absolute_url()
+    )
     expect(page.locator(".app-progress")).to_contain_text("Objectif atteint")
     expect(page.locator("table.app-results").get_by_role("row", name="1.1")).to_contain_text(
         "niveau 3"
@@ -89,6 +98,9 @@ def test_manager_week_team_agent_and_review_sheet_shared(journey, managerial_cas
     journey.screenshot("4-fiche-preparee")
 
     journey.follow(page.get_by_role("button", name="Marquer la fiche comme préparée"))
+    # Sharing locks the sheet for good: the manager confirms it first (the label, as DSFR
+    # draws the box over it).
+    page.locator("#share-form label[for=id_confirm]").click()
     journey.follow(page.get_by_role("button", name="Partager la fiche avec l’agent"))
     expect(page.locator("#review-form")).to_have_count(0)
     expect(page.locator("#written-fields")).to_contain_text("Tableur : tableaux croisés")

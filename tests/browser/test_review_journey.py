@@ -58,6 +58,9 @@ def test_manager_prepares_and_shares_a_sheet_the_agent_comments(journey, manager
     # The manager shares it and downloads the PDF.
     switch_user(journey, cast.manager, review.get_absolute_url())
     expect(page.locator("#agent-comment")).to_contain_text("formation sur l'agenda")
+    # Sharing locks the sheet for good: the manager confirms it first (the label, as DSFR
+    # draws the box over it).
+    page.locator("#share-form label[for=id_confirm]").click()
     journey.follow(page.get_by_role("button", name="Partager la fiche avec l’agent"))
     expect(page.locator("#review-form")).to_have_count(0)
     expect(page.locator("#versions")).to_be_visible()

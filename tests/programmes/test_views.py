@@ -172,11 +172,11 @@ QUERY_COUNTS = [
     ("programmes:programme_detail", "owner", "programme", 14),
     ("programmes:population_list", "ambassador", None, 6),
     ("programmes:population_detail", "ambassador", "population", 10),
-    ("programmes:team", "manager", None, 11),
+    ("programmes:team", "manager", None, 12),  # 12: the team's review sheets (one query)
     ("programmes:my_page", "agent", None, 23),
     # 10: the HR permission (user and group permissions) decides the « Importer » button.
     ("programmes:agent_list", "ambassador", None, 10),
-    ("programmes:agent_detail", "ambassador", "agent", 17),
+    ("programmes:agent_detail", "ambassador", "agent", 18),  # 18: its review sheets
 ]
 
 

@@ -250,56 +250,173 @@ def _detail(client, user, cycle, page=None):
     return client.get(url, {"page": page} if page else {})
 
 
-def test_progress_counts_per_service_and_small_services_hidden_for_owners(client, cast):
+def _rows(progress):
+    """{name: row} of every line below the overall one."""
+    rows = {}
+    for group in progress.groups:
+        rows[group.row.name] = group.row
+        for service in group.services:
+            rows[service.name] = service
+    return rows
+
+
+def test_overall_line_counts_every_sheet_and_small_services_are_hidden(client, cast):
     cycle = _cycle_with_services(cast)
     response = _detail(client, cast.owner, cycle)
-    services = {s.name: s for s in response.context["services"]}
-    assert services["Bureau A"].states == [1, 1, 1, 2, 1]
-    assert services["Bureau A"].total == 6
-    assert services["Bureau A"].done_percent == 50.0
-    assert services["Bureau B"].hidden
-    assert services["Bureau B"].states == ["moins de 5"] * 5
-    assert services["Bureau B"].done_percent is None
-    totals = response.context["totals"]
-    assert totals.states == [1, 1, 1, 2, 1] and totals.total == 6
-    assert totals.hidden_services == 1
+    progress = response.context["progress"]
+    assert progress.overall.states == [1, 1, 1, 4, 1] and progress.overall.total == 8
+    assert progress.overall.total == cycle.reviews.count()
+    rows = _rows(progress)
+    assert rows["Bureau B"].hidden and rows["Bureau B"].states == ["moins de 5"] * 5
+    assert rows["Bureau B"].done_percent is None
+    # 8 overall minus 6 would tell Bureau B's 2 sheets: Bureau A is hidden too.
+    assert rows["Bureau A"].hidden and rows["Bureau A"].total == "moins de 5"
+    assert progress.hidden_services == 2
     page = response.content.decode()
-    assert "moins de 5" in page
+    assert page.index('id="progress-overall"') < page.index("Bureau A")
+    assert "moins de 5" in page and 'id="progress-privacy-rule"' in page
     # No names: owners see counts only.
     for review in cycle.reviews.select_related("agent"):
         assert review.agent.last_name not in page
 
 
+def _sheets(cycle, unit, count, state=ReviewState.TO_PREPARE):
+    for _n in range(count):
+        ReviewFactory(cycle=cycle, agent=AgentFactory(org_unit=unit), state=state)
+
+
+def _org(cycle, layout):
+    """Under one regional direction, pôles with their services and sheets:
+    {pôle: {service: count}}; a service named like its pôle is the pôle itself."""
+    root = OrgUnitFactory(name="Direction régionale", kind="direction")
+    for pole_name, services in layout.items():
+        pole = OrgUnitFactory(name=pole_name, parent=root)
+        for name, count in services.items():
+            unit = pole if name == pole_name else OrgUnitFactory(name=name, parent=pole)
+            _sheets(cycle, unit, count)
+    return root
+
+
+def test_small_services_are_rolled_up_into_their_pole(client, cast):
+    cycle = ReviewCycleFactory(programme=cast.programme)
+    _org(
+        cycle,
+        {"Pôle travail": {"Inspection A": 3, "Inspection B": 3, "Appui": 6}, "Pôle T": {"T": 7}},
+    )
+    progress = _detail(client, cast.owner, cycle).context["progress"]
+    assert progress.overall.total == 19
+    # The roll-up is at the pôles, below what every service has in common.
+    assert [g.row.name for g in progress.groups] == ["Pôle T", "Pôle travail"]
+    travail = progress.groups[1]
+    assert travail.row.total == 12 and not travail.row.hidden
+    rows = _rows(progress)
+    assert rows["Inspection A"].hidden and rows["Inspection B"].hidden
+    assert rows["Appui"].total == 6
+    assert rows["T"].total == 7
+
+
+def test_one_small_service_of_a_pole_cannot_be_found_by_subtraction(client, cast):
+    cycle = ReviewCycleFactory(programme=cast.programme)
+    _org(cycle, {"Pôle P": {"Petit": 2, "Moyen": 6, "Grand": 7}, "Pôle Q": {"Q": 8}})
+    progress = _detail(client, cast.owner, cycle).context["progress"]
+    rows = _rows(progress)
+    assert rows["Pôle P"].total == 15
+    assert rows["Petit"].hidden and rows["Moyen"].hidden  # 15 - 7 = 8 sheets, not 2
+    assert rows["Grand"].total == 7
+
+
+def test_a_small_pole_hides_another_and_all_its_services(client, cast):
+    cycle = ReviewCycleFactory(programme=cast.programme)
+    _org(cycle, {"Pôle P": {"P1": 8, "P2": 7}, "Pôle Q": {"Q1": 3}, "Pôle R": {"R1": 6}})
+    progress = _detail(client, cast.owner, cycle).context["progress"]
+    rows = _rows(progress)
+    assert progress.overall.total == 24
+    assert rows["Pôle Q"].hidden and rows["Q1"].hidden
+    assert rows["Pôle R"].hidden and rows["R1"].hidden  # else 24 - 15 - 6 = Q's 3
+    assert rows["Pôle P"].total == 15 and rows["P1"].total == 8
+
+
+def test_agents_of_the_pole_itself_have_their_own_line(client, cast):
+    cycle = ReviewCycleFactory(programme=cast.programme)
+    _org(cycle, {"Pôle P": {"Pôle P": 5, "Bureau": 5}, "Pôle Q": {"Pôle Q": 6}})
+    progress = _detail(client, cast.owner, cycle).context["progress"]
+    pole_p, pole_q = progress.groups
+    assert [s.name for s in pole_p.services] == ["Pôle P (rattachement direct)", "Bureau"]
+    assert pole_q.services == []  # a single unit: one line
+
+
+def _residuals_are_safe(progress):
+    """Whatever the total minus the lines shown tells is nothing or at least 5 sheets."""
+    levels = [(progress.overall, [g.row for g in progress.groups])]
+    levels += [(g.row, g.services) for g in progress.groups if not g.row.hidden and g.services]
+    for whole, parts in levels:
+        hidden = sum(part.size for part in parts if part.hidden)
+        assert hidden == 0 or hidden >= 5, (whole.name, hidden)
+
+
+@pytest.mark.parametrize(
+    "layout",
+    [
+        {"A": {"a1": 1, "a2": 9}, "B": {"b1": 4}, "C": {"c1": 12, "c2": 1, "c3": 5}},
+        {"A": {"a1": 4, "a2": 4, "a3": 4}, "B": {"b1": 5}},
+        {"A": {"a1": 5, "a2": 5, "a3": 1}, "B": {"b1": 1}, "C": {"c1": 3, "c2": 3}},
+    ],
+)
+def test_totals_add_up_to_every_sheet_and_nothing_small_is_told_by_difference(client, cast, layout):
+    cycle = ReviewCycleFactory(programme=cast.programme)
+    _org(cycle, layout)
+    progress = _detail(client, cast.owner, cycle).context["progress"]
+    assert progress.overall.size == cycle.reviews.count()
+    assert sum(g.row.size for g in progress.groups) == progress.overall.size
+    for group in progress.groups:
+        assert sum(s.size for s in group.services) == group.row.size
+        for service in group.services:
+            assert service.hidden or service.size >= 5
+    _residuals_are_safe(progress)
+
+
+def test_a_campaign_of_fewer_than_five_sheets_shows_no_figure(client, cast):
+    cycle = ReviewCycleFactory(programme=cast.programme)
+    _sheets(cycle, OrgUnitFactory(), 3)
+    response = _detail(client, cast.owner, cycle)
+    assert response.context["progress"].overall.hidden
+    assert 'id="without-manager"' not in response.content.decode()
+
+
 def test_progress_shows_every_figure_under_the_managerial_purpose(client, managerial_cast):
     cycle = _cycle_with_services(managerial_cast)
     response = _detail(client, managerial_cast.owner, cycle)
-    services = {s.name: s for s in response.context["services"]}
-    assert services["Bureau B"].states == [0, 0, 0, 2, 0]
-    assert response.context["totals"].total == 8
+    rows = _rows(response.context["progress"])
+    assert rows["Bureau B"].states == [0, 0, 0, 2, 0]
+    assert rows["Bureau A"].total == 6
+    assert response.context["progress"].overall.total == 8
 
 
 def test_staff_sees_every_figure(client, cast):
     cycle = _cycle_with_services(cast)
     response = _detail(client, cast.staff, cycle)
-    assert response.context["totals"].total == 8
+    assert response.context["progress"].overall.total == 8
+    assert response.context["progress"].hidden_services == 0
 
 
 def test_sheets_without_manager_are_counted_apart(client, cast):
     Agent.objects.filter(pk__in=[a.pk for a in cast.team[:2]]).update(manager=None)
     cycle = _open(cast)
+    _sheets(cycle, None, 3)  # with the team, more than 5 sheets
     response = _detail(client, cast.owner, cycle)
-    assert response.context["totals"].without_manager == 2
-    assert "2 fiches sans encadrant" in response.content.decode()
+    assert response.context["progress"].without_manager == 5
+    assert "5 fiches sans encadrant" in response.content.decode()
 
 
-def test_services_are_paginated(client, cast):
+def test_poles_are_paginated(client, cast):
     cycle = ReviewCycleFactory(programme=cast.programme)
     for _n in range(55):
         ReviewFactory(cycle=cycle, agent=AgentFactory())
     first = _detail(client, cast.owner, cycle)
-    assert len(first.context["services"]) == 50
-    assert first.context["totals"].hidden_services == 55
-    assert len(_detail(client, cast.owner, cycle, page=2).context["services"]) == 5
+    assert len(first.context["page_obj"]) == 50
+    assert first.context["progress"].overall.total == 55
+    assert first.context["progress"].hidden_services == 55
+    assert len(_detail(client, cast.owner, cycle, page=2).context["page_obj"]) == 5
 
 
 # --- Year on year ------------------------------------------------------------------------
@@ -342,8 +459,8 @@ def test_year_on_year_shows_small_populations_under_the_managerial_purpose(clien
 CYCLE_QUERIES = [
     # programme (scoped), is an owner, cycles count and page
     ("reviews:cycle_list", "owner", "slug", 10),
-    # cycle (scoped), is an owner, services count and page, totals, populations, stats rows
-    ("reviews:cycle_detail", "owner", "pk", 13),
+    # cycle (scoped), is an owner, sheets per service, org tree, populations, stats rows
+    ("reviews:cycle_detail", "owner", "pk", 12),
     # cycles count and page, owned programmes
     ("reviews:cycle_index", "owner", None, 9),
     ("reviews:cycle_index", "manager", None, 10),  # and the manager's agent

@@ -148,7 +148,9 @@ def test_self_assessment_pdf_without_consent_has_no_pix_section(client, cast, re
     text = " ".join(pdf_text(response.content, tmp_path).split())
     assert PIX_HEADING not in text and "Tableur en ligne" not in text
     assert "Écarts aux niveaux attendus" not in text
-    assert "cette fiche ne contient que ce que l'agent a choisi de partager" in text
+    # The privacy note is internal: on the screen only, never on the official form.
+    assert "auto-positionnement" not in text.lower()
+    assert "choisi de partager" not in text
     assert "Recherche documentaire autonome." in text and "Belle progression." in text
     assert not ResultAccessLog.objects.exists()
 
@@ -226,8 +228,10 @@ def test_text_under_self_assessment_holds_only_what_was_written(client, cast, re
     text = " ".join(text.split())
 
     assert PIX_HEADING not in text and "Tableur en ligne" not in text
-    assert "ne contient que ce que l'agent a choisi de partager" in text
+    assert "choisi de partager" not in text and "auto-positionnement" not in text.lower()
     assert "Approfondir la veille." in text
+    page = as_user(client, cast.manager).get(url).content.decode()
+    assert 'id="results-hidden"' in page  # said on the screen, beside the text
 
 
 def test_text_under_self_assessment_with_consent_shows_results(client, cast, review):
@@ -331,6 +335,6 @@ def test_with_consent_the_text_holds_no_result_for_a_reader_above_the_direct_man
     text = " ".join(text.split())
 
     assert PIX_HEADING not in text and "Tableur en ligne" not in text
-    assert "encadrant direct" in text
+    assert "encadrant direct" not in text
     assert "Approfondir la veille." in text
     assert not ResultAccessLog.objects.exists()

@@ -47,9 +47,10 @@ pytestmark = pytest.mark.django_db
 
 # Session, user, roles, scope, page and count; the same with 1 or 12 rows.
 QUERIES_CYCLE_TEAM = 10
-# Session and user, the review and its reader's rights, the form's competences, the sheet
-# (13), the access log; the same with few or many results, check-ins and resources.
-QUERIES_SHEET_PAGE = 24
+# Session and user, the review and its reader's rights, the form's competences, the targets
+# proposed on a blank sheet, the sheet (13), the access log; the same with few or many
+# results, check-ins and resources.
+QUERIES_SHEET_PAGE = 25
 
 
 def load(review):
@@ -563,7 +564,9 @@ def test_manager_prepares_the_sheet_on_its_page(client, managerial_cast, campaig
     form = page.context["form"]
     assert html.count("Objectifs de l'année suivante (niveau Pix visé) — ") == 5
     field_11 = form.fields[f"objective_{Competence.objects.get(code='1.1').pk}"]
-    assert field_11.help_text == "niveau actuel : 2 · niveau attendu : 3"
+    assert field_11.help_text == (
+        "niveau actuel : 2 · niveau attendu : 3 · proposé : niveau cible de la population"
+    )
     assert "niveau actuel : 2 · niveau attendu : 3" in html
     assert form.fields[f"objective_{Competence.objects.get(code='2.1').pk}"].help_text == ""
 
@@ -624,7 +627,7 @@ def test_locked_sheet_offers_addenda_not_the_form(client, managerial_cast, revie
     review.state = ReviewState.PREPARED
     review.save()
     client.force_login(managerial_cast.manager)
-    client.post(action_url(review, "review_share"))
+    client.post(action_url(review, "review_share"), {"confirm": "on"})
     review.refresh_from_db()
     assert review.state == ReviewState.SHARED
 
@@ -644,7 +647,7 @@ def test_locked_sheet_offers_addenda_not_the_form(client, managerial_cast, revie
 def test_wrong_transition_shows_a_french_error(client, managerial_cast, review):
     client.force_login(managerial_cast.manager)
 
-    response = client.post(action_url(review, "review_share"), follow=True)
+    response = client.post(action_url(review, "review_share"), {"confirm": "on"}, follow=True)
 
     assert "Seule une fiche préparée peut être partagée" in response.content.decode()
     review.refresh_from_db()
