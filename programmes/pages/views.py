@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 
 from lib import charts
 from lib.pagination import paginate
-from programmes import perms, selectors
+from programmes import perms, selectors, status
 from programmes.enums import TargetKind
 from programmes.imports import selectors as import_selectors
 from programmes.models import Enrolment, ResultAccessLog, Target, TargetPopulation
@@ -49,11 +49,25 @@ def my_page(request):
             row.consent = consents.get(row.enrolment.population.programme_id)
             row.chart = _my_levels_chart(row.enrolment, row.lines)
         add_my_accompaniment(agent, rows)
+        _worded_for_the_agent(rows)
     return render(
         request,
         "programmes/pages/my_page.html",
         {"title": _("Mon parcours"), "agent": agent, "rows": rows},
     )
+
+
+def _worded_for_the_agent(rows):
+    """The agent reads their statuses (now and at their check-ins) in the second person, with
+    the softer labels (status.agent_display); the other pages keep the precise terms."""
+    today = timezone.localdate()
+    for row in rows:
+        programme = row.enrolment.population.programme
+        row.progress = status.agent_display(
+            row.progress.status, programme, last_activity=row.last_activity, today=today
+        )
+        for checkin in row.checkins:  # their status at each check-in: the label only
+            checkin.progress = status.agent_display(checkin.progress.status, programme)
 
 
 def _my_levels_chart(enrolment, lines):
