@@ -29,6 +29,7 @@ from programmes.pages.rows import (
     add_progress,
     add_results,
 )
+from programmes.pages.todo import todo_for
 from programmes.privacy import consent as services_consent
 from programmes.roles import roles_for
 from programmes.selectors import visible_programme_or_404
@@ -212,7 +213,7 @@ def home(request):
     if roles.is_owner or request.user.is_staff:
         return redirect("programmes:programme_list")
     if roles.is_ambassador:
-        return redirect("programmes:population_list")
+        return redirect("programmes:todo")
     if roles.is_manager:
         return redirect("programmes:team")
     if roles.is_agent:
@@ -220,6 +221,16 @@ def home(request):
     if perms.can_import_agents(request.user):
         return redirect("agents:import")  # a « gestionnaire RH » and nothing else
     return render(request, "programmes/pages/no_role.html", {"title": _("Bienvenue")})
+
+
+def todo(request):
+    """The ambassador's home: per programme they accompany agents in, what waits for them
+    (pages.todo), each with how many and a link to where it is done."""
+    return render(
+        request,
+        "programmes/pages/todo.html",
+        {"title": _("À faire"), "todos": todo_for(request.user)},
+    )
 
 
 @login_not_required
