@@ -2,8 +2,9 @@
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import timedelta
 
-from django.db.models import Count, F, Q
+from django.db.models import Count, Exists, F, OuterRef, Q
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -11,7 +12,7 @@ from agents.models import Agent
 from campaigns.models import CompetenceResult, Participation
 from programmes import status
 from programmes.enums import TargetKind
-from programmes.models import Enrolment, Programme, SharingConsent, TargetPopulation
+from programmes.models import CheckIn, Enrolment, Programme, SharingConsent, TargetPopulation
 
 
 def visible_programme_or_404(user, slug) -> Programme:
@@ -57,9 +58,34 @@ POPULATION_SORTS = {
 }
 
 
-def population_agents(population, *, query="", progress_status=None, sort="nom", today=None):
+# « Sans point d'étape depuis 60 jours »: the one period the population page filters by
+# (?sans-point=60), and the ambassador's to-do counts.
+QUIET_DAYS = 60
+
+
+def without_checkin_since(enrolments, day):
+    """`enrolments` whose agent has no check-in in the enrolment's population at a milestone
+    dated `day` or later (none at all included)."""
+    recent = CheckIn.objects.filter(
+        agent=OuterRef("agent"),
+        milestone__population=OuterRef("population"),
+        milestone__date__gte=day,
+    )
+    return enrolments.filter(~Exists(recent))
+
+
+def population_agents(
+    population,
+    *,
+    query="",
+    progress_status=None,
+    sort="nom",
+    today=None,
+    quiet_days=None,
+):
     """The population's current enrolments with their progress (`status.with_progress`),
-    searched by the agent's names, e-mail or matricule, kept to one status if given, sorted
+    searched by the agent's names, e-mail or matricule, kept to those without a check-in
+    for `quiet_days` days if given, kept to one status if given, sorted
     by a POPULATION_SORTS key ("-nom": descending; unknown: by name), then by name. Never
     active sorts as the oldest activity."""
     enrolments = status.population_progress(population, today=today).select_related(
@@ -67,6 +93,9 @@ def population_agents(population, *, query="", progress_status=None, sort="nom",
     )
     if query:
         enrolments = enrolments.filter(agent__in=Agent.objects.search(query))
+    if quiet_days:
+        today = today or timezone.localdate()
+        enrolments = without_checkin_since(enrolments, today - timedelta(days=quiet_days))
     if progress_status:
         enrolments = enrolments.filter(progress_status=progress_status)
     key, descending = sort.removeprefix("-"), sort.startswith("-")
@@ -79,16 +108,18 @@ def population_agents(population, *, query="", progress_status=None, sort="nom",
     return enrolments.order_by(*order, "agent__last_name", "agent__first_name", "agent__pk")
 
 
-def population_order(population, *, query="", sort="nom", today=None) -> list[tuple[int, int]]:
+def population_order(
+    population, *, query="", sort="nom", today=None, quiet_days=None
+) -> list[tuple[int, int]]:
     """(enrolment id, progress status) of the population's current enrolments, searched
     and sorted as `population_agents`, in one query that computes every status once. The
     page filters by status, counts and pages this list in Python: in SQL, a status filter
     misleads PostgreSQL's planner (it expects a few rows and loops over all agents), and
     OFFSET computes the status of every row it skips."""
     return list(
-        population_agents(population, query=query, sort=sort, today=today).values_list(
-            "pk", "progress_status"
-        )
+        population_agents(
+            population, query=query, sort=sort, today=today, quiet_days=quiet_days
+        ).values_list("pk", "progress_status")
     )
 
 

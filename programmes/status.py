@@ -42,6 +42,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from campaigns.enums import CampaignKind, ParticipationStatus
@@ -96,6 +97,78 @@ def displays(programme: Programme) -> dict[ProgressStatus, StatusDisplay]:
         status: StatusDisplay(status, DEFINITIONS[status] % {"days": days}, BADGES[status])
         for status in ProgressStatus
     }
+
+
+# Where the agent reads their own status (« Mon parcours »): a softer label than the one the
+# ambassadors and owners read (the enum's), and a sentence in the second person. The precise
+# terms stay on every other page.
+AGENT_LABELS = {
+    ProgressStatus.NOT_STARTED: _("Pas encore commencé"),
+    ProgressStatus.IN_PROGRESS: _("En bonne voie"),
+    ProgressStatus.STALLED: _("En pause"),
+    ProgressStatus.TARGET_REACHED: _("Objectif atteint"),
+}
+
+
+@dataclass(frozen=True)
+class AgentStatusDisplay:
+    """A status as the agent reads it about themself: the same badge, a softer label, and a
+    sentence addressed to them (`definition`, as StatusDisplay names it)."""
+
+    status: ProgressStatus
+    label: str
+    definition: str
+    badge: str
+
+
+def days_without_progress(last_activity: datetime | None, today: date) -> int | None:
+    """Whole days from the day of `last_activity` (local time) to `today`; None without any."""
+    if last_activity is None:
+        return None
+    return (today - timezone.localdate(last_activity)).days
+
+
+def agent_display(
+    status: ProgressStatus,
+    programme: Programme,
+    *,
+    last_activity: datetime | None = None,
+    today: date | None = None,
+) -> AgentStatusDisplay:
+    """`status` worded for the agent it is about, in the second person: for a stalled agent,
+    the real number of days since their last progress when `last_activity` is given (else
+    the programme's threshold)."""
+    status = ProgressStatus(status)
+    if status == ProgressStatus.NOT_STARTED:
+        sentence = gettext(
+            "Vous n’avez pas encore commencé : votre première campagne Pix vous attend."
+        )
+    elif status == ProgressStatus.IN_PROGRESS:
+        sentence = gettext(
+            "Vous êtes en bonne voie : continuez, chaque progrès compte pour vos objectifs."
+        )
+    elif status == ProgressStatus.TARGET_REACHED:
+        sentence = gettext("Objectif atteint, bravo ! Tous vos objectifs sont atteints.")
+    else:
+        days = days_without_progress(last_activity, today or timezone.localdate())
+        if days is None:
+            days = programme.stall_threshold_days
+            sentence = ngettext(
+                "Vous n’avez pas progressé depuis plus de %(days)s jour : reprenez quand vous "
+                "le pouvez, votre ambassadeur Pix peut vous y aider.",
+                "Vous n’avez pas progressé depuis plus de %(days)s jours : reprenez quand vous "
+                "le pouvez, votre ambassadeur Pix peut vous y aider.",
+                days,
+            ) % {"days": days}
+        else:
+            sentence = ngettext(
+                "Vous n’avez pas progressé depuis %(days)s jour : reprenez quand vous le "
+                "pouvez, votre ambassadeur Pix peut vous y aider.",
+                "Vous n’avez pas progressé depuis %(days)s jours : reprenez quand vous le "
+                "pouvez, votre ambassadeur Pix peut vous y aider.",
+                days,
+            ) % {"days": days}
+    return AgentStatusDisplay(status, str(AGENT_LABELS[status]), sentence, BADGES[status])
 
 
 def stall_cutoff(programme: Programme, today: date) -> datetime:

@@ -84,8 +84,11 @@ def _population_listing(request, population, displays):
     chosen = ProgressStatus.from_slug(request.GET.get("statut", ""))
     sort = request.GET.get("tri", "nom")
     sort = sort if sort.removeprefix("-") in selectors.POPULATION_SORTS else "nom"
-    order = selectors.population_order(population, query=query, sort=sort)
-    counts = None if query else status.status_counts_of(s for _pk, s in order)
+    # ?sans-point=60: the agents without a check-in for that long (the one period offered).
+    quiet = request.GET.get("sans-point") == str(selectors.QUIET_DAYS)
+    quiet_days = selectors.QUIET_DAYS if quiet else None
+    order = selectors.population_order(population, query=query, sort=sort, quiet_days=quiet_days)
+    counts = None if query or quiet else status.status_counts_of(s for _pk, s in order)
     page_obj = paginate(request, [pk for pk, s in order if chosen is None or s == chosen])
     page_obj.object_list = selectors.population_rows(population, list(page_obj.object_list))
     for enrolment in page_obj:
@@ -93,6 +96,8 @@ def _population_listing(request, population, displays):
     return {
         "query": query,
         "chosen_status": chosen,
+        "quiet_days": quiet_days,
+        "quiet_choice": selectors.QUIET_DAYS,
         "sort": sort,
         "sort_links": _sort_links(request, sort),
         "page_obj": page_obj,

@@ -6,7 +6,7 @@ from django.urls import reverse
     "role,landing",
     [
         ("owner", "programmes:programme_list"),
-        ("ambassador", "programmes:population_list"),
+        ("ambassador", "programmes:todo"),
         ("manager", "programmes:team"),
         ("agent", "programmes:my_page"),
     ],

@@ -113,6 +113,22 @@ APP_MATRIX = {
         _logged_in(404, owner=200, ambassador=200, single_ambassador=200, staff=200),
     ),
     "programmes:population_list": (lambda c: {}, _logged_in(200)),
+    # The to-do list reads only the populations the user accompanies: empty for the others.
+    "programmes:todo": (lambda c: {}, _logged_in(200)),
+    # « Importer des résultats Pix »: the one programme's import page (302), the list of them
+    # when several (200), 404 to those who import for none.
+    "programmes:import_start": (
+        lambda c: {},
+        _logged_in(
+            404,
+            owner=302,
+            ambassador=302,
+            single_ambassador=302,
+            other_owner=302,
+            other_ambassador=302,
+            staff=200,
+        ),
+    ),
     "programmes:population_detail": (
         lambda c: {"pk": c.population.pk},
         _logged_in(404, owner=200, ambassador=200, staff=200),

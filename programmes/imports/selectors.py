@@ -4,7 +4,7 @@ from difflib import SequenceMatcher
 
 from django.db.models import Count, Max, Min, Q
 
-from campaigns.enums import MatchStatus
+from campaigns.enums import ImportStatus, MatchStatus
 from campaigns.importing.keys import fold_name
 from campaigns.models import Campaign, Participation, ResultImport
 from programmes.models import DismissedParticipant
@@ -17,6 +17,16 @@ def programme_imports(programme):
         .select_related("campaign", "uploaded_by")
         .order_by("-uploaded_at", "-id")
     )
+
+
+# Imports waiting for someone to confirm them: the preview is ready, or the import failed
+# and may be run again (campaigns.services: what confirming accepts).
+TO_CONFIRM = (ImportStatus.READY, ImportStatus.FAILED)
+
+
+def imports_to_confirm(programme):
+    """The programme's imports waiting to be confirmed or run again."""
+    return programme_imports(programme).filter(status__in=TO_CONFIRM)
 
 
 def import_campaigns(programme):

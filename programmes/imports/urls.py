@@ -6,6 +6,7 @@ from django.urls import path
 from programmes.imports import views
 
 urlpatterns = [
+    path("importer/", views.import_start, name="import_start"),
     path(
         "programmes/<slug:slug>/imports/",
         views.import_history,

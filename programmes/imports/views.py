@@ -24,7 +24,7 @@ from programmes.imports import selectors as import_selectors
 from programmes.imports import services as programme_services
 from programmes.imports.forms import AgentChoiceForm, AgentFromParticipantForm, ResultImportForm
 from programmes.imports.services import agent_create_from_participant
-from programmes.models import TargetPopulation
+from programmes.models import Programme, TargetPopulation
 from programmes.selectors import visible_programme_or_404
 
 MAX_ERRORS_SHOWN = 200
@@ -244,6 +244,10 @@ def import_history(request, slug):
     campaign = _chosen(campaigns, request.GET.get("campagne"))
     if campaign is not None:
         imports = imports.filter(campaign=campaign)
+    # ?etat=a-confirmer: those waiting to be confirmed or run again (the to-do's link).
+    to_confirm = request.GET.get("etat") == TO_CONFIRM_STATE
+    if to_confirm:
+        imports = imports.filter(status__in=import_selectors.TO_CONFIRM)
     page_obj = paginate(request, imports)
     for result_import in page_obj:
         result_import.may_download = perms.can_download_import_file(
@@ -257,9 +261,31 @@ def import_history(request, slug):
             "programme": programme,
             "campaigns": campaigns,
             "campaign": campaign,
+            "to_confirm": to_confirm,
+            "to_confirm_state": TO_CONFIRM_STATE,
             "page_obj": page_obj,
             "status": ImportStatus,
         },
+    )
+
+
+TO_CONFIRM_STATE = "a-confirmer"
+
+
+def import_start(request):
+    """« Importer des résultats Pix » (the menu): the import page of the one programme the
+    user may import for, or the list of them when there are several; 404 when none."""
+    # The programmes one sees are those one may import for (perms.can_import_results: staff,
+    # owners, ambassadors of the programme or of one of its populations).
+    programmes = list(Programme.objects.visible_to(request.user).order_by("name"))
+    if not programmes:
+        raise Http404
+    if len(programmes) == 1:
+        return redirect("programmes:import_upload", slug=programmes[0].slug)
+    return render(
+        request,
+        "programmes/imports/import_start.html",
+        {"title": _("Importer des résultats Pix"), "programmes": programmes},
     )
 
 

@@ -6,6 +6,7 @@ from django.urls import path
 from programmes.pages import views
 
 urlpatterns = [
+    path("a-faire/", views.todo, name="todo"),
     path("mon-parcours/", views.my_page, name="my_page"),
     path("mon-parcours/partage/<slug:slug>/", views.my_sharing, name="my_sharing"),
     path("agents/", views.agent_list, name="agent_list"),

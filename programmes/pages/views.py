@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 
 from lib import charts
 from lib.pagination import paginate
-from programmes import perms, selectors
+from programmes import perms, selectors, status
 from programmes.enums import TargetKind
 from programmes.imports import selectors as import_selectors
 from programmes.models import Enrolment, ResultAccessLog, Target, TargetPopulation
@@ -29,6 +29,7 @@ from programmes.pages.rows import (
     add_progress,
     add_results,
 )
+from programmes.pages.todo import todo_for
 from programmes.privacy import consent as services_consent
 from programmes.roles import roles_for
 from programmes.selectors import visible_programme_or_404
@@ -49,11 +50,25 @@ def my_page(request):
             row.consent = consents.get(row.enrolment.population.programme_id)
             row.chart = _my_levels_chart(row.enrolment, row.lines)
         add_my_accompaniment(agent, rows)
+        _worded_for_the_agent(rows)
     return render(
         request,
         "programmes/pages/my_page.html",
         {"title": _("Mon parcours"), "agent": agent, "rows": rows},
     )
+
+
+def _worded_for_the_agent(rows):
+    """The agent reads their statuses (now and at their check-ins) in the second person, with
+    the softer labels (status.agent_display); the other pages keep the precise terms."""
+    today = timezone.localdate()
+    for row in rows:
+        programme = row.enrolment.population.programme
+        row.progress = status.agent_display(
+            row.progress.status, programme, last_activity=row.last_activity, today=today
+        )
+        for checkin in row.checkins:  # their status at each check-in: the label only
+            checkin.progress = status.agent_display(checkin.progress.status, programme)
 
 
 def _my_levels_chart(enrolment, lines):
@@ -198,7 +213,7 @@ def home(request):
     if roles.is_owner or request.user.is_staff:
         return redirect("programmes:programme_list")
     if roles.is_ambassador:
-        return redirect("programmes:population_list")
+        return redirect("programmes:todo")
     if roles.is_manager:
         return redirect("programmes:team")
     if roles.is_agent:
@@ -206,6 +221,16 @@ def home(request):
     if perms.can_import_agents(request.user):
         return redirect("agents:import")  # a « gestionnaire RH » and nothing else
     return render(request, "programmes/pages/no_role.html", {"title": _("Bienvenue")})
+
+
+def todo(request):
+    """The ambassador's home: per programme they accompany agents in, what waits for them
+    (pages.todo), each with how many and a link to where it is done."""
+    return render(
+        request,
+        "programmes/pages/todo.html",
+        {"title": _("À faire"), "todos": todo_for(request.user)},
+    )
 
 
 @login_not_required

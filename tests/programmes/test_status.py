@@ -578,3 +578,47 @@ def test_agent_detail_shows_no_status_without_access_to_results(client, cast, st
     (row,) = response.context["rows"]
     assert row.progress is None
     assert "Objectif atteint" not in response.content.decode()
+
+
+# --- The status as the agent reads it --------------------------------------------------------
+
+
+def test_agent_display_counts_the_days_since_the_last_progress():
+    from datetime import date, datetime
+
+    from django.utils import timezone as tz
+
+    from programmes.models import Programme
+    from programmes.status import agent_display
+
+    programme = Programme(stall_threshold_days=30)
+    last = tz.make_aware(datetime(2026, 10, 22, 23, 30))
+    shown = agent_display(
+        ProgressStatus.STALLED, programme, last_activity=last, today=date(2026, 12, 6)
+    )
+    assert shown.label == "En pause"
+    assert shown.definition.startswith("Vous n’avez pas progressé depuis 45 jours")
+    assert shown.badge == "fr-badge--warning"
+    one_day = agent_display(
+        ProgressStatus.STALLED, programme, last_activity=last, today=date(2026, 10, 23)
+    )
+    assert one_day.definition.startswith("Vous n’avez pas progressé depuis 1 jour ")
+
+
+def test_agent_display_without_a_date_speaks_of_the_threshold():
+    from programmes.models import Programme
+    from programmes.status import agent_display
+
+    shown = agent_display(ProgressStatus.STALLED, Programme(stall_threshold_days=30))
+    assert shown.definition.startswith("Vous n’avez pas progressé depuis plus de 30 jours")
+
+
+def test_agent_display_keeps_the_enum_untouched():
+    from programmes.models import Programme
+    from programmes.status import AGENT_LABELS, agent_display
+
+    for status in ProgressStatus:
+        shown = agent_display(status, Programme())
+        assert shown.label == AGENT_LABELS[status]
+        assert shown.definition.startswith("Vous") or shown.definition.startswith("Objectif")
+    assert ProgressStatus.STALLED.label == "À l'arrêt"

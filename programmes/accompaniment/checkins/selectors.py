@@ -4,7 +4,17 @@ the check-ins shown on the agent's own page and on the agent page."""
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import (
+    Count,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+)
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from agents.models import Agent
@@ -47,6 +57,44 @@ def milestones_with_counts(population: TargetPopulation, today: date | None = No
             filter=Q(checkins__agent__in=current_agent_ids(population, today)),
         )
     ).order_by("-date", "-pk")
+
+
+def current_milestone_of(population: TargetPopulation, today: date):
+    """The population's current milestone, as a subquery of its id (OuterRef `population`
+    names the population): the latest dated `today` or before, else the next one to come."""
+    milestones = Milestone.objects.filter(population=population)
+    past = milestones.filter(date__lte=today).order_by("-date", "-pk").values("pk")[:1]
+    coming = milestones.filter(date__gt=today).order_by("date", "pk").values("pk")[:1]
+    return Coalesce(Subquery(past), Subquery(coming))
+
+
+def current_milestones_to_run(populations: QuerySet, today: date | None = None) -> list:
+    """The current milestone (`current_milestone_of`) of each of `populations` that has one,
+    with `remaining`: how many of the population's current agents have no check-in there yet
+    (what `agents_not_checked_in`, the milestone's page, lists). One query whatever the
+    number of populations and agents."""
+    today = today or timezone.localdate()
+    current_ids = populations.annotate(current=current_milestone_of(OuterRef("pk"), today)).values(
+        "current"
+    )
+    not_seen = (
+        Enrolment.objects.current(today)
+        .filter(population=OuterRef("population"))
+        .filter(
+            ~Exists(
+                CheckIn.objects.filter(milestone=OuterRef(OuterRef("pk")), agent=OuterRef("agent"))
+            )
+        )
+        .order_by()
+        .values("population")
+        .annotate(n=Count("agent", distinct=True))
+        .values("n")
+    )
+    return list(
+        Milestone.objects.filter(pk__in=current_ids)
+        .annotate(remaining=Coalesce(Subquery(not_seen, output_field=IntegerField()), 0))
+        .order_by("population_id")
+    )
 
 
 def _checked_in(milestone):

@@ -16,8 +16,8 @@ from tests.campaigns.factories import (
     CampaignFactory,
 )
 from tests.programmes.factories import EnrolmentFactory, TargetPopulationFactory
+from tests.programmes.factories_accompaniment import CheckInFactory, share_levels
 from tests.programmes.factories_accompaniment import competence as competence_of
-from tests.programmes.factories_accompaniment import share_levels
 
 
 @pytest.fixture
@@ -291,3 +291,72 @@ def test_query_count_is_fixed_whatever_the_accompaniment_data(
     with django_assert_num_queries(pinned + 1):
         response = client.get(reverse("programmes:my_page"))
     assert "Étape 0" in response.content.decode()
+
+
+# --- Words for the agent: their statuses in the second person, a softer label ---------------
+
+
+def _stalled_for(cast, days):
+    """The agent shared level 1 on 1.1 (target 3) `days` days ago, nothing since."""
+    campaign = CampaignFactory()
+    cast.programme.campaigns.add(campaign)
+    share_levels(cast.agent_agent, campaign, {"1.1": 1}, days_ago=days)
+    return cast
+
+
+def test_a_stalled_agent_reads_since_how_many_days_they_have_not_progressed(client, cast):
+    response = _my_page(client, _stalled_for(cast, 45))
+    (row,) = response.context["rows"]
+    assert row.progress.status == ProgressStatus.STALLED
+    content = response.content.decode()
+    assert "Vous n’avez pas progressé depuis 45 jours" in content
+    assert "En pause" in content
+    assert "À l&#x27;arrêt" not in content and "À l'arrêt" not in content
+
+
+def test_the_number_of_days_is_the_real_one(client, cast):
+    response = _my_page(client, _stalled_for(cast, 61))
+    assert "Vous n’avez pas progressé depuis 61 jours" in response.content.decode()
+
+
+def test_the_ambassador_keeps_the_precise_term_on_the_agent_page(client, cast):
+    _stalled_for(cast, 45)
+    client.force_login(cast.ambassador)
+    response = client.get(reverse("programmes:agent_detail", kwargs={"pk": cast.agent_agent.pk}))
+    content = response.content.decode()
+    assert str(ProgressStatus.STALLED.label).replace("'", "&#x27;") in content
+    assert "En pause" not in content
+    assert "Vous n’avez pas progressé" not in content
+
+
+@pytest.mark.parametrize(
+    ("days", "label", "sentence"),
+    [
+        (None, "Pas encore commencé", "Vous n’avez pas encore commencé"),
+        (5, "En bonne voie", "Vous êtes en bonne voie"),
+    ],
+)
+def test_not_started_and_in_progress_in_the_second_person(client, cast, days, label, sentence):
+    if days is not None:
+        _stalled_for(cast, days)
+    content = _my_page(client, cast).content.decode()
+    assert label in content
+    assert sentence in content
+
+
+def test_target_reached_says_bravo(client, with_results):
+    content = _my_page(client, with_results).content.decode()
+    assert "Objectif atteint, bravo" in content
+
+
+def test_the_status_at_a_check_in_reads_softly_too(client, cast):
+    _stalled_for(cast, 45)
+    CheckInFactory(
+        agent=cast.agent_agent,
+        milestone__population=cast.population,
+        status=ProgressStatus.STALLED,
+    )
+    response = _my_page(client, cast)
+    (row,) = response.context["rows"]
+    (checkin,) = row.checkins
+    assert checkin.progress.label == "En pause"
