@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.contrib.auth import authenticate
 from django.core.management import CommandError, call_command
-from django.db.models import F
+from django.db.models import F, Q
 from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import timezone
@@ -591,25 +591,46 @@ def test_each_population_has_two_milestones_recorded_by_the_ambassador_and_one_t
             assert {c.recorded_at.astimezone(PARIS).date() for c in checkins} == {milestone.date}
 
 
+def held_milestones():
+    return Milestone.objects.filter(
+        population__programme=demo_programme(), date__lt=calendar().today
+    ).order_by("date", "pk")
+
+
 def test_checkin_status_is_the_status_engine_on_the_milestone_date(seeded):
-    for milestone in Milestone.objects.filter(population__programme=demo_programme()):
+    """Check-ins are recorded once the exports made before their milestone are imported,
+    and no later one: for the agents whose Pix data has not moved since, the engine run now
+    on the milestone's date still gives the recorded status."""
+    checked = 0
+    for milestone in held_milestones():
+        moment = datetime.datetime.combine(milestone.date, datetime.time.min, tzinfo=PARIS)
+        # Whatever a Pix export made after the milestone brought: unknown on its day.
+        moved = Participation.objects.filter(
+            campaign__programmes=demo_programme(), agent__isnull=False
+        ).filter(
+            Q(first_import__exported_at__gte=moment)
+            | Q(last_progress_at__gte=moment)
+            | Q(results__observed_at__gte=moment)
+        )
         engine = {
             row["agent_id"]: (row["progress_status"], row["targets_met"], row["targets_set"])
             for row in status.population_progress(
                 milestone.population, today=milestone.date
             ).values("agent_id", "progress_status", "targets_met", "targets_set")
         }
-        for checkin in milestone.checkins.all():
+        for checkin in milestone.checkins.exclude(agent__in=moved.values("agent")):
             assert engine[checkin.agent_id] == (
                 checkin.status,
                 checkin.targets_met,
                 checkin.targets_set,
             )
+            checked += 1
+    assert checked >= 30  # of some 120 check-ins: the test is not empty
 
 
 def test_most_agents_not_started_or_stalled_are_checked_in_and_cite_barriers(seeded):
     stuck = (ProgressStatus.NOT_STARTED, ProgressStatus.STALLED)
-    for milestone in Milestone.objects.filter(population__programme=demo_programme()):
+    for milestone in held_milestones():
         statuses = status.population_progress(milestone.population, today=milestone.date)
         to_see = statuses.filter(progress_status__in=stuck).count()
         seen = milestone.checkins.filter(status__in=stuck)
