@@ -1,14 +1,17 @@
-"""The demo's accompaniment: two milestones per population with their check-ins, the
-programme's catalogue of resources and what agents made of some of them, mentor offers and
-two mentorings (one waiting for a mentor, the demo agent's one paired).
+"""The demo's accompaniment: two milestones held per population with their check-ins and
+one to come, the programme's catalogue of resources and what agents made of some of them,
+mentor offers and two mentorings (one waiting for a mentor, the demo agent's one paired),
+dated by the demo's calendar (`dates`).
 
 Every draw comes from a `random.Random` seeded with the demo seed and a stable name, walking
 agents in matricule order, so the same database gives the same rows. The status snapshot of
-a check-in is computed by the status engine on the milestone's date; both milestones fall
-after the demo's last Pix export, so no result newer than a milestone is read.
+a check-in is computed by the status engine on the milestone's date, with only the Pix
+exports made before it imported (`build` imports them in date order around the
+milestones), so no result newer than a milestone is read.
 
 Idempotent like the rest of the demo: a milestone is keyed on its population, date and
-title, a check-in on its milestone and agent, a resource on its title, a use on its
+title, and its check-ins are written with it only (a later run, reading newer results, would
+draw others), a resource on its title, a use on its
 resource and agent, an offer on its agent and competence, a mentoring on its mentee and
 competence; what exists is left alone (a demo user may have edited it), only what is
 missing is written.
@@ -16,7 +19,7 @@ missing is written.
 
 import datetime
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from agents.models import Agent, User
 from campaigns.enums import CampaignKind, ParticipationStatus
@@ -35,13 +38,13 @@ from programmes.demo.accompaniment_data import (
     LEA_STARTED,
     MENTOR_COMPETENCES,
     MENTORS_PER_COMPETENCE,
-    MILESTONES,
     NEXT_STEPS,
     OTHER_USES,
     RESOURCES,
     SEEN,
     TIME,
 )
+from programmes.demo.dates import DemoCalendar
 from programmes.demo.results import PARIS
 from programmes.enums import ProgressStatus, ResourceState, TargetKind
 from programmes.models import (
@@ -138,38 +141,44 @@ def plan_checkins(
     return planned
 
 
-def _lea_checkin(planned: PlannedCheckIn, index: int) -> PlannedCheckIn:
-    """The demo agent's check-ins tell her story: short of time in September, stuck on
-    security in November, with a next step on the resource she started."""
+def _lea_checkin(planned: PlannedCheckIn, index: int, day: datetime.date) -> PlannedCheckIn:
+    """The demo agent's check-ins tell her story: short of time at the first milestone,
+    stuck on security at the second, with a next step on the resource she started."""
     if index == 0:
         return PlannedCheckIn(
             planned.agent_id, planned.status, planned.targets_met, planned.targets_set, (TIME,),
-            "Bonne progression au printemps ; la rentrée est chargée au bureau du courrier.",
+            "Bonne progression depuis le lancement ; période chargée au bureau du courrier.",
             "Choisir une ressource sur la sécurité (4.1) dans le catalogue et la commencer",
-            MILESTONES[0][1] + datetime.timedelta(days=30),
+            day + datetime.timedelta(days=30),
         )  # fmt: skip
     return PlannedCheckIn(
         planned.agent_id, planned.status, planned.targets_met, planned.targets_set, (HARD,),
         "Tous les objectifs atteints sauf la sécurité (4.1), bloquée au niveau 2.",
         f"Terminer l'e-learning « {LEA_STARTED} » et retenter la compétence 4.1",
-        datetime.date(2026, 12, 18),
+        day + datetime.timedelta(days=40),
     )  # fmt: skip
 
 
-def build_checkins(
-    *, programme: Programme, demo_agent: Agent, recorder: User, seed: int
-) -> tuple[int, int]:
-    """The two milestones of each population and their check-ins; return how many of each
-    were created."""
-    barriers = {barrier.label: barrier for barrier in Barrier.objects.filter(programme=programme)}
-    created_milestones = created_checkins = 0
-    for population in programme.populations.order_by("name"):
-        earlier: dict[int, PlannedCheckIn] = {}
-        for index, (title, day) in enumerate(MILESTONES):
-            milestone, created = Milestone.objects.get_or_create(
-                population=population, date=day, title=title, defaults={"created_by": recorder}
-            )
-            created_milestones += created
+@dataclass
+class CheckinRun:
+    """The milestones of each population and their check-ins, one milestone at a time: the
+    demo imports the Pix exports up to a milestone's day, then records its check-ins, so
+    that their status snapshot reads no result newer than the milestone."""
+
+    programme: Programme
+    demo_agent: Agent
+    recorder: User
+    seed: int
+    summary: AccompanimentSummary
+    earlier: dict[int, dict[int, PlannedCheckIn]] = field(default_factory=dict)
+
+    def held(self, index: int, title: str, day: datetime.date) -> None:
+        """Milestone number `index`, held on `day`, with its check-ins."""
+        barriers = {b.label: b for b in Barrier.objects.filter(programme=self.programme)}
+        for population in self.programme.populations.order_by("name"):
+            milestone, created = self._milestone(population, title, day)
+            if not created:  # held and recorded by an earlier run, since edited maybe
+                continue
             snapshot = list(
                 status.population_progress(population, today=day).values_list(
                     "agent_id", "agent__external_id", "progress_status", "targets_met",
@@ -177,18 +186,30 @@ def build_checkins(
                 )
             )  # fmt: skip
             planned = plan_checkins(
-                _rng(seed, "checkins", population.name, title),
+                _rng(self.seed, "checkins", population.name, index),
                 snapshot,
                 day,
-                earlier,
-                demo_agent_id=demo_agent.pk,
+                self.earlier.get(population.pk, {}),
+                demo_agent_id=self.demo_agent.pk,
             )
             planned = [
-                _lea_checkin(p, index) if p.agent_id == demo_agent.pk else p for p in planned
+                _lea_checkin(p, index, day) if p.agent_id == self.demo_agent.pk else p
+                for p in planned
             ]
-            earlier = {p.agent_id: p for p in planned}
-            created_checkins += _write_checkins(milestone, planned, barriers, recorder)
-    return created_milestones, created_checkins
+            self.earlier[population.pk] = {p.agent_id: p for p in planned}
+            self.summary.checkins += _write_checkins(milestone, planned, barriers, self.recorder)
+
+    def planned(self, title: str, day: datetime.date) -> None:
+        """A milestone to come, without check-ins yet."""
+        for population in self.programme.populations.order_by("name"):
+            self._milestone(population, title, day)
+
+    def _milestone(self, population, title, day) -> tuple[Milestone, bool]:
+        milestone, created = Milestone.objects.get_or_create(
+            population=population, date=day, title=title, defaults={"created_by": self.recorder}
+        )
+        self.summary.milestones += created
+        return milestone, created
 
 
 def _write_checkins(milestone, planned, barriers, recorder) -> int:
@@ -294,10 +315,12 @@ def build_mentoring(
     seed: int,
     levels: dict,
     targets: dict,
+    calendar: DemoCalendar,
 ) -> tuple[int, int]:
     """Mentor offers from agents at or above their target, then the demo agent paired with
     a mentor on her security gap, and another agent's request waiting for one."""
     rng = _rng(seed, "mentors")
+    (_title, first), (_title, second) = calendar.milestones
     competences = {c.code: c for c in Competence.objects.filter(code__in=MENTOR_COMPETENCES)}
     matricules = dict(Agent.objects.filter(pk__in=targets).values_list("pk", "external_id"))
     created_mentors = 0
@@ -327,7 +350,7 @@ def build_mentoring(
                 mentor = Mentor.objects.create(
                     programme=programme, agent_id=agent_id, competence=competences[code]
                 )
-                Mentor.objects.filter(pk=mentor.pk).update(since=_paris(MILESTONES[0][1], 16))
+                Mentor.objects.filter(pk=mentor.pk).update(since=_paris(first, 16))
                 created_mentors += 1
             mentors.setdefault(code, []).append(mentor)
     created_mentorings = 0
@@ -343,18 +366,18 @@ def build_mentoring(
             mentee=demo_agent,
             competence=competences[LEA_GAP],
             mentor=security[0],
-            paired_at=_paris(MILESTONES[1][1], 11),
+            paired_at=_paris(second, 11),
             paired_by=ambassador,
         )
-        Mentoring.objects.filter(pk=mentoring.pk).update(
-            requested_at=_paris(MILESTONES[1][1], 9, 30)
-        )
+        Mentoring.objects.filter(pk=mentoring.pk).update(requested_at=_paris(second, 9, 30))
         created_mentorings += 1
-    created_mentorings += _pending_request(programme, competences, levels, targets, excluded)
+    created_mentorings += _pending_request(
+        programme, competences, levels, targets, excluded, calendar.ago(9)
+    )
     return created_mentors, created_mentorings
 
 
-def _pending_request(programme, competences, levels, targets, excluded) -> int:
+def _pending_request(programme, competences, levels, targets, excluded, day) -> int:
     """The first agent (matricule order) below the target on 1.1 asks for help on it."""
     code = "1.1"
     below = (
@@ -373,7 +396,7 @@ def _pending_request(programme, competences, levels, targets, excluded) -> int:
         mentoring = Mentoring.objects.create(
             programme=programme, mentee_id=agent_id, competence=competences[code]
         )
-        Mentoring.objects.filter(pk=mentoring.pk).update(requested_at=_paris(MILESTONES[1][1], 15))
+        Mentoring.objects.filter(pk=mentoring.pk).update(requested_at=_paris(day, 15))
         return 1
     return 0
 
@@ -385,6 +408,7 @@ def build_resource_uses(
     demo_agent: Agent,
     targets: dict,
     seed: int,
+    calendar: DemoCalendar,
 ) -> int:
     """The demo agent's two uses (one done and useful, one started) and some others drawn
     among enrolled agents on resources of their populations' competences."""
@@ -421,11 +445,11 @@ def build_resource_uses(
         ResourceUse(resource_id=resource_id, agent_id=agent_id, state=state, useful=useful)
         for (resource_id, agent_id), (state, useful) in missing
     )
-    started = _paris(MILESTONES[0][1], 10)
+    started = _paris(calendar.milestones[0][1], 10)
     ResourceUse.objects.filter(pk__in=[r.pk for r in rows]).update(
         started_at=started, updated_at=started
     )
-    done = _paris(MILESTONES[1][1], 10)
+    done = _paris(calendar.milestones[1][1], 10)
     ResourceUse.objects.filter(pk__in=[r.pk for r in rows], state=ResourceState.DONE).update(
         done_at=done, updated_at=done
     )
@@ -439,14 +463,13 @@ def build_accompaniment(
     excluded: set[int],
     ambassador: User,
     seed: int,
+    calendar: DemoCalendar,
+    summary: AccompanimentSummary,
 ) -> AccompanimentSummary:
-    """Milestones and check-ins, the catalogue and its uses, mentors and mentorings.
-    `excluded`: agents of the demo cast who volunteer for nothing and ask for nothing
-    (the demo agent has her own story)."""
-    summary = AccompanimentSummary()
-    summary.milestones, summary.checkins = build_checkins(
-        programme=programme, demo_agent=demo_agent, recorder=ambassador, seed=seed
-    )
+    """After the milestones held (`CheckinRun`): the milestone to come, the catalogue and
+    its uses, mentors and mentorings. `excluded`: agents of the demo cast who volunteer for
+    nothing and ask for nothing (the demo agent has her own story)."""
+    CheckinRun(programme, demo_agent, ambassador, seed, summary).planned(*calendar.next_milestone)
     resources, summary.resources = build_resources(programme=programme)
     targets = _targets_by_agent(programme)
     levels = _latest_levels(programme)
@@ -456,6 +479,7 @@ def build_accompaniment(
         demo_agent=demo_agent,
         targets=targets,
         seed=seed,
+        calendar=calendar,
     )
     summary.mentors, summary.mentorings = build_mentoring(
         programme=programme,
@@ -465,5 +489,6 @@ def build_accompaniment(
         seed=seed,
         levels=levels,
         targets=targets,
+        calendar=calendar,
     )
     return summary

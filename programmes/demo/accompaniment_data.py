@@ -2,16 +2,9 @@
 they name (weights by status at the milestone), the wording of comments and next steps, the
 catalogue of resources, and the demo agent's story. `accompaniment` writes them."""
 
-import datetime
 from dataclasses import dataclass
 
 from programmes.enums import ProgressStatus, ResourceKind
-
-# Both after the last Pix export (15 September 2026).
-MILESTONES = (
-    ("Point d'étape de rentrée", datetime.date(2026, 9, 29)),
-    ("Point d'étape de mi-parcours", datetime.date(2026, 11, 16)),
-)
 
 # Who is seen at a milestone: most of those who have not started or have stalled.
 SEEN = {

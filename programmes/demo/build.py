@@ -2,6 +2,7 @@
 a stable value, and the Pix exports imported through the real services (an export already
 imported, same SHA-256, is skipped), so that seeding twice changes nothing."""
 
+import datetime
 import hashlib
 import io
 from dataclasses import dataclass, field
@@ -13,25 +14,22 @@ from agents.models import Agent, OrgUnit, User
 from campaigns import services as campaign_services
 from campaigns.enums import ImportStatus
 from campaigns.models import Competence, ResultImport
-from programmes.demo.accompaniment import AccompanimentSummary, build_accompaniment
+from programmes.demo.accompaniment import AccompanimentSummary, CheckinRun, build_accompaniment
 from programmes.demo.data import (
     ADMIN_LOGIN,
     DEMO_PASSWORD,
     PROGRAMME_DESCRIPTION,
-    PROGRAMME_END,
     PROGRAMME_NAME,
     PROGRAMME_SLUG,
-    PROGRAMME_START,
     SECOND_AMBASSADOR_LOGIN,
     SECOND_OWNER_LOGIN,
     SECOND_PROGRAMME_DESCRIPTION,
-    SECOND_PROGRAMME_END,
     SECOND_PROGRAMME_NAME,
     SECOND_PROGRAMME_SLUG,
-    SECOND_PROGRAMME_START,
     SEED,
     SINGLE_AMBASSADOR_LOGIN,
 )
+from programmes.demo.dates import DemoCalendar
 from programmes.demo.plan import (
     AGENT,
     AMBASSADOR,
@@ -43,7 +41,8 @@ from programmes.demo.plan import (
     OrgPlan,
     plan_org,
 )
-from programmes.demo.results import plan_exports
+from programmes.demo.reminders import build_reminders
+from programmes.demo.results import DemoExport, plan_exports
 from programmes.enums import Purpose, TargetKind
 from programmes.imports import selectors as import_selectors
 from programmes.imports.services import programme_import_link, programme_import_run
@@ -65,6 +64,7 @@ class ExportLine:
 
 @dataclass
 class SeedSummary:
+    calendar: DemoCalendar | None = None  # the dates of this demo
     agents: int = 0
     units: int = 0
     agents_created: int = 0
@@ -77,6 +77,7 @@ class SeedSummary:
     stored_files: list[str] = field(default_factory=list)  # raw files this run stored
     to_match: dict[str, int] = field(default_factory=dict)  # unmatched, to_confirm
     accompaniment: AccompanimentSummary = field(default_factory=AccompanimentSummary)
+    reminders: int = 0  # reminders written by this run
 
 
 def _update_fields(obj, values: dict) -> list[str]:
@@ -188,7 +189,12 @@ def build_users(*, plan: OrgPlan, agents: dict[str, Agent], summary: SeedSummary
 
 
 def build_programme(
-    *, plan: OrgPlan, agents: dict[str, Agent], users: dict[str, User], summary: SeedSummary
+    *,
+    plan: OrgPlan,
+    agents: dict[str, Agent],
+    users: dict[str, User],
+    calendar: DemoCalendar,
+    summary: SeedSummary,
 ) -> Programme:
     """The self-assessment programme, its three populations, their level targets and the
     enrolments of the agents each population gathers."""
@@ -198,8 +204,8 @@ def build_programme(
             "name": PROGRAMME_NAME,
             "description": PROGRAMME_DESCRIPTION,
             "purpose": Purpose.SELF_ASSESSMENT,
-            "start_date": PROGRAMME_START,
-            "end_date": PROGRAMME_END,
+            "start_date": calendar.programme_start,
+            "end_date": calendar.programme_end,
             "stall_threshold_days": 30,
         },
     )
@@ -210,7 +216,8 @@ def build_programme(
             spec=spec,
             plan=plan,
             agents=agents,
-            start_date=PROGRAMME_START,
+            start_date=calendar.programme_start,
+            deadline=calendar.target_deadline,
             summary=summary,
         )
         population.ambassadors.add(users[AMBASSADOR.role])
@@ -231,7 +238,12 @@ def _login_of(plan: OrgPlan, agents: dict[str, Agent], email: str, *, unit, job_
 
 
 def build_second_programme(
-    *, plan: OrgPlan, agents: dict[str, Agent], programme: Programme, summary: SeedSummary
+    *,
+    plan: OrgPlan,
+    agents: dict[str, Agent],
+    programme: Programme,
+    calendar: DemoCalendar,
+    summary: SeedSummary,
 ) -> Programme:
     """The boundaries made visible: a managerial programme of another owner, whose one
     population (the Pôle 3E) shares its assistants with the first programme, and an
@@ -250,8 +262,8 @@ def build_second_programme(
             "name": SECOND_PROGRAMME_NAME,
             "description": SECOND_PROGRAMME_DESCRIPTION,
             "purpose": Purpose.MANAGERIAL,
-            "start_date": SECOND_PROGRAMME_START,
-            "end_date": SECOND_PROGRAMME_END,
+            "start_date": calendar.second_programme_start,
+            "end_date": calendar.second_programme_end,
             "stall_threshold_days": 30,
         },
     )
@@ -261,7 +273,8 @@ def build_second_programme(
         spec=SECOND_POPULATION,
         plan=plan,
         agents=agents,
-        start_date=SECOND_PROGRAMME_START,
+        start_date=calendar.second_programme_start,
+        deadline=calendar.target_deadline,
         summary=summary,
     ).ambassadors.add(ambassador)
     programme.populations.get(name=POPULATIONS[1].name).ambassadors.add(single)
@@ -273,19 +286,19 @@ def build_second_programme(
     return second
 
 
-def _build_population(*, programme, spec, plan, agents, start_date, summary):
+def _build_population(*, programme, spec, plan, agents, start_date, deadline, summary):
     """A population of `programme` from its spec: its level targets and the enrolments of the
     agents it gathers."""
     competences = {competence.code: competence for competence in Competence.objects.all()}
     population, _ = TargetPopulation.objects.update_or_create(
         programme=programme, name=spec.name, defaults={"description": spec.description}
     )
-    for code, level, deadline in spec.targets:
+    for code, level, dated in spec.targets:
         _, created = Target.objects.update_or_create(
             population=population,
             competence=competences[code],
             kind=TargetKind.LEVEL,
-            defaults={"level": level, "deadline": deadline},
+            defaults={"level": level, "deadline": deadline if dated else None},
         )
         summary.targets_created += created
     # Anyone ever enrolled is left alone: a closed enrolment means they left on purpose.
@@ -301,12 +314,16 @@ def _build_population(*, programme, spec, plan, agents, start_date, summary):
 
 
 def build_results(
-    *, plan: OrgPlan, programme: Programme, uploader: User, summary: SeedSummary, seed: int
+    *,
+    exports: list[DemoExport],
+    programme: Programme,
+    uploader: User,
+    summary: SeedSummary,
 ) -> None:
-    """Import the demo's Pix exports for the programme, oldest first, as the ambassador
-    would: upload (the raw file kept under MEDIA_ROOT), analysis, import, campaign followed
-    by the programme. An export whose bytes were already imported is skipped."""
-    for export in plan_exports(plan, seed=seed):
+    """Import `exports` for the programme, in that order, as the ambassador would: upload
+    (the raw file kept under MEDIA_ROOT), analysis, import, campaign followed by the
+    programme. An export whose bytes were already imported is skipped."""
+    for export in exports:
         content = export.content()
         digest = hashlib.sha256(content).hexdigest()
         earlier = ResultImport.objects.done().filter(sha256=digest).first()
@@ -329,6 +346,29 @@ def build_results(
                 f"{result_import.errors}"
             )
         summary.exports.append(_export_line(result_import, already_imported=False))
+
+
+def build_results_and_checkins(
+    *,
+    plan: OrgPlan,
+    programme: Programme,
+    calendar: DemoCalendar,
+    checkins: CheckinRun,
+    uploader: User,
+    summary: SeedSummary,
+    seed: int,
+) -> None:
+    """The Pix exports imported in date order, each milestone's check-ins recorded once the
+    exports made before its day are in."""
+    exports = sorted(plan_exports(plan, calendar=calendar, seed=seed), key=lambda e: e.exported_at)
+    milestones = list(enumerate(calendar.milestones))
+    for export in exports:
+        while milestones and milestones[0][1][1] < export.exported_at.date():
+            index, (title, day) = milestones.pop(0)
+            checkins.held(index, title, day)
+        build_results(exports=[export], programme=programme, uploader=uploader, summary=summary)
+    for index, (title, day) in milestones:
+        checkins.held(index, title, day)
     summary.to_match = import_selectors.participations_to_match_counts(programme)
 
 
@@ -352,33 +392,66 @@ def discard_stored_files(summary: SeedSummary) -> None:
     summary.stored_files.clear()
 
 
-def seed_demo(*, seed: int = SEED) -> SeedSummary:
+class CalendarMismatch(ValueError):
+    """The demo in the database was seeded for another day than the one asked."""
+
+
+def demo_calendar(today: datetime.date | None = None) -> DemoCalendar:
+    """The demo's calendar: the one the database holds (kept from its first seeding, read
+    from the programme's start date), else one from `today` (the local date by default).
+    Raises CalendarMismatch if `today` is given and differs from the database's."""
+    start = (
+        Programme.objects.filter(slug=PROGRAMME_SLUG).values_list("start_date", flat=True).first()
+    )
+    if start is None:
+        return DemoCalendar(today or timezone.localdate())
+    calendar = DemoCalendar.from_programme_start(start)
+    if today is not None and today != calendar.today:
+        raise CalendarMismatch(calendar.today)
+    return calendar
+
+
+def seed_demo(*, seed: int = SEED, today: datetime.date | None = None) -> SeedSummary:
     """Create or bring back the demo organisation, logins, programme, its imported Pix
-    results and its accompaniment (check-ins, resources, mentoring); idempotent. If it
-    fails, nothing is kept, the stored raw files included."""
+    results, its accompaniment (check-ins, resources, mentoring) and the reminders sent,
+    dated from `today` (the local date by default) the first time, from that same day
+    later (see `demo_calendar`); idempotent. If it fails, nothing is kept, the stored raw
+    files included."""
     summary = SeedSummary()
     plan = plan_org(seed=seed)
     try:
         with transaction.atomic():
+            calendar = summary.calendar = demo_calendar(today)
             agents = build_org(plan=plan, summary=summary)
             users = build_users(plan=plan, agents=agents, summary=summary)
-            programme = build_programme(plan=plan, agents=agents, users=users, summary=summary)
-            build_results(
+            programme = build_programme(
+                plan=plan, agents=agents, users=users, calendar=calendar, summary=summary
+            )
+            demo_agent = agents[plan.people[AGENT.role].external_id]
+            ambassador = users[AMBASSADOR.role]
+            build_results_and_checkins(
                 plan=plan,
                 programme=programme,
-                uploader=users[AMBASSADOR.role],
+                calendar=calendar,
+                checkins=CheckinRun(programme, demo_agent, ambassador, seed, summary.accompaniment),
+                uploader=ambassador,
                 summary=summary,
                 seed=seed,
             )
-            summary.accompaniment = build_accompaniment(
+            build_accompaniment(
                 programme=programme,
-                demo_agent=agents[plan.people[AGENT.role].external_id],
+                demo_agent=demo_agent,
                 excluded={agents[person.external_id].pk for person in plan.people.values()},
-                ambassador=users[AMBASSADOR.role],
+                ambassador=ambassador,
                 seed=seed,
+                calendar=calendar,
+                summary=summary.accompaniment,
             )
             build_reminder_rules(programme=programme, owner=users[OWNER.role])
-            build_second_programme(plan=plan, agents=agents, programme=programme, summary=summary)
+            summary.reminders = build_reminders(programme=programme, calendar=calendar)
+            build_second_programme(
+                plan=plan, agents=agents, programme=programme, calendar=calendar, summary=summary
+            )
     except BaseException:
         discard_stored_files(summary)
         raise

@@ -1,8 +1,6 @@
 """The demo's raw data: settings, the organisation chart as text, the name lists and the
 programme's wording. Plain values only; `plan` turns them into units and agents."""
 
-import datetime
-
 SEED = 2026
 DEMO_PASSWORD = "demo-pix-2026"  # noqa: S105 - public demo password, printed on purpose
 EMAIL_DOMAIN = "dreets-demo.gouv.fr"
@@ -11,16 +9,11 @@ ADMIN_LOGIN = "admin@demo.gouv.fr"
 
 PROGRAMME_SLUG = "pix-pour-tous-2026"
 PROGRAMME_NAME = "Pix pour tous — compétences numériques 2026"
-PROGRAMME_START = datetime.date(2026, 1, 5)
-PROGRAMME_END = datetime.date(2027, 6, 30)
-TARGET_DEADLINE = datetime.date(2026, 12, 31)
 
 # A second programme, of another owner, and an ambassador of one population only: the
 # boundaries between programmes and populations show on the demo (DESIGN, "Privacy").
 SECOND_PROGRAMME_SLUG = "numerique-pole-3e-2026"
 SECOND_PROGRAMME_NAME = "Transformation numérique du Pôle 3E — 2026"
-SECOND_PROGRAMME_START = datetime.date(2026, 3, 2)
-SECOND_PROGRAMME_END = datetime.date(2027, 12, 31)
 SECOND_PROGRAMME_DESCRIPTION = (
     "Un projet managérial du Pôle Entreprises, emploi et économie : chaque agent du pôle "
     "atteint les niveaux attendus pour la dématérialisation des dossiers. Ses encadrant·e·s "

@@ -2,7 +2,6 @@
 chart, the demo cast, the agents with their matricules, e-mails and managers, and the
 populations of the programme as predicates on planned agents."""
 
-import datetime
 import random
 import unicodedata
 from collections.abc import Callable
@@ -23,7 +22,6 @@ from programmes.demo.data import (
     ORG_CHART,
     SECRETARY_GENERAL,
     SEED,
-    TARGET_DEADLINE,
 )
 
 _KINDS_BY_DEPTH = {0: OrgUnitKind.DIRECTION, 1: OrgUnitKind.SERVICE}
@@ -223,11 +221,15 @@ def plan_org(*, seed: int = SEED) -> OrgPlan:
     return plan
 
 
+# A target due by the calendar's deadline (a few months after the seeding day), or not.
+DATED, UNDATED = True, False
+
+
 @dataclass(frozen=True)
 class PopulationSpec:
     name: str
     description: str
-    targets: tuple[tuple[str, int, datetime.date | None], ...]  # (competence, level, deadline)
+    targets: tuple[tuple[str, int, bool], ...]  # (competence, level, due by the deadline)
     includes: Callable[[PlannedAgent], bool]
 
 
@@ -237,13 +239,13 @@ POPULATIONS = (
         "Les assistant·e·s de service de tous les pôles et unités départementales : "
         "recherche d'information, échanges, traitement de texte et sécurité au quotidien.",
         (
-            ("1.1", 3, TARGET_DEADLINE),
-            ("1.2", 2, TARGET_DEADLINE),
-            ("2.1", 3, TARGET_DEADLINE),
-            ("2.2", 2, TARGET_DEADLINE),
-            ("2.3", 2, TARGET_DEADLINE),
-            ("3.1", 3, TARGET_DEADLINE),
-            ("4.1", 3, TARGET_DEADLINE),
+            ("1.1", 3, DATED),
+            ("1.2", 2, DATED),
+            ("2.1", 3, DATED),
+            ("2.2", 2, DATED),
+            ("2.3", 2, DATED),
+            ("3.1", 3, DATED),
+            ("4.1", 3, DATED),
         ),
         lambda agent: agent.job_title == ASSISTANT,
     ),
@@ -253,11 +255,11 @@ POPULATIONS = (
         "de section, de mission, de cellule et leurs adjoint·e·s) : montrer l'exemple et "
         "animer le travail collaboratif de leurs équipes.",
         (
-            ("1.1", 3, None),
-            ("2.1", 3, None),
-            ("2.3", 3, None),
-            ("4.1", 3, None),
-            ("4.2", 3, None),
+            ("1.1", 3, UNDATED),
+            ("2.1", 3, UNDATED),
+            ("2.3", 3, UNDATED),
+            ("4.1", 3, UNDATED),
+            ("4.2", 3, UNDATED),
         ),
         lambda agent: "SG" in agent.unit_path and agent.job_title in MANAGER_TITLES,
     ),
@@ -266,12 +268,12 @@ POPULATIONS = (
         "Les agents du service des systèmes d'information et de communication : niveaux "
         "avancés en données, programmation, sécurité et résolution de problèmes techniques.",
         (
-            ("1.3", 4, TARGET_DEADLINE),
-            ("3.4", 5, None),
-            ("4.1", 5, None),
-            ("4.2", 4, TARGET_DEADLINE),
-            ("5.1", 5, None),
-            ("5.2", 4, TARGET_DEADLINE),
+            ("1.3", 4, DATED),
+            ("3.4", 5, UNDATED),
+            ("4.1", 5, UNDATED),
+            ("4.2", 4, DATED),
+            ("5.1", 5, UNDATED),
+            ("5.2", 4, DATED),
         ),
         lambda agent: "SIC" in agent.unit_path,
     ),
@@ -284,10 +286,10 @@ SECOND_POPULATION = PopulationSpec(
     "Tous les agents du Pôle Entreprises, emploi et économie : dossiers dématérialisés, "
     "échanges avec les entreprises et protection des données.",
     (
-        ("1.1", 3, None),
-        ("2.1", 3, None),
-        ("3.1", 3, None),
-        ("4.2", 2, None),
+        ("1.1", 3, UNDATED),
+        ("2.1", 3, UNDATED),
+        ("3.1", 3, UNDATED),
+        ("4.2", 2, UNDATED),
     ),
     lambda agent: "P3E" in agent.unit_path,
 )

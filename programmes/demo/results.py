@@ -3,8 +3,9 @@ services, so that the demo shows results, progress over several months and a que
 participants to match.
 
 Two campaigns followed by the programme: a profiles collection (levels on the 16
-competences), exported four times, and an assessment on the « Parcours Pix FPE — socle »
-(mastery rates, stages, a badge), exported three times. Each export is the state of the
+competences), exported six times, and an assessment on the « Parcours Pix FPE — socle »
+(mastery rates, stages, a badge), exported with the last four, all dated by the demo's
+calendar (`dates`: the last export two days before the seeding day). Each export is the state of the
 campaign at its date: more agents start and send over time, many send again with higher
 levels (Pix's « envoi multiple »: the latest sent participation and a newer one under way),
 some start and never send, some never start. A few participants match no agent (the queue)
@@ -23,6 +24,7 @@ from decimal import Decimal
 from campaigns import pix_writer
 from campaigns.pix_writer import PixCampaign, PixParticipant, PixResult
 from programmes.demo.data import SEED
+from programmes.demo.dates import DemoCalendar
 from programmes.demo.plan import AGENT, MANAGER, POPULATIONS, OrgPlan, PlannedAgent
 
 PARIS = pix_writer.PARIS
@@ -44,13 +46,6 @@ PROFILES = PixCampaign(
     organisation_name=ORGANISATION_NAME,
     external_id_label=EXTERNAL_ID_LABEL,
 )
-PROFILES_OPENED = _paris(2026, 1, 12, 9, 0)
-PROFILES_EXPORTS = (
-    _paris(2026, 2, 15, 9, 30),
-    _paris(2026, 4, 15, 10, 5),
-    _paris(2026, 6, 15, 9, 45),
-    _paris(2026, 9, 15, 14, 20),
-)
 
 # The parcours: its competences and how many of their skills it tests.
 SOCLE_SKILLS = {"1.1": 8, "2.1": 6, "2.3": 6, "3.1": 7, "4.1": 8, "4.2": 6}
@@ -69,8 +64,6 @@ SOCLE = PixCampaign(
     badge_names=(SOCLE_BADGE,),
     competence_codes=tuple(SOCLE_SKILLS),
 )
-SOCLE_OPENED = _paris(2026, 3, 2, 9, 0)
-SOCLE_EXPORTS = PROFILES_EXPORTS[1:]
 
 # People who took part but are no agent of the directorate (a newcomer missing from the HR
 # file, a trainee, a colleague of another directorate…), with what they typed as matricule.
@@ -83,11 +76,14 @@ STRANGERS = (
 OTHER_PARTICIPANTS = 12  # agents in no population who took part anyway
 
 # When people first appear in a campaign (index of the export), None: never.
-_START_WEIGHTS = ((0, 32), (1, 24), (2, 16), (3, 10), (None, 18))
+_START_WEIGHTS = ((0, 22), (1, 16), (2, 14), (3, 12), (4, 10), (5, 7), (None, 19))
+_SOCLE_START_WEIGHTS = ((0, 36), (1, 26), (2, 14), (3, 3), (None, 21))
+# The share of each population scripted to reach every target, at one export or another.
+REACHERS = {"assistants": 0.25, "encadrants": 0.2, "informaticiens": 0.2}
 _STALLED = 0.12  # started, never sent
 _SENT_AT_ONCE = 0.45  # started and sent between two exports
 _SENDS_NEXT = 0.7  # a sending under way is sent by the next export
-_SENDS_AGAIN = 0.35  # someone who sent starts a new sending before the next export
+_SENDS_AGAIN = 0.25  # someone who sent starts a new sending before the next export
 
 # Where a population starts, per competence: (offset from its target, level elsewhere).
 _BASELINE = {
@@ -107,13 +103,14 @@ class Attempt:
     sent_at: int | None
 
 
-# Léa Fontanel, the demo agent: three sendings, seen in the February, June and September
-# exports (the second one under way in April); her levels rise on the targets of her
+# Léa Fontanel, the demo agent: three sendings, seen in the second, fourth and fifth
+# exports (the second one under way in the third); her levels rise on the targets of her
 # population until only the security one is missed. Levels in ALL_CODES order.
 _LEA_BASE = dict(zip(ALL_CODES, (2, 1, 1, 2, 1, 1, 1, 2, 0, 1, 0, 1, 1, 1, 0, 1), strict=True))
-LEA_PROFILES = (Attempt(None, 0), Attempt(1, 2), Attempt(None, 3))
-# The parcours: started before the April export and sent by June, then taken again.
-LEA_SOCLE = (Attempt(0, 1), Attempt(None, 2))
+LEA_PROFILES = (Attempt(None, 1), Attempt(2, 3), Attempt(None, 4))
+# The parcours: started before its second export and sent by the third, then taken again
+# and sent by the last one (a few weeks ago).
+LEA_SOCLE = (Attempt(1, 2), Attempt(None, 3))
 LEA_SOCLE_ABILITY = (0.52, 0.74)
 LEA_LEVELS = (
     _LEA_BASE,
@@ -234,9 +231,12 @@ def _attempts(
         while index < exports and rng.random() >= _SENDS_AGAIN:
             index += 1
     if must_send and attempts and attempts[-1].sent_at is None:
+        # Sent by the export before the last one, or the last one if opened too late.
         last = attempts[-1]
-        opened = last.open_from if last.open_from < exports - 1 else None
-        attempts[-1] = Attempt(opened, exports - 1)
+        sent = max(last.open_from + 1, exports - 2) if exports > 2 else exports - 1
+        sent = min(sent, exports - 1)
+        opened = last.open_from if last.open_from < sent else None
+        attempts[-1] = Attempt(opened, sent)
     return attempts
 
 
@@ -367,9 +367,11 @@ def _profile_results(rng, person: Person, sent: list[_Timed]) -> None:
         previous = pix
 
 
-def _profiles_exports(rng, people: list[Person], schedules: dict) -> list[DemoExport]:
-    windows = _windows(PROFILES_OPENED, PROFILES_EXPORTS)
-    rows_by_export: list[list[PixParticipant]] = [[] for _ in PROFILES_EXPORTS]
+def _profiles_exports(
+    rng, people: list[Person], schedules: dict, calendar: DemoCalendar
+) -> list[DemoExport]:
+    windows = _windows(calendar.profiles_opened, calendar.profiles_exports)
+    rows_by_export: list[list[PixParticipant]] = [[] for _ in calendar.profiles_exports]
     for person in people:
         timed = _timed(rng, schedules[id(person)], windows)
         _profile_results(rng, person, [item for item in timed if item.attempt.sent_at is not None])
@@ -385,7 +387,7 @@ def _profiles_exports(rng, people: list[Person], schedules: dict) -> list[DemoEx
                         results=item.results if shared else (),
                     )
                 )
-    return _exports(PROFILES, PROFILES_EXPORTS, rows_by_export)
+    return _exports(PROFILES, calendar.profiles_exports, rows_by_export)
 
 
 # Assessment.
@@ -416,8 +418,8 @@ def _socle_row(person: Person, item: _Timed, shared: bool, index: int) -> PixPar
         "external_id": person.external_id,
         "started_at": item.started_at,
     }
-    if not shared:  # a little further at each export, never done
-        done = index - item.attempt.open_from + 1
+    if not shared:  # a little further at the next export, then stuck there
+        done = min(index - item.attempt.open_from + 1, 2)
         progression = min(15 + 30 * done + item.started_at.day % 10, 95)
         return PixParticipant(**names, progression=Decimal(progression) / 100)
     rate = pix_writer.rate(
@@ -436,24 +438,25 @@ def _socle_row(person: Person, item: _Timed, shared: bool, index: int) -> PixPar
     )
 
 
-def _socle_exports(rng, people: list[Person]) -> list[DemoExport]:
-    """The parcours, launched in March, proposed to the assistants and the managers."""
-    windows = _windows(SOCLE_OPENED, SOCLE_EXPORTS)
-    rows_by_export: list[list[PixParticipant]] = [[] for _ in SOCLE_EXPORTS]
+def _socle_exports(rng, people: list[Person], calendar: DemoCalendar) -> list[DemoExport]:
+    """The parcours, launched later, proposed to the assistants and the managers."""
+    windows = _windows(calendar.socle_opened, calendar.socle_exports)
+    rows_by_export: list[list[PixParticipant]] = [[] for _ in calendar.socle_exports]
     for person in people:
         if person.population not in ("assistants", "encadrants"):
             continue
         if person.demo_agent:
             attempts = LEA_SOCLE
         else:
-            attempts = _attempts(rng, len(SOCLE_EXPORTS), must_send=person.must_send)
+            start = _weighted(rng, _SOCLE_START_WEIGHTS)
+            attempts = _attempts(rng, len(windows), start=start, must_send=person.must_send)
         timed = _timed(rng, attempts, windows)
         _socle_results(rng, person, timed)
         for index, rows in enumerate(rows_by_export):
             rows += [
                 _socle_row(person, item, shared, index) for item, shared in _rows_at(index, timed)
             ]
-    return _exports(SOCLE, SOCLE_EXPORTS, rows_by_export)
+    return _exports(SOCLE, calendar.socle_exports, rows_by_export)
 
 
 def _pix_order(rows: list[PixParticipant]) -> list[PixParticipant]:
@@ -464,19 +467,26 @@ def _scripted(person: Person) -> bool:
     return person.demo_agent or person.reaches_targets or person.must_send
 
 
-def plan_exports(plan: OrgPlan, *, seed: int = SEED) -> list[DemoExport]:
-    """The demo's exports, oldest first within each campaign: the same bytes for the same
-    plan and seed."""
+def plan_exports(plan: OrgPlan, *, calendar: DemoCalendar, seed: int = SEED) -> list[DemoExport]:
+    """The demo's exports, oldest first within each campaign, dated by `calendar`: the same
+    bytes for the same plan, seed and calendar."""
     rng = random.Random(f"pix-exports-{seed}")
     people = _people(plan, rng)
-    # A handful reach every target of their population by June.
-    for key, count in (("assistants", 2), ("encadrants", 1), ("informaticiens", 2)):
+    exports = len(calendar.profiles_exports)
+    # A fifth to a quarter of each population reach every target, at exports spread over
+    # the year: the share at target rises month after month.
+    reach_at = {}
+    for key in _POPULATION_KEYS:
         candidates = [
-            p for p in people if p.population == key and not (p.must_send or p.demo_agent)
+            p
+            for p in people
+            if p.kind == ENROLLED and p.population == key and not (p.must_send or p.demo_agent)
         ]
-        for person in rng.sample(candidates, count):
+        chosen = rng.sample(candidates, round(REACHERS[key] * len(candidates)))
+        indexes = _spread(rng, len(chosen), [(index, 1) for index in range(1, exports)])
+        for person, index in zip(chosen, indexes, strict=True):
             person.reaches_targets = True
-    exports = len(PROFILES_EXPORTS)
+            reach_at[id(person)] = index
     drawn = [p for p in people if p.kind == ENROLLED and not _scripted(p)]
     starts = dict(zip(map(id, drawn), _spread(rng, len(drawn), _START_WEIGHTS), strict=True))
     schedules = {}
@@ -484,7 +494,8 @@ def plan_exports(plan: OrgPlan, *, seed: int = SEED) -> list[DemoExport]:
         if person.demo_agent:
             attempts = list(LEA_PROFILES)
         elif person.reaches_targets:
-            attempts = [Attempt(None, 0), Attempt(1, 2)]
+            index = reach_at[id(person)]
+            attempts = [Attempt(None, index - 1), Attempt(None, index)]
         elif person.must_send:
             start = rng.choice((0, 1))
             attempts = _attempts(rng, exports, start=start, stalled=False, must_send=True)
@@ -496,4 +507,7 @@ def plan_exports(plan: OrgPlan, *, seed: int = SEED) -> list[DemoExport]:
             start = rng.randrange(3)
             attempts = _attempts(rng, exports, start=start, stalled=False, must_send=True)
         schedules[id(person)] = attempts
-    return [*_profiles_exports(rng, people, schedules), *_socle_exports(rng, people)]
+    return [
+        *_profiles_exports(rng, people, schedules, calendar),
+        *_socle_exports(rng, people, calendar),
+    ]

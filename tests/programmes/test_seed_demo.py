@@ -8,9 +8,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.contrib.auth import authenticate
 from django.core.management import CommandError, call_command
-from django.db.models import F
+from django.db.models import F, Q
 from django.test import RequestFactory
 from django.urls import reverse
+from django.utils import timezone
 
 from agents.enums import OrgUnitKind
 from agents.models import Agent, OrgUnit, User
@@ -85,6 +86,11 @@ def seed(*args):
 @pytest.fixture
 def seeded():
     return seed()
+
+
+def calendar():
+    """The seeded demo's calendar (the day the tests ran, read back from the database)."""
+    return demo.demo_calendar()
 
 
 def agent_of(email):
@@ -196,8 +202,15 @@ def test_the_programme_is_a_self_assessment_one(seeded):
     programme = Programme.objects.get(slug=demo.PROGRAMME_SLUG)
     assert programme.purpose == Purpose.SELF_ASSESSMENT
     assert "auto-positionnement" in programme.description
-    assert programme.start_date == datetime.date(2026, 1, 5)
-    assert programme.end_date == datetime.date(2027, 6, 30)
+    # Dated from the day it was seeded: started about a year before, ends months after.
+    dates = calendar()
+    assert dates.today == timezone.localdate()
+    assert (programme.start_date, programme.end_date) == (
+        dates.programme_start,
+        dates.programme_end,
+    )
+    assert 300 <= (dates.today - programme.start_date).days <= 366
+    assert 6 * 28 <= (programme.end_date - dates.today).days <= 8 * 31
     assert programme.stall_threshold_days == 30
     assert programme.populations.count() == 3
 
@@ -211,11 +224,9 @@ def test_the_programme_is_a_self_assessment_one(seeded):
     ],
 )
 def test_populations_have_their_stated_size(seeded, name, size):
-    enrolments = Enrolment.objects.current(datetime.date(2026, 3, 1)).filter(
-        population=population(name)
-    )
+    enrolments = Enrolment.objects.current(calendar().today).filter(population=population(name))
     assert size - 5 <= enrolments.count() <= size + 5
-    assert set(enrolments.values_list("start_date", flat=True)) == {datetime.date(2026, 1, 5)}
+    assert set(enrolments.values_list("start_date", flat=True)) == {calendar().programme_start}
 
 
 def test_populations_gather_the_right_agents(seeded):
@@ -239,7 +250,9 @@ def test_targets_are_levels_that_respect_the_model_constraint(seeded):
         assert 1 <= target.level <= MAX_LEVEL
         assert target.mastery_rate is None and target.stage is None
     deadlines = set(targets.values_list("deadline", flat=True))
-    assert deadlines == {datetime.date(2026, 12, 31), None}
+    assert deadlines == {calendar().target_deadline, None}
+    # Due in a few months: a projection to that deadline makes sense.
+    assert 90 <= (calendar().target_deadline - calendar().today).days <= 160
     it_levels = targets.filter(population__name="Informaticien·ne·s").values_list(
         "level", flat=True
     )
@@ -329,9 +342,7 @@ def test_manager_leads_a_team_of_enrolled_assistants_including_the_agent(seeded)
     assert team.filter(enrolments__population=assistants).count() >= 5
     assert agent.manager == manager
     assert Agent.objects.reports_of(manager).filter(pk=agent.pk).exists()
-    assert Enrolment.objects.current(datetime.date(2026, 3, 1)).filter(
-        agent=agent, population=assistants
-    )
+    assert Enrolment.objects.current(calendar().today).filter(agent=agent, population=assistants)
 
 
 def test_seeding_twice_changes_nothing(seeded):
@@ -343,7 +354,7 @@ def test_seeding_twice_changes_nothing(seeded):
 
 def test_seeding_leaves_closed_enrolments_closed(seeded):
     enrolment = Enrolment.objects.filter(agent=agent_of("agent@demo.gouv.fr")).get()
-    enrolment.end_date = datetime.date(2026, 2, 1)
+    enrolment.end_date = calendar().programme_start + datetime.timedelta(days=30)
     enrolment.save()
     seed()
     assert Enrolment.objects.filter(agent=enrolment.agent).count() == 1
@@ -393,7 +404,9 @@ def demo_programme():
 
 
 def test_exports_are_made_in_pix_format_and_the_same_on_every_run():
-    first, second = demo.plan_exports(demo.plan_org()), demo.plan_exports(demo.plan_org())
+    dated = demo.DemoCalendar(datetime.date(2026, 12, 6))
+    first = demo.plan_exports(demo.plan_org(), calendar=dated)
+    second = demo.plan_exports(demo.plan_org(), calendar=dated)
     assert [e.filename for e in first] == [e.filename for e in second]
     assert [e.content() for e in first] == [e.content() for e in second]
     for export in first:
@@ -406,7 +419,7 @@ def test_exports_are_imported_done_in_date_order_for_the_programme(seeded, media
     programme = demo_programme()
     ambassador = User.objects.get(email="ambassadeur@demo.gouv.fr")
     imports = ResultImport.objects.order_by("pk")
-    assert imports.count() == 7
+    assert imports.count() == 10
     assert set(imports.values_list("status", flat=True)) == {ImportStatus.DONE}
     assert set(imports.values_list("uploaded_by", flat=True)) == {ambassador.pk}
     assert all(i.programme_link.programme == programme for i in imports)
@@ -422,18 +435,24 @@ def test_exports_are_imported_done_in_date_order_for_the_programme(seeded, media
     )
     assert set(programme.campaigns.all()) == {profiles, socle}
     dates = [i.exported_at for i in imports.filter(campaign=profiles)]
-    assert [d.astimezone(PARIS).date() for d in dates] == [
-        datetime.date(2026, 2, 15),
-        datetime.date(2026, 4, 15),
-        datetime.date(2026, 6, 15),
-        datetime.date(2026, 9, 15),
+    today = calendar().today
+    assert [(today - d.astimezone(PARIS).date()).days for d in dates] == [
+        270,
+        205,
+        140,
+        80,
+        31,
+        2,
     ]
     socle_dates = list(imports.filter(campaign=socle).values_list("exported_at", flat=True))
-    assert socle_dates == sorted(socle_dates) and len(socle_dates) == 3
+    assert socle_dates == sorted(socle_dates) and len(socle_dates) == 4
+    # Imported in date order, whatever the campaign.
+    everything = list(imports.values_list("exported_at", flat=True))
+    assert everything == sorted(everything)
     # More people take part as time goes by; the raw files are kept with their checksum.
     rows = list(imports.filter(campaign=profiles).values_list("rows", "shared_rows"))
     assert rows == sorted(rows)
-    assert len(stored_files(media)) == 7
+    assert len(stored_files(media)) == 10
     for result_import in imports:
         content = result_import.file.read()
         result_import.file.close()
@@ -512,7 +531,7 @@ def test_some_agents_reach_every_target_and_some_never_send_or_start(seeded):
         for agent_id in population.enrolments.values_list("agent", flat=True):
             if all(latest.get((agent_id, code), 0) >= level for code, level in targets):
                 reached += 1
-    assert 3 <= reached <= 15
+    assert 0.15 * 96 <= reached <= 0.35 * 96
     enrolled = Agent.objects.filter(enrolments__population__programme=demo_programme())
     never_started = enrolled.exclude(participations__campaign=profiles)
     assert never_started.count() >= 5
@@ -538,7 +557,7 @@ def test_seeding_twice_imports_nothing_again(seeded, media):
         ParticipationSnapshot.objects.count(),
     ) == counts
     assert stored_files(media) == files
-    assert output.count("déjà importé") == 7
+    assert output.count("déjà importé") == 10
 
 
 def test_summary_has_a_line_per_export(seeded):
@@ -554,15 +573,17 @@ def test_summary_has_a_line_per_export(seeded):
 # --- Accompaniment: check-ins, resources, mentoring ---------------------------------------------
 
 
-def test_each_population_has_two_milestones_recorded_by_the_ambassador(seeded):
+def test_each_population_has_two_milestones_recorded_by_the_ambassador_and_one_to_come(seeded):
     ambassador = User.objects.get(email="ambassadeur@demo.gouv.fr")
+    dates = calendar()
     for population in demo_programme().populations.all():
         milestones = list(population.milestones.order_by("date"))
         assert [(m.title, m.date) for m in milestones] == [
-            ("Point d'étape de rentrée", datetime.date(2026, 9, 29)),
-            ("Point d'étape de mi-parcours", datetime.date(2026, 11, 16)),
+            *dates.milestones,
+            dates.next_milestone,
         ]
-        for milestone in milestones:
+        assert not milestones[-1].checkins.exists()
+        for milestone in milestones[:-1]:
             checkins = milestone.checkins.all()
             # Enough for the owner to see the barriers (no group under 5).
             assert checkins.count() >= 5
@@ -570,25 +591,46 @@ def test_each_population_has_two_milestones_recorded_by_the_ambassador(seeded):
             assert {c.recorded_at.astimezone(PARIS).date() for c in checkins} == {milestone.date}
 
 
+def held_milestones():
+    return Milestone.objects.filter(
+        population__programme=demo_programme(), date__lt=calendar().today
+    ).order_by("date", "pk")
+
+
 def test_checkin_status_is_the_status_engine_on_the_milestone_date(seeded):
-    for milestone in Milestone.objects.filter(population__programme=demo_programme()):
+    """Check-ins are recorded once the exports made before their milestone are imported,
+    and no later one: for the agents whose Pix data has not moved since, the engine run now
+    on the milestone's date still gives the recorded status."""
+    checked = 0
+    for milestone in held_milestones():
+        moment = datetime.datetime.combine(milestone.date, datetime.time.min, tzinfo=PARIS)
+        # Whatever a Pix export made after the milestone brought: unknown on its day.
+        moved = Participation.objects.filter(
+            campaign__programmes=demo_programme(), agent__isnull=False
+        ).filter(
+            Q(first_import__exported_at__gte=moment)
+            | Q(last_progress_at__gte=moment)
+            | Q(results__observed_at__gte=moment)
+        )
         engine = {
             row["agent_id"]: (row["progress_status"], row["targets_met"], row["targets_set"])
             for row in status.population_progress(
                 milestone.population, today=milestone.date
             ).values("agent_id", "progress_status", "targets_met", "targets_set")
         }
-        for checkin in milestone.checkins.all():
+        for checkin in milestone.checkins.exclude(agent__in=moved.values("agent")):
             assert engine[checkin.agent_id] == (
                 checkin.status,
                 checkin.targets_met,
                 checkin.targets_set,
             )
+            checked += 1
+    assert checked >= 30  # of some 120 check-ins: the test is not empty
 
 
 def test_most_agents_not_started_or_stalled_are_checked_in_and_cite_barriers(seeded):
     stuck = (ProgressStatus.NOT_STARTED, ProgressStatus.STALLED)
-    for milestone in Milestone.objects.filter(population__programme=demo_programme()):
+    for milestone in held_milestones():
         statuses = status.population_progress(milestone.population, today=milestone.date)
         to_see = statuses.filter(progress_status__in=stuck).count()
         seen = milestone.checkins.filter(status__in=stuck)
@@ -667,9 +709,10 @@ def test_the_demo_agent_sees_checkins_next_step_recommendations_and_her_mentor(s
     row = response.context["rows"][0]
     assert [c.milestone.title for c in row.checkins] == [
         "Point d'étape de mi-parcours",
-        "Point d'étape de rentrée",
+        "Premier point d'étape",
     ]
-    assert row.next_step.due == datetime.date(2026, 12, 18)
+    assert row.next_step.due == calendar().milestones[1][1] + datetime.timedelta(days=40)
+    assert row.next_step.due > calendar().today
     assert "4.1" in row.next_step.text
     titles = [r.resource.title for r in row.resources.recommendations]
     assert "Cybersécurité : les réflexes au quotidien" in titles
@@ -693,7 +736,7 @@ def test_the_owner_dashboard_shows_the_demo_barriers(seeded, client):
 
 def test_summary_counts_the_accompaniment_created(seeded):
     checkins = CheckIn.objects.count()
-    assert f"6 points d'étape, {checkins} entretiens, {Resource.objects.count()} ressources" in (
+    assert f"9 points d'étape, {checkins} entretiens, {Resource.objects.count()} ressources" in (
         seeded
     )
     assert "0 points d'étape, 0 entretiens, 0 ressources" in seed()

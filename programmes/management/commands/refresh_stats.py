@@ -1,6 +1,8 @@
 """Compute the dashboard's figures now (what the nightly job does), or rebuild their history
 month by month from the Pix results already imported (--backfill)."""
 
+import datetime
+
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
@@ -25,11 +27,17 @@ class Command(BaseCommand):
             help="Reconstitue aussi les fins de mois passées depuis le début du programme.",
         )
         parser.add_argument(
+            "--today",
+            type=datetime.date.fromisoformat,
+            metavar="AAAA-MM-JJ",
+            help="Calcule comme si l'on était ce jour-là (aujourd'hui par défaut).",
+        )
+        parser.add_argument(
             "--dry-run", action="store_true", help="Montre les chiffres sans rien enregistrer."
         )
 
-    def handle(self, *args, programme=None, backfill=False, dry_run=False, **options):
-        today = timezone.localdate()
+    def handle(self, *args, programme=None, backfill=False, dry_run=False, today=None, **options):
+        today = today or timezone.localdate()
         if programme:
             programmes = list(Programme.objects.filter(slug=programme))
             if not programmes:

@@ -1,12 +1,17 @@
 """Load the demo organisation, logins, programme and its Pix results (idempotent); `make run`
 calls it."""
 
+import datetime
+
 import environ
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils import timezone
 
 from programmes import demo
+
+AGED_AFTER_DAYS = 14
 
 
 class Command(BaseCommand):
@@ -18,12 +23,21 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument(
+            "--today",
+            type=datetime.date.fromisoformat,
+            metavar="AAAA-MM-JJ",
+            help=(
+                "Le jour dont les dates de la démonstration partent (aujourd'hui par défaut). "
+                "Une démonstration déjà chargée garde le jour de son premier chargement."
+            ),
+        )
+        parser.add_argument(
             "--dry-run",
             action="store_true",
             help="Montre ce qui serait créé, sans rien enregistrer.",
         )
 
-    def handle(self, *args, dry_run=False, **options):
+    def handle(self, *args, dry_run=False, today=None, **options):
         # The demo logins share a published password: never create them outside a demo.
         is_demo = environ.Env().bool("DJANGO_DEMO", default=False)
         if not (is_demo or settings.DEBUG or getattr(settings, "TESTING", False)):
@@ -31,10 +45,17 @@ class Command(BaseCommand):
                 "seed_demo crée des comptes au mot de passe public : lancez-le seulement en "
                 "démonstration (DJANGO_DEMO=1) ou en développement (DEBUG=1)."
             )
-        with transaction.atomic():
-            summary = demo.seed_demo()
-            if dry_run:
-                transaction.set_rollback(True)
+        try:
+            with transaction.atomic():
+                summary = demo.seed_demo(today=today)
+                if dry_run:
+                    transaction.set_rollback(True)
+        except demo.CalendarMismatch as error:
+            raise CommandError(
+                f"La démonstration de cette base est datée du {error.args[0]:%d/%m/%Y}, pas "
+                f"du {today:%d/%m/%Y} : supprimez la base (db.sqlite3) pour la dater "
+                "autrement."
+            ) from error
         if dry_run:  # the rows are gone: so go the raw files stored meanwhile
             demo.discard_stored_files(summary)
         self._report(summary, dry_run=dry_run)
@@ -45,6 +66,16 @@ class Command(BaseCommand):
             write(self.style.WARNING("Simulation (--dry-run) : rien n'a été enregistré."))
         else:
             write(self.style.SUCCESS("Données de démonstration prêtes : DREETS Occitanie."))
+        calendar = summary.calendar
+        write(f"  Calendrier : démonstration datée du {calendar.today:%d/%m/%Y}.")
+        aged = (timezone.localdate() - calendar.today).days
+        if aged > AGED_AFTER_DAYS:
+            write(
+                self.style.WARNING(
+                    f"  Elle a {aged} jours : ses dates ont vieilli. Pour une démonstration "
+                    "datée d'aujourd'hui, supprimez la base (db.sqlite3) et relancez."
+                )
+            )
         write(f"  {summary.agents} agents dans {summary.units} unités")
         write(
             f"  {len(summary.populations)} populations cibles du programme "
@@ -63,7 +94,7 @@ class Command(BaseCommand):
             f"  Accompagnement, cette exécution : {done.milestones} points d'étape, "
             f"{done.checkins} entretiens, {done.resources} ressources, {done.resource_uses} "
             f"suivis de ressources, {done.mentors} compagnons et {done.mentorings} "
-            f"compagnonnages créés."
+            f"compagnonnages créés ; {summary.reminders} relances envoyées écrites."
         )
         write("")
         write("Comptes de démonstration :")

@@ -1,7 +1,7 @@
-"""The demo's annual reviews, after `seed_demo`: the 2026 cycle opened by the owner, and the
-demo agent's sheet prepared by their manager. Idempotent; demo and development only."""
-
-import datetime
+"""The demo's annual reviews, after `seed_demo`: a cycle opened by the owner six weeks
+before the demo's day and closing six weeks after (half-way), and the demo agent's sheet
+prepared by their manager. Dated by the demo's calendar, kept by the database. Idempotent;
+demo and development only."""
 
 import environ
 from django.conf import settings
@@ -10,17 +10,19 @@ from django.db import transaction
 
 from agents.models import User
 from campaigns.models import Competence
+from programmes.demo import demo_calendar
 from programmes.demo.data import PROGRAMME_SLUG
 from programmes.models import Programme
 from reviews.models import Review, ReviewCycle, ReviewState
 from reviews.services import review_mark_prepared, review_save
 from reviews.services_cycles import cycle_open
 
-YEAR = 2026
-
 
 class Command(BaseCommand):
-    help = "Ouvre la campagne d'entretiens 2026 de la démonstration (après seed_demo)."
+    help = (
+        "Ouvre la campagne d'entretiens de la démonstration, à mi-parcours au jour de la "
+        "démonstration (après seed_demo)."
+    )
 
     def handle(self, *args, **options):
         is_demo = environ.Env().bool("DJANGO_DEMO", default=False)
@@ -32,19 +34,22 @@ class Command(BaseCommand):
         programme = Programme.objects.filter(slug=PROGRAMME_SLUG).first()
         if programme is None:
             raise CommandError("Lancez d'abord seed_demo : le programme de démonstration manque.")
+        calendar = demo_calendar()
+        year = calendar.review_year
         with transaction.atomic():
-            cycle = ReviewCycle.objects.filter(programme=programme, year=YEAR).first()
+            cycle = ReviewCycle.objects.filter(programme=programme, year=year).first()
             if cycle is None:
                 cycle = cycle_open(
                     programme=programme,
-                    year=YEAR,
-                    opens_on=datetime.date(YEAR, 11, 2),
-                    closes_on=datetime.date(YEAR + 1, 1, 29),
+                    year=year,
+                    opens_on=calendar.review_opens,
+                    closes_on=calendar.review_closes,
                     by=User.objects.get(email="pilote@demo.gouv.fr"),
                 )
             prepared = self._prepare_demo_sheet(cycle)
         self.stdout.write(
-            f"Entretiens {YEAR} : {cycle.reviews.count()} fiches"
+            f"Entretiens {year} ({cycle.opens_on:%d/%m/%Y} – {cycle.closes_on:%d/%m/%Y}) : "
+            f"{cycle.reviews.count()} fiches"
             f"{' ; fiche de l’agent de démonstration préparée' if prepared else ''}."
         )
 
