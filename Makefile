@@ -70,6 +70,10 @@ CELERY_DEMO := $(VENV)/bin/celery -A config worker --beat --concurrency 2 --logl
 	--without-gossip --without-mingle
 
 run: install ## Migrate the SQLite demo, load demo data, serve http://127.0.0.1:8000 with a worker
+	@# A demo seeded more than two weeks ago has aged (its exports, milestones, reminders):
+	@# start again from an empty demo database, dated from today.
+	@if [ -f db.sqlite3 ] && $(DEV_ENV) $(PY) manage.py demo_aged; then \
+		rm -rf db.sqlite3 db.sqlite3-wal db.sqlite3-shm media var; fi
 	$(DEV_ENV) $(PY) manage.py migrate --noinput
 	$(DEV_ENV) $(PY) manage.py seed_demo
 	$(DEV_ENV) $(PY) manage.py seed_demo_reviews

@@ -25,6 +25,7 @@ names below are its public interface.
 from programmes.demo.build import (
     CalendarMismatch,
     demo_calendar,
+    seeded_day,
     discard_stored_files,
     seed_demo,
 )
@@ -49,6 +50,7 @@ __all__ = [
     "PROGRAMME_SLUG",
     "SITE_URL",
     "demo_calendar",
+    "seeded_day",
     "discard_stored_files",
     "plan_exports",
     "plan_org",

@@ -396,6 +396,14 @@ class CalendarMismatch(ValueError):
     """The demo in the database was seeded for another day than the one asked."""
 
 
+def seeded_day() -> datetime.date | None:
+    """The day the demo in the database was first seeded, or None if there is none."""
+    start = (
+        Programme.objects.filter(slug=PROGRAMME_SLUG).values_list("start_date", flat=True).first()
+    )
+    return None if start is None else DemoCalendar.from_programme_start(start).today
+
+
 def demo_calendar(today: datetime.date | None = None) -> DemoCalendar:
     """The demo's calendar: the one the database holds (kept from its first seeding, read
     from the programme's start date), else one from `today` (the local date by default).

@@ -152,3 +152,16 @@ def test_a_demo_keeps_the_day_it_was_first_seeded():
     assert "déjà importé" in output and "0 relances" in output
     with pytest.raises(CommandError, match="datée du 06/12/2026, pas du 20/12/2026"):
         run("seed_demo", "--today", "2026-12-20")
+
+
+def test_make_run_knows_when_the_demo_has_aged():
+    """`manage.py demo_aged` exits 0 (make run then starts from an empty demo database)
+    only once the demo is more than two weeks old; 1 without a demo."""
+    with pytest.raises(SystemExit) as no_demo:
+        run("demo_aged", "--today", "2026-12-06")
+    assert no_demo.value.code == 1
+    run("seed_demo", "--today", "2026-12-06")
+    with pytest.raises(SystemExit) as fresh:
+        run("demo_aged", "--today", "2026-12-20")
+    assert fresh.value.code == 1
+    assert "recréée à la date du jour" in run("demo_aged", "--today", "2026-12-21")
