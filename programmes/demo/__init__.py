@@ -25,9 +25,9 @@ names below are its public interface.
 from programmes.demo.build import (
     CalendarMismatch,
     demo_calendar,
-    seeded_day,
     discard_stored_files,
     seed_demo,
+    seeded_day,
 )
 from programmes.demo.data import (
     DEMO_PASSWORD,
