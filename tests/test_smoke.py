@@ -1,11 +1,13 @@
 import pytest
 from django.urls import reverse
 
+pytestmark = pytest.mark.django_db
+
 
 @pytest.mark.parametrize(
     "role,landing",
     [
-        ("owner", "programmes:programme_list"),
+        ("owner", "programmes:dashboard"),
         ("ambassador", "programmes:todo"),
         ("manager", "programmes:team"),
         ("agent", "programmes:my_page"),
@@ -15,9 +17,18 @@ def test_each_role_lands_on_its_home(client, cast, role, landing):
     client.force_login(getattr(cast, role))
     response = client.get(reverse("home"))
     assert response.status_code == 302
-    assert response.url == reverse(landing)
+    kwargs = {"slug": cast.programme.slug} if landing == "programmes:dashboard" else {}
+    assert response.url == reverse(landing, kwargs=kwargs)
     page = client.get(response.url)
     assert page.status_code == 200
+
+
+def test_an_owner_of_several_programmes_lands_on_their_list(client, cast):
+    from tests.programmes.factories import ProgrammeFactory
+
+    ProgrammeFactory(owners=[cast.owner])
+    client.force_login(cast.owner)
+    assert client.get(reverse("home")).url == reverse("programmes:programme_list")
 
 
 @pytest.mark.django_db

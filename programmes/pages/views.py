@@ -20,7 +20,7 @@ from lib.pagination import paginate
 from programmes import perms, selectors, status
 from programmes.enums import TargetKind
 from programmes.imports import selectors as import_selectors
-from programmes.models import Enrolment, ResultAccessLog, Target, TargetPopulation
+from programmes.models import Enrolment, Programme, ResultAccessLog, Target, TargetPopulation
 from programmes.pages.rows import (
     EnrolmentRow,
     add_agent_page_checkins,
@@ -210,6 +210,11 @@ def agent_detail(request, pk):
 def home(request):
     """Each role lands on its own home; someone with several roles gets the widest."""
     roles = roles_for(request.user)
+    if roles.is_owner and not request.user.is_staff:
+        # An owner of one programme lands on its cockpit: where the programme is going.
+        owned = list(Programme.objects.owned_by(request.user).values_list("slug", flat=True)[:2])
+        if len(owned) == 1:
+            return redirect("programmes:dashboard", slug=owned[0])
     if roles.is_owner or request.user.is_staff:
         return redirect("programmes:programme_list")
     if roles.is_ambassador:

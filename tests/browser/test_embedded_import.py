@@ -6,14 +6,8 @@ new campaign (nobody in it is known to HR), watches the analysis and the import 
 pages that refresh themselves without JavaScript, and the import ends DONE. No page waits
 more than 2 s for its answer."""
 
-import os
 import random
 import re
-import socket
-import sqlite3
-import subprocess
-import sys
-import time
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -31,56 +25,12 @@ from campaigns.pix_writer import (
     in_pix_order,
     write_export,
 )
+from tests.browser.embedded import embedded_app, log_in
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-VENV_BIN = Path(sys.executable).parent
 PARIS = ZoneInfo("Europe/Paris")
 ROWS = 30_000
 MAX_WAIT_MS = 2_000
-# The worker as `make run` starts it (Makefile, CELERY_DEMO).
-WORKER_ARGS = [
-    "-A",
-    "config",
-    "worker",
-    "--beat",
-    "--concurrency",
-    "2",
-    "--loglevel",
-    "warning",
-    "--without-gossip",
-    "--without-mingle",
-]
 DEMO_AMBASSADOR = "ambassadeur@demo.gouv.fr"
-DEMO_PASSWORD = "demo-pix-2026"  # noqa: S105 (the demo's published password)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def embedded_environment(folder: Path) -> dict:
-    """The environment of `make run` (DJANGO_DEMO=1 DEBUG=1, no DATABASE_URL, no REDIS_URL),
-    its files in `folder`."""
-    environment = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in {"DATABASE_URL", "REDIS_URL", "CELERY_TASK_ALWAYS_EAGER", "MEDIA_ROOT"}
-        and not key.startswith("PYTEST")
-    }
-    environment.update(
-        DJANGO_DEMO="1",
-        DEBUG="1",
-        DJANGO_TESTING="0",
-        DJANGO_SETTINGS_MODULE="config.settings",
-        DATABASE_URL=f"sqlite:///{folder / 'db.sqlite3'}",
-        LOCAL_STATE_DIR=str(folder / "var"),
-        MEDIA_ROOT=str(folder / "media"),
-        PYTHONUNBUFFERED="1",
-    )
-    environment.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-    return environment
 
 
 def write_big_export(path: Path) -> str:
@@ -120,82 +70,18 @@ def write_big_export(path: Path) -> str:
 
 
 @pytest.fixture
-def embedded_app(tmp_path):
-    """The demo as `make run` serves it: its URL, and its database's path."""
-    environment = embedded_environment(tmp_path)
-    python = str(VENV_BIN / "python")
-    for command in (["migrate", "--noinput"], ["seed_demo"]):
-        subprocess.run(
-            [python, "manage.py", *command],
-            cwd=REPO_ROOT,
-            env=environment,
-            check=True,
-            capture_output=True,
-            timeout=300,
-        )
-    port = free_port()
-    logs = {name: (tmp_path / f"{name}.log").open("wb") for name in ("worker", "web")}
-    processes = [
-        subprocess.Popen(
-            [str(VENV_BIN / "celery"), *WORKER_ARGS],
-            cwd=REPO_ROOT,
-            env=environment,
-            stdout=logs["worker"],
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        ),
-        subprocess.Popen(
-            [python, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
-            cwd=REPO_ROOT,
-            env=environment,
-            stdout=logs["web"],
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        ),
-    ]
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline or processes[1].poll() is not None:
-                    raise RuntimeError((tmp_path / "web.log").read_text()) from None
-                time.sleep(0.2)
-        yield f"http://127.0.0.1:{port}", tmp_path / "db.sqlite3"
-    finally:
-        for process in processes:
-            if process.poll() is None:
-                os.killpg(process.pid, 15)
-        for process in processes:
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, 9)
-                process.wait()
-        for log in logs.values():
-            log.close()
-        for name in logs:
-            sys.stdout.write(f"--- {name}.log (end)\n")
-            sys.stdout.write((tmp_path / f"{name}.log").read_text(errors="replace")[-3000:])
+def app(tmp_path):
+    with embedded_app(tmp_path / "app") as served:
+        yield served
 
 
-def query(database: Path, sql: str, *params):
-    with sqlite3.connect(database) as connection:
-        return connection.execute(sql, params).fetchall()
-
-
-def test_a_30000_row_export_imports_in_the_background_on_the_embedded_default(
-    page, embedded_app, tmp_path
-):
-    base_url, database = embedded_app
+def test_a_30000_row_export_imports_in_the_background_on_the_embedded_default(page, app, tmp_path):
+    base_url = app.url
     export = tmp_path / "export.csv"
     export_name = write_big_export(export)
     upload = tmp_path / export_name
     export.rename(upload)
-    slug = query(
-        database,
+    slug = app.query(
         "SELECT slug FROM programmes_programme WHERE name LIKE 'Pix pour tous%'",
     )[0][0]
 
@@ -212,11 +98,7 @@ def test_a_30000_row_export_imports_in_the_background_on_the_embedded_default(
     seen = []
     page.on("load", lambda loaded: seen.append(loaded.content()))
 
-    page.goto(f"{base_url}/comptes/connexion/")
-    page.get_by_label("Adresse e-mail").fill(DEMO_AMBASSADOR)
-    page.get_by_label("Mot de passe").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
-    expect(page).not_to_have_url(re.compile("connexion"))
+    log_in(page, app, DEMO_AMBASSADOR)
 
     page.goto(f"{base_url}/programmes/{slug}/imports/nouveau/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Importer un export Pix Orga")
@@ -243,14 +125,12 @@ def test_a_30000_row_export_imports_in_the_background_on_the_embedded_default(
     ]
     assert any(count > 0 for count in done_counts), done_counts
 
-    status, rows = query(
-        database,
+    status, rows = app.query(
         "SELECT status, rows FROM campaigns_resultimport WHERE original_name = ?",
         export_name,
     )[0]
     assert (status, rows) == ("done", ROWS)
-    assert query(
-        database,
+    assert app.query(
         "SELECT count(*) FROM campaigns_participation p JOIN campaigns_campaign c "
         "ON c.id = p.campaign_id WHERE c.pix_id = 480001",
     ) == [(ROWS,)]

@@ -54,7 +54,9 @@ def test_ambassador_week_import_checkin_resource_mentoring_reminders(journey, ca
     page = journey.page
     programme, population = cast.programme, cast.population
 
-    journey.login(cast.ambassador, landing="/populations/")
+    journey.login(cast.ambassador, landing="/a-faire/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("À faire")
+    journey.follow(page.get_by_role("link", name="Voir mes populations"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Populations cibles")
     journey.skip_to_content()
     journey.follow(page.locator("main").get_by_role("link", name=population.name))

@@ -63,7 +63,10 @@ def test_owner_week_dashboard_exports_access_log_review_cycle(journey, cast):
     programme = cast.programme
     slug = programme.slug
 
-    journey.login(cast.owner, landing="/programmes/")
+    # An owner of one programme lands on its cockpit.
+    journey.login(cast.owner, landing=f"/programmes/{slug}/tableau-de-bord/")
+    expect(page.locator("#cockpit")).to_be_visible()
+    journey.visit("/programmes/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Programmes")
     journey.skip_to_content()
     journey.screenshot("1-programmes")
@@ -88,7 +91,7 @@ def test_owner_week_dashboard_exports_access_log_review_cycle(journey, cast):
     expect(choice).to_have_value(str(cast.population.pk))
     page.keyboard.press("ArrowDown")
     page.keyboard.press("Tab")
-    expect(page.get_by_role("button", name="Afficher")).to_be_focused()
+    expect(page.get_by_role("button", name="Afficher la population")).to_be_focused()
     with journey.navigation():
         page.keyboard.press("Enter")
     expect(page.locator("#population-title ~ h3").first).to_have_text("Encadrants")

@@ -15,8 +15,13 @@ from tests.browser.conftest import (
 
 LANDINGS = {
     # role: (path, h1, what of the cast the page must show)
-    "owner": ("/programmes/", "Programmes", lambda cast: cast.programme.name),
-    "ambassador": ("/populations/", "Populations cibles", lambda cast: cast.population.name),
+    # (an owner of one programme lands on its cockpit)
+    "owner": (
+        "/programmes/{slug}/tableau-de-bord/",
+        "Tableau de bord",
+        lambda c: "Part à l’objectif",
+    ),
+    "ambassador": ("/a-faire/", "À faire", lambda cast: cast.programme.name),
     "manager": ("/equipe/", "Mon équipe", lambda cast: cast.agent_agent.full_name),
     "agent": ("/mon-parcours/", "Mon parcours Pix", lambda cast: cast.programme.name),
 }
@@ -37,8 +42,8 @@ def test_role_logs_in_and_lands_on_an_accessible_home(journey, cast, role):
     page.get_by_label(PASSWORD_LABEL, exact=True).fill(journey.password)
     journey.follow(page.get_by_role("button", name=SUBMIT_LABEL, exact=True))
 
-    expect(page).to_have_url(journey.url(path))
-    expect(page.get_by_role("heading", level=1)).to_have_text(heading)
+    expect(page).to_have_url(journey.url(path.format(slug=cast.programme.slug)))
+    expect(page.get_by_role("heading", level=1)).to_contain_text(heading)
     expect(page.locator("#content")).to_contain_text(expected_text)
     expect(page.get_by_role("button", name="Se déconnecter").first).to_be_visible()
     journey.screenshot("accueil")

@@ -63,11 +63,11 @@ def test_owner_opens_the_dashboard_and_downloads_its_tables(journey, cast):
     journey.screenshot("1-tableau-de-bord")
 
     page.get_by_label("Population", exact=True).select_option(label="Petit groupe")
-    journey.follow(page.get_by_role("button", name="Afficher"))
+    journey.follow(page.get_by_role("button", name="Afficher la population"))
     expect(page.locator("main")).to_contain_text("aucun chiffre n’est affiché")
 
     page.get_by_label("Population", exact=True).select_option(label="Assistants")
-    journey.follow(page.get_by_role("button", name="Afficher"))
+    journey.follow(page.get_by_role("button", name="Afficher la population"))
     expect(page.get_by_role("img", name="Entonnoir de progression — Assistants")).to_be_visible()
 
     name, content = journey.download(
