@@ -1,0 +1,106 @@
+"""Issue 16: the demo is alive on any day. For three days, the demo is seeded and served as
+`make run` does, every process believing today is that day (libfaketime); each role then
+logs in and reads its first screen:
+
+- the owner lands on the cockpit: a trend that moves and a projection for the programme;
+- the ambassador's to-do list: each count is what the page it links to lists;
+- the manager goes from the team page to an agent's review sheet;
+- the agent reads their status in the second person.
+
+Screenshots of the four homes at 1280 and 390 px go to test-artifacts/screenshots/."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import SCREENSHOT_DIR, assert_no_serious_axe_violations, in_ci
+from tests.browser.embedded import embedded_app, faketime_missing_reason, log_in
+
+DAYS = ["2026-06-01", "2026-12-06", "2027-03-15"]
+WIDTHS = (1280, 390)
+
+if faketime_missing_reason() and not in_ci():
+    pytest.skip(faketime_missing_reason(), allow_module_level=True)
+
+
+@pytest.fixture(scope="module", params=DAYS)
+def demo(request, tmp_path_factory):
+    folder = tmp_path_factory.mktemp(f"demo-{request.param}")
+    with embedded_app(folder, today=request.param, worker=False) as app:
+        yield request.param, app
+
+
+def shoot(page, day, role):
+    """The home of `role` at each width, for people to look at (and axe-checked)."""
+    SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+    for width in WIDTHS:
+        page.set_viewport_size({"width": width, "height": 900})
+        page.screenshot(
+            path=str(SCREENSHOT_DIR / f"accueil-{role}-{day}-{width}.png"), full_page=True
+        )
+        # Nothing wider than the screen: the page reads without horizontal scrolling.
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, f"{role} home is {overflow} px too wide at {width} px"
+    assert_no_serious_axe_violations(page)
+    page.set_viewport_size({"width": 1280, "height": 900})
+
+
+def numbers(text):
+    return [int(n) for n in re.findall(r"\d+", text.replace("\u202f", "").replace("\xa0", ""))]
+
+
+def test_the_owner_lands_on_a_cockpit_that_moves(page, demo):
+    day, app = demo
+    log_in(page, app, "pilote@demo.gouv.fr")
+    expect(page).to_have_url(re.compile(r"/tableau-de-bord/$"))
+    overall = page.locator("#cockpit .app-cockpit").first
+    expect(overall).to_be_visible()
+    # The trend line's text alternative lists each month's share: it moves.
+    trend = overall.locator("svg[role=img]")
+    described = trend.get_attribute("aria-label") or trend.locator("desc").text_content()
+    shares = set(re.findall(r"(\d+(?:,\d+)?)\s?%", described))
+    assert len(shares) >= 3, described
+    projection = overall.locator(".app-projection").inner_text()
+    assert projection.startswith("Au rythme actuel"), projection
+    expect(page.locator("#projection-method")).to_contain_text("Méthode")
+    shoot(page, day, "pilote")
+
+
+def test_the_ambassador_to_do_counts_are_what_their_pages_list(page, demo):
+    day, app = demo
+    log_in(page, app, "ambassadeur@demo.gouv.fr")
+    expect(page.get_by_role("heading", level=1)).to_have_text("À faire")
+    shoot(page, day, "ambassadeur")
+    tasks = page.locator("ul.app-todo li[data-task] a")
+    assert tasks.count() >= 3  # the demo leaves work to do on any day
+    links = [
+        (tasks.nth(i).inner_text(), tasks.nth(i).get_attribute("href"))
+        for i in range(tasks.count())
+    ]
+    for label, href in links:
+        count = numbers(label.split(" : ")[-1])[0]
+        response = page.goto(f"{app.url}{href}")
+        assert response.status == 200, href
+        shown = numbers(page.locator("main").inner_text())
+        assert count in shown, f"« {label} » but {href} does not show {count}"
+
+
+def test_the_manager_reaches_a_review_sheet_from_the_team_page(page, demo):
+    day, app = demo
+    log_in(page, app, "encadrant@demo.gouv.fr")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Mon équipe")
+    shoot(page, day, "encadrant")
+    sheet = page.locator("main a[href*='/fiche/']").first
+    expect(sheet).to_be_visible()
+    sheet.click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Entretien")
+
+
+def test_the_agent_reads_their_status_in_the_second_person(page, demo):
+    day, app = demo
+    log_in(page, app, "agent@demo.gouv.fr")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Mon parcours Pix")
+    expect(page.locator("main")).to_contain_text("Vous")
+    expect(page.locator("main")).not_to_contain_text("À l’arrêt")
+    shoot(page, day, "agent")
