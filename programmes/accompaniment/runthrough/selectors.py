@@ -38,12 +38,17 @@ class RunAids:
         return next((gap for gap in self.gaps if any(m.pk == mentor_id for m in gap.mentors)), None)
 
 
-def run_aids(enrolment: Enrolment) -> RunAids:
+def current_enrolment(population, agent, today) -> Enrolment | None:
+    """The agent's current enrolment in the population (the latest when several)."""
+    return population.enrolments.current(today).filter(agent=agent).order_by("-start_date").first()
+
+
+def run_aids(agent, enrolment: Enrolment) -> RunAids:
     """The agent's gaps in the enrolment's population (its current level targets against
     their latest shared levels, as on their page), the recommended resources and the
-    possible mentors. Nine queries at most, whatever the number of gaps, resources and
+    possible mentors. Eight queries at most, whatever the number of gaps, resources and
     volunteers."""
-    agent, population = enrolment.agent, enrolment.population
+    population = enrolment.population
     programme = population.programme
     results = agent_results_by_programme(agent, {programme.pk})[programme.pk]
     lines = results.lines(list(population.targets.select_related("competence", "campaign")))

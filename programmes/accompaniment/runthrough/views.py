@@ -94,7 +94,7 @@ def milestone_run(request, pk):
         "milestone": milestone,
         "population": milestone.population,
         "step": step,
-        "aids": selectors.run_aids(step.enrolment),
+        "aids": selectors.run_aids(agent, step.enrolment),
         "form": form,
     }
     return render(request, "programmes/accompaniment/checkins/checkin_run.html", context)
@@ -105,8 +105,8 @@ def _proposal_target(request, pk, agent_id):
     404) and the aids shown for them."""
     milestone = _milestone(request.user, pk)
     agent = _current_agent(milestone, agent_id)
-    enrolment = selectors_checkins.run_step(milestone, agent).enrolment
-    return milestone, agent, selectors.run_aids(enrolment)
+    enrolment = selectors.current_enrolment(milestone.population, agent, timezone.localdate())
+    return milestone, agent, selectors.run_aids(agent, enrolment)
 
 
 @require_POST
