@@ -46,7 +46,7 @@ def current_enrolment(population, agent, today) -> Enrolment | None:
 def run_aids(agent, enrolment: Enrolment) -> RunAids:
     """The agent's gaps in the enrolment's population (its current level targets against
     their latest shared levels, as on their page), the recommended resources and the
-    possible mentors. Eight queries at most, whatever the number of gaps, resources and
+    possible mentors. Nine queries at most, whatever the number of gaps, resources and
     volunteers."""
     population = enrolment.population
     programme = population.programme
