@@ -204,3 +204,16 @@ def test_the_programme_over_yesterday_has_no_email_preview(client, named):
     named.programme.save()
     client.force_login(named.ambassador)
     assert client.get(email_url(named, named.team[0])).status_code == 404
+
+
+def test_the_previewed_text_is_escaped_in_the_page(client, named):
+    """The text body is plain text rendered without autoescape: the page escapes it."""
+    agent = named.team[0]
+    agent.first_name = "<b>Émile</b>"
+    agent.save()
+    client.force_login(named.ambassador)
+    response = client.get(email_url(named, agent))
+    page = response.content.decode()
+    assert "<b>Émile</b>" not in page
+    assert "Bonjour &lt;b&gt;Émile&lt;/b&gt;," in page
+    assert _body_of(response) == response.context["message"].body
