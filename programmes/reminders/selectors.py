@@ -261,11 +261,6 @@ def due_rows(programme: Programme, dues: list[Due], viewer=None) -> list[DueRow]
     ]
 
 
-def due_for_agent(preview: Preview, agent_id: int) -> Due | None:
-    """The preview's reminder to the agent, if one is due (within the scope)."""
-    return next((due for due in preview.due if due.agent_id == agent_id), None)
-
-
 # --- What failed -----------------------------------------------------------------------------
 
 

@@ -120,13 +120,18 @@ def _today_preview(request, programme):
     return selectors.preview(programme, scope, timezone.localdate(), periods)
 
 
+def _order(request):
+    """The preview's order from ?tri= (by name when absent or unknown)."""
+    order = request.GET.get("tri")
+    return order if order in selectors.PREVIEW_ORDERS else selectors.BY_NAME
+
+
 def reminder_preview(request, slug):
     """Who would be reminded today, one by one for those who see names: by agent name, or
     by rule then name (?tri=motif), each with the e-mail they would get."""
     programme = _programme(request, slug)
     preview = _today_preview(request, programme)
-    order = request.GET.get("tri")
-    order = order if order in selectors.PREVIEW_ORDERS else selectors.BY_NAME
+    order = _order(request)
     page_obj = None
     if preview.scope.names:
         page_obj = paginate(request, selectors.sorted_due(preview, programme, order))
@@ -148,14 +153,23 @@ def reminder_preview(request, slug):
 
 def reminder_preview_email(request, slug, agent_id):
     """The e-mail an agent due a reminder today would get, rendered by the sending's own
-    builder: 404 when the viewer does not see names, the agent is outside their scope, or
-    no reminder is due to them today."""
+    builder, with the previous and next agents of the preview in its order: 404 when the
+    viewer does not see names, the agent is outside their scope, or no reminder is due to
+    them today."""
     programme = _programme(request, slug)
     preview = _today_preview(request, programme)
-    due = selectors.due_for_agent(preview, agent_id) if preview.scope.names else None
-    if due is None:
+    order = _order(request)
+    ordered = selectors.sorted_due(preview, programme, order) if preview.scope.names else []
+    position = next((i for i, due in enumerate(ordered) if due.agent_id == agent_id), None)
+    if position is None:
         raise Http404
-    agent = get_object_or_404(Agent, pk=agent_id)
+    due = ordered[position]
+    previous = ordered[position - 1] if position > 0 else None
+    following = ordered[position + 1] if position + 1 < len(ordered) else None
+    agents = Agent.objects.in_bulk(
+        [d.agent_id for d in (previous, due, following) if d is not None]
+    )
+    agent = agents[agent_id]
     population = get_object_or_404(
         programme.populations.select_related("programme"), pk=due.population_id
     )
@@ -169,6 +183,11 @@ def reminder_preview_email(request, slug, agent_id):
         "kind_label": ReminderKind(due.kind).label,
         "message": message,
         "can_open_agent": visible_agents(request.user).filter(pk=agent.pk).exists(),
+        "order": order,
+        "position": position + 1,
+        "total": len(ordered),
+        "previous": previous and agents[previous.agent_id],
+        "following": following and agents[following.agent_id],
     }
     return render(request, "programmes/reminders/reminder_preview_email.html", context)
 

@@ -191,11 +191,11 @@ def test_an_agent_already_reminded_today_has_no_email_preview(client, named):
 
 def test_the_email_preview_query_count_is_pinned(client, named, django_assert_num_queries):
     client.force_login(named.ambassador)
-    with django_assert_num_queries(20):
+    with django_assert_num_queries(21):
         assert client.get(email_url(named, named.team[0])).status_code == 200
     for _ in range(20):
         EnrolmentFactory(agent=AgentFactory(), population=named.population)
-    with django_assert_num_queries(20):
+    with django_assert_num_queries(21):
         assert client.get(email_url(named, named.team[0])).status_code == 200
 
 
@@ -217,3 +217,16 @@ def test_the_previewed_text_is_escaped_in_the_page(client, named):
     assert "<b>Émile</b>" not in page
     assert "Bonjour &lt;b&gt;Émile&lt;/b&gt;," in page
     assert _body_of(response) == response.context["message"].body
+
+
+def test_the_email_page_goes_to_the_previous_and_next_agent_in_the_preview_order(client, named):
+    client.force_login(named.ambassador)
+    rows = client.get(preview_url(named, tri="motif")).context["rows"]
+    first, second, last = rows[0].agent, rows[1].agent, rows[-1].agent
+    response = client.get(email_url(named, first) + "?tri=motif")
+    assert (response.context["previous"], response.context["following"]) == (None, second)
+    assert email_url(named, second) + "?tri=motif" in response.content.decode()
+    assert "E-mail 1 sur 6" in response.content.decode()
+    end = client.get(email_url(named, last) + "?tri=motif")
+    assert end.context["following"] is None and last == named.team[3]  # stalled: last
+    assert end.context["previous"] == rows[-2].agent
