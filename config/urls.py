@@ -9,6 +9,7 @@ from programmes import urls as core_urls
 from programmes.accompaniment.checkins import urls as checkins_urls
 from programmes.accompaniment.mentoring import urls as mentoring_urls
 from programmes.accompaniment.resources import urls as resources_urls
+from programmes.accompaniment.runthrough import urls as runthrough_urls
 from programmes.imports import urls as imports_urls
 from programmes.pages import urls as pages_urls
 from programmes.pages import views as programme_views
@@ -21,6 +22,7 @@ programme_routes = [
     *core_urls.urlpatterns,
     *imports_urls.urlpatterns,
     *checkins_urls.urlpatterns,
+    *runthrough_urls.urlpatterns,
     *resources_urls.urlpatterns,
     *mentoring_urls.urlpatterns,
     *reminders_urls.urlpatterns,

@@ -150,6 +150,18 @@ def reminder_context(reminder: Reminder) -> dict:
     }
 
 
+def would_be_sent(due, *, agent: Agent, population: TargetPopulation) -> Reminder:
+    """The reminder the daily run would claim for `due` (unsaved): what `reminder_message`
+    renders for the preview, as it will for the sending."""
+    return Reminder(
+        programme=population.programme,
+        population=population,
+        agent=agent,
+        kind=due.kind,
+        email=due.email,
+    )
+
+
 def reminder_message(reminder: Reminder) -> EmailMultiAlternatives:
     """The kind, personal e-mail of a reminder: the agent's status in plain words, their
     next target, a link to their page, whom to ask, and a one-click unsubscribe link

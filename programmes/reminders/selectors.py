@@ -21,8 +21,16 @@ from django.utils.translation import gettext as _
 from agents.models import Agent
 from programmes import perms
 from programmes.enums import OutgoingStatus, ReminderKind
-from programmes.models import Digest, Programme, QuietPeriod, Reminder, ReminderSettings
+from programmes.models import (
+    Digest,
+    Enrolment,
+    Programme,
+    QuietPeriod,
+    Reminder,
+    ReminderSettings,
+)
 from programmes.reminders.selection import Due, due_reminders, reminder_settings_of
+from programmes.selectors import visible_agents
 
 # A row still SENDING this long after it was claimed was probably cut off mid-send: it is
 # never sent again by itself, and a person should check before sending it again.
@@ -179,25 +187,59 @@ def preview(programme: Programme, scope: Scope, day: datetime.date, periods) -> 
     return Preview(day=day, due=due, quiet=quiet, why_none=why_none, scope=scope)
 
 
+# The preview's orders (?tri=): by agent name, or by rule (reason) then agent name.
+BY_NAME, BY_RULE = "nom", "motif"
+PREVIEW_ORDERS = (BY_NAME, BY_RULE)
+_KIND_RANK = {kind.value: rank for rank, kind in enumerate(ReminderKind)}
+
+
+def sorted_due(preview: Preview, programme: Programme, order: str = BY_NAME) -> list[Due]:
+    """The preview's reminders by agent name (last name, first name, case aside; then id),
+    or, `order` BY_RULE, by rule (not started, then stalled) and then by name. One query
+    (the names of the agents of the scope's populations), none when nobody is due."""
+    if not preview.due:
+        return []
+    enrolled = Enrolment.objects.current(preview.day).filter(population__programme=programme)
+    if not preview.scope.whole:
+        enrolled = enrolled.filter(population_id__in=preview.scope.population_ids)
+    names = {
+        pk: (last.casefold(), first.casefold(), pk)
+        for pk, last, first in Agent.objects.filter(pk__in=enrolled.values("agent_id")).values_list(
+            "pk", "last_name", "first_name"
+        )
+    }
+
+    def key(due):
+        name = names.get(due.agent_id, ("", "", due.agent_id))
+        return (_KIND_RANK[due.kind], *name) if order == BY_RULE else name
+
+    return sorted(preview.due, key=key)
+
+
 @dataclass
 class DueRow:
     due: Due
     agent: Agent
     population: object
     sent: int
+    can_open_agent: bool = False  # the viewer may open the agent's page
 
     @property
     def kind_label(self):
         return ReminderKind(self.due.kind).label
 
 
-def due_rows(programme: Programme, dues: list[Due]) -> list[DueRow]:
-    """One page of the preview with the agents, their populations and how many reminders of
-    the programme they already received. Three queries whatever the page's size."""
+def due_rows(programme: Programme, dues: list[Due], viewer=None) -> list[DueRow]:
+    """One page of the preview with the agents, their populations, how many reminders of
+    the programme they already received and, given the `viewer`, whether they may open each
+    agent's page. Four queries whatever the page's size (three without a viewer)."""
     if not dues:
         return []
     agent_ids = {due.agent_id for due in dues}
     agents = Agent.objects.in_bulk(agent_ids)
+    openable = set()
+    if viewer is not None:
+        openable = set(visible_agents(viewer).filter(pk__in=agent_ids).values_list("pk", flat=True))
     populations = {p.pk: p for p in programme.populations.all()}
     sent = dict(
         Reminder.objects.filter(
@@ -208,7 +250,13 @@ def due_rows(programme: Programme, dues: list[Due]) -> list[DueRow]:
         .annotate(n=Count("pk"))
     )
     return [
-        DueRow(due, agents[due.agent_id], populations[due.population_id], sent.get(due.agent_id, 0))
+        DueRow(
+            due,
+            agents[due.agent_id],
+            populations[due.population_id],
+            sent.get(due.agent_id, 0),
+            due.agent_id in openable,
+        )
         for due in dues
     ]
 

@@ -40,6 +40,11 @@ urlpatterns = [
         name="reminder_preview",
     ),
     path(
+        "programmes/<slug:slug>/relances/apercu/<int:agent_id>/",
+        views_reminders.reminder_preview_email,
+        name="reminder_preview_email",
+    ),
+    path(
         "programmes/<slug:slug>/relances/envois/",
         views_reminders.reminder_log,
         name="reminder_log",

@@ -6,6 +6,7 @@ for those who manage its reminders (perms.can_manage_reminders): others get 403.
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -13,13 +14,14 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from agents.models import Agent
 from lib.pagination import paginate
 from programmes import perms
-from programmes.enums import OutgoingStatus
+from programmes.enums import OutgoingStatus, ReminderKind
+from programmes.reminders import emails, selectors, tasks
 from programmes.reminders import rules as services
-from programmes.reminders import selectors, tasks
 from programmes.reminders.forms import LogFilterForm, QuietPeriodForm, ReminderSettingsForm
-from programmes.selectors import visible_programme_or_404
+from programmes.selectors import visible_agents, visible_programme_or_404
 
 
 def _programme(request, slug, *, to_manage=False):
@@ -112,22 +114,82 @@ def quiet_period_delete(request, slug, period_id):
     return redirect(f"{_overview_url(programme)}#quiet-periods")
 
 
-def reminder_preview(request, slug):
-    """Who would be reminded today, one by one for those who see names."""
-    programme = _programme(request, slug)
+def _today_preview(request, programme):
     _rules, periods = selectors.load_rules(programme)
     scope = selectors.reminder_scope(request.user, programme)
-    preview = selectors.preview(programme, scope, timezone.localdate(), periods)
-    page_obj = paginate(request, preview.due) if scope.names else None
+    return selectors.preview(programme, scope, timezone.localdate(), periods)
+
+
+def _order(request):
+    """The preview's order from ?tri= (by name when absent or unknown)."""
+    order = request.GET.get("tri")
+    return order if order in selectors.PREVIEW_ORDERS else selectors.BY_NAME
+
+
+def reminder_preview(request, slug):
+    """Who would be reminded today, one by one for those who see names: by agent name, or
+    by rule then name (?tri=motif), each with the e-mail they would get."""
+    programme = _programme(request, slug)
+    preview = _today_preview(request, programme)
+    order = _order(request)
+    page_obj = None
+    if preview.scope.names:
+        page_obj = paginate(request, selectors.sorted_due(preview, programme, order))
     context = {
         "title": _("Qui serait relancé aujourd’hui"),
         "programme": programme,
-        "scope": scope,
+        "scope": preview.scope,
         "preview": preview,
+        "order": order,
         "page_obj": page_obj,
-        "rows": selectors.due_rows(programme, page_obj.object_list) if page_obj else [],
+        "rows": (
+            selectors.due_rows(programme, page_obj.object_list, viewer=request.user)
+            if page_obj
+            else []
+        ),
     }
     return render(request, "programmes/reminders/reminder_preview.html", context)
+
+
+def reminder_preview_email(request, slug, agent_id):
+    """The e-mail an agent due a reminder today would get, rendered by the sending's own
+    builder, with the previous and next agents of the preview in its order: 404 when the
+    viewer does not see names, the agent is outside their scope, or no reminder is due to
+    them today."""
+    programme = _programme(request, slug)
+    preview = _today_preview(request, programme)
+    order = _order(request)
+    ordered = selectors.sorted_due(preview, programme, order) if preview.scope.names else []
+    position = next((i for i, due in enumerate(ordered) if due.agent_id == agent_id), None)
+    if position is None:
+        raise Http404
+    due = ordered[position]
+    previous = ordered[position - 1] if position > 0 else None
+    following = ordered[position + 1] if position + 1 < len(ordered) else None
+    agents = Agent.objects.in_bulk(
+        [d.agent_id for d in (previous, due, following) if d is not None]
+    )
+    agent = agents[agent_id]
+    population = get_object_or_404(
+        programme.populations.select_related("programme"), pk=due.population_id
+    )
+    message = emails.reminder_message(emails.would_be_sent(due, agent=agent, population=population))
+    context = {
+        "title": _("E-mail de relance de %(name)s") % {"name": agent.full_name},
+        "programme": programme,
+        "agent": agent,
+        "population": population,
+        "due": due,
+        "kind_label": ReminderKind(due.kind).label,
+        "message": message,
+        "can_open_agent": visible_agents(request.user).filter(pk=agent.pk).exists(),
+        "order": order,
+        "position": position + 1,
+        "total": len(ordered),
+        "previous": previous and agents[previous.agent_id],
+        "following": following and agents[following.agent_id],
+    }
+    return render(request, "programmes/reminders/reminder_preview_email.html", context)
 
 
 def reminder_log(request, slug):

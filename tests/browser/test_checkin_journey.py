@@ -152,3 +152,44 @@ def test_owner_edits_the_barrier_list_and_the_agent_reads_their_checkin(journey,
         "Souhaite un créneau dédié."
     )
     journey.screenshot("2-mon-parcours")
+
+
+def test_ambassador_proposes_a_resource_and_a_mentor_from_the_run_through(journey, cast):
+    """At 390 px: the agent's gaps under the check-in form, one click on a resource and one
+    on a volunteer, back at the same agent each time."""
+    from campaigns.models import Competence
+    from programmes.accompaniment.mentoring.services import mentor_volunteer
+    from programmes.models import Mentoring, ResourceUse
+    from tests.campaigns.factories import CampaignFactory
+    from tests.programmes.factories_accompaniment import ResourceFactory, share_levels
+
+    page = journey.page
+    page.set_viewport_size({"width": 390, "height": 844})
+    campaign = CampaignFactory()
+    cast.programme.campaigns.add(campaign)
+    agent = cast.agent_agent
+    share_levels(agent, campaign, {"1.1": 1})
+    helper = AgentFactory(last_name="Aidant", first_name="Léa")
+    EnrolmentFactory(agent=helper, population=cast.population)
+    share_levels(helper, campaign, {"1.1": 4})
+    competence = Competence.objects.get(code="1.1")
+    mentor_volunteer(agent=helper, programme=cast.programme, competence=competence)
+    ResourceFactory(programme=cast.programme, title="Gérer ses fichiers", competences=["1.1"])
+    milestone = MilestoneFactory(population=cast.population, title="Point d’hiver")
+    run = f"/points-d-etape/{milestone.pk}/revue/?agent={agent.pk}"
+    login_to(journey, cast.ambassador, run)
+    aids = page.locator("#run-aids")
+    expect(aids.locator("#run-gaps")).to_contain_text("1.1")
+    journey.screenshot("1-ecarts-390")
+
+    journey.follow(aids.get_by_role("button", name="Proposer « Gérer ses fichiers »"))
+    expect(page.get_by_role("status")).to_contain_text("« Gérer ses fichiers » est proposée")
+    expect(page.locator("#run-agent")).to_contain_text(agent.full_name)
+    expect(aids).to_contain_text("dans son suivi depuis le")
+
+    journey.follow(aids.get_by_role("button", name=f"Mettre en relation avec {helper.full_name}"))
+    expect(page.get_by_role("status")).to_contain_text(f"mis·e en relation avec {helper.full_name}")
+    expect(aids).to_contain_text(f"accompagné·e par {helper.full_name}")
+    journey.screenshot("2-propose-390")
+    assert ResourceUse.objects.filter(agent=agent).count() == 1
+    assert Mentoring.objects.get(mentee=agent).mentor.agent == helper

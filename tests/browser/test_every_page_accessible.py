@@ -42,6 +42,16 @@ PAGES = [
     ),
     (
         "ambassador",
+        lambda c: f"/programmes/{c.programme.slug}/relances/apercu/?tri=motif",
+        lambda c: c.team[1].full_name,
+    ),
+    (
+        "ambassador",
+        lambda c: f"/programmes/{c.programme.slug}/relances/apercu/{c.team[1].pk}/",
+        lambda c: "Pix : où en êtes-vous ?",
+    ),
+    (
+        "ambassador",
         lambda c: f"/programmes/{c.programme.slug}/relances/envois/",
         lambda c: "Relances envoyées",
     ),

@@ -1,7 +1,12 @@
 """URL x role expectations of the checkins pages, merged into tests/test_url_matrix.py."""
 
 from tests.matrix.roles import ROLES
-from tests.programmes.factories_accompaniment import BarrierFactory, MilestoneFactory
+from tests.programmes.factories_accompaniment import (
+    BarrierFactory,
+    MentorFactory,
+    MilestoneFactory,
+    ResourceFactory,
+)
 
 
 def _logged_in(status, **overrides):
@@ -49,6 +54,16 @@ def _milestone_kwargs(cast):
     return {"pk": _milestone(cast).pk}
 
 
+def _resource_proposal_kwargs(cast):
+    resource = _made(cast, "resource", lambda: ResourceFactory(programme=cast.programme))
+    return {"pk": _milestone(cast).pk, "agent_id": cast.agent_agent.pk, "resource_id": resource.pk}
+
+
+def _mentor_proposal_kwargs(cast):
+    mentor = _made(cast, "mentor", lambda: MentorFactory(programme=cast.programme))
+    return {"pk": _milestone(cast).pk, "agent_id": cast.agent_agent.pk, "mentor_id": mentor.pk}
+
+
 # The barrier list: the programme's owners and staff; its ambassadors (of any of its
 # populations) see the programme: 403.
 BARRIER_EDITORS = _logged_in(404, owner=200, ambassador=403, single_ambassador=403, staff=200)
@@ -73,6 +88,8 @@ APP_MATRIX = {
     "programmes:milestone_edit": (_milestone_kwargs, POPULATION_MANAGERS),
     "programmes:milestone_delete": (_milestone_kwargs, POST_ONLY),
     "programmes:milestone_run": (_milestone_kwargs, CHECKIN_RECORDERS),
+    "programmes:run_resource_propose": (_resource_proposal_kwargs, POST_ONLY),
+    "programmes:run_mentor_propose": (_mentor_proposal_kwargs, POST_ONLY),
 }
 
 # (name, kwargs builder) of objects outside every non-staff role's scope: 404 expected

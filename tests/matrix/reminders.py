@@ -65,6 +65,11 @@ def _failed_digest_kwargs(cast):
     return {"slug": cast.programme.slug, "digest_id": digest.pk}
 
 
+def _due_agent_kwargs(cast):
+    """An agent of the cast's population who would be reminded today (not started)."""
+    return {"slug": cast.programme.slug, "agent_id": cast.team[1].pk}
+
+
 # Whoever sees the programme reads its reminders pages (owners, ambassadors, staff; names
 # only within their scope); others 404.
 REMINDER_READERS = _expected(404, owner=200, ambassador=200, single_ambassador=200, staff=200)
@@ -74,6 +79,12 @@ APP_MATRIX.update(
         "programmes:reminder_overview": (_slug, REMINDER_READERS),
         "programmes:reminder_preview": (_slug, REMINDER_READERS),
         "programmes:reminder_log": (_slug, REMINDER_READERS),
+        # One agent's e-mail: those who see the agent by name in the preview (not the owner
+        # of a self-assessment programme, nor the ambassador of another population).
+        "programmes:reminder_preview_email": (
+            _due_agent_kwargs,
+            _expected(404, ambassador=200, staff=200),
+        ),
         # Writes are POST only: a GET is refused before anything else.
         "programmes:reminder_rules": (_slug, _expected(405)),
         "programmes:quiet_period_add": (_slug, _expected(405)),
@@ -88,5 +99,6 @@ IDOR_MATRIX += [
     ("programmes:reminder_overview", _other_slug),
     ("programmes:reminder_preview", _other_slug),
     ("programmes:reminder_log", _other_slug),
+    ("programmes:reminder_preview_email", lambda c: {**_other_slug(c), "agent_id": c.team[1].pk}),
     ("programmes:reminder_overview", lambda c: {"slug": "nulle-part"}),
 ]

@@ -28,7 +28,7 @@ urlpatterns = [
         views.barrier_restore,
         name="barrier_restore",
     ),
-    # Milestones of a population and the run-through.
+    # Milestones of a population (the run-through: accompaniment.runthrough).
     path("populations/<int:pk>/points-d-etape/", views.milestone_list, name="milestone_list"),
     path(
         "populations/<int:pk>/points-d-etape/nouveau/",
@@ -38,5 +38,4 @@ urlpatterns = [
     path("points-d-etape/<int:pk>/", views.milestone_detail, name="milestone_detail"),
     path("points-d-etape/<int:pk>/modifier/", views.milestone_edit, name="milestone_edit"),
     path("points-d-etape/<int:pk>/supprimer/", views.milestone_delete, name="milestone_delete"),
-    path("points-d-etape/<int:pk>/revue/", views.milestone_run, name="milestone_run"),
 ]

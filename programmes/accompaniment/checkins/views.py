@@ -1,9 +1,8 @@
-"""Check-ins: the barrier list of a programme, the milestones of a population, and the
-run-through where an ambassador records each agent's check-in, one after another."""
+"""Check-ins: the barrier list of a programme and the milestones of a population (the
+run-through, which also shows resources and mentors, lives in accompaniment.runthrough)."""
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -11,10 +10,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from lib.pagination import paginate
-from lib.params import int_param
 from programmes import perms
 from programmes.accompaniment.checkins import selectors, services
-from programmes.accompaniment.checkins.forms import BarrierForm, CheckInForm, MilestoneForm
+from programmes.accompaniment.checkins.forms import BarrierForm, MilestoneForm
 from programmes.models import Milestone, TargetPopulation
 from programmes.selectors import visible_programme_or_404
 
@@ -228,68 +226,3 @@ def milestone_detail(request, pk):
             selectors.with_status_displays(page_obj, population.programme)
         context.update({"showing_done": done, "page_obj": page_obj})
     return render(request, "programmes/accompaniment/checkins/milestone_detail.html", context)
-
-
-# --- The run-through -----------------------------------------------------------------------
-
-
-def _run_agent(request, milestone):
-    """The agent named by ?agent= (currently enrolled in the population, else 404), or the
-    first agent not checked in yet (None when there is none)."""
-    asked = request.GET.get("agent")
-    if asked is None:
-        return selectors.run_next_agent(milestone)
-    agent_id = int_param(asked)
-    if agent_id is None:
-        raise Http404
-    agents = selectors.population_agents(milestone.population, timezone.localdate())
-    return get_object_or_404(agents.select_related("org_unit"), pk=agent_id)
-
-
-def _all_done(request, milestone):
-    messages.success(request, _("Tous les agents ont un point d’étape."))
-    return redirect("programmes:milestone_detail", pk=milestone.pk)
-
-
-def milestone_run(request, pk):
-    """One agent at a time: their situation, then the check-in form; saving goes on to the
-    next agent not checked in yet."""
-    milestone = _milestone(request.user, pk)
-    if not perms.can_record_checkins(request.user, milestone.population):
-        raise PermissionDenied
-    agent = _run_agent(request, milestone)
-    if agent is None:
-        return _all_done(request, milestone)
-    step = selectors.run_step(milestone, agent)
-    form = CheckInForm(
-        request.POST if request.method == "POST" else None,
-        milestone=milestone,
-        checkin=step.checkin,
-    )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.checkin_record(
-                milestone=milestone, agent=agent, recorded_by=request.user, **form.cleaned_data
-            )
-        except services.CheckInInvalid as error:
-            for message in error.messages:
-                form.add_error(None, message)
-        else:
-            following = selectors.run_next_agent(milestone, after=agent)
-            if following is None:
-                return _all_done(request, milestone)
-            messages.success(
-                request, _("Point d’étape de %(name)s enregistré.") % {"name": agent.full_name}
-            )
-            return redirect(
-                reverse("programmes:milestone_run", kwargs={"pk": milestone.pk})
-                + f"?agent={following.pk}"
-            )
-    context = {
-        "title": _("Passer en revue la population"),
-        "milestone": milestone,
-        "population": milestone.population,
-        "step": step,
-        "form": form,
-    }
-    return render(request, "programmes/accompaniment/checkins/checkin_run.html", context)

@@ -304,3 +304,18 @@ def decorate_requests(user, programme, mentorings, *, whole):
             key=lambda o, mentee=mentoring.mentee: _candidate_key(o, mentee),
         )
     return mentorings
+
+
+def candidates_for(programme, mentee, competence_ids) -> dict[int, list[Mentor]]:
+    """{competence id: the active offers on it that could help `mentee`} for each of
+    `competence_ids`, never the mentee's own, in the pairing page's order (fewest current
+    pairings first, then the same org unit, then by name). One query."""
+    found = {competence_id: [] for competence_id in competence_ids}
+    if not found:
+        return found
+    offers = active_mentors(programme).filter(competence_id__in=found).exclude(agent=mentee)
+    for mentor in offers:
+        found[mentor.competence_id].append(mentor)
+    for mentors in found.values():
+        mentors.sort(key=lambda mentor: _candidate_key(mentor, mentee))
+    return found

@@ -801,8 +801,8 @@ PAGE_QUERIES = [
     ("milestone_detail", "ambassador", {"vue": "faits"}, 12),
     ("milestone_detail", "owner", {}, 11),
     ("milestone_list", "ambassador", {}, 10),
-    ("milestone_run", "ambassador", {}, 15),
-    ("milestone_run", "ambassador", {"agent": "checked in"}, 16),
+    ("milestone_run", "ambassador", {}, 23),
+    ("milestone_run", "ambassador", {"agent": "checked in"}, 24),
     ("barrier_list", "owner", {}, 10),
 ]
 

@@ -328,7 +328,8 @@ def test_the_preview_lists_exactly_the_due_reminders(client, cast):
     response = _page(client, cast.ambassador, "reminder_preview", cast)
     rows = response.context["rows"]
     expected = due_reminders(day=timezone.localdate(), programmes=[cast.programme])
-    assert [row.due for row in rows] == expected
+    assert sorted(row.due.agent_id for row in rows) == sorted(due.agent_id for due in expected)
+    assert {row.due for row in rows} == set(expected) and len(rows) == len(expected)
     assert {row.agent for row in rows} == set(cast.team) - {cast.team[2]}
     assert {row.agent.pk: row.sent for row in rows}[cast.team[3].pk] == 1
     page = _text(response)
@@ -727,9 +728,9 @@ def _fill(cast, n):
         ("reminder_overview", "ambassador", 16),
         ("reminder_overview", "owner", 15),
         ("reminder_overview", "staff", 14),
-        ("reminder_preview", "ambassador", 14),
+        ("reminder_preview", "ambassador", 17),
         ("reminder_preview", "owner", 12),
-        ("reminder_preview", "staff", 13),
+        ("reminder_preview", "staff", 15),
         ("reminder_log", "ambassador", 17),
         ("reminder_log", "owner", 14),
         ("reminder_log", "staff", 15),

@@ -1,0 +1,232 @@
+"""The reminders preview: sorted, paginated, linking to the agents, and showing each agent's
+e-mail exactly as the sending renders it."""
+
+import datetime
+import html
+import re
+import time
+from unittest import mock
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+from django.utils import timezone
+
+from programmes.enums import ReminderKind
+from programmes.reminders import services as services_reminders
+from programmes.reminders.selection import Due
+from programmes.reminders.selectors import (
+    BY_RULE,
+    Preview,
+    due_rows,
+    reminder_scope,
+    sorted_due,
+)
+from tests.agents.factories import AgentFactory, UserFactory
+from tests.campaigns.factories import CampaignFactory
+from tests.programmes.factories import EnrolmentFactory, TargetFactory, TargetPopulationFactory
+from tests.programmes.factories_accompaniment import share_levels
+from tests.programmes.factories_reminders import ReminderSettingsFactory
+
+
+def preview_url(cast, **params):
+    url = reverse("programmes:reminder_preview", kwargs={"slug": cast.programme.slug})
+    return url + ("?" + "&".join(f"{k}={v}" for k, v in params.items()) if params else "")
+
+
+def email_url(cast, agent):
+    return reverse(
+        "programmes:reminder_preview_email",
+        kwargs={"slug": cast.programme.slug, "agent_id": agent.pk},
+    )
+
+
+def names(rows):
+    return [(row.agent.last_name.casefold(), row.agent.first_name.casefold()) for row in rows]
+
+
+@pytest.fixture
+def named(cast):
+    """The cast's six agents renamed in a known order, and one of them stalled (progress
+    shared 90 days ago)."""
+    for agent, (last, first) in zip(
+        cast.team,
+        [("Zola", "Émile"), ("Arnaud", "Paul"), ("arnaud", "Anne"), ("Martin", "Léo")]
+        + [("Bé", "Luc"), ("Durand", "Ana")],
+        strict=True,
+    ):
+        agent.last_name, agent.first_name = last, first
+        agent.save()
+    campaign = CampaignFactory()
+    cast.programme.campaigns.add(campaign)
+    share_levels(cast.team[3], campaign, {"1.1": 1}, days_ago=90)  # Martin Léo: stalled
+    ReminderSettingsFactory(programme=cast.programme, first_after_days=1)
+    return cast
+
+
+def test_the_preview_is_sorted_by_agent_name(client, named):
+    client.force_login(named.ambassador)
+    rows = client.get(preview_url(named)).context["rows"]
+    assert names(rows) == sorted(names(rows))
+    assert names(rows)[:2] == [("arnaud", "anne"), ("arnaud", "paul")]
+
+
+def test_the_preview_sorted_by_rule_puts_not_started_first_then_stalled(client, named):
+    client.force_login(named.ambassador)
+    response = client.get(preview_url(named, tri="motif"))
+    rows = response.context["rows"]
+    kinds = [row.due.kind for row in rows]
+    assert kinds == [ReminderKind.NOT_STARTED] * 5 + [ReminderKind.STALLED]
+    assert names(rows[:5]) == sorted(names(rows[:5]))
+    assert rows[5].agent == named.team[3]
+    assert "par motif puis par nom" in response.content.decode()
+
+
+def test_an_unknown_order_falls_back_to_the_name(client, named):
+    client.force_login(named.ambassador)
+    response = client.get(preview_url(named, tri="n%27importe"))
+    assert response.context["order"] == "nom"
+
+
+def test_sorting_needs_one_query_whatever_the_number_of_agents(cast, django_assert_num_queries):
+    scope = reminder_scope(cast.ambassador, cast.programme)
+    dues = [
+        Due(agent.pk, cast.programme.pk, cast.population.pk, ReminderKind.STALLED, agent.email)
+        for agent in cast.team
+    ]
+    preview = Preview(timezone.localdate(), dues, None, "", scope)
+    with django_assert_num_queries(1):
+        by_rule = sorted_due(preview, cast.programme, BY_RULE)
+    assert {due.agent_id for due in by_rule} == {agent.pk for agent in cast.team}
+    empty = Preview(timezone.localdate(), [], None, "", scope)
+    with django_assert_num_queries(0):
+        assert sorted_due(empty, cast.programme) == []
+
+
+def test_the_sorted_preview_is_paginated_and_pages_keep_the_order(client, cast):
+    population = TargetPopulationFactory(programme=cast.programme, name="Grande")
+    TargetFactory(population=population)
+    for index in range(55):
+        EnrolmentFactory(
+            agent=AgentFactory(last_name=f"Nom{index:02d}", first_name="A"), population=population
+        )
+    client.force_login(cast.staff)
+    first = client.get(preview_url(cast, tri="motif"))
+    second = client.get(preview_url(cast, tri="motif", page=2))
+    everyone = names(first.context["rows"]) + names(second.context["rows"])
+    assert len(first.context["rows"]) == 50 and len(everyone) == 55 + len(cast.team)
+    assert everyone == sorted(everyone)
+    assert "tri=motif&amp;page=2" in first.content.decode()
+
+
+def test_rows_link_to_the_agents_pages_the_viewer_may_open(client, named):
+    client.force_login(named.ambassador)
+    response = client.get(preview_url(named))
+    page = response.content.decode()
+    for agent in named.team:
+        assert reverse("programmes:agent_detail", kwargs={"pk": agent.pk}) in page
+        assert email_url(named, agent) in page
+    dues = [row.due for row in response.context["rows"]]
+    # Someone who may not open those agents' pages gets their names without links.
+    outsider_rows = due_rows(named.programme, dues, viewer=named.outsider)
+    assert not any(row.can_open_agent for row in outsider_rows)
+    assert all(row.can_open_agent for row in due_rows(named.programme, dues, viewer=named.staff))
+
+
+def _body_of(response):
+    found = re.search(
+        r'<pre id="preview-email-body"[^>]*>(.*?)</pre>', response.content.decode(), re.S
+    )
+    return html.unescape(found.group(1))
+
+
+@pytest.mark.parametrize("index", [0, 3])  # not started, stalled
+def test_the_previewed_email_is_the_one_the_sending_sends(client, named, index):
+    agent = named.team[index]
+    client.force_login(named.ambassador)
+    # The unsubscribe link carries the time it was signed: both renderings at one instant.
+    with mock.patch.object(time, "time", return_value=time.time()):
+        response = client.get(email_url(named, agent))
+        assert response.status_code == 200
+        services_reminders.reminders_run(day=timezone.localdate())
+    sent = next(message for message in mail.outbox if message.to == [agent.email])
+    previewed = response.context["message"]
+    assert (previewed.subject, previewed.body, previewed.to, previewed.reply_to) == (
+        sent.subject,
+        sent.body,
+        sent.to,
+        sent.reply_to,
+    )
+    assert previewed.alternatives == sent.alternatives
+    assert _body_of(response) == sent.body
+    assert sent.subject in response.content.decode()
+    assert reverse("programmes:agent_detail", kwargs={"pk": agent.pk}) in response.content.decode()
+
+
+def test_no_email_preview_for_an_agent_not_due_or_outside_the_viewer_scope(client, named):
+    neighbour = UserFactory()
+    other = TargetPopulationFactory(
+        programme=named.programme, name="Voisins", ambassadors=[neighbour]
+    )
+    TargetFactory(population=other)
+    stranger = AgentFactory()
+    EnrolmentFactory(agent=stranger, population=other)
+    client.force_login(named.ambassador)
+    assert client.get(email_url(named, stranger)).status_code == 404  # other population
+    assert client.get(email_url(named, named.stranger_agent)).status_code == 404
+    assert client.get(email_url(named, named.team[0])).status_code == 200
+    client.force_login(neighbour)
+    assert client.get(email_url(named, named.team[0])).status_code == 404
+    assert client.get(email_url(named, stranger)).status_code == 200
+    # The owner of a self-assessment programme sees counts only: no one's e-mail.
+    client.force_login(named.owner)
+    assert client.get(email_url(named, named.team[0])).status_code == 404
+
+
+def test_an_agent_already_reminded_today_has_no_email_preview(client, named):
+    services_reminders.reminders_run(day=timezone.localdate())
+    client.force_login(named.ambassador)
+    assert client.get(email_url(named, named.team[0])).status_code == 404
+
+
+def test_the_email_preview_query_count_is_pinned(client, named, django_assert_num_queries):
+    client.force_login(named.ambassador)
+    with django_assert_num_queries(21):
+        assert client.get(email_url(named, named.team[0])).status_code == 200
+    for _ in range(20):
+        EnrolmentFactory(agent=AgentFactory(), population=named.population)
+    with django_assert_num_queries(21):
+        assert client.get(email_url(named, named.team[0])).status_code == 200
+
+
+def test_the_programme_over_yesterday_has_no_email_preview(client, named):
+    named.programme.end_date = timezone.localdate() - datetime.timedelta(days=1)
+    named.programme.save()
+    client.force_login(named.ambassador)
+    assert client.get(email_url(named, named.team[0])).status_code == 404
+
+
+def test_the_previewed_text_is_escaped_in_the_page(client, named):
+    """The text body is plain text rendered without autoescape: the page escapes it."""
+    agent = named.team[0]
+    agent.first_name = "<b>Émile</b>"
+    agent.save()
+    client.force_login(named.ambassador)
+    response = client.get(email_url(named, agent))
+    page = response.content.decode()
+    assert "<b>Émile</b>" not in page
+    assert "Bonjour &lt;b&gt;Émile&lt;/b&gt;," in page
+    assert _body_of(response) == response.context["message"].body
+
+
+def test_the_email_page_goes_to_the_previous_and_next_agent_in_the_preview_order(client, named):
+    client.force_login(named.ambassador)
+    rows = client.get(preview_url(named, tri="motif")).context["rows"]
+    first, second, last = rows[0].agent, rows[1].agent, rows[-1].agent
+    response = client.get(email_url(named, first) + "?tri=motif")
+    assert (response.context["previous"], response.context["following"]) == (None, second)
+    assert email_url(named, second) + "?tri=motif" in response.content.decode()
+    assert "E-mail 1 sur 6" in response.content.decode()
+    end = client.get(email_url(named, last) + "?tri=motif")
+    assert end.context["following"] is None and last == named.team[3]  # stalled: last
+    assert end.context["previous"] == rows[-2].agent
