@@ -36,14 +36,33 @@ def shoot(page, day, role):
     SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
     for width in WIDTHS:
         page.set_viewport_size({"width": width, "height": 900})
+        page.reload()  # loaded at that width, as on a phone
+        # Nothing wider than the screen: the page reads without horizontal scrolling.
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, f"{role} home is {overflow} px too wide at {width} px: " + str(
+            page.evaluate(WIDEST)
+        )
         page.screenshot(
             path=str(SCREENSHOT_DIR / f"accueil-{role}-{day}-{width}.png"), full_page=True
         )
-        # Nothing wider than the screen: the page reads without horizontal scrolling.
-        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-        assert overflow <= 0, f"{role} home is {overflow} px too wide at {width} px"
     assert_no_serious_axe_violations(page)
     page.set_viewport_size({"width": 1280, "height": 900})
+    page.reload()
+
+
+# The elements that stick out of the screen, no scrolling container around them.
+WIDEST = """() => {
+  const out = [];
+  for (const element of document.querySelectorAll("body *")) {
+    const right = element.getBoundingClientRect().right;
+    if (right <= window.innerWidth + 1) continue;
+    let parent = element.parentElement;
+    while (parent && !["auto", "scroll", "hidden"].includes(getComputedStyle(parent).overflowX))
+      parent = parent.parentElement;
+    if (!parent) out.push(`${element.tagName}.${element.className} ${Math.round(right)}`);
+  }
+  return out.slice(0, 6);
+}"""
 
 
 def numbers(text):

@@ -58,7 +58,8 @@ def test_agent_week_my_page_resource_mentoring_review_and_my_data(journey, cast)
     journey.login(cast.agent, landing="/mon-parcours/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Mon parcours Pix")
     journey.skip_to_content()
-    expect(page.locator(".app-progress")).to_contain_text("En cours")
+    # The agent reads the softer, second-person wording (programmes.status.agent_display).
+    expect(page.locator(".app-progress")).to_contain_text("En bonne voie")
     expect(page.locator(".app-progress")).to_contain_text("0 sur 1")
     expect(
         page.get_by_role("img", name="Vos derniers niveaux et vos niveaux cibles")
