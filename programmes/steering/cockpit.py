@@ -29,6 +29,7 @@ class Change:
     text: str
     since: str
     kind: str = "month"  # "month": since the end of last month; "milestone": since the last one
+    on: date | None = None  # the day compared with (the milestone's)
 
 
 @dataclass(frozen=True)
@@ -88,6 +89,8 @@ def _changes(series, current, milestone) -> tuple[Change, ...]:
             Change(
                 change_text(before[1], current),
                 _("depuis le %(day)s") % {"day": formats.date_format(before[0], "j F")},
+                "month",
+                before[0],
             )
         )
     if milestone is not None:
@@ -99,6 +102,7 @@ def _changes(series, current, milestone) -> tuple[Change, ...]:
                     _("depuis le point d’étape « %(title)s » du %(day)s")
                     % {"title": milestone.title, "day": formats.date_format(milestone.date, "j F")},
                     "milestone",
+                    milestone.date,
                 )
             )
     return tuple(changes)

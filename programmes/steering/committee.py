@@ -20,6 +20,7 @@ from datetime import date, datetime, time, timedelta
 from django.db.models import Count, Q
 from django.utils import formats, timezone
 from django.utils.safestring import SafeString
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
 from lib import charts
@@ -35,6 +36,8 @@ from programmes.steering.projection import change_text
 MAX_POPULATIONS = 6  # rows of the populations' table: page 1 holds them with the trend
 TOP_BARRIERS = 3
 DEFAULT_PERIOD_DAYS = 30
+MAX_MILESTONES = 5  # milestones held listed on page 2, then « et N autres »
+TITLE_LENGTH = 80  # a milestone's title, shortened where the page is short of room
 MAX_TREND_POPULATIONS = 3  # beyond, the trend draws the programme only (the table tells)
 
 
@@ -64,6 +67,22 @@ class BarrierLine:
 
 
 @dataclass(frozen=True)
+class PopulationRow:
+    """A population's line of the cockpit, its changes put short for the table (the
+    milestone's date without its title, which may be long)."""
+
+    line: CockpitLine
+
+    @property
+    def month_change(self):
+        return _change(self.line, "month")
+
+    @property
+    def milestone_change(self):
+        return _change(self.line, "milestone")
+
+
+@dataclass(frozen=True)
 class HeldMilestone:
     title: str
     population: str
@@ -77,7 +96,8 @@ class Activity:
 
     since: date
     since_text: str
-    milestones: list[HeldMilestone]
+    milestones: list[HeldMilestone]  # the first `MAX_MILESTONES`
+    milestones_held: int
     checkins: int | str
     resources_started: int | str
     resources_done: int | str
@@ -91,7 +111,7 @@ class CommitteeReport:
     today: date
     signatories: list[str]
     headline: CockpitLine | None
-    populations: list[CockpitLine]
+    populations: list[PopulationRow]
     others: int  # populations left out of the table
     trend: SafeString | None
     barriers: list[BarrierLine]
@@ -114,14 +134,14 @@ def _change(line: CockpitLine | None, kind: str):
     return next((change for change in line.changes if change.kind == kind), None)
 
 
-def _populations(board: Dashboard) -> tuple[list[CockpitLine], int]:
+def _populations(board: Dashboard) -> tuple[list[PopulationRow], int]:
     """The largest populations with figures first, those withheld after them; how many of
     the programme's populations are left out."""
     lines = sorted(
         board.cockpit[1:],
         key=lambda line: (line.hidden, -(line.enrolled or 0), line.label),
     )
-    shown = lines[:MAX_POPULATIONS]
+    shown = [PopulationRow(line) for line in lines[:MAX_POPULATIONS]]
     return shown, len(board.populations) - len(shown)
 
 
@@ -203,8 +223,8 @@ def _activity(programme: Programme, board: Dashboard, today: date) -> Activity:
         since_text = _(
             "Depuis le dernier point d’étape tenu : « %(title)s » (%(population)s) du %(day)s."
         ) % {
-            "title": last.milestone.title,
-            "population": population.name,
+            "title": Truncator(last.milestone.title).chars(TITLE_LENGTH),
+            "population": Truncator(population.name).chars(60),
             "day": formats.date_format(since, "j F Y"),
         }
     else:
@@ -231,7 +251,7 @@ def _activity(programme: Programme, board: Dashboard, today: date) -> Activity:
     ).count()
     milestones = [
         HeldMilestone(
-            step.milestone.title,
+            Truncator(step.milestone.title).chars(TITLE_LENGTH),
             population.name,
             step.milestone.date,
             small_group_text() if step.hidden else step.checkins,
@@ -242,7 +262,8 @@ def _activity(programme: Programme, board: Dashboard, today: date) -> Activity:
     return Activity(
         since,
         since_text,
-        milestones,
+        milestones[:MAX_MILESTONES],
+        len(milestones),
         shown(checkins),
         shown(uses["started"]),
         shown(uses["done"]),

@@ -122,13 +122,19 @@ def _pdf(client, user, slug="programme-dr"):
 
 
 def _figures(board) -> list[str]:
-    """What the dashboard's cockpit says, line by line, as the report must say it."""
+    """What the dashboard's cockpit says, line by line, as the report must say it: in full
+    for the programme; in the populations' table, the milestone named by its date."""
     said = []
     for line in board.cockpit:
         if line.hidden:
             continue
         said.append(f"{round(line.share)} %")
-        said += [f"{change.text} {change.since}" for change in line.changes]
+        for change in line.changes:
+            if line.key == "all" or change.kind == "month":
+                said.append(f"{change.text} {change.since}")
+            else:
+                day = formats.date_format(change.on, "j F")
+                said.append(f"{change.text} depuis le point d’étape du {day}")
         said.append(line.projection_text)
     return [words(text) for text in said]
 
@@ -219,25 +225,48 @@ def test_without_a_milestone_the_report_covers_the_last_30_days_and_hides_small_
 
 
 def test_many_populations_stay_on_two_pages_with_the_largest_listed(client, cast, tmp_path):
+    """Nine populations with long names, each with a milestone of a long title held the same
+    day: the table lists the six largest, page 2 five milestones; still two pages."""
     today = timezone.localdate()
     month_end = today.replace(day=1) - timedelta(days=1)
-    names = [f"Population {n}" for n in range(1, 9)]
-    for n, name in enumerate(names, start=1):
-        population = TargetPopulationFactory(programme=cast.programme, name=name)
+    long = " des services déconcentrés de l’administration territoriale de l’État"
+    populations = [cast.population]
+    for n in range(1, 9):
+        population = TargetPopulationFactory(programme=cast.programme, name=f"Population {n}{long}")
         TargetFactory(population=population)
         _line(population, enrolled=100 * n, share=20 + n, per_day=0.02 * n, today=today,
               month_end=month_end)  # fmt: skip
+        populations.append(population)
     _line(cast.population, enrolled=50, share=40, per_day=0.1, today=today, month_end=month_end)
+    title = "Point d’étape de mi-parcours avec les encadrants de proximité " * 3
+    for n, population in enumerate(populations):
+        agents = cast.team if n == 0 else AgentFactory.create_batch(5)
+        _milestones(population, agents, days_ago=10, title=title[:200])
     client.force_login(cast.owner)
     url = reverse("programmes:committee_report", kwargs={"slug": "programme-dr"})
     report = client.get(url).context["report"]
-    shown = [line.label for line in report.populations]
-    assert shown == [f"Population {n}" for n in range(8, 8 - MAX_POPULATIONS, -1)]
+    shown = [row.line.label for row in report.populations]
+    assert shown == [f"Population {n}{long}" for n in range(8, 8 - MAX_POPULATIONS, -1)]
     assert report.others == 9 - MAX_POPULATIONS
+    assert len(report.activity.milestones) == 5 and report.activity.milestones_held == 9
     response = _pdf(client, cast.owner)
     assert pdf_pages(response.content, tmp_path) == 2
     text = words(pdf_text(response.content, tmp_path))
     assert f"Et {9 - MAX_POPULATIONS} autres populations : voir le tableau de bord." in text
+    assert "et d’autres : 9 en tout" in text
+
+
+def test_a_programme_without_figures_yet_has_its_report(client, cast, tmp_path):
+    client.force_login(cast.owner)
+    url = reverse("programmes:committee_report", kwargs={"slug": "programme-dr"})
+    response = client.get(url)
+    assert response.status_code == 200
+    report = response.context["report"]
+    assert report.headline is None and report.populations == [] and report.trend is None
+    response = _pdf(client, cast.owner)
+    assert pdf_pages(response.content, tmp_path) == 2
+    text = words(pdf_text(response.content, tmp_path))
+    assert "Pas encore de chiffres." in text and "Aucun point d’étape tenu" in text
 
 
 @pytest.mark.parametrize("name", ["committee_report", "committee_report_pdf"])
