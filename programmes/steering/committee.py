@@ -104,6 +104,15 @@ class Activity:
     reminders_sent: int | str
 
 
+@dataclass(frozen=True)
+class Trend:
+    """The trend chart and its numbers: a row a line drawn, a value a month end."""
+
+    chart: SafeString
+    months: list[str]
+    rows: list[tuple[str, list[str]]]
+
+
 @dataclass
 class CommitteeReport:
     programme: Programme
@@ -113,7 +122,7 @@ class CommitteeReport:
     headline: CockpitLine | None
     populations: list[PopulationRow]
     others: int  # populations left out of the table
-    trend: SafeString | None
+    trend: Trend | None
     barriers: list[BarrierLine]
     barrier_checkins: int
     previous_checkins: int | None  # None: no population has a previous milestone
@@ -145,7 +154,7 @@ def _populations(board: Dashboard) -> tuple[list[PopulationRow], int]:
     return shown, len(board.populations) - len(shown)
 
 
-def _trend(board: Dashboard) -> SafeString | None:
+def _trend(board: Dashboard) -> Trend | None:
     """The programme's share at target at each month end (the cockpit's sparkline points),
     and each population's when there are few."""
     keys = [figures.population.pk for figures in board.visible]
@@ -159,19 +168,25 @@ def _trend(board: Dashboard) -> SafeString | None:
                 continue
             shares = month_shares(board.months, [figures.population.pk])
             series.append(charts.Series(figures.population.name, [s for _on, s in shares]))
-    words = "; ".join(
-        f"{formats.date_format(on, 'F Y')} : "
-        + (charts.percent_text(share) if share is not None else _("non affiché"))
-        for on, share in overall
-    )
-    return charts.line_chart(
+    months = [formats.date_format(on, "m/Y") for on, _share in overall]
+    chart = charts.line_chart(
         chart_id="committee-trend",
         title=_("Part à l’objectif en fin de mois"),
-        description=_("Ensemble du programme, part à l’objectif en fin de mois : %(values)s.")
-        % {"values": words},
-        x_labels=[formats.date_format(on, "m/Y") for on, _share in overall],
+        description=_(
+            "Courbes : la part des inscrits à l’objectif à la fin de chaque mois. Les "
+            "chiffres sont dans le tableau qui suit."
+        ),
+        x_labels=months,
         series=series,
     )
+    rows = [
+        (
+            line.label,
+            [charts.percent_text(value) if value is not None else "—" for value in line.values],
+        )
+        for line in series
+    ]
+    return Trend(chart, months, rows)
 
 
 def _barriers(board: Dashboard) -> tuple[list[BarrierLine], int, int | None]:

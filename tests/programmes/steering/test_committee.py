@@ -10,6 +10,7 @@ import pytest
 from django.urls import reverse
 from django.utils import formats, timezone
 
+from lib.charts import percent_text
 from programmes.enums import OutgoingStatus, ResourceState
 from programmes.models import CheckIn, PopulationStat, Reminder, Target
 from programmes.steering.committee import MAX_POPULATIONS
@@ -197,6 +198,10 @@ def test_the_report_lists_the_barriers_and_what_was_done_since_the_last_mileston
     assert "Relances envoyées aux agents : 6" in content
     assert "Ressources : 7 commencées, 5 terminées" in content
     assert 'id="committee-trend"' in response.content.decode()  # the trend, inline SVG
+    # Its numbers: the programme's share at each of the dashboard's month ends, today's last.
+    assert report.trend.months == [f"{point.on:%m/%Y}" for point in board.months[-12:]]
+    assert [label for label, _values in report.trend.rows] == ["Ensemble du programme"]
+    assert report.trend.rows[0][1][-1] == percent_text(board.cockpit[0].share)
     assert "Télécharger le PDF" in content
     for figure in _figures(board):
         assert figure in content
