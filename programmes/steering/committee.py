@@ -7,7 +7,8 @@ picks and lays out, it computes nothing of its own, so it reads as the dashboard
 its privacy rule (« moins de 5 »). What the report adds is what was done since the last
 committee, taken simply as since the last milestone held (one with check-ins, on or before
 today) or, without one, over the last 30 days: milestones held, check-ins recorded,
-resources started and finished, reminders sent (three queries).
+resources started and finished, reminders sent (three queries); for whoever sees aggregates
+only, such a count from 1 to 4 reads « moins de 5 » too.
 
 Page 1: the headline, the trend, the populations (the `MAX_POPULATIONS` largest, then
 « et N autres »). Page 2: the three main barriers and their change since the previous
@@ -27,7 +28,7 @@ from lib import charts
 from programmes import perms
 from programmes.enums import OutgoingStatus
 from programmes.models import CheckIn, Programme, Reminder, ResourceUse
-from programmes.steering.barriers import BarrierCounts, _barrier_label
+from programmes.steering.barriers import BarrierCounts, barrier_label
 from programmes.steering.cockpit import CockpitLine, month_shares
 from programmes.steering.dashboard import Dashboard
 from programmes.steering.figures import percent_of, small_group_text
@@ -212,7 +213,7 @@ def _barriers(board: Dashboard) -> tuple[list[BarrierLine], int, int | None]:
     )
     lines = [
         BarrierLine(
-            _barrier_label(barrier),
+            barrier_label(barrier),
             totals[barrier.pk].total,
             stats.total_checkins,
             None if previous_checkins is None else previous[barrier.pk].total,
