@@ -193,6 +193,16 @@ APP_MATRIX = {
         lambda c: {"slug": c.programme.slug},
         _logged_in(404, owner=200, ambassador=403, single_ambassador=403, staff=200),
     ),
+    # The steering committee report (page and PDF): the owners' (and staff's), as the access
+    # log; an ambassador, who sees the dashboard, gets 403.
+    "programmes:committee_report": (
+        lambda c: {"slug": c.programme.slug},
+        _logged_in(404, owner=200, ambassador=403, single_ambassador=403, staff=200),
+    ),
+    "programmes:committee_report_pdf": (
+        lambda c: {"slug": c.programme.slug},
+        _logged_in(404, owner=200, ambassador=403, single_ambassador=403, staff=200),
+    ),
     # The list of agents one by one: not for the owner of a self-assessment programme, nor
     # for the ambassador of another population.
     "programmes:population_export": (
@@ -246,6 +256,8 @@ IDOR_MATRIX = [
     ("programmes:dashboard", lambda c: {"slug": _other(c).slug}),
     ("programmes:dashboard_export", lambda c: {"slug": _other(c).slug, "fmt": "csv"}),
     ("programmes:access_log", lambda c: {"slug": _other(c).slug}),
+    ("programmes:committee_report", lambda c: {"slug": _other(c).slug}),
+    ("programmes:committee_report_pdf", lambda c: {"slug": _other(c).slug}),
     ("programmes:access_log_csv", lambda c: {"slug": _other(c).slug}),
     ("programmes:population_export", lambda c: {"pk": c.other_population.pk, "fmt": "xlsx"}),
 ]

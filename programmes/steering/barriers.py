@@ -142,7 +142,7 @@ def _small_group() -> str:
     return small_group_text()
 
 
-def _barrier_label(barrier: Barrier) -> str:
+def barrier_label(barrier: Barrier) -> str:
     if barrier.is_active:
         return barrier.label
     return _("%(label)s (frein retiré)") % {"label": barrier.label}
@@ -202,7 +202,7 @@ class BarrierStats:
 
     def totals_table(self) -> Table:
         totals = self.totals()
-        rows = [self._row(_barrier_label(b), totals[b.pk]) for b in self.barriers]
+        rows = [self._row(barrier_label(b), totals[b.pk]) for b in self.barriers]
         caption = _(
             "Freins cités aux derniers points d’étape — ensemble du programme "
             "(%(checkins)s entretiens)"
@@ -211,7 +211,7 @@ class BarrierStats:
 
     def latest_table(self, figures: PopulationBarriers) -> Table:
         latest = figures.latest
-        rows = [self._row(_barrier_label(b), latest.count(b.pk)) for b in self.barriers]
+        rows = [self._row(barrier_label(b), latest.count(b.pk)) for b in self.barriers]
         caption = _(
             "Freins cités — %(population)s, %(milestone)s, %(date)s (%(checkins)s entretiens)"
         ) % {
@@ -244,7 +244,7 @@ class BarrierStats:
                 columns.append(Column(_("Écart avec le point précédent"), DELTA))
         rows = []
         for barrier in self.barriers:
-            row, previous = [_barrier_label(barrier)], None
+            row, previous = [barrier_label(barrier)], None
             for index, step in enumerate(figures.milestones):
                 value = None if step.hidden else step.count(barrier.pk).total
                 row.append(_small_group() if step.hidden else value)
@@ -285,7 +285,7 @@ class BarrierStats:
         for barrier in self.barriers:
             latest_rows.append(
                 [_("Ensemble du programme"), _("Derniers points d’étape"), None,
-                 self.total_checkins, *self._row(_barrier_label(barrier), totals[barrier.pk])]
+                 self.total_checkins, *self._row(barrier_label(barrier), totals[barrier.pk])]
             )  # fmt: skip
         evolution_rows = []
         for figures in self.populations:
@@ -304,11 +304,11 @@ class BarrierStats:
         if step.hidden:
             hidden = _small_group()
             return [
-                [*head, hidden, _barrier_label(b), hidden, hidden, hidden, hidden]
+                [*head, hidden, barrier_label(b), hidden, hidden, hidden, hidden]
                 for b in self.barriers
             ]
         return [
-            [*head, step.checkins, *self._row(_barrier_label(b), step.count(b.pk))]
+            [*head, step.checkins, *self._row(barrier_label(b), step.count(b.pk))]
             for b in self.barriers
         ]
 
@@ -316,7 +316,7 @@ class BarrierStats:
 
     def totals_chart(self):
         totals = self.totals()
-        bars = [charts.Bar(_barrier_label(b), totals[b.pk].total) for b in self.barriers]
+        bars = [charts.Bar(barrier_label(b), totals[b.pk].total) for b in self.barriers]
         highest = max((bar.value for bar in bars), default=0)
         maximum = max(4, -(-highest // 4) * 4)  # a multiple of 4: whole numbers on the ticks
         return charts.bar_chart(

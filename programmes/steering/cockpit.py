@@ -28,6 +28,8 @@ class Change:
 
     text: str
     since: str
+    kind: str = "month"  # "month": since the end of last month; "milestone": since the last one
+    on: date | None = None  # the day compared with (the milestone's)
 
 
 @dataclass(frozen=True)
@@ -87,6 +89,8 @@ def _changes(series, current, milestone) -> tuple[Change, ...]:
             Change(
                 change_text(before[1], current),
                 _("depuis le %(day)s") % {"day": formats.date_format(before[0], "j F")},
+                "month",
+                before[0],
             )
         )
     if milestone is not None:
@@ -97,13 +101,22 @@ def _changes(series, current, milestone) -> tuple[Change, ...]:
                     change_text(before[1], current),
                     _("depuis le point d’étape « %(title)s » du %(day)s")
                     % {"title": milestone.title, "day": formats.date_format(milestone.date, "j F")},
+                    "milestone",
+                    milestone.date,
                 )
             )
     return tuple(changes)
 
 
+def month_shares(months: list[EvolutionPoint], keys) -> list[tuple[date, float | None]]:
+    """The share at target of the populations `keys` at each of the last `SPARKLINE_MONTHS`
+    month ends (None where one is withheld or none has figures): the sparkline's points, and
+    the committee report's trend."""
+    return [(point.on, _share(point, keys)) for point in months[-SPARKLINE_MONTHS:]]
+
+
 def _sparkline(key: str, label: str, months: list[EvolutionPoint], keys) -> SafeString | None:
-    points = [(point.on, _share(point, keys)) for point in months[-SPARKLINE_MONTHS:]]
+    points = month_shares(months, keys)
     if sum(1 for _on, share in points if share is not None) < 2:
         return None
     words = ", ".join(

@@ -32,6 +32,16 @@ urlpatterns = [
         name="dashboard_export",
     ),
     path(
+        "programmes/<slug:slug>/comite-de-pilotage/",
+        views.committee_report,
+        name="committee_report",
+    ),
+    path(
+        "programmes/<slug:slug>/comite-de-pilotage.pdf",
+        views.committee_report_pdf,
+        name="committee_report_pdf",
+    ),
+    path(
         "populations/<int:pk>/agents.<export_format:fmt>",
         views.population_export,
         name="population_export",

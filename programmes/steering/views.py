@@ -3,16 +3,20 @@ log of who viewed whose individual results."""
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from lib import pdf
 from lib.exports import csv_response, xlsx_response
 from lib.params import int_param
 from programmes import perms
 from programmes.models import ResultAccessLog, TargetPopulation
 from programmes.selectors import visible_programme_or_404
+from programmes.steering.committee import build_committee_report
 from programmes.steering.dashboard import build_dashboard
 from programmes.steering.queries import population_agents_table
 
@@ -59,6 +63,51 @@ def dashboard_export(request, slug, fmt):
     board, _can_manage = _board(request, programme)
     filename = f"tableau-de-bord-{programme.slug}-{timezone.localdate():%Y-%m-%d}"
     return EXPORTERS[fmt](board.tables(), filename)
+
+
+COMMITTEE_CSS = "css/committee_report.css"
+
+
+def _committee_report(request, slug):
+    """The steering committee report, for the programme's owners and staff (others who see
+    the programme get 403, the rest 404), from the dashboard they see."""
+    programme = visible_programme_or_404(request.user, slug)
+    if not perms.can_manage_programme(request.user, programme):
+        raise PermissionDenied
+    board = build_dashboard(programme, request.user, can_manage=True)
+    return programme, build_committee_report(programme, board)
+
+
+def _committee_context(programme, report) -> dict:
+    return {
+        "title": _("Rapport pour le comité de pilotage — %(programme)s")
+        % {"programme": programme.name},
+        "programme": programme,
+        "report": report,
+        "small_group": settings.PRIVACY_MIN_GROUP_SIZE,
+    }
+
+
+def committee_report(request, slug):
+    """The steering committee report as a page, laid out to print on two A4 pages."""
+    programme, report = _committee_report(request, slug)
+    context = {**_committee_context(programme, report), "stylesheet": COMMITTEE_CSS}
+    return render(request, "programmes/steering/committee_report.html", context)
+
+
+def committee_report_pdf(request, slug):
+    """The steering committee report as a two-page A4 PDF, named after the programme and
+    the day."""
+    programme, report = _committee_report(request, slug)
+    files = pdf.font_files()
+    html = render_to_string(
+        "programmes/steering/committee_report_pdf.html",
+        {**_committee_context(programme, report), "font_faces": pdf.font_faces(files)},
+    )
+    response = HttpResponse(pdf.html_to_pdf(html, COMMITTEE_CSS, files), "application/pdf")
+    filename = f"comite-de-pilotage-{programme.slug}-{report.today:%Y-%m-%d}.pdf"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
 
 
 def population_export(request, pk, fmt):
