@@ -3,6 +3,7 @@
 logs in and reads its first screen:
 
 - the owner lands on the cockpit: a trend that moves and a projection for the programme;
+  the committee report is a 2-page PDF with the cockpit's figures;
 - the ambassador's to-do list: each count is what the page it links to lists;
 - the manager goes from the team page to an agent's review sheet;
 - the agent reads their status in the second person.
@@ -10,6 +11,7 @@ logs in and reads its first screen:
 Screenshots of the four homes at 1280 and 390 px go to test-artifacts/screenshots/."""
 
 import re
+import subprocess
 
 import pytest
 from playwright.sync_api import expect
@@ -69,7 +71,7 @@ def numbers(text):
     return [int(n) for n in re.findall(r"\d+", text.replace("\u202f", "").replace("\xa0", ""))]
 
 
-def test_the_owner_lands_on_a_cockpit_that_moves(page, demo):
+def test_the_owner_lands_on_a_cockpit_that_moves(page, demo, tmp_path):
     day, app = demo
     log_in(page, app, "pilote@demo.gouv.fr")
     expect(page).to_have_url(re.compile(r"/tableau-de-bord/$"))
@@ -83,7 +85,27 @@ def test_the_owner_lands_on_a_cockpit_that_moves(page, demo):
     projection = overall.locator(".app-projection").inner_text()
     assert projection.startswith("Au rythme actuel"), projection
     expect(page.locator("#projection-method")).to_contain_text("Méthode")
+    headline = overall.locator(".app-figure").inner_text()  # « 20 % »
+    populations = [
+        card.locator(".app-figure").inner_text()
+        for card in page.locator("#cockpit .app-cockpit").all()[1:]
+    ]
     shoot(page, day, "pilote")
+
+    # The committee report, one click away: 2 A4 pages, the dashboard's figures.
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Rapport pour le comité de pilotage (PDF, 2 pages)").click()
+    report = tmp_path / "comite.pdf"
+    download.value.save_as(report)
+    info = subprocess.run(["pdfinfo", str(report)], capture_output=True, check=True, text=True)
+    assert re.search(r"^Pages:\s+2$", info.stdout, re.MULTILINE), info.stdout
+    text = subprocess.run(
+        ["pdftotext", "-enc", "UTF-8", str(report), "-"], capture_output=True, check=True, text=True
+    ).stdout
+    text = text.replace("\u202f", " ").replace("\xa0", " ")
+    for figure in [headline, *populations]:
+        assert figure.replace("\u202f", " ").replace("\xa0", " ") in text, (figure, text[:2000])
+    assert f"Situation au {int(day[8:])}" in text
 
 
 def test_the_ambassador_to_do_counts_are_what_their_pages_list(page, demo):
