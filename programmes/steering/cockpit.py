@@ -1,5 +1,5 @@
 """The top of the owner's dashboard: for the whole programme and each population, the share
-at target, its change since the end of last month and since the last milestone, a small trend
+at target, its change over the last month and since the last milestone, a small trend
 line and where it is going at the pace of the last three months (`projection`).
 
 Read from the stats rows over time (`queries.stats_history`) as the user may see them: a
@@ -28,7 +28,7 @@ class Change:
 
     text: str
     since: str
-    kind: str = "month"  # "month": since the end of last month; "milestone": since the last one
+    kind: str = "month"  # "month": since a month ago; "milestone": since the last one
     on: date | None = None  # the day compared with (the milestone's)
 
 
@@ -77,13 +77,21 @@ def _value_on(series: list[tuple[date, float | None]], day: date):
     return found
 
 
+def _month_before(day: date) -> date:
+    """The same day of the previous month, clamped to that month's last day."""
+    last_of_previous = day.replace(day=1) - timedelta(days=1)
+    return last_of_previous.replace(day=min(day.day, last_of_previous.day))
+
+
 def _changes(series, current, milestone) -> tuple[Change, ...]:
     if not series or current is None:
         return ()
     last_day = series[-1][0]
     changes = []
-    month_end = last_day.replace(day=1) - timedelta(days=1)
-    before = _value_on(series, month_end)
+    # A month's change: against the latest figure a month or more before the last one (in a
+    # programme refreshed every night, the same day last month; after the backfill's month
+    # ends alone, the month end before that day): never against a figure a few days old.
+    before = _value_on(series, _month_before(last_day))
     if before is not None and change_text(before[1], current) is not None:
         changes.append(
             Change(

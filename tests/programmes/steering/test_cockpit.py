@@ -35,7 +35,11 @@ def rising(cast):
     in 60 days; the programme aims at 80 %."""
     today = timezone.localdate()
     month_end = today.replace(day=1) - timedelta(days=1)
-    for offset in (-120, -90, -60, -45, (month_end - today).days, 0):
+    month_ago = month_end.replace(day=min(today.day, month_end.day))
+    # The month end of the current month's start is there too: a change "since last month"
+    # is over a month, not since a figure a few days old.
+    offsets = {-120, -90, -60, -45, (month_ago - today).days, (month_end - today).days, 0}
+    for offset in sorted(offsets):
         PopulationStat.objects.create(
             population=cast.population,
             on=today + timedelta(days=offset),
@@ -48,7 +52,7 @@ def rising(cast):
     milestone = cast.population.milestones.order_by("date").last()
     milestone.date, milestone.title = today - timedelta(days=45), "Point de rentrée"
     milestone.save()
-    cast.today, cast.month_end, cast.milestone = today, month_end, milestone
+    cast.today, cast.month_ago, cast.milestone = today, month_ago, milestone
     return cast
 
 
@@ -56,14 +60,14 @@ def test_cockpit_tells_the_change_since_last_month_and_milestone_and_the_project
     response = _board(client, rising.owner)
     lines = response.context["board"].cockpit
     assert [line.label for line in lines] == ["Ensemble du programme", "Assistants"]
-    today, month_end = rising.today, rising.month_end
-    since_month = round(50 - (50 + 0.2 * (month_end - today).days))
+    today, month_ago = rising.today, rising.month_ago
+    since_month = round(0.2 * (today - month_ago).days)
     reach = (today + timedelta(days=150)).replace(day=1)  # 30 points at 0.2 a day
     for line in lines:
         assert line.share == 50.0
         assert (line.enrolled, line.reached) == (1000, 500)
         assert [(c.text, c.since) for c in line.changes] == [
-            (f"+{since_month}\u00a0pts", f"depuis le {_day(month_end)}"),
+            (f"+{since_month}\u00a0pts", f"depuis le {_day(month_ago)}"),
             (
                 "+9\u00a0pts",
                 f"depuis le point d’étape « Point de rentrée » du {_day(today - timedelta(45))}",
