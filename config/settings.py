@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "campaigns",
     "programmes",
     "reviews",
+    "legal",
 ]
 
 MIDDLEWARE = [
@@ -88,6 +89,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "programmes.context_processors.roles",
+                "legal.context_processors.accessibility",
             ],
         },
     },
@@ -287,6 +289,16 @@ CELERY_BEAT_SCHEDULE["send-daily-reminders"] = {
 }
 # The address of the application as agents reach it, for the links in e-mails.
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+
+# --- Legal notice (« Mentions légales », legal/) ---------------------------------------------
+# Who publishes and hosts the service: each organisation running it sets its own. Empty, the
+# page says « non renseigné ».
+LEGAL_PUBLISHER_NAME = env("LEGAL_PUBLISHER_NAME", default="")
+LEGAL_PUBLISHER_ADDRESS = env("LEGAL_PUBLISHER_ADDRESS", default="")
+LEGAL_PUBLISHER_CONTACT = env("LEGAL_PUBLISHER_CONTACT", default="")
+LEGAL_PUBLICATION_DIRECTOR = env("LEGAL_PUBLICATION_DIRECTOR", default="")
+LEGAL_HOST_NAME = env("LEGAL_HOST_NAME", default="")
+LEGAL_HOST_ADDRESS = env("LEGAL_HOST_ADDRESS", default="")
 
 # Privacy: no aggregate figure is shown to owners and managers for a group smaller than this.
 PRIVACY_MIN_GROUP_SIZE = 5

@@ -69,4 +69,5 @@ urlpatterns = [
     path("", include("agents.urls")),
     path("", include((programme_routes, "programmes"))),
     path("entretiens/", include("reviews.urls")),
+    path("", include("legal.urls")),
 ]

@@ -12,6 +12,8 @@ import pytest
 from django.utils import timezone
 
 from campaigns.enums import MatchStatus, ParticipationStatus
+from legal.models import AccessibilityStatement
+from legal.selectors import remember_state
 from programmes.models import CampaignOwnership
 from tests.agents.factories import AgentFactory, OrgUnitFactory, UserFactory
 from tests.campaigns.factories import CompetenceResultFactory, ParticipationFactory
@@ -28,6 +30,15 @@ from tests.programmes.import_factories import programme_import
 def _media_in_tmp(settings, tmp_path):
     """Uploaded files (HR lists, Pix exports) land in a temporary folder, never in media/."""
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def _accessibility_state_cached():
+    """The footer's accessibility state is served from the cache (legal/selectors.py), as it
+    is after a site's first page: every test starts from the default state, whatever an
+    earlier one recorded, and the pinned query counts do not depend on the tests' order.
+    tests/legal clears it to read the database."""
+    remember_state(AccessibilityStatement._meta.get_field("state").default)
 
 
 @dataclass

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("lib", "agents", "campaigns", "programmes", "reviews")
+PACKAGES = ("lib", "agents", "campaigns", "programmes", "reviews", "legal")
 LINT_IMPORTS = Path(sys.executable).parent / "lint-imports"
 
 

@@ -20,7 +20,7 @@ import pytest
 from django.contrib.admin.sites import site as admin_site
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from tests.matrix import checkins, mentoring, mydata, reminders, resources, reviews
+from tests.matrix import checkins, legal, mentoring, mydata, reminders, resources, reviews
 from tests.matrix.roles import ROLES
 from tests.programmes.import_factories import programme_import, waiting_participation
 
@@ -264,7 +264,7 @@ IDOR_MATRIX = [
 
 
 # Each accompaniment feature lists its pages in its own module.
-for _feature in (checkins, resources, mentoring, reminders, reviews, mydata):
+for _feature in (checkins, resources, mentoring, reminders, reviews, mydata, legal):
     APP_MATRIX.update(_feature.APP_MATRIX)
     IDOR_MATRIX.extend(_feature.IDOR_MATRIX)
 

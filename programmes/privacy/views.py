@@ -6,6 +6,7 @@ import datetime
 import json
 
 from django.conf import settings
+from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Q
@@ -53,13 +54,17 @@ def my_data_file(request):
     return response
 
 
+@login_not_required
 def data_protection(request):
     """What is kept about agents, why, who sees it under each purpose, for how long, and
-    their rights; with the user's own programmes and when their data will be purged."""
+    their rights: public (the footer's « Données personnelles »); logged in, with the user's
+    own programmes and when their data will be purged."""
     days = settings.RESULTS_RETENTION_DAYS
     programmes = {}
-    enrolments = Enrolment.objects.filter(agent__user=request.user).select_related(
-        "population__programme"
+    enrolments = (
+        Enrolment.objects.filter(agent__user=request.user).select_related("population__programme")
+        if request.user.is_authenticated
+        else Enrolment.objects.none()
     )
     for enrolment in enrolments:
         programme = enrolment.population.programme

@@ -26,8 +26,9 @@ OWN_AGENT_ONLY = _expected(
 APP_MATRIX = {
     "programmes:my_data": (lambda c: {}, OWN_AGENT_ONLY),
     "programmes:my_data_file": (lambda c: {}, OWN_AGENT_ONLY),
-    # The data-protection page: every logged-in user.
-    "programmes:data_protection": (lambda c: {}, _expected(200)),
+    # The data-protection page (the footer's « Données personnelles »): everyone, logged in
+    # or not.
+    "programmes:data_protection": (lambda c: {}, _expected(200, anonymous=200)),
 }
 # The pages take no id: whose data is shown is the requesting user's, never a parameter.
 IDOR_MATRIX = []
