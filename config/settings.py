@@ -294,11 +294,11 @@ SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 # Who publishes and hosts the service: each organisation running it sets its own. Empty, the
 # page says « non renseigné ».
 LEGAL_PUBLISHER_NAME = env("LEGAL_PUBLISHER_NAME", default="")
-LEGAL_PUBLISHER_ADDRESS = env("LEGAL_PUBLISHER_ADDRESS", default="")
+LEGAL_PUBLISHER_ADDRESS = env.str("LEGAL_PUBLISHER_ADDRESS", default="", multiline=True)
 LEGAL_PUBLISHER_CONTACT = env("LEGAL_PUBLISHER_CONTACT", default="")
 LEGAL_PUBLICATION_DIRECTOR = env("LEGAL_PUBLICATION_DIRECTOR", default="")
 LEGAL_HOST_NAME = env("LEGAL_HOST_NAME", default="")
-LEGAL_HOST_ADDRESS = env("LEGAL_HOST_ADDRESS", default="")
+LEGAL_HOST_ADDRESS = env.str("LEGAL_HOST_ADDRESS", default="", multiline=True)
 
 # Privacy: no aggregate figure is shown to owners and managers for a group smaller than this.
 PRIVACY_MIN_GROUP_SIZE = 5

@@ -20,6 +20,7 @@ def accessibility(request):
             "statement": statement,
             "states": ConformityState,
             "publisher": settings.LEGAL_PUBLISHER_NAME,
+            "publisher_contact": settings.LEGAL_PUBLISHER_CONTACT,
             "site_url": settings.SITE_URL,
         },
     )

@@ -60,6 +60,11 @@ PAGES = [
     ("agent", lambda c: "/entretiens/mes-entretiens/", lambda c: "entretiens"),
     ("agent", lambda c: "/mes-donnees/", lambda c: "données"),
     ("agent", lambda c: "/protection-des-donnees/", lambda c: "données"),
+    # The legal pages (footer), logged in; tests/legal covers them page by page.
+    ("agent", lambda c: "/accessibilite/", lambda c: "Défenseur des droits"),
+    ("owner", lambda c: "/mentions-legales/", lambda c: "Hébergement"),
+    ("owner", lambda c: "/plan-du-site/", lambda c: "Importer des résultats Pix"),
+    ("manager", lambda c: "/plan-du-site/", lambda c: "Mon équipe"),
     ("agent", lambda c: "/agents/999999/", lambda c: "Page introuvable"),
     ("agent", lambda c: "/agents/import/", lambda c: "Accès refusé"),
     ("owner", lambda c: "/agents/import/", lambda c: "Accès refusé"),
@@ -92,7 +97,18 @@ def test_import_errors_are_accessible(page, live_server, cast, password, tmp_pat
     screenshot(page, "import-erreurs")
 
 
-@pytest.mark.parametrize("path", ["/comptes/mot-de-passe/oubli/", "/nulle-part/"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/comptes/mot-de-passe/oubli/",
+        "/nulle-part/",
+        # The legal pages, for a visitor not logged in.
+        "/accessibilite/",
+        "/mentions-legales/",
+        "/plan-du-site/",
+        "/protection-des-donnees/",
+    ],
+)
 def test_public_pages_have_no_serious_axe_violation(page, live_server, db, path):
     page.goto(f"{live_server.url}{path}")
     expect(page.get_by_role("heading", level=1)).to_be_visible()

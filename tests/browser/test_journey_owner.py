@@ -160,7 +160,12 @@ def test_owner_week_dashboard_exports_access_log_review_cycle(journey, cast):
     journey.screenshot("5-campagne-entretiens")
     assert ReviewCycle.objects.get(programme=programme).reviews.count() == 11
 
-    journey.follow(page.get_by_role("link", name="Protection des données"))
+    journey.follow(page.get_by_role("link", name="Données personnelles"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Protection de vos données")
     journey.screenshot("6-protection-des-donnees")
+    # The legal pages, from the footer: the site map, then the accessibility statement.
+    journey.follow(page.locator("#footer").get_by_role("link", name="Plan du site"))
+    expect(page.locator("main")).to_contain_text("Importer des résultats Pix")
+    journey.follow(page.get_by_role("link", name="Accessibilité : partiellement conforme"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Déclaration d’accessibilité")
     journey.logout()

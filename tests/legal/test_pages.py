@@ -6,6 +6,8 @@ import re
 import pytest
 from django.core.cache import cache
 from django.urls import reverse
+from django.utils.formats import date_format
+from django.utils.timezone import localtime
 
 from legal.models import AccessibilityStatement
 from legal.selectors import STATE_CACHE_KEY, current_state
@@ -79,6 +81,7 @@ def test_defaults_when_nothing_is_recorded(client, db, nothing_cached):
     assert "Aucun audit de conformité complet n’a encore été réalisé" in main
     assert "Défenseur des droits" in main and "Libre réponse 71120" in main
     assert "https://formulaire.defenseurdesdroits.fr/" in main
+    assert "mise à jour" not in main  # nothing recorded: no date
     assert "Accessibilité : partiellement conforme" in _footer(html)
     assert not AccessibilityStatement.objects.exists()  # reading records nothing
 
@@ -128,6 +131,7 @@ def test_staff_edit_shows_on_the_page_and_in_the_footer(client, cast, nothing_ca
     assert "<li>Cartes interactives</li>" in main
     assert "Critère 10.11" not in main
     assert "établie le 21 novembre 2026" in main
+    assert f"mise à jour le {date_format(localtime(statement.updated_at), 'j F Y')}" in main
     assert 'href="mailto:accessibilite@exemple.gouv.fr"' in main
     assert "Accessibilité : non conforme" in _footer(html)
     assert "Accessibilité : non conforme" in _footer(client.get(reverse("login")).content.decode())
@@ -204,6 +208,11 @@ def test_legal_notice_shows_the_settings_or_says_unset(client, db, settings):
     assert "Hébergeur Exemple SAS" in main and "2 rue des Serveurs" in main
     statement = _main(client.get(reverse("legal:accessibility")).content.decode())
     assert "Direction régionale de l’exemple s’engage" in statement
+    assert "Adressez-vous au référent accessibilité" in statement
+    # Without a contact of its own, the statement gives the publisher's.
+    settings.LEGAL_PUBLISHER_CONTACT = "numerique@exemple.gouv.fr"
+    statement = _main(client.get(reverse("legal:accessibility")).content.decode())
+    assert "Contact de l’éditeur : numerique@exemple.gouv.fr" in statement
 
 
 def test_data_protection_page_is_generic_for_visitors(client, cast):
