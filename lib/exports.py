@@ -39,6 +39,7 @@ class Kind:
     TEXT = "text"
     COUNT = "count"
     PERCENT = "percent"  # a number of percent: 45.5 for 45,5 %
+    RATIO = "ratio"  # a share of one: 0.455 for 45,5 %
     DATE = "date"
     DATETIME = "datetime"
 
@@ -92,6 +93,8 @@ def display(value, kind: str = Kind.TEXT) -> str:
         return formats.date_format(timezone.localtime(value), "j F Y H:i")
     if isinstance(value, date):
         return formats.date_format(value, "j F Y")
+    if kind == Kind.RATIO:
+        value, kind = 100 * value, Kind.PERCENT
     if kind == Kind.PERCENT:
         return f"{formats.number_format(value, 1, use_l10n=True)}\u202f%"
     if isinstance(value, float | Decimal):
@@ -99,7 +102,9 @@ def display(value, kind: str = Kind.TEXT) -> str:
     return formats.number_format(value, use_l10n=True, force_grouping=True)
 
 
-def _csv_value(value):
+def _csv_value(value, kind: str = Kind.TEXT):
+    if kind == Kind.RATIO and isinstance(value, float | Decimal):
+        value = 100 * value  # under a header saying « (%) »
     if value is None:
         return ""
     if isinstance(value, datetime):
@@ -126,7 +131,12 @@ def csv_bytes(tables: list[Table]) -> bytes:
             writer.writerow([neutralise(table.caption)])
         writer.writerow([neutralise(column.label) for column in table.columns])
         for row in table.rows:
-            writer.writerow([_csv_value(value) for value in row])
+            writer.writerow(
+                [
+                    _csv_value(value, column.kind)
+                    for value, column in zip(row, table.columns, strict=True)
+                ]
+            )
     return buffer.getvalue().encode("utf-8")
 
 
@@ -149,11 +159,12 @@ NUMBER_FORMATS = {
     Kind.DATE: "DD/MM/YYYY",
     Kind.DATETIME: "DD/MM/YYYY HH:MM",
     Kind.PERCENT: "0.0%",
+    Kind.RATIO: "0.0%",
     Kind.COUNT: "#,##0",
 }
 WIDTH_SAMPLE = 1000  # rows read to size the columns (the rest streams after them)
 WIDTH_MIN, WIDTH_MAX = 8, 60
-WIDTHS = {Kind.DATE: 12, Kind.DATETIME: 17, Kind.PERCENT: 9}
+WIDTHS = {Kind.DATE: 12, Kind.DATETIME: 17, Kind.PERCENT: 9, Kind.RATIO: 9}
 # Words a shortened name does not end on (« Part à l’objectif par… » reads unfinished).
 TRAILING_WORDS = {"à", "au", "aux", "de", "des", "du", "en", "et", "la", "le", "les", "par", "pour"}
 
@@ -188,6 +199,18 @@ def sheet_title(text: str, taken: set[str]) -> str:
         number += 1
     taken.add(candidate.lower())
     return candidate
+
+
+def _number_format(value, kind: str) -> str | None:
+    """How Excel shows the cell: by its column's kind, or by its type in a text column (a
+    date among texts shows as a date, not as a serial number)."""
+    if value is None or isinstance(value, str | bool):
+        return None
+    if isinstance(value, datetime):
+        return NUMBER_FORMATS[Kind.DATETIME]
+    if isinstance(value, date):
+        return NUMBER_FORMATS[Kind.DATE]
+    return NUMBER_FORMATS.get(kind)
 
 
 def _text_width(value, kind: str) -> int:
@@ -241,8 +264,9 @@ def xlsx_bytes(tables: list[Table]) -> bytes:
             cells = []
             for kind, value in zip(kinds, row, strict=True):
                 cell = WriteOnlyCell(sheet, value=_xlsx_value(value, kind))
-                if kind in NUMBER_FORMATS and value is not None and not isinstance(value, str):
-                    cell.number_format = NUMBER_FORMATS[kind]
+                number_format = _number_format(value, kind)
+                if number_format:
+                    cell.number_format = number_format
                 cells.append(cell)
             sheet.append(cells)
     buffer = io.BytesIO()
