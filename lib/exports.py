@@ -40,6 +40,7 @@ class Kind:
     COUNT = "count"
     PERCENT = "percent"  # a number of percent: 45.5 for 45,5 %
     RATIO = "ratio"  # a share of one: 0.455 for 45,5 %
+    YEAR = "year"  # a number read as a name: 2026, never « 2 026 »
     DATE = "date"
     DATETIME = "datetime"
 
@@ -93,6 +94,8 @@ def display(value, kind: str = Kind.TEXT) -> str:
         return formats.date_format(timezone.localtime(value), "j F Y H:i")
     if isinstance(value, date):
         return formats.date_format(value, "j F Y")
+    if kind == Kind.YEAR:
+        return str(value)
     if kind == Kind.RATIO:
         value, kind = 100 * value, Kind.PERCENT
     if kind == Kind.PERCENT:
@@ -161,6 +164,7 @@ NUMBER_FORMATS = {
     Kind.PERCENT: "0.0%",
     Kind.RATIO: "0.0%",
     Kind.COUNT: "#,##0",
+    Kind.YEAR: "0",
 }
 WIDTH_SAMPLE = 1000  # rows read to size the columns (the rest streams after them)
 WIDTH_MIN, WIDTH_MAX = 8, 60

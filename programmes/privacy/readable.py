@@ -131,6 +131,7 @@ FIELDS = {
 
 # Shares of one (0.75), shown and stored as percentages.
 RATIO_FIELDS = {"progression", "taux_de_maitrise"}
+YEAR_FIELDS = {"annee"}
 SEPARATOR = " ; "
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:\d{2}|Z)?)?$")
 PATH_SEPARATOR = " — "
@@ -191,6 +192,8 @@ def _kind(path: tuple, values: Iterable) -> str:
     values = [v for v in values if v is not None]
     if path[-1] in RATIO_FIELDS and all(isinstance(v, float | Decimal) for v in values):
         return Kind.RATIO
+    if path[-1] in YEAR_FIELDS and all(isinstance(v, int) for v in values):
+        return Kind.YEAR
     if values and all(isinstance(v, datetime) for v in values):
         return Kind.DATETIME
     if values and all(isinstance(v, date) and not isinstance(v, datetime) for v in values):

@@ -124,6 +124,14 @@ def test_sheet_names_follow_excel_rules():
     assert all(len(title) <= 31 and not set(title) & set("[]:*?/\\") for title in titles)
 
 
+def test_a_year_is_shown_as_written_and_a_share_of_one_as_a_percentage():
+    from lib.exports import display
+
+    assert display(2026, Kind.YEAR) == "2026"
+    assert display(2026, Kind.COUNT) != "2026"  # a count has its thousands separator
+    assert display(0.455, Kind.RATIO) == "45,5\u202f%"
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
@@ -314,6 +322,12 @@ def test_dashboard_xlsx_holds_every_population_funnel_and_names_the_chosen_one(
     assert {row[3] for row in rows if row[1] == "Inscrits"} == {1.0}  # 100 %
     for cell in funnels["D"][2:]:
         assert isinstance(cell.value, int | float) and cell.number_format == "0.0%"
+    # The page says so beside the buttons.
+    page = client.get(
+        reverse("programmes:dashboard", kwargs={"slug": "programme-dr"}),
+        {"population": managers.pk},
+    )
+    assert "le détail de la population choisie : Encadrants supérieurs" in page.content.decode()
 
 
 def test_dashboard_csv_says_less_than_five_for_a_small_population(client, cast):
