@@ -8,6 +8,8 @@ from programmes.privacy import views
 urlpatterns = [
     path("mes-donnees/", views.my_data, name="my_data"),
     path("mes-donnees/export.json", views.my_data_file, name="my_data_file"),
+    path("mes-donnees/export.xlsx", views.my_data_workbook, name="my_data_workbook"),
+    path("mes-donnees/a-imprimer/", views.my_data_print, name="my_data_print"),
     path(
         "protection-des-donnees/",
         views.data_protection,

@@ -1,6 +1,6 @@
 """An agent's own data: the data-protection page (what is kept, who sees it, how long, their
-rights) and "Mes données", everything held about them as a JSON file; for the programme's
-owners, the log of who viewed whose individual results."""
+rights) and "Mes données", everything held about them as a JSON file, a workbook and a page
+to print; for the programme's owners, the log of who viewed whose individual results."""
 
 import datetime
 import json
@@ -16,12 +16,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from agents.models import Agent
-from lib.exports import Column, Kind, Table, csv_response
+from lib.exports import Column, Kind, Table, csv_response, xlsx_response
 from lib.pagination import paginate
 from lib.params import int_param
 from programmes import perms
 from programmes.models import Enrolment, ResultAccessLog
 from programmes.privacy import selectors as selectors_mydata
+from programmes.privacy.readable import printable_sections, readable_tables
 from programmes.roles import roles_for
 from programmes.selectors import visible_programme_or_404
 
@@ -50,6 +51,34 @@ def my_data_file(request):
     response = HttpResponse(body, content_type="application/json; charset=utf-8")
     filename = f"mes-donnees-pilote-pix-{timezone.localdate():%Y-%m-%d}.json"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def my_data_workbook(request):
+    """The same data as the JSON file, for a spreadsheet: a sheet per kind of data, French
+    headers (their own data only)."""
+    agent = _own_agent(request)
+    tables = readable_tables(selectors_mydata.agent_data(agent))
+    response = xlsx_response(tables, f"mes-donnees-pilote-pix-{timezone.localdate():%Y-%m-%d}")
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def my_data_print(request):
+    """The same data as the JSON file, as a page to read or print (their own data only)."""
+    agent = _own_agent(request)
+    data = selectors_mydata.agent_data(agent)
+    response = render(
+        request,
+        "programmes/privacy/mydata_print.html",
+        {
+            "title": _("Mes données — version à lire ou imprimer"),
+            "agent": agent,
+            "generated_at": data["a_propos"]["genere_le"],
+            "sections": printable_sections(readable_tables(data)),
+        },
+    )
     response["Cache-Control"] = "no-store"
     return response
 

@@ -23,7 +23,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from lib import charts
-from lib.exports import Column, Kind, Table
+from lib.exports import Column, Kind, Table, display
 from programmes import perms
 from programmes.enums import TargetKind
 from programmes.models import PopulationStat, Programme, Target
@@ -169,7 +169,8 @@ class Dashboard:
             row.append(figures.reached_percent)
             row += [figures.count(name) for name, _status, _colour in STATUSES]
             rows.append(row)
-        return Table("comparaison", _("Comparaison des populations"), columns, rows)
+        caption = _("Comparaison des populations")
+        return Table("comparaison", caption, columns, rows, sheet=_("Comparaison"))
 
     def competence_comparison_table(self) -> Table:
         """Share at target per target (rows) and population (columns)."""
@@ -190,6 +191,7 @@ class Dashboard:
             _("Part à l’objectif par compétence et par population"),
             columns,
             rows,
+            sheet=_("Compétences par population"),
         )
 
     def funnel_table(self) -> Table:
@@ -251,6 +253,7 @@ class Dashboard:
             _("Part à l’objectif, mois par mois (dernier calcul du mois)"),
             columns,
             rows,
+            sheet=_("Évolution"),
         )
 
     def _month_share(self, point: EvolutionPoint, population_id: int):
@@ -260,16 +263,65 @@ class Dashboard:
         enrolled, reached, hidden = values
         return small_group_text() if hidden else percent_of(reached, enrolled)
 
+    def funnels_table(self) -> Table:
+        """The funnel of every population, one under the other, for the files (the page
+        shows the selected population's); « moins de 5 » where the privacy rule hides it."""
+        columns = [
+            Column(_("Population")),
+            Column(_("Étape")),
+            Column(_("Agents"), Kind.COUNT),
+            Column(_("Part des inscrits (%)"), Kind.PERCENT),
+        ]
+        rows = [
+            [figures.population.name, str(label), figures.count(name), figures.percent(name)]
+            for figures in self.populations
+            for name, label in FUNNEL
+        ]
+        caption = _("Entonnoir de progression de chaque population")
+        return Table("entonnoirs", caption, columns, rows, sheet=_("Entonnoirs"))
+
+    def about_table(self) -> Table:
+        """What the file is: the programme, the population chosen on screen (which the
+        sheets about one population describe), the day of the figures and of the file."""
+        rows = [[_("Programme"), self.programme.name]]
+        if self.selected is not None:
+            rows.append([_("Population choisie à l’écran"), self.selected.population.name])
+        rows += [
+            [_("Données au"), self.stats_day],
+            [_("Fichier téléchargé le"), timezone.localtime()],
+        ]
+        return Table(
+            "a-propos",
+            _("Tableau de bord — %(programme)s") % {"programme": self.programme.name},
+            [Column(_("Rubrique")), Column(_("Valeur"))],
+            [[label, display(value)] for label, value in rows],
+            sheet=_("À propos"),
+        )
+
     def tables(self) -> list[Table]:
-        tables = [self.comparison_table(), self.competence_comparison_table()]
-        if self.selected is not None and self.selected.has_data and not self.selected.hidden:
-            tables += [self.funnel_table(), self.targets_table(), self.levels_table()]
+        """What the dashboard's files hold: what the page shows, with the funnel of every
+        population, and the sheets about the population chosen on screen named after it."""
+        tables = [self.about_table(), self.comparison_table(), self.competence_comparison_table()]
+        tables.append(self.funnels_table())
+        selected = self.selected
+        if selected is not None and selected.has_data and not selected.hidden:
+            name = {"population": selected.population.name}
+            for table, sheet in [
+                (self.targets_table(), _("Objectifs — %(population)s") % name),
+                (self.levels_table(), _("Niveaux — %(population)s") % name),
+            ]:
+                table.sheet = sheet
+                tables.append(table)
         tables.append(self.evolution_table())
         if self.barriers is not None:
             tables += self.barriers.export_tables()
         if self.personal:
             tables.append(self.personal_summary_table())
-            tables += [table for _figures, table in self.personal_tables() if table is not None]
+            for figures, table in self.personal_tables():
+                if table is not None:
+                    name = {"population": figures.population.name}
+                    table.sheet = _("Obj. personnels — %(population)s") % name
+                    tables.append(table)
         if self.aggregates_only and self.some_withheld:
             tables.append(self.privacy_rule_table())
         return tables

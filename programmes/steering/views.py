@@ -58,10 +58,14 @@ def dashboard(request, slug):
 
 
 def dashboard_export(request, slug, fmt):
-    """Every table of the dashboard, as CSV (one file) or XLSX (a sheet per table)."""
+    """Every table of the dashboard, as CSV (one file) or XLSX (a sheet per table), the
+    funnel of every population, the detail of the one chosen on screen (named in the file's
+    name and its « À propos » sheet)."""
     programme = visible_programme_or_404(request.user, slug)
     board, _can_manage = _board(request, programme)
-    filename = f"tableau-de-bord-{programme.slug}-{timezone.localdate():%Y-%m-%d}"
+    # The population chosen on screen, whose detailed sheets the file holds.
+    chosen = f"-{slugify(board.selected.population.name)}" if board.selected else ""
+    filename = f"tableau-de-bord-{programme.slug}{chosen}-{timezone.localdate():%Y-%m-%d}"
     return EXPORTERS[fmt](board.tables(), filename)
 
 

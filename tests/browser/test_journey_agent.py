@@ -5,9 +5,11 @@ and commented with the keyboard only, "Mes données" and its JSON file, the data
 page, logging out. axe-core checks every page loaded (the `journey` fixture fails the test
 otherwise)."""
 
+import io
 import json
 import re
 
+import openpyxl
 from playwright.sync_api import expect
 
 from programmes.models import Mentoring, ResourceUse
@@ -115,12 +117,27 @@ def test_agent_week_my_page_resource_mentoring_review_and_my_data(journey, cast)
     journey.follow(page.locator("main").get_by_role("link", name="Mes données"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Mes données")
     journey.screenshot("4-mes-donnees")
-    name, content = journey.download(page.get_by_role("link", name="Télécharger mes données"))
+    name, content = journey.download(
+        page.get_by_role("link", name="Télécharger mes données (JSON)")
+    )
     assert name.startswith("mes-donnees-pilote-pix-") and name.endswith(".json")
     data = json.loads(content.decode("utf-8"))
     assert data["identite"]["email"] == cast.agent.email
     assert [use["ressource"] for use in data["ressources_suivies"]] == [RESOURCE]
     assert data["entretiens_professionnels"][0]["commentaire_agent"] == COMMENT
+    # The same for a spreadsheet (a sheet per kind of data), and as a page to print.
+    name, content = journey.download(
+        page.get_by_role("link", name="Télécharger mes données (Excel)")
+    )
+    assert name.endswith(".xlsx")
+    workbook = openpyxl.load_workbook(io.BytesIO(content))
+    resources = workbook["Ressources suivies"]
+    assert [row[0] for row in resources.iter_rows(min_row=2, values_only=True)][:1] == ["Programme"]
+    assert RESOURCE in [row[1] for row in resources.iter_rows(min_row=3, values_only=True)]
+    journey.follow(page.get_by_role("link", name="Lire ou imprimer mes données"))
+    expect(page.locator("main")).to_contain_text(COMMENT)
+    journey.screenshot("4b-mes-donnees-a-imprimer")
+    journey.follow(page.get_by_role("link", name="Retour à Mes données"))
 
     journey.follow(page.get_by_role("link", name="Comment vos données sont protégées"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Protection de vos données")

@@ -105,9 +105,14 @@ def test_owner_week_dashboard_exports_access_log_review_cycle(journey, cast):
     name, content = journey.download(
         page.get_by_role("link", name="Télécharger les tableaux (Excel)")
     )
-    assert name.endswith(".xlsx") and content
+    # Named after the population chosen on screen, with every population's funnel.
+    assert name.startswith(f"tableau-de-bord-{slug}-encadrants-") and name.endswith(".xlsx")
     workbook = openpyxl.load_workbook(io.BytesIO(content))
-    assert "Comparaison des populations" in workbook.sheetnames
+    assert workbook.sheetnames[:2] == ["À propos", "Comparaison"]
+    about = dict(workbook["À propos"].iter_rows(min_row=3, values_only=True))
+    assert about["Population choisie à l’écran"] == "Encadrants"
+    funnels = {row[0] for row in workbook["Entonnoirs"].iter_rows(min_row=3, values_only=True)}
+    assert {"Assistants", "Encadrants"} <= funnels
 
     # A population: aggregates only (self-assessment).
     journey.follow(page.get_by_role("link", name="Page de la population"))

@@ -77,11 +77,13 @@ def test_owner_opens_the_dashboard_and_downloads_its_tables(journey, cast):
     assert content.startswith(b"\xef\xbb\xbf")
     assert "Assistants;" in content.decode("utf-8-sig")
 
-    _name, content = journey.download(
+    name, content = journey.download(
         page.get_by_role("link", name="Télécharger les tableaux (Excel)")
     )
+    assert name.startswith("tableau-de-bord-programme-dr-assistants-")
     workbook = openpyxl.load_workbook(io.BytesIO(content))
-    assert "Comparaison des populations" in workbook.sheetnames
+    assert "Comparaison" in workbook.sheetnames and "Entonnoirs" in workbook.sheetnames
+    assert workbook["Comparaison"]["A1"].value == "Comparaison des populations"
 
     journey.follow(page.get_by_role("link", name="Consultations de résultats individuels"))
     expect(page.locator("#access-log")).to_contain_text(cast.agent_agent.full_name)

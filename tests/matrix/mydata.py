@@ -26,6 +26,8 @@ OWN_AGENT_ONLY = _expected(
 APP_MATRIX = {
     "programmes:my_data": (lambda c: {}, OWN_AGENT_ONLY),
     "programmes:my_data_file": (lambda c: {}, OWN_AGENT_ONLY),
+    "programmes:my_data_workbook": (lambda c: {}, OWN_AGENT_ONLY),
+    "programmes:my_data_print": (lambda c: {}, OWN_AGENT_ONLY),
     # The data-protection page (the footer's « Données personnelles »): everyone, logged in
     # or not.
     "programmes:data_protection": (lambda c: {}, _expected(200, anonymous=200)),

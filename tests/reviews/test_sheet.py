@@ -808,6 +808,23 @@ def test_the_agents_data_export_holds_their_readable_review_sheets(client, manag
     assert [(s["annee"], s["perspectives"]) for s in sheets] == [(2025, "Référente numérique")]
     assert sheets[0]["objectifs"] == [{"competence": "1.1", "niveau": 5}]
     assert "non_inclus" not in data["a_propos"]
+    # The workbook holds the same: the sheets, and their objectives on a sheet of their own.
+    import io
+
+    import openpyxl
+
+    content = client.get(reverse("programmes:my_data_workbook")).content
+    workbook = openpyxl.load_workbook(io.BytesIO(content))
+    reviews = list(workbook["Entretiens professionnels"].iter_rows(min_row=2, values_only=True))
+    header, rows = reviews[0], reviews[1:]
+    assert [(row[header.index("Année")], row[header.index("Perspectives")]) for row in rows] == [
+        (2025, "Référente numérique")
+    ]
+    objectives = list(workbook["Objectifs des entretiens"].iter_rows(min_row=2, values_only=True))
+    assert objectives == [
+        ("Entretiens professionnels n°", "Programme", "Compétence", "Niveau"),
+        (1, cast.programme.name, "1.1", 5),
+    ]
 
 
 # --- Consent names the direct manager; check-in notes stay where the agent page keeps them --

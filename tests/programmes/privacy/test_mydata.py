@@ -2,12 +2,17 @@
 data-protection page."""
 
 import datetime
+import io
 import json
+import re
+from decimal import Decimal
 
+import openpyxl
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from campaigns.models import ParticipationSnapshot
 from programmes.enums import ProgressStatus
@@ -27,6 +32,10 @@ from tests.programmes.factories_accompaniment import (
 from tests.programmes.factories_reminders import ReminderFactory, ReminderOptOutFactory
 
 FILE_URL = reverse("programmes:my_data_file")
+# Whatever the amount of data: the session, the user, the agent and a query per kind of data;
+# the page adds the menu's (which roles the user has).
+WORKBOOK_QUERIES = 18
+PRINT_QUERIES = WORKBOOK_QUERIES + 5
 
 
 def _download(client, user):
@@ -131,7 +140,7 @@ def test_each_user_gets_only_their_own_data(client, cast):
     assert data["consultations_de_vos_resultats"] == []
 
 
-@pytest.mark.parametrize("name", ["my_data", "my_data_file"])
+@pytest.mark.parametrize("name", ["my_data", "my_data_file", "my_data_workbook", "my_data_print"])
 def test_a_user_without_an_agent_gets_404(client, cast, name):
     client.force_login(cast.owner)
     assert client.get(reverse(f"programmes:{name}")).status_code == 404
@@ -170,7 +179,11 @@ def test_my_data_page_offers_the_download(client, cast):
     response = client.get(reverse("programmes:my_data"))
 
     assert response.status_code == 200
-    assert FILE_URL in response.content.decode()
+    html = response.content.decode()
+    assert FILE_URL in html
+    assert reverse("programmes:my_data_workbook") in html
+    assert reverse("programmes:my_data_print") in html
+    assert "lisible par un tableur" in html  # true of the workbook, the link next to it
 
 
 def test_data_protection_page_tells_what_who_and_how_long(client, cast, settings):
@@ -243,3 +256,174 @@ def test_my_page_and_footer_link_to_data_protection(client, cast):
 
     assert html.count(reverse("programmes:data_protection")) == 2  # page and footer
     assert reverse("programmes:my_data") in html
+
+
+# --- The same data for people: a workbook and a page to print -----------------------------
+
+WORKBOOK_URL = reverse("programmes:my_data_workbook")
+PRINT_URL = reverse("programmes:my_data_print")
+ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}(T[\d:.]+([+-]\d{2}:\d{2}|Z)?)?$")
+
+
+def _workbook(client, user):
+    client.force_login(user)
+    response = client.get(WORKBOOK_URL)
+    assert response.status_code == 200
+    assert response["Content-Disposition"].startswith('attachment; filename="mes-donnees-')
+    assert response["Content-Disposition"].endswith('.xlsx"')
+    return openpyxl.load_workbook(io.BytesIO(response.content))
+
+
+def _records(sheet):
+    """The sheet's rows under its caption and header, as dicts by header."""
+    rows = list(sheet.iter_rows(values_only=True))
+    header = rows[1]
+    return [dict(zip(header, row, strict=True)) for row in rows[2:]]
+
+
+def _leaves(value):
+    """Every plain value of a JSON document."""
+    if isinstance(value, dict):
+        for item in value.values():
+            yield from _leaves(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _leaves(item)
+    elif value is not None:
+        yield value
+
+
+def _as_in_a_spreadsheet(leaf):
+    """A JSON value as the workbook holds it: dates as local dates, decimals as numbers."""
+    if isinstance(leaf, bool):
+        return "Oui" if leaf else "Non"
+    if isinstance(leaf, str) and ISO_DATE.match(leaf):
+        parsed = datetime.datetime.fromisoformat(leaf)
+        if parsed.tzinfo is not None:
+            parsed = timezone.localtime(parsed)
+        return parsed.date() if isinstance(parsed, datetime.datetime) else parsed
+    if isinstance(leaf, str):
+        try:
+            return float(leaf)  # DjangoJSONEncoder writes decimals as text: "0.750"
+        except ValueError:
+            return leaf
+    return leaf
+
+
+def test_workbook_holds_the_same_records_as_the_json_file_a_sheet_per_kind(client, cast):
+    agent = cast.agent_agent
+    _give_data(cast, agent, n=2)
+    _give_data(cast, cast.team[1], n=1, start=7)  # someone else's: never in the file
+    agent.participations.update(progression=Decimal("0.75"))
+    data = _download(client, cast.agent)
+
+    workbook = _workbook(client, cast.agent)
+
+    lists = {
+        "Inscriptions": data["inscriptions"],
+        "Participations Pix": data["participations_pix"],
+        "Points d’étape": data["points_d_etape"],
+        "Ressources suivies": data["ressources_suivies"],
+        "Demandes de compagnonnage": data["compagnonnage"]["demandes"],
+        "Offres de compagnon": data["compagnonnage"]["offres_de_compagnon"],
+        "Consentements de partage": data["consentements_de_partage"],
+        "Objectifs personnels": data["objectifs_personnels"],
+        "Relances reçues": data["relances"]["recues"],
+        "Désabonnements des relances": data["relances"]["desabonnements"],
+        "Consultations de vos résultats": data["consultations_de_vos_resultats"],
+        "Résultats par compétence": [r for p in data["participations_pix"] for r in p["resultats"]],
+        "Historique des participations": [
+            s for p in data["participations_pix"] for s in p["historique"]
+        ],
+    }
+    for name, records in lists.items():
+        assert len(records) >= 1, name  # every kind of data is exercised
+        assert len(_records(workbook[name])) == len(records), name
+    assert workbook["Entretiens professionnels"]["A3"].value == "Aucune donnée"
+    assert workbook.sheetnames[:2] == ["À propos de ce fichier", "Identité"]
+    # Every value of the JSON file is in the workbook: the same data, nothing left out.
+    cells = set()
+    for sheet in workbook.worksheets:
+        for row in sheet.iter_rows(min_row=3, values_only=True):
+            for value in row:
+                cells.add(value.date() if isinstance(value, datetime.datetime) else value)
+    texts = [value for value in cells if isinstance(value, str)]
+    for leaf in _leaves({k: v for k, v in data.items() if k != "a_propos"}):
+        expected = _as_in_a_spreadsheet(leaf)
+        if isinstance(expected, str):  # a barrier's label is one of a list in one cell
+            assert any(expected in text for text in texts), leaf
+        else:
+            assert expected in cells, leaf
+    assert not any("Bonne dynamique 7" in text for text in texts)
+    # French headers, shares as percentages, dates as dates.
+    for sheet in workbook.worksheets:
+        assert not any("_" in str(cell.value) for cell in sheet[2]), sheet.title
+        assert sheet.freeze_panes == "A3" and len(sheet.title) <= 31
+    identity = dict(list(workbook["Identité"].iter_rows(min_row=3, values_only=True)))
+    assert identity["Prénom"] == agent.first_name
+    assert identity["Responsable — Adresse électronique"] == "encadrant@exemple.gouv.fr"
+    results = workbook["Résultats par compétence"]
+    header = [cell.value for cell in results[2]]
+    assert header[:2] == ["Participations Pix n°", "Campagne"]
+    assert "Taux de maîtrise (%)" in header
+    participations = workbook["Participations Pix"]
+    header = [cell.value for cell in participations[2]]
+    progression = participations.cell(row=3, column=header.index("Progression (%)") + 1)
+    assert progression.value == float(data["participations_pix"][0]["progression"])
+    assert progression.value == 0.75 and progression.number_format == "0.0%"  # 75,0 %
+    checkins = workbook["Points d’étape"]
+    header = [cell.value for cell in checkins[2]]
+    recorded = checkins.cell(row=3, column=header.index("Saisi le") + 1)
+    assert recorded.is_date and recorded.number_format == "DD/MM/YYYY HH:MM"
+
+
+def test_workbook_is_read_in_a_pinned_number_of_queries(client, cast, django_assert_num_queries):
+    client.force_login(cast.agent)
+    _give_data(cast, cast.agent_agent, n=1)
+    with django_assert_num_queries(WORKBOOK_QUERIES):
+        client.get(WORKBOOK_URL)
+    _give_data(cast, cast.agent_agent, n=3, start=1)
+    with django_assert_num_queries(WORKBOOK_QUERIES):
+        client.get(WORKBOOK_URL)
+
+
+def test_page_to_print_shows_the_same_records_as_the_json_file(
+    client, cast, django_assert_num_queries
+):
+    _give_data(cast, cast.agent_agent, n=2)
+    _give_data(cast, cast.team[1], n=1, start=7)
+    data = _download(client, cast.agent)
+
+    with django_assert_num_queries(PRINT_QUERIES):
+        response = client.get(PRINT_URL)
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Bonne dynamique 0" in html and "Bonne dynamique 1" in html
+    assert "Bonne dynamique 7" not in html
+    section = html[html.index('id="section-points-d-etape"') :]
+    section = section[: section.index("</section>")]
+    assert section.count("<dl") == len(data["points_d_etape"]) == 2
+    assert "Prochaine étape" in section and "Saisi par — Adresse électronique" in section
+    assert "Aucune donnée de ce type vous concernant." in html  # no review sheet
+
+
+def test_readable_tables_flatten_records_and_name_unknown_keys_as_written():
+    from programmes.privacy.readable import readable_tables
+
+    data = {
+        "identite": {"nom": "Durand", "actif": True, "responsable": None},
+        "section_ajoutee": [
+            {"titre": "A", "etapes": [{"date": datetime.date(2026, 3, 2)}], "notes": ["x", "y"]},
+            {"titre": "B", "etapes": [], "notes": []},
+        ],
+    }
+
+    identity, added, steps = readable_tables(data)
+
+    assert list(identity.rows) == [["Nom", "Durand"], ["Actif", "Oui"], ["Responsable", None]]
+    assert added.caption == "Section ajoutee"
+    assert [c.label for c in added.columns] == ["titre", "notes"]
+    assert list(added.rows) == [["A", "x ; y"], ["B", None]]
+    assert [c.label for c in steps.columns] == ["Section ajoutee n°", "titre", "Date"]
+    assert list(steps.rows) == [[1, "A", datetime.date(2026, 3, 2)]]

@@ -90,9 +90,17 @@ def test_one_participant_among_five_enrolled_shows_no_figure_to_the_owner(client
 def test_one_participant_among_five_leaves_no_level_in_the_exports(client, lone):
     content = _export(client, lone.owner, population=lone.lone.pk)
     assert "Répartition des niveaux" not in content
-    assert "Entonnoir de progression" not in content
     row = next(line for line in content.splitlines() if line.startswith("Un et quatre"))
     assert SMALL in row
+    # Its funnel is in the file (every population's is), with its head count only.
+    funnel = [line for line in content.splitlines() if line.startswith("Un et quatre;")][1:]
+    assert funnel == [
+        "Un et quatre;Inscrits;5;",
+        f"Un et quatre;Ont commencé;{SMALL};",
+        f"Un et quatre;Ont envoyé leurs résultats;{SMALL};",
+        f"Un et quatre;Au moins un objectif atteint;{SMALL};",
+        f"Un et quatre;Tous les objectifs atteints;{SMALL};",
+    ]
 
 
 def test_the_ambassador_of_the_population_still_sees_its_figures(client, lone):

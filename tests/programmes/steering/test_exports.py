@@ -12,11 +12,21 @@ from django.urls import reverse
 from django.utils import timezone
 
 from campaigns.enums import MatchStatus, ParticipationStatus
-from lib.exports import BOM, Column, Kind, Table, csv_bytes, neutralise, xlsx_bytes
+from lib.exports import (
+    BOM,
+    Column,
+    Kind,
+    Table,
+    csv_bytes,
+    neutralise,
+    sheet_title,
+    shorten,
+    xlsx_bytes,
+)
 from programmes.models import ResultAccessLog
 from programmes.steering.stats import population_stats_refresh
 from tests.agents.factories import AgentFactory
-from tests.programmes.factories import EnrolmentFactory
+from tests.programmes.factories import EnrolmentFactory, TargetPopulationFactory
 from tests.programmes.import_factories import ParticipationFactory
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -95,7 +105,9 @@ def test_xlsx_reads_back_with_numbers_dates_and_inert_formulas():
     name, met, share, enrolled, activity = rows[2]
     assert name == "'=cmd"
     assert sheet.cell(row=3, column=1).data_type == "s"  # a string, not a formula
-    assert (met, share) == (2, 45.5)
+    assert (met, share) == (2, 0.455)  # 45,5 %, a number a spreadsheet can add up
+    assert sheet.cell(row=3, column=3).number_format == "0.0%"
+    assert sheet.cell(row=3, column=2).number_format == "#,##0"
     assert enrolled == datetime(2026, 3, 2)
     assert activity == datetime(2026, 3, 2, 9, 30)
     assert rows[4][0] == "NulPart"  # characters XML cannot hold are dropped
@@ -110,6 +122,58 @@ def test_sheet_names_follow_excel_rules():
     titles = workbook.sheetnames
     assert len(set(titles)) == 2
     assert all(len(title) <= 31 and not set(title) & set("[]:*?/\\") for title in titles)
+
+
+def test_a_year_is_shown_as_written_and_a_share_of_one_as_a_percentage():
+    from lib.exports import display
+
+    assert display(2026, Kind.YEAR) == "2026"
+    assert display(2026, Kind.COUNT) != "2026"  # a count has its thousands separator
+    assert display(0.455, Kind.RATIO) == "45,5\u202f%"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Comparaison des populations", "Comparaison des populations"),
+        ("Freins au dernier point d’étape", "Freins au dernier point d’étape"),  # 31: kept
+        ("Part à l’objectif par compétence — Assistants", "Part à l’objectif…"),
+        ("Entonnoirs de progression par population", "Entonnoirs de progression…"),
+        ("Objectifs — Agents de catégorie C du siège", "Objectifs — Agents…"),
+        ("Anticonstitutionnellementissimement", "Anticonstitutionnellementissim…"),
+    ],
+)
+def test_a_long_name_is_cut_after_a_whole_word(text, expected):
+    assert shorten(text, 31) == expected
+
+
+def test_sheet_titles_are_unique_short_and_cut_between_words():
+    taken = set()
+    long = "Objectifs personnels par compétence — Assistants de direction"
+    titles = [sheet_title(long, taken) for _n in range(3)]
+    titles += [sheet_title("'History'", taken), sheet_title("a/b:c", taken)]
+    assert titles == [
+        "Objectifs personnels…",
+        "Objectifs personnels… (2)",
+        "Objectifs personnels… (3)",
+        "Historique",
+        "a b c",
+    ]
+    assert all(len(title) <= 31 for title in titles)
+
+
+def test_xlsx_columns_are_sized_to_their_content_and_the_header_frozen():
+    rows = [["Lefèvre-Dupont de la Villardière", 12345, 5.0, None, None]]
+    tables = [Table("a", "Agents", table().columns, rows), table()]
+    workbook = openpyxl.load_workbook(io.BytesIO(xlsx_bytes(tables)))
+    for sheet in workbook.worksheets:
+        assert sheet.freeze_panes == "A3"  # caption and header stay in view
+        widths = [sheet.column_dimensions[letter].width for letter in "ABCDE"]
+        assert all(8 <= width <= 60 for width in widths)
+    first = workbook.worksheets[0].column_dimensions
+    assert first["A"].width == len("Lefèvre-Dupont de la Villardière") + 2
+    assert first["B"].width == len("Objectifs atteints") + 2  # the header is the widest
+    assert workbook.worksheets[1].column_dimensions["D"].width == 12 + 2  # a date: dd/mm/yyyy
 
 
 # --- Population lists, for those who see individuals --------------------------------------
@@ -188,24 +252,82 @@ def test_unknown_format_is_not_found(client, cast):
 # --- Dashboard tables ------------------------------------------------------------------------
 
 
+def _dashboard_file(client, user, fmt, **params):
+    client.force_login(user)
+    url = reverse("programmes:dashboard_export", kwargs={"slug": "programme-dr", "fmt": fmt})
+    return client.get(url, params)
+
+
+def _sheet_rows(sheet):
+    return list(sheet.iter_rows(min_row=3, values_only=True))
+
+
 def test_dashboard_xlsx_has_a_sheet_per_table_with_the_page_figures(client, cast):
     population_stats_refresh(population=cast.population, on=timezone.localdate())
     # Its ambassador: for the owner, a population where nobody shared results has no figure.
-    client.force_login(cast.ambassador)
-    url = reverse(
-        "programmes:dashboard_export", kwargs={"slug": cast.programme.slug, "fmt": "xlsx"}
-    )
-    response = client.get(url)
+    response = _dashboard_file(client, cast.ambassador, "xlsx")
     assert response.status_code == 200
     assert response["Content-Disposition"].startswith(
-        'attachment; filename="tableau-de-bord-programme-dr-'
+        'attachment; filename="tableau-de-bord-programme-dr-assistants-'
     )
     workbook = openpyxl.load_workbook(io.BytesIO(response.content))
-    assert workbook.sheetnames[0] == "Comparaison des populations"
-    assert any(name.startswith("Entonnoir de progression") for name in workbook.sheetnames)
-    comparison = list(workbook.worksheets[0].iter_rows(min_row=3, values_only=True))
+    assert workbook.sheetnames[:4] == [
+        "À propos",
+        "Comparaison",
+        "Compétences par population",
+        "Entonnoirs",
+    ]
+    comparison = _sheet_rows(workbook["Comparaison"])
     assert comparison[0][0] == "Assistants"
     assert comparison[0][2] == 6  # enrolled
+    share = workbook["Comparaison"].cell(row=3, column=8)  # « Part à l’objectif »
+    assert (share.value, share.number_format) == (0.0, "0.0%")
+    for sheet in workbook.worksheets:
+        assert sheet.freeze_panes == "A3"
+        assert len(sheet.title) <= 31 and not set(sheet.title) & set("[]:*?/\\")
+        assert all(sheet.column_dimensions[cell.column_letter].width >= 8 for cell in sheet[2]), (
+            sheet.title
+        )
+
+
+def test_dashboard_xlsx_holds_every_population_funnel_and_names_the_chosen_one(
+    client, managerial_cast
+):
+    cast = managerial_cast
+    managers = TargetPopulationFactory(programme=cast.programme, name="Encadrants supérieurs")
+    for agent in AgentFactory.create_batch(2):
+        EnrolmentFactory(agent=agent, population=managers)
+    for population in (cast.population, managers):
+        population_stats_refresh(population=population, on=timezone.localdate())
+
+    response = _dashboard_file(client, cast.owner, "xlsx", population=managers.pk)
+
+    assert (
+        'filename="tableau-de-bord-programme-dr-encadrants-superieurs-'
+        in (response["Content-Disposition"])
+    )
+    workbook = openpyxl.load_workbook(io.BytesIO(response.content))
+    about = dict(_sheet_rows(workbook["À propos"]))
+    assert about["Programme"] == "Programme Pix DR"
+    assert about["Population choisie à l’écran"] == "Encadrants supérieurs"
+    assert "Objectifs — Encadrants…" in workbook.sheetnames  # 31 characters, whole words
+    assert workbook["Objectifs — Encadrants…"]["A1"].value.endswith("Encadrants supérieurs")
+    funnels = workbook["Entonnoirs"]
+    rows = _sheet_rows(funnels)
+    assert [row[:3] for row in rows if row[1] == "Inscrits"] == [
+        ("Assistants", "Inscrits", 6),
+        ("Encadrants supérieurs", "Inscrits", 2),
+    ]
+    assert len(rows) == 2 * 5  # five steps each
+    assert {row[3] for row in rows if row[1] == "Inscrits"} == {1.0}  # 100 %
+    for cell in funnels["D"][2:]:
+        assert isinstance(cell.value, int | float) and cell.number_format == "0.0%"
+    # The page says so beside the buttons.
+    page = client.get(
+        reverse("programmes:dashboard", kwargs={"slug": "programme-dr"}),
+        {"population": managers.pk},
+    )
+    assert "le détail de la population choisie : Encadrants supérieurs" in page.content.decode()
 
 
 def test_dashboard_csv_says_less_than_five_for_a_small_population(client, cast):
@@ -220,3 +342,6 @@ def test_dashboard_csv_says_less_than_five_for_a_small_population(client, cast):
     small_row = next(line for line in text.split("\r\n") if line.startswith("Petit groupe;"))
     assert "moins de 5" in small_row
     assert ";3;" not in small_row
+    # Its funnel is in the file, with no figure of it.
+    funnel = [line for line in text.split("\r\n") if line.startswith("Petit groupe;Inscrits")]
+    assert funnel == ["Petit groupe;Inscrits;moins de 5;"]
