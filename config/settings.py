@@ -89,6 +89,9 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "programmes.context_processors.roles",
             ],
+            # Dates, numbers and file sizes written the French way, in every template
+            # without {% load %} (lib/french.py says which filter for which use).
+            "builtins": ["lib.templatetags.french"],
         },
     },
 ]

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from agents.models import Agent
 from campaigns.models import Competence
 from campaigns.referential import MAX_LEVEL
+from lib import french
 from programmes.models import Programme
 
 
@@ -227,4 +228,4 @@ class ReviewAddendum(models.Model):
         ordering = ["review", "created_at", "pk"]
 
     def __str__(self):
-        return f"{self.review} — {self.created_at:%d/%m/%Y}"
+        return f"{self.review} — {french.long_date(self.created_at)}"

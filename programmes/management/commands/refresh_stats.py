@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
+from lib import french
 from programmes.models import Programme
 from programmes.steering import stats
 
@@ -69,7 +70,7 @@ class Command(BaseCommand):
         stat = stats.population_stats_refresh(population=population, on=today)
         share = f"{100 * stat.reached / stat.enrolled:.0f} %" if stat.enrolled else "—"
         self.stdout.write(
-            f"  - {population.name} au {today:%d/%m/%Y} : {stat.enrolled} inscrits, "
+            f"  - {population.name} au {french.long_date(today)} : {stat.enrolled} inscrits, "
             f"{stat.reached} à l'objectif ({share})"
         )
         return written + 1
