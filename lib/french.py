@@ -20,6 +20,7 @@ code calls the functions below; neither writes a `date:"…"` or `strftime` patt
 """
 
 from datetime import datetime
+from decimal import Decimal
 
 from django.utils import formats, timezone
 
@@ -111,9 +112,12 @@ def file_date_time(value) -> str:
 
 
 def number(value, decimals: int | None = None) -> str:
-    """« 30 000 », « 12,5 »: a count or measure grouped by thousands."""
-    if value in (None, ""):
+    """« 30 000 », « 12,5 »: a count or measure grouped by thousands. Anything else (« moins
+    de 5 » for a group too small to show) as it is."""
+    if value is None:
         return ""
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+        return str(value)
     return formats.number_format(value, decimals, use_l10n=True, force_grouping=True)
 
 

@@ -84,7 +84,14 @@ class ReviewCycle(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.programme} — {self.year}"
+        return self.label
+
+    @property
+    def label(self) -> str:
+        """The programme's name with the cycle's year, once: a name that already holds the year
+        is not followed by it again."""
+        name = str(self.programme)
+        return name if str(self.year) in name else f"{name} — {self.year}"
 
 
 class Review(models.Model):

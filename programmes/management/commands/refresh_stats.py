@@ -65,7 +65,7 @@ class Command(BaseCommand):
             written += len(months) - 1  # the last one, today, is recomputed just below
             self.stdout.write(
                 f"  - {population.name} : {len(months) - 1} fins de mois depuis "
-                f"{months[0]['on']:%m/%Y}"
+                f"{french.month_numeric(months[0]['on'])}"
             )
         stat = stats.population_stats_refresh(population=population, on=today)
         share = f"{100 * stat.reached / stat.enrolled:.0f} %" if stat.enrolled else "—"
