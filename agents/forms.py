@@ -3,8 +3,9 @@ from crispy_forms.layout import Field, Layout, Submit
 from django import forms
 from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
-from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
+
+from lib.french import filesize
 
 CSV_EXTENSIONS = (".csv", ".txt")
 
@@ -29,7 +30,7 @@ class AgentImportForm(forms.Form):
         self.fields["file"].help_text = _(
             "Format CSV (séparateur point-virgule ou virgule), encodé en UTF-8 ou Windows-1252, "
             "%(limit)s au maximum."
-        ) % {"limit": filesizeformat(self.max_bytes)}
+        ) % {"limit": filesize(self.max_bytes)}
         self.helper = FormHelper()
         self.helper.form_method = "post"
         self.helper.layout = Layout(
@@ -50,7 +51,7 @@ class AgentImportForm(forms.Form):
         if upload.size > self.max_bytes:
             raise forms.ValidationError(
                 _("Le fichier pèse %(size)s, au-delà de la limite de %(limit)s.")
-                % {"size": filesizeformat(upload.size), "limit": filesizeformat(self.max_bytes)}
+                % {"size": filesize(upload.size), "limit": filesize(self.max_bytes)}
             )
         return upload
 

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from campaigns.enums import CampaignKind, ImportStatus, MatchStatus, ParticipationStatus
 from campaigns.referential import normalize_name
+from lib import french
 
 
 class Domain(models.Model):
@@ -380,7 +381,7 @@ class ParticipationSnapshot(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.participation} @ {self.observed_at:%d/%m/%Y}"
+        return f"{self.participation} @ {french.long_date(self.observed_at)}"
 
 
 class CompetenceResult(models.Model):

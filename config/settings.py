@@ -91,6 +91,9 @@ TEMPLATES = [
                 "programmes.context_processors.roles",
                 "legal.context_processors.accessibility",
             ],
+            # Dates, numbers and file sizes written the French way, in every template
+            # without {% load %} (lib/french.py says which filter for which use).
+            "builtins": ["lib.templatetags.french"],
         },
     },
 ]

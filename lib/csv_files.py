@@ -24,8 +24,9 @@ import unicodedata
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 
-from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
+
+from lib.french import filesize
 
 SEPARATORS = (";", ",")
 # Unicode category Cc, except tab and line breaks: text files do not hold these.
@@ -77,7 +78,7 @@ def decode(data: bytes, *, max_bytes: int | None = None) -> tuple[str, str]:
     if max_bytes is not None and len(data) > max_bytes:
         raise CSVRefused(
             _("Le fichier pèse %(size)s, au-delà de la limite de %(limit)s.")
-            % {"size": filesizeformat(len(data)), "limit": filesizeformat(max_bytes)}
+            % {"size": filesize(len(data)), "limit": filesize(max_bytes)}
         )
     for signature, kind in BINARY_SIGNATURES:
         if data.startswith(signature):

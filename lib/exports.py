@@ -29,6 +29,8 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from lib import french
+
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 BOM = "\ufeff"
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
@@ -91,9 +93,9 @@ def display(value, kind: str = Kind.TEXT) -> str:
     if isinstance(value, str):
         return value
     if isinstance(value, datetime):
-        return formats.date_format(timezone.localtime(value), "j F Y H:i")
+        return french.date_time(value)
     if isinstance(value, date):
-        return formats.date_format(value, "j F Y")
+        return french.long_date(value)
     if kind == Kind.YEAR:
         return str(value)
     if kind == Kind.RATIO:
@@ -111,9 +113,9 @@ def _csv_value(value, kind: str = Kind.TEXT):
     if value is None:
         return ""
     if isinstance(value, datetime):
-        return timezone.localtime(value).strftime("%d/%m/%Y %H:%M")
+        return french.file_date_time(value)
     if isinstance(value, date):
-        return value.strftime("%d/%m/%Y")
+        return french.file_date(value)
     if isinstance(value, float | Decimal):
         return f"{value:.1f}".replace(".", ",")
     if isinstance(value, int):

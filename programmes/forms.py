@@ -7,7 +7,6 @@ from crispy_forms.layout import HTML, Column, Field, Fieldset, Layout, Row, Subm
 from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import Q, Subquery
-from django.template.defaultfilters import filesizeformat
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -16,6 +15,7 @@ from agents.models import Agent, OrgUnit
 from campaigns.enums import ParticipationStatus
 from campaigns.models import Campaign, Competence, CompetenceResult, Participation
 from campaigns.referential import MAX_LEVEL
+from lib.french import filesize
 from programmes.enums import TargetKind
 from programmes.models import TargetPopulation
 from programmes.services import ASSESSMENT_KINDS, NotText, decode_list, parse_list, resolve_list
@@ -467,7 +467,7 @@ class EnrolmentListForm(forms.Form):
         self.problems = []
         self.resolution = None
         self.fields["file"].help_text = _("Un identifiant par ligne ; %(limit)s au maximum.") % {
-            "limit": filesizeformat(LIST_MAX_BYTES)
+            "limit": filesize(LIST_MAX_BYTES)
         }
         self.helper = FormHelper()
         self.helper.form_method = "post"
@@ -488,7 +488,7 @@ class EnrolmentListForm(forms.Form):
         if upload.size > LIST_MAX_BYTES:
             raise forms.ValidationError(
                 _("Le fichier pèse %(size)s, au-delà de la limite de %(limit)s.")
-                % {"size": filesizeformat(upload.size), "limit": filesizeformat(LIST_MAX_BYTES)}
+                % {"size": filesize(upload.size), "limit": filesize(LIST_MAX_BYTES)}
             )
         try:
             return decode_list(b"".join(upload.chunks()))

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from agents.models import Agent
 from campaigns.models import Competence
 from campaigns.referential import MAX_LEVEL
+from lib import french
 from programmes.models import Programme
 
 
@@ -83,7 +84,14 @@ class ReviewCycle(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.programme} — {self.year}"
+        return self.label
+
+    @property
+    def label(self) -> str:
+        """The programme's name with the cycle's year, once: a name that already holds the year
+        is not followed by it again."""
+        name = str(self.programme)
+        return name if str(self.year) in name else f"{name} — {self.year}"
 
 
 class Review(models.Model):
@@ -227,4 +235,4 @@ class ReviewAddendum(models.Model):
         ordering = ["review", "created_at", "pk"]
 
     def __str__(self):
-        return f"{self.review} — {self.created_at:%d/%m/%Y}"
+        return f"{self.review} — {french.long_date(self.created_at)}"

@@ -111,8 +111,7 @@ def cycle_detail(request, pk):
         request,
         "reviews/cycle_detail.html",
         {
-            "title": _("Campagne d’entretiens %(year)s — %(programme)s")
-            % {"year": cycle.year, "programme": programme.name},
+            "title": _("Campagne d’entretiens — %(cycle)s") % {"cycle": cycle.label},
             "cycle": cycle,
             "programme": programme,
             "states": ReviewState,

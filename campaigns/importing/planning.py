@@ -12,7 +12,6 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -54,6 +53,7 @@ from campaigns.importing.rows import (
     row_values,
 )
 from campaigns.models import Campaign, Competence, Participation
+from lib import french
 
 MAX_STORED_ERRORS = 500
 MAX_NAMES_SHOWN = 20
@@ -389,8 +389,8 @@ def _warnings(
                 max(recognised, 1),
             )
             % {
-                "recognised": formats.number_format(recognised, force_grouping=True),
-                "total": formats.number_format(participants, force_grouping=True),
+                "recognised": french.number(recognised),
+                "total": french.number(participants),
             }
         )
     if counts.to_confirm:
@@ -445,6 +445,6 @@ def _warnings(
                 "(%(date)s) : l'historique garde les deux, mais l'état actuel des "
                 "participations prendra les valeurs de cet export."
             )
-            % {"date": formats.date_format(timezone.localtime(latest), "SHORT_DATETIME_FORMAT")}
+            % {"date": french.date_time(latest)}
         )
     return warnings

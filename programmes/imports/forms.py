@@ -2,10 +2,10 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Field, Layout, Submit
 from django import forms
 from django.conf import settings
-from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
 from agents.models import Agent, OrgUnit
+from lib.french import filesize
 
 
 def pix_export_max_bytes():
@@ -29,7 +29,7 @@ class ResultImportForm(forms.Form):
         self.fields["file"].help_text = _(
             "Fichier « Resultats-….csv » tel que Pix Orga le donne, ou enregistré de nouveau "
             "par un tableur au format CSV ; %(limit)s au maximum."
-        ) % {"limit": filesizeformat(self.max_bytes)}
+        ) % {"limit": filesize(self.max_bytes)}
         self.helper = FormHelper()
         self.helper.form_method = "post"
         self.helper.layout = Layout(Field("file"), Submit("submit", _("Analyser le fichier")))
@@ -46,7 +46,7 @@ class ResultImportForm(forms.Form):
         if upload.size > self.max_bytes:
             raise forms.ValidationError(
                 _("Le fichier pèse %(size)s, au-delà de la limite de %(limit)s.")
-                % {"size": filesizeformat(upload.size), "limit": filesizeformat(self.max_bytes)}
+                % {"size": filesize(upload.size), "limit": filesize(self.max_bytes)}
             )
         return upload
 

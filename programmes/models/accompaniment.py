@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from agents.models import Agent
 from campaigns.models import Competence
 from campaigns.referential import MAX_LEVEL
+from lib import french
 from programmes.enums import ProgressStatus, ResourceKind, ResourceState
 
 __all__ = [
@@ -98,7 +99,7 @@ class Milestone(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.title} ({self.date:%d/%m/%Y})"
+        return f"{self.title} ({french.long_date(self.date)})"
 
 
 class CheckIn(models.Model):

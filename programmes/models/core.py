@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from agents.models import Agent
 from campaigns.models import Campaign, Competence, ResultImport
 from campaigns.referential import MAX_LEVEL
+from lib import french
 from programmes.enums import Purpose, TargetKind
 
 
@@ -419,7 +420,7 @@ class ResultAccessLog(models.Model):
         ordering = ["-viewed_at"]
 
     def __str__(self):
-        return f"{self.viewer} → {self.agent} ({self.viewed_at:%d/%m/%Y %H:%M})"
+        return f"{self.viewer} → {self.agent} ({french.date_time(self.viewed_at)})"
 
 
 class ProgrammeImport(models.Model):
@@ -642,7 +643,8 @@ class TargetChange(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.population.name} : {self.get_action_display()} ({self.changed_at:%d/%m/%Y})"
+        day = french.long_date(self.changed_at)
+        return f"{self.population.name} : {self.get_action_display()} ({day})"
 
     def save(self, *args, **kwargs):
         if not self._state.adding:
@@ -738,4 +740,4 @@ class PopulationStat(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.population.name} au {self.on:%d/%m/%Y}"
+        return f"{self.population.name} au {french.long_date(self.on)}"

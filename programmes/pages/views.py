@@ -11,11 +11,10 @@ from django.db.models import Prefetch
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from lib import charts
+from lib import charts, french
 from lib.pagination import paginate
 from programmes import perms, selectors, status
 from programmes.enums import TargetKind
@@ -137,7 +136,7 @@ def my_sharing(request, slug):
 
 
 def _day(moment):
-    return date_format(timezone.localtime(moment), "j F Y")
+    return french.long_date(moment)
 
 
 def agent_list(request):

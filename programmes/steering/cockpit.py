@@ -11,11 +11,10 @@ populations shown today, and has no figure on a day one of them was withheld.
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.utils import formats
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
-from lib import charts
+from lib import charts, french
 from programmes.steering.figures import EvolutionPoint, percent_of
 from programmes.steering.projection import Projection, change_text, project, projection_text
 
@@ -96,7 +95,7 @@ def _changes(series, current, milestone) -> tuple[Change, ...]:
         changes.append(
             Change(
                 change_text(before[1], current),
-                _("depuis le %(day)s") % {"day": formats.date_format(before[0], "j F")},
+                _("depuis le %(day)s") % {"day": french.day_month(before[0])},
                 "month",
                 before[0],
             )
@@ -108,7 +107,7 @@ def _changes(series, current, milestone) -> tuple[Change, ...]:
                 Change(
                     change_text(before[1], current),
                     _("depuis le point d’étape « %(title)s » du %(day)s")
-                    % {"title": milestone.title, "day": formats.date_format(milestone.date, "j F")},
+                    % {"title": milestone.title, "day": french.day_month(milestone.date)},
                     "milestone",
                     milestone.date,
                 )
@@ -128,7 +127,7 @@ def _sparkline(key: str, label: str, months: list[EvolutionPoint], keys) -> Safe
     if sum(1 for _on, share in points if share is not None) < 2:
         return None
     words = ", ".join(
-        f"{formats.date_format(on, 'F Y')} : "
+        f"{french.month_year(on)} : "
         + (charts.percent_text(share) if share is not None else _("non affiché"))
         for on, share in points
     )

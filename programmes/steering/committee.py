@@ -19,12 +19,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.db.models import Count, Q
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.safestring import SafeString
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
-from lib import charts
+from lib import charts, french
 from programmes import perms
 from programmes.enums import OutgoingStatus
 from programmes.models import CheckIn, Programme, Reminder, ResourceUse
@@ -169,7 +169,7 @@ def _trend(board: Dashboard) -> Trend | None:
                 continue
             shares = month_shares(board.months, [figures.population.pk])
             series.append(charts.Series(figures.population.name, [s for _on, s in shares]))
-    months = [formats.date_format(on, "m/Y") for on, _share in overall]
+    months = [french.month_numeric(on) for on, _share in overall]
     chart = charts.line_chart(
         chart_id="committee-trend",
         title=_("Part à l’objectif en fin de mois"),
@@ -241,13 +241,13 @@ def _activity(programme: Programme, board: Dashboard, today: date) -> Activity:
         ) % {
             "title": Truncator(last.milestone.title).chars(TITLE_LENGTH),
             "population": Truncator(population.name).chars(60),
-            "day": formats.date_format(since, "j F Y"),
+            "day": french.long_date(since),
         }
     else:
         since = today - timedelta(days=DEFAULT_PERIOD_DAYS)
         since_text = _(
             "Aucun point d’étape tenu : les %(days)s derniers jours, depuis le %(day)s."
-        ) % {"days": DEFAULT_PERIOD_DAYS, "day": formats.date_format(since, "j F Y")}
+        ) % {"days": DEFAULT_PERIOD_DAYS, "day": french.long_date(since)}
     start = timezone.make_aware(datetime.combine(since, time.min))
 
     def shown(count: int) -> int | str:

@@ -19,10 +19,10 @@ from datetime import date
 from functools import cached_property
 
 from django.db.models import Max, Q
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from lib import charts
+from lib import charts, french
 from lib.exports import Column, Kind, Table, display
 from programmes import perms
 from programmes.enums import TargetKind
@@ -244,7 +244,7 @@ class Dashboard:
             Column(f"{p.population.name} (%)", Kind.PERCENT) for p in self.populations
         ]
         rows = [
-            [formats.date_format(point.on, "F Y")]
+            [french.month_year(point.on)]
             + [self._month_share(point, p.population.pk) for p in self.populations]
             for point in self.months
         ]
@@ -458,7 +458,7 @@ class Dashboard:
                 "Courbes : pour chaque population, la part des agents à l’objectif à la fin "
                 "de chaque mois."
             ),
-            x_labels=[formats.date_format(point.on, "m/Y") for point in self.months],
+            x_labels=[french.month_numeric(point.on) for point in self.months],
             series=series,
         )
 

@@ -11,8 +11,9 @@ trend. A pace under 0.1 point a month counts as flat.
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.utils import formats
 from django.utils.translation import gettext as _
+
+from lib import french
 
 WINDOW_DAYS = 90
 MIN_SPAN_DAYS = 30
@@ -103,7 +104,7 @@ def _percent(value: float) -> str:
 
 
 def _month(day: date) -> str:
-    return formats.date_format(day, "F Y")
+    return french.month_year(day)
 
 
 def projection_text(projection: Projection) -> str:
@@ -129,7 +130,7 @@ def projection_text(projection: Projection) -> str:
         reach = _("%(target)s jamais atteint (progression nulle ou en baisse)") % {"target": target}
     if projection.deadline is None:
         return _("Au rythme actuel (sans échéance fixée) : %(reach)s.") % {"reach": reach}
-    deadline = formats.date_format(projection.deadline, "SHORT_DATE_FORMAT")
+    deadline = french.long_date(projection.deadline)
     if projection.deadline_passed:
         return _("Échéance du %(deadline)s passée ; au rythme actuel : %(reach)s.") % {
             "deadline": deadline,

@@ -92,11 +92,12 @@ def test_agent_week_my_page_resource_mentoring_review_and_my_data(journey, cast)
     expect(mentoring).to_contain_text("en attente d’une mise en relation")
     assert Mentoring.objects.filter(mentee=agent, mentor__isnull=True).count() == 1
 
-    # The review sheet, read then commented with the keyboard only.
+    # The review sheet, read then commented with the keyboard only. The agent's « Entretiens »
+    # opens their own sheets, not the campaigns others run.
     journey.follow(
         page.get_by_role("navigation", name="Menu principal").get_by_role("link", name="Entretiens")
     )
-    journey.follow(page.get_by_role("link", name="Ma fiche 2026"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Mes entretiens")
     journey.follow(page.locator("#my-reviews").get_by_role("link", name="2026"))
     expect(page.locator("#written-fields")).to_contain_text("Recherche d’information")
     expect(page.locator("#objectives")).to_contain_text("1.1")

@@ -581,7 +581,7 @@ def test_preview_warns_of_an_export_older_than_the_last_import():
 
     assert any(
         warning.startswith("Cet export est plus ancien que le dernier import")
-        and "01/04/2026 09:00" in warning
+        and "1 avril 2026 à 09:00" in warning
         for warning in older.warnings
     ), older.warnings
 

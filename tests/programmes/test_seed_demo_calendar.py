@@ -148,9 +148,9 @@ def test_the_demo_seeded_on_any_day_is_alive(today):
 def test_a_demo_keeps_the_day_it_was_first_seeded():
     run("seed_demo", "--today", "2026-12-06")
     output = run("seed_demo")  # another day by the clock, maybe: the demo keeps its own
-    assert "démonstration datée du 06/12/2026" in output
+    assert "démonstration datée du 6 décembre 2026" in output
     assert "déjà importé" in output and "0 relances" in output
-    with pytest.raises(CommandError, match="datée du 06/12/2026, pas du 20/12/2026"):
+    with pytest.raises(CommandError, match="datée du 6 décembre 2026, pas du 20 décembre 2026"):
         run("seed_demo", "--today", "2026-12-20")
 
 

@@ -3,6 +3,7 @@ manager captured), keeping it in step, who may do it, and the cycle's progress p
 with the small-group rule and the year-on-year share at target."""
 
 import datetime
+import re
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -190,10 +191,27 @@ def test_programme_page_links_to_the_cycles_for_owners_only(client, cast):
 
 def test_header_shows_the_reviews_entry_to_owners_managers_and_agents(client, cast):
     index = reverse("reviews:cycle_index")
-    for role, shown in [("owner", True), ("manager", True), ("agent", True), ("ambassador", False)]:
+    mine = reverse("reviews:my_reviews")
+    # An agent's « Entretiens » lands on their own sheets, not on the campaigns others run.
+    for role, target in [
+        ("owner", index),
+        ("manager", index),
+        ("agent", mine),
+        ("ambassador", None),
+    ]:
         client.force_login(getattr(cast, role))
         page = client.get(reverse("programmes:population_list")).content.decode()
-        assert (f'href="{index}"' in page) is shown, role
+        entries = re.findall(r'<a class="fr-nav__link" href="([^"]*)"[^>]*>Entretiens</a>', page)
+        assert entries == ([target] if target else []), role
+
+
+def test_index_tells_each_role_only_what_it_does(client, cast):
+    _open(cast)
+    for role, runs in [("owner", True), ("manager", False), ("agent", False)]:
+        client.force_login(getattr(cast, role))
+        page = client.get(reverse("reviews:cycle_index")).content.decode()
+        assert ("que vous pilotez" in page) is runs, role
+        assert "où vous avez une fiche" in page, role
 
 
 def test_index_lists_the_cycles_of_each_role(client, cast):

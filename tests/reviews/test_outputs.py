@@ -128,7 +128,7 @@ def test_managerial_pdf_holds_every_section_in_the_form_order(
         "Belle progression.",
         "D'accord avec les objectifs.",
         "Formation validée par le service.",
-        "Le 25/11/2026",
+        "Le 25 novembre 2026 à 11:00",
         "Tableur en ligne",
         "1.1 Mener une recherche",
         "1 niveau",  # target 3, level 2
@@ -198,7 +198,7 @@ def test_text_for_esteve_follows_the_form_order_wrapped_for_pasting(managerial_c
     assert "- 1.1 Mener une recherche et une veille d'information : 1 niveau" in text
     assert "- 1.1 Mener une recherche et une veille d'information : niveau 4" in text
     assert "- Tableur en ligne" in text
-    assert "Le 25/11/2026" in text and "Formation validée par le service." in text
+    assert "Le 25 novembre 2026 à 11:00" in text and "Formation validée par le service." in text
     assert "<" not in text.replace("<img", "")  # no markup, nothing escaped either
     assert "&" not in text
 

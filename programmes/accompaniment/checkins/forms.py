@@ -4,10 +4,10 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Field, Layout, Submit
 from django import forms
 from django.db.models import Q
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from lib import french
 from programmes.accompaniment.checkins.services import COMMENT_MAX_LENGTH, NEXT_STEP_MAX_LENGTH
 from programmes.models import Barrier, Milestone
 
@@ -90,7 +90,7 @@ class MilestoneForm(forms.Form):
                 self.add_error(
                     "title",
                     _("La population a déjà un point d’étape « %(title)s » le %(date)s.")
-                    % {"title": title, "date": date_format(day, "j F Y")},
+                    % {"title": title, "date": french.long_date(day)},
                 )
         return cleaned
 
@@ -163,6 +163,6 @@ class CheckInForm(forms.Form):
         if due is not None and due < self.milestone.date:
             raise forms.ValidationError(
                 _("L’échéance ne peut précéder la date du point d’étape (%(date)s).")
-                % {"date": date_format(self.milestone.date, "j F Y")}
+                % {"date": french.long_date(self.milestone.date)}
             )
         return due

@@ -4,12 +4,12 @@ the CSV import, and an agent's mark on a resource."""
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Field, Layout, Row, Submit
 from django import forms
-from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from campaigns.models import Competence
 from campaigns.referential import MAX_LEVEL
+from lib.french import filesize
 from programmes.accompaniment.resources.files import MAX_BYTES
 from programmes.enums import ResourceKind
 from programmes.models import Resource
@@ -130,7 +130,7 @@ class ResourceImportForm(forms.Form):
         self.fields["file"].help_text = _(
             "Format CSV (séparateur point-virgule ou virgule), encodé en UTF-8 ou Windows-1252, "
             "%(limit)s au maximum."
-        ) % {"limit": filesizeformat(self.max_bytes)}
+        ) % {"limit": filesize(self.max_bytes)}
         self.helper = FormHelper()
         self.helper.form_method = "post"
         self.helper.form_id = "resource-import-form"
@@ -148,6 +148,6 @@ class ResourceImportForm(forms.Form):
         if upload.size > self.max_bytes:
             raise forms.ValidationError(
                 _("Le fichier pèse %(size)s, au-delà de la limite de %(limit)s.")
-                % {"size": filesizeformat(upload.size), "limit": filesizeformat(self.max_bytes)}
+                % {"size": filesize(upload.size), "limit": filesize(self.max_bytes)}
             )
         return upload

@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand
 from django.db import DatabaseError
 from django.utils import timezone
 
+from lib import french
 from programmes import demo
 from programmes.management.commands.seed_demo import AGED_AFTER_DAYS
 
@@ -34,6 +35,7 @@ class Command(BaseCommand):
         if seeded is None or (today - seeded).days <= AGED_AFTER_DAYS:
             raise SystemExit(1)
         self.stdout.write(
-            f"La démonstration est datée du {seeded:%d/%m/%Y} ({(today - seeded).days} jours) : "
+            f"La démonstration est datée du {french.long_date(seeded)} "
+            f"({(today - seeded).days} jours) : "
             "elle est recréée à la date du jour."
         )

@@ -13,6 +13,7 @@ from django.db import transaction
 
 from campaigns import services as campaign_services
 from campaigns.enums import ImportStatus
+from lib import french
 from programmes.imports import services as programme_services
 from programmes.models import Programme
 
@@ -142,7 +143,7 @@ class Command(BaseCommand):
             earlier = result_import.duplicate_of
             self.stdout.write(
                 f"Ce fichier a déjà été importé (import n° {earlier.pk} du "
-                f"{earlier.uploaded_at:%d/%m/%Y}) : rien n'a changé."
+                f"{french.long_date(earlier.uploaded_at)}) : rien n'a changé."
             )
             return
         for error in result_import.errors:

@@ -6,6 +6,7 @@ import datetime
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from lib import french
 from programmes.privacy.services import PURGE_KINDS, personal_data_purge, retention_days
 
 
@@ -36,7 +37,8 @@ class Command(BaseCommand):
             self.stdout.write(self.style.WARNING("Simulation (--dry-run) : rien n'est modifié."))
         report = personal_data_purge(today=today, dry_run=dry_run)
         self.stdout.write(
-            f"Au {today:%d/%m/%Y}, durée de conservation : {retention_days()} jours après la "
+            f"Au {french.long_date(today)}, durée de conservation : "
+            f"{retention_days()} jours après la "
             "fin d'un programme."
         )
         if report.programmes:

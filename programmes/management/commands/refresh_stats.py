@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
+from lib import french
 from programmes.models import Programme
 from programmes.steering import stats
 
@@ -64,12 +65,12 @@ class Command(BaseCommand):
             written += len(months) - 1  # the last one, today, is recomputed just below
             self.stdout.write(
                 f"  - {population.name} : {len(months) - 1} fins de mois depuis "
-                f"{months[0]['on']:%m/%Y}"
+                f"{french.month_numeric(months[0]['on'])}"
             )
         stat = stats.population_stats_refresh(population=population, on=today)
         share = f"{100 * stat.reached / stat.enrolled:.0f} %" if stat.enrolled else "—"
         self.stdout.write(
-            f"  - {population.name} au {today:%d/%m/%Y} : {stat.enrolled} inscrits, "
+            f"  - {population.name} au {french.long_date(today)} : {stat.enrolled} inscrits, "
             f"{stat.reached} à l'objectif ({share})"
         )
         return written + 1

@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
+from lib import french
 from programmes import demo
 
 AGED_AFTER_DAYS = 14
@@ -52,8 +53,9 @@ class Command(BaseCommand):
                     transaction.set_rollback(True)
         except demo.CalendarMismatch as error:
             raise CommandError(
-                f"La démonstration de cette base est datée du {error.args[0]:%d/%m/%Y}, pas "
-                f"du {today:%d/%m/%Y} : supprimez la base (db.sqlite3) pour la dater "
+                f"La démonstration de cette base est datée du "
+                f"{french.long_date(error.args[0])}, pas "
+                f"du {french.long_date(today)} : supprimez la base (db.sqlite3) pour la dater "
                 "autrement."
             ) from error
         if dry_run:  # the rows are gone: so go the raw files stored meanwhile
@@ -67,7 +69,7 @@ class Command(BaseCommand):
         else:
             write(self.style.SUCCESS("Données de démonstration prêtes : DREETS Occitanie."))
         calendar = summary.calendar
-        write(f"  Calendrier : démonstration datée du {calendar.today:%d/%m/%Y}.")
+        write(f"  Calendrier : démonstration datée du {french.long_date(calendar.today)}.")
         aged = (timezone.localdate() - calendar.today).days
         if aged > AGED_AFTER_DAYS:
             write(

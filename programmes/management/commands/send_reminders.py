@@ -6,6 +6,7 @@ import datetime
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from lib import french
 from programmes.enums import ReminderKind
 from programmes.reminders import services as services_reminders
 from programmes.reminders.selection import due_reminders
@@ -36,13 +37,15 @@ class Command(BaseCommand):
                 )
             digest_day = services_reminders.is_digest_day(day)
             self.stdout.write(
-                f"{len(due)} relance(s) à envoyer le {day:%d/%m/%Y} (simulation : rien n'est "
+                f"{len(due)} relance(s) à envoyer le {french.long_date(day)} "
+                "(simulation : rien n'est "
                 f"écrit){' ; synthèses hebdomadaires ce jour-là' if digest_day else ''}."
             )
             return
         outcome = services_reminders.reminders_run(day=day)
         self.stdout.write(
             f"{outcome['reminders']} relance(s) et {outcome['digests']} synthèse(s) à envoyer "
-            f"le {day:%d/%m/%Y} ; {outcome['failed']} échec(s) d'envoi, repris aux prochains "
+            f"le {french.long_date(day)} ; {outcome['failed']} échec(s) d'envoi, "
+            "repris aux prochains "
             "passages."
         )

@@ -10,6 +10,7 @@ from django.db import transaction
 
 from agents.models import User
 from campaigns.models import Competence
+from lib import french
 from programmes.demo import demo_calendar
 from programmes.demo.data import PROGRAMME_SLUG
 from programmes.models import Programme
@@ -48,7 +49,8 @@ class Command(BaseCommand):
                 )
             prepared = self._prepare_demo_sheet(cycle)
         self.stdout.write(
-            f"Entretiens {year} ({cycle.opens_on:%d/%m/%Y} – {cycle.closes_on:%d/%m/%Y}) : "
+            f"Entretiens {year} ({french.long_date(cycle.opens_on)} – "
+            f"{french.long_date(cycle.closes_on)}) : "
             f"{cycle.reviews.count()} fiches"
             f"{' ; fiche de l’agent de démonstration préparée' if prepared else ''}."
         )

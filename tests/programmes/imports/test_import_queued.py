@@ -93,13 +93,13 @@ def test_on_sqlite_the_progress_of_a_running_import_is_shown_from_the_cache(clie
     reporter.planned(20_000)  # planning is the first half of the work
 
     page = client.get(url("import_detail", cast, import_id=result_import.pk)).content.decode()
-    assert "10000 lignes traitées sur 30000" in page
+    assert "10\u00a0000 lignes traitées sur 30\u00a0000" in page
     assert 'max="30000" value="10000"' in page
 
     reporter.written(30_000)
     page = client.get(url("import_detail", cast, import_id=result_import.pk)).content.decode()
-    assert "30000 lignes traitées sur 30000" in page
+    assert "30\u00a0000 lignes traitées sur 30\u00a0000" in page
 
     reporter.close()  # the import ended: what the database says again
     page = client.get(url("import_detail", cast, import_id=result_import.pk)).content.decode()
-    assert "lignes traitées sur 30000" not in page
+    assert "lignes traitées sur 30\u00a0000" not in page

@@ -590,7 +590,7 @@ def test_command_dry_run_writes_nothing_and_sends_nothing(world, mailoutbox):
     assert not Reminder.objects.exists()
     assert mailoutbox == []
     text = out.getvalue()
-    assert "2 relance(s) à envoyer le 12/03/2026" in text
+    assert "2 relance(s) à envoyer le 12 mars 2026" in text
     assert all(agent.email in text for agent in agents)
 
 

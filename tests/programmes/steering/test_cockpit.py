@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import formats, timezone
 
 from agents.models import Agent
+from lib import french
 from programmes.models import PopulationStat, Target
 from programmes.steering.units import NO_UNIT
 from tests.agents.factories import AgentFactory, OrgUnitFactory, UserFactory
@@ -74,7 +75,7 @@ def test_cockpit_tells_the_change_since_last_month_and_milestone_and_the_project
             ),
         ]
         assert line.projection_text == (
-            f"Au rythme actuel : 62\u202f% au {(today + timedelta(60)):%d/%m/%Y} ; "
+            f"Au rythme actuel : 62\u202f% au {french.long_date(today + timedelta(60))} ; "
             f"80\u202f% atteint en {formats.date_format(reach, 'F Y')}."
         )
         assert line.sparkline is not None

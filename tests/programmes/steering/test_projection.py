@@ -29,7 +29,7 @@ def test_rising_share_is_carried_to_the_deadline_and_dated_at_the_target():
     assert round(projection.at_deadline, 6) == 52.5
     assert projection.reach_month == date(2027, 10, 1)  # 6 Dec 2026 + 300 days = 2 Oct 2027
     assert french(projection) == (
-        "Au rythme actuel : 52\u202f% au 31/12/2026 ; 80\u202f% atteint en octobre 2027."
+        "Au rythme actuel : 52\u202f% au 31 décembre 2026 ; 80\u202f% atteint en octobre 2027."
     )
 
 
@@ -46,7 +46,7 @@ def test_flat_share_keeps_its_value_and_gives_no_reach_date():
     assert projection.at_deadline == 5
     assert projection.reach_month is None
     assert french(projection) == (
-        "Au rythme actuel : 5\u202f% au 31/12/2026 ; 80\u202f% jamais atteint "
+        "Au rythme actuel : 5\u202f% au 31 décembre 2026 ; 80\u202f% jamais atteint "
         "(progression nulle ou en baisse)."
     )
 
@@ -98,7 +98,7 @@ def test_deadline_passed_gives_no_share_at_deadline_but_still_a_reach_month():
     assert projection.at_deadline is None
     assert projection.reach_month == date(2027, 10, 1)
     assert french(projection) == (
-        "Échéance du 30/06/2026 passée ; au rythme actuel : 80\u202f% atteint en octobre 2027."
+        "Échéance du 30 juin 2026 passée ; au rythme actuel : 80\u202f% atteint en octobre 2027."
     )
 
 
