@@ -290,6 +290,8 @@ SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 # Privacy: no aggregate figure is shown to owners and managers for a group smaller than this.
 PRIVACY_MIN_GROUP_SIZE = 5
+# Rows per page of every paginated list (lib/pagination.py).
+PAGINATION_PAGE_SIZE = 50
 # Data protection: personal results, check-in notes and the like are purged this many days
 # after a programme ends (aggregates are kept); the purge runs every night.
 RESULTS_RETENTION_DAYS = env.int("RESULTS_RETENTION_DAYS", default=365)
