@@ -305,6 +305,8 @@ LEGAL_HOST_ADDRESS = env.str("LEGAL_HOST_ADDRESS", default="", multiline=True)
 
 # Privacy: no aggregate figure is shown to owners and managers for a group smaller than this.
 PRIVACY_MIN_GROUP_SIZE = 5
+# Rows per page of every paginated list (lib/pagination.py).
+PAGINATION_PAGE_SIZE = 50
 # Data protection: personal results, check-in notes and the like are purged this many days
 # after a programme ends (aggregates are kept); the purge runs every night.
 RESULTS_RETENTION_DAYS = env.int("RESULTS_RETENTION_DAYS", default=365)

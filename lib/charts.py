@@ -12,6 +12,8 @@ and told apart by more than colour: segments are separated by white gaps and nam
 legend, lines have their own dash pattern.
 """
 
+import math
+import re
 from dataclasses import dataclass, field
 from xml.sax.saxutils import escape as _escape
 
@@ -34,6 +36,12 @@ BROWN = "#7F6443"  # brown-cafe-creme-sun-383 darkened to reach 5:1
 SERIES_COLOURS = [BLUE_FRANCE, WARNING, SUCCESS, PURPLE, INFO, BROWN]
 DASHES = ["", "8 4", "2 3", "10 3 2 3", "4 4", "1 2"]
 FONT = "Marianne, arial, sans-serif"
+FONT_SIZE = 14  # the chart's own units; a text may set a bigger or smaller one
+# No chart text may show below this on screen (RGAA 10.11 at 320 px): a chart drawn at less
+# than `width * MIN_TEXT_PX / smallest font size` is not shown (app.css), the table next to
+# it gives the same numbers.
+MIN_TEXT_PX = 12
+MIN_WIDTH_STEP = 10  # app.css has a rule for every multiple of 10 from 100 to 1300
 NNBSP = "\u202f"  # narrow no-break space, before « % » in French
 
 
@@ -80,6 +88,23 @@ def shorten(label: str, length: int) -> str:
     return label if len(label) <= length else label[: length - 1].rstrip() + "…"
 
 
+def min_width_class(width: int, content: str) -> str | None:
+    """`app-chart--min-N`: below N CSS px wide (a multiple of 50) the chart's smallest text
+    would show under 12 px; app.css hides the chart in a narrower container. None for a
+    chart without text (a sparkline)."""
+    texts = re.findall(r"<text\b[^>]*>", content)
+    if not texts:
+        return None
+    sizes = [
+        float(re.search(r' font-size="([0-9.]+)"', t).group(1))
+        if ' font-size="' in t
+        else FONT_SIZE
+        for t in texts
+    ]
+    needed = width * MIN_TEXT_PX / min(sizes)
+    return f"app-chart--min-{math.ceil(needed / MIN_WIDTH_STEP) * MIN_WIDTH_STEP}"
+
+
 def svg(chart_id: str, title: str, description: str, width: int, height: int, body) -> SafeString:
     """The chart's root: its size, its accessible name and description, then `body`."""
     content = "".join(
@@ -101,8 +126,8 @@ def svg(chart_id: str, title: str, description: str, width: int, height: int, bo
             role="img",
             aria_labelledby=f"{chart_id}-title {chart_id}-desc",
             font_family=FONT,
-            font_size="14",
-            class_="app-chart",
+            font_size=str(FONT_SIZE),
+            class_=" ".join(filter(None, ["app-chart", min_width_class(width, content)])),
             id=chart_id,
         )
     )
@@ -169,14 +194,15 @@ def bar_chart(
 
 
 def _bar_chart_narrow(chart_id, title, description, bars, maximum, colour, axis_text):
-    left, plot_width, row, top = 8, 220, 48, 4
-    width = left + plot_width + 110  # fits a phone's screen at full size
+    left, plot_width, row, top = 8, 200, 48, 4
+    # 318 units: its text shows at 12 px down to 273 px wide, a 320 px screen's content.
+    width = left + plot_width + 110
     height = top + row * max(len(bars), 1) + 26
     bottom = top + row * len(bars)
     body = _x_grid(left, plot_width, top, bottom, maximum, axis_text)
     for index, bar in enumerate(bars):
         y = top + index * row
-        body.append(text(left, y + 16, shorten(bar.label, 46)))
+        body.append(text(left, y + 16, shorten(bar.label, 40)))
         if bar.value is None:
             body.append(text(left + 4, y + 38, bar.note, fill=GREY, font_style="italic"))
             continue

@@ -1,11 +1,13 @@
+from django.conf import settings
 from django.core.paginator import Paginator
 
-PAGE_SIZE = 50
 
+def paginate(request, queryset, per_page=None):
+    """A page of `queryset` for ?page=N; a bad or out-of-range number gives the nearest page.
 
-def paginate(request, queryset, per_page=PAGE_SIZE):
-    """A page of `queryset` for ?page=N; a bad or out-of-range number gives the nearest page."""
-    paginator = Paginator(queryset, per_page)
+    `per_page` defaults to settings.PAGINATION_PAGE_SIZE, read at each call (tests lower it
+    to reach a second page with a few rows)."""
+    paginator = Paginator(queryset, per_page or settings.PAGINATION_PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
     page.pages_list = list(paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1))
     return page

@@ -49,6 +49,11 @@ CHROMIUM_ARGS = [
     "--disable-dev-shm-usage",
 ]
 BLOCKING_IMPACTS = {"serious", "critical"}
+# RGAA 10.11: every page usable 320 CSS px wide without scrolling sideways; RGAA 10.4: at
+# 200 % zoom a 1280 px desktop window lays out as a 640 px one.
+REFLOW_WIDTHS = (320, 640)
+SCREENSHOT_WIDTH = 320
+MIN_CHART_TEXT_PX = 12
 
 LOGIN_PATH = "/comptes/connexion/"
 EMAIL_LABEL = "Adresse e-mail"
@@ -181,6 +186,95 @@ def assert_no_serious_axe_violations(page):
     pytest.fail("\n".join(lines), pytrace=False)
 
 
+_LAYOUT_PROBLEMS_JS = """(minText) => {
+  const width = window.innerWidth;
+  const problems = {
+    scrollWidth: document.documentElement.scrollWidth, width, wide: [], small: [], mute: [],
+  };
+  const describe = (el) => el.tagName.toLowerCase() + (el.id ? "#" + el.id : "")
+    + [...el.classList].map((c) => "." + c).join("");
+  const clipped = (el) => {
+    for (let up = el.parentElement; up && up !== document.body; up = up.parentElement) {
+      const style = getComputedStyle(up);
+      if (style.overflowX !== "visible" && up.getBoundingClientRect().right <= width + 1) {
+        return true;
+      }
+    }
+    return false;
+  };
+  if (problems.scrollWidth > width) {
+    for (const el of document.body.querySelectorAll("*")) {
+      const box = el.getBoundingClientRect();
+      if (box.width === 0 || box.right <= width + 1 || clipped(el)) continue;
+      const out = (child) => child.getBoundingClientRect().right > width + 1;
+      if ([...el.children].some(out)) continue;
+      problems.wide.push(`${describe(el)} (${Math.round(box.left)}–${Math.round(box.right)} px)`);
+      if (problems.wide.length >= 5) break;
+    }
+  }
+  for (const label of document.querySelectorAll("svg text")) {
+    if (!label.getClientRects().length || !label.textContent.trim()) continue;
+    const matrix = label.getScreenCTM();
+    if (!matrix) continue;
+    const size = parseFloat(getComputedStyle(label).fontSize) * Math.hypot(matrix.a, matrix.b);
+    if (size < minText - 0.05) {
+      problems.small.push(`« ${label.textContent.trim().slice(0, 30)} » ${size.toFixed(1)} px`
+        + ` dans ${describe(label.closest("svg"))}`);
+      if (problems.small.length >= 5) break;
+    }
+  }
+  // A button drawn with an icon and its text (fr-btn--icon-left/right) shows the text whole:
+  // in a DSFR button group without fr-btns-group--icon-*, it shrinks to its icon alone.
+  for (const button of document.querySelectorAll(".fr-btn--icon-left, .fr-btn--icon-right")) {
+    if (!button.getClientRects().length || !button.textContent.trim()) continue;
+    const cut = getComputedStyle(button).overflow !== "visible";
+    if (cut && button.scrollWidth > button.clientWidth + 1) {
+      problems.mute.push(`« ${button.textContent.trim().slice(0, 40)} »`);
+    }
+  }
+  return problems;
+}"""
+
+
+def layout_problems(page):
+    """What keeps the page in view from reading at its current width: the page scrolls
+    sideways (with the elements that stick out), or a chart's text is drawn below 12 px."""
+    found = page.evaluate(_LAYOUT_PROBLEMS_JS, MIN_CHART_TEXT_PX)
+    problems = []
+    if found["scrollWidth"] > found["width"]:
+        problems.append(
+            f"la page défile horizontalement ({found['scrollWidth']} px pour "
+            f"{found['width']} px de large) : " + ", ".join(found["wide"] or ["?"])
+        )
+    if found["small"]:
+        problems.append("texte de graphique sous 12 px : " + ", ".join(found["small"]))
+    if found["mute"]:
+        problems.append("bouton réduit à son icône : " + ", ".join(found["mute"]))
+    return problems
+
+
+def assert_reflows(page, take_screenshot=None):
+    """The page in view reads at its width, at 320 and at 640 CSS px (RGAA 10.11, 10.4),
+    then the viewport is put back. `take_screenshot(width)` is called at 320 px."""
+    desktop = page.viewport_size
+    failures = [f"{desktop['width']} px : {p}" for p in layout_problems(page)]
+    try:
+        for width in REFLOW_WIDTHS:
+            # A resize re-lays the page out (media queries, DSFR scripts) without reloading
+            # it: a page reached by a form sent keeps its state, and no request is repeated.
+            page.set_viewport_size({"width": width, "height": desktop["height"]})
+            failures += [f"{width} px : {p}" for p in layout_problems(page)]
+            if take_screenshot and width == SCREENSHOT_WIDTH:
+                take_screenshot(width)
+    finally:
+        page.set_viewport_size(desktop)
+    if failures:
+        pytest.fail(
+            f"{page.url} ne se lit pas à toutes les largeurs :\n- " + "\n- ".join(failures),
+            pytrace=False,
+        )
+
+
 @pytest.fixture
 def screenshot(request):
     """screenshot(page, "accueil") -> test-artifacts/screenshots/<test>-accueil.png"""
@@ -235,7 +329,9 @@ class Journey:
     may not call back into the page, so they only record; axe runs in the test's own flow,
     once the page has loaded.
 
-    A check fails on a serious or critical axe violation, on a status other than the one
+    A check fails on a serious or critical axe violation, on a page that scrolls sideways or
+    draws chart text below 12 px at desktop width, at 640 px (200 % zoom) or at 320 px (a
+    screenshot at 320 px goes to test-artifacts/screenshots/), on a status other than the one
     expected (200 unless told: a 500 or a stray 404 page fails even if it is accessible), and
     on any uncaught JavaScript error or Content Security Policy refusal seen so far.
     """
@@ -247,6 +343,7 @@ class Journey:
         self._screenshot = screenshot
         self.documents: list[Document] = []
         self.problems: list[str] = []  # script errors, CSP refusals
+        self._shots = 0
         self._html_status: int | None = None
         page.on("response", self._on_response)
         page.on("domcontentloaded", self._on_document)
@@ -293,6 +390,7 @@ class Journey:
         else:
             pytest.fail(f"La page change sans cesse ({self.page.url}).", pytrace=False)
         document = self.documents[-1]
+        assert_reflows(self.page, self._reflow_screenshot)
         document.checked = True
         assert document.status == status, (
             f"{document.url} a répondu {document.status}, {status} attendu"
@@ -364,6 +462,13 @@ class Journey:
     def screenshot(self, name):
         return self._screenshot(self.page, name)
 
+    def _reflow_screenshot(self, width):
+        """test-artifacts/screenshots/<test>-<n>-<path>-<width>px.png: every page checked,
+        as seen on a narrow phone, numbered in the order of the journey."""
+        path = re.sub(r"[^A-Za-z0-9]+", "-", self.page.url.removeprefix(self.live_server.url))
+        self._shots += 1
+        self.screenshot(f"{self._shots:02d}-{path.strip('-')[:60] or 'accueil'}-{width}px")
+
 
 @pytest.fixture
 def journey(request, page, live_server, screenshot, password):
@@ -420,3 +525,29 @@ def switch_user(journey, user, path):
         [{"name": cookie.key, "value": cookie.value, "url": journey.live_server.url}]
     )
     journey.visit(path)
+
+
+# --- Paginated lists ---------------------------------------------------------------------
+
+
+def visit_first_page(journey, settings, path, page_size=2):
+    """Open the first page of a paginated list, `page_size` rows a page (the journeys' data
+    would otherwise fit on one page), and check it: the links to the first and previous
+    pages lead nowhere, marked as the DSFR does (no `href`, `aria-disabled`, `role="link"`:
+    axe-core reads their greyed text as a contrast failure otherwise); the next page has a
+    link. The page size is put back afterwards."""
+    before = settings.PAGINATION_PAGE_SIZE
+    settings.PAGINATION_PAGE_SIZE = page_size
+    try:
+        journey.visit(path)
+    finally:
+        settings.PAGINATION_PAGE_SIZE = before
+    nav = journey.page.get_by_role("navigation", name="Pagination")
+    for name in ("Première page", "Page précédente"):
+        link = nav.get_by_role("link", name=name)
+        expect(link).to_have_attribute("aria-disabled", "true")
+        expect(link).not_to_have_attribute("href", re.compile(".*"))
+    expect(nav.get_by_role("link", name="Page suivante")).to_have_attribute(
+        "href", re.compile(r"page=2")
+    )
+    expect(nav.locator("[aria-current=page]")).to_have_text("1")

@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 
 from programmes.models import Mentoring, ResourceUse
 from reviews.models import ReviewState
-from tests.browser.conftest import tab_to
+from tests.browser.conftest import tab_to, visit_first_page
 from tests.campaigns.factories import CampaignFactory
 from tests.programmes.factories_accompaniment import MentorFactory, ResourceFactory, share_levels
 from tests.reviews.factories import ReviewCycleFactory, ReviewFactory, ReviewObjectiveFactory
@@ -52,7 +52,7 @@ def _press_on(journey, button):
         journey.page.keyboard.press("Enter")
 
 
-def test_agent_week_my_page_resource_mentoring_review_and_my_data(journey, cast):
+def test_agent_week_my_page_resource_mentoring_review_and_my_data(journey, cast, settings):
     review = _arrange(cast)
     page = journey.page
     agent = cast.agent_agent
@@ -144,4 +144,10 @@ def test_agent_week_my_page_resource_mentoring_review_and_my_data(journey, cast)
     expect(page.get_by_role("heading", level=1)).to_have_text("Protection de vos données")
     expect(page.locator("main")).to_contain_text(cast.programme.name)
     journey.screenshot("5-protection-des-donnees")
+
+    # The first page of a paginated list: their review sheets, one a page (last year's too).
+    ReviewFactory(
+        cycle=ReviewCycleFactory(programme=cast.programme, year=2025), agent=cast.agent_agent
+    )
+    visit_first_page(journey, settings, "/entretiens/mes-entretiens/", page_size=1)
     journey.logout()

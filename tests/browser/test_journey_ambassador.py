@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 
 from programmes.models import CheckIn, Mentoring, Resource
 from tests.agents.factories import AgentFactory
-from tests.browser.conftest import tab_to
+from tests.browser.conftest import tab_to, visit_first_page
 from tests.campaigns.factories import CampaignFactory
 from tests.programmes.factories import EnrolmentFactory
 from tests.programmes.factories_accompaniment import (
@@ -49,7 +49,9 @@ def _arrange(cast):
     return marie, mentor, mentee
 
 
-def test_ambassador_week_import_checkin_resource_mentoring_reminders(journey, cast, pix_export):
+def test_ambassador_week_import_checkin_resource_mentoring_reminders(
+    journey, cast, pix_export, settings
+):
     marie, mentor, mentee = _arrange(cast)
     page = journey.page
     programme, population = cast.programme, cast.population
@@ -172,4 +174,7 @@ def test_ambassador_week_import_checkin_resource_mentoring_reminders(journey, ca
     expect(preview).not_to_contain_text(marie.full_name)  # at her target since the import
     expect(preview).not_to_contain_text(mentor.full_name)
     journey.screenshot("8-apercu-relances")
+
+    # The first page of a paginated list: the agents of their population, two a page.
+    visit_first_page(journey, settings, population.get_absolute_url())
     journey.logout()

@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from programmes.models import ResultAccessLog
 from reviews.models import ReviewState
-from tests.browser.conftest import tab_to
+from tests.browser.conftest import tab_to, visit_first_page
 from tests.campaigns.factories import CampaignFactory
 from tests.programmes.factories_accompaniment import share_levels
 from tests.reviews.factories import ReviewCycleFactory, ReviewFactory
@@ -27,7 +27,7 @@ def _arrange(cast):
     return reviews[cast.agent_agent]
 
 
-def test_manager_week_team_agent_and_review_sheet_shared(journey, managerial_cast):
+def test_manager_week_team_agent_and_review_sheet_shared(journey, managerial_cast, settings):
     cast = managerial_cast
     review = _arrange(cast)
     page = journey.page
@@ -113,4 +113,7 @@ def test_manager_week_team_agent_and_review_sheet_shared(journey, managerial_cas
     assert review.cpf_informed
     assert review.manager_comment == "Belle progression cette année."
     assert review.objectives.get().level == 4
+
+    # The first page of a paginated list: their team, two agents a page.
+    visit_first_page(journey, settings, "/equipe/")
     journey.logout()

@@ -16,7 +16,7 @@ from programmes.models import ResultAccessLog
 from programmes.steering import stats
 from reviews.models import ReviewCycle
 from tests.agents.factories import AgentFactory, OrgUnitFactory
-from tests.browser.conftest import tab_to
+from tests.browser.conftest import tab_to, visit_first_page
 from tests.campaigns.factories import CampaignFactory
 from tests.programmes.factories import EnrolmentFactory, TargetFactory, TargetPopulationFactory
 from tests.programmes.factories_accompaniment import (
@@ -57,7 +57,7 @@ def _arrange(cast):
     stats.programme_stats_refresh(programme=cast.programme, on=timezone.localdate())
 
 
-def test_owner_week_dashboard_exports_access_log_review_cycle(journey, cast):
+def test_owner_week_dashboard_exports_access_log_review_cycle(journey, cast, settings):
     _arrange(cast)
     page = journey.page
     programme = cast.programme
@@ -173,4 +173,7 @@ def test_owner_week_dashboard_exports_access_log_review_cycle(journey, cast):
     expect(page.locator("main")).to_contain_text("Importer des résultats Pix")
     journey.follow(page.get_by_role("link", name="Accessibilité : partiellement conforme"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Déclaration d’accessibilité")
+
+    # The first page of a paginated list: the agents of the programme, two a page.
+    visit_first_page(journey, settings, "/agents/")
     journey.logout()

@@ -162,11 +162,12 @@ def test_chart_colours_stand_out_from_white_by_at_least_3_to_1(colour):
 def test_narrow_bar_chart_puts_labels_above_bars_and_fits_a_phone():
     root = parse(CHARTS["bar_narrow"]())
     width = float(root.get("viewBox").split()[2])
-    assert width <= 375 - 2 * 16  # a phone's width minus the page margins: no shrinking
+    # Its text stays at 12 px or more on a 320 px screen (minus the page's margins).
+    assert width * 12 / 14 <= 320 - 2 * 16
     label = next(t for t in root.iter(f"{SVG}text") if t.text == "1.1 Mener une recherche")
     bar = next(root.iter(f"{SVG}rect"))
     assert float(label.get("y")) < float(bar.get("y"))  # the label sits over its bar
-    assert float(bar.get("width")) == pytest.approx(220 * 4 / 8)
+    assert float(bar.get("width")) == pytest.approx(200 * 4 / 8)
 
 
 def test_axis_labels_are_spaced_and_the_latest_is_always_named():
@@ -192,3 +193,31 @@ def test_line_chart_scale_follows_the_data():
     )
     assert "20\u202f%" in chart and "100\u202f%" not in chart
     assert chart.count(">02/2027<") == 1 and ">01/2027<" not in chart
+
+
+def test_a_chart_names_the_width_below_which_its_text_would_show_under_12_px():
+    wide = charts.bar_chart(
+        chart_id="c", title="T", description="D", bars=[charts.Bar("Assistants", 50.0)]
+    )
+    # 700 units wide, text at 14 units: 600 px for 12 px text.
+    assert 'viewBox="0 0 700 ' in wide
+    assert 'class="app-chart app-chart--min-600"' in wide
+    narrow = charts.bar_chart(
+        chart_id="n",
+        title="T",
+        description="D",
+        bars=[charts.Bar("Assistants", 50.0)],
+        labels_above=True,
+    )
+    assert 'class="app-chart app-chart--min-280"' in narrow  # 318 units: 272.6 px
+
+
+def test_the_smallest_text_of_a_chart_sets_its_minimum_width():
+    def needs(content):
+        return charts.min_width_class(500, content)
+
+    assert needs('<text font-size="12">a</text>') == "app-chart--min-500"  # 500 px
+    assert needs('<text font-size="16">a</text>') == "app-chart--min-380"  # 375 px
+    # A text without a size of its own is at the chart's 14: 428.6 px.
+    assert needs('<text font-size="16">a</text><text>b</text>') == "app-chart--min-430"
+    assert charts.min_width_class(160, "<polyline/>") is None  # a sparkline: no text
