@@ -37,7 +37,9 @@ def font_faces(files: dict) -> str:
     )
 
 
-def _fonts_only(allowed: set):
+def fonts_only(allowed: set):
+    """A WeasyPrint URL fetcher that reads the files of `allowed` (URIs) and refuses anything
+    else (ValueError)."""
     from weasyprint.urls import URLFetcher
 
     class FontsOnly(URLFetcher):
@@ -55,7 +57,7 @@ def html_to_pdf(html: str, stylesheet: str, files: dict) -> bytes:
     # Imported here: WeasyPrint loads Pango at import, which only PDFs need.
     from weasyprint import CSS, HTML
 
-    fetcher = _fonts_only({path.as_uri() for path in files.values()})
+    fetcher = fonts_only({path.as_uri() for path in files.values()})
     return HTML(string=html, url_fetcher=fetcher).write_pdf(
         stylesheets=[CSS(filename=finders.find(stylesheet))]
     )

@@ -7,13 +7,12 @@ shows, and hold no Pix result when the privacy rules keep them off the sheet.
 
 import re
 import textwrap
-from pathlib import Path
 
-from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.text import slugify
 
+from lib import pdf
 from programmes.models import ResultAccessLog
 from reviews.models import Review
 
@@ -21,13 +20,6 @@ TEXT_WIDTH = 76
 # Marks a heading line in the text template; sheet_text underlines it.
 HEADING = "#=#"
 PRINT_CSS = "css/review_print.css"
-# Marianne (the State's typeface) ships with django-dsfr; WOFF2 is the smallest to embed.
-MARIANNE = {
-    (400, "normal"): "dsfr/dist/fonts/Marianne-Regular.woff2",
-    (400, "italic"): "dsfr/dist/fonts/Marianne-Regular_Italic.woff2",
-    (700, "normal"): "dsfr/dist/fonts/Marianne-Bold.woff2",
-    (700, "italic"): "dsfr/dist/fonts/Marianne-Bold_Italic.woff2",
-}
 
 
 def review_filename(review: Review, extension: str) -> str:
@@ -47,52 +39,12 @@ def log_results_view(request, review: Review, sheet) -> None:
         )
 
 
-def _font_files() -> dict:
-    """Marianne's files on disk, by (weight, style); empty where a file cannot be found (the
-    stylesheet then falls back to DejaVu Sans)."""
-    found = {}
-    for key, name in MARIANNE.items():
-        path = finders.find(name)
-        if path:
-            found[key] = Path(path).resolve()
-    return found
-
-
-def _font_faces(files: dict) -> str:
-    rules = [
-        "@font-face { font-family: Marianne; "
-        f'src: url("{path.as_uri()}") format("woff2"); '
-        f"font-weight: {weight}; font-style: {style}; }}"
-        for (weight, style), path in files.items()
-    ]
-    return "\n".join(rules)
-
-
-def _url_fetcher_for(allowed: set):
-    """WeasyPrint may read the font files and nothing else: no network, no other file, so
-    that nothing written on a sheet can make the server fetch a resource."""
-    from weasyprint.urls import URLFetcher
-
-    class FontsOnly(URLFetcher):
-        def fetch(self, url, headers=None):
-            if url not in allowed:
-                raise ValueError(f"Resource refused in a review PDF: {url[:80]}")
-            return super().fetch(url, headers)
-
-    return FontsOnly(allowed_protocols={"file"})
-
-
 def sheet_pdf(sheet) -> bytes:
-    """The sheet rendered to an A4 PDF (Marianne, page numbers, charts as inline SVG)."""
-    # Imported here: WeasyPrint loads Pango at import, which only this output needs.
-    from weasyprint import CSS, HTML
-
-    files = _font_files()
-    context = {**_context(sheet), "font_faces": _font_faces(files)}
-    html = render_to_string("reviews/review_print.html", context)
-    stylesheet = CSS(filename=finders.find(PRINT_CSS))
-    fetcher = _url_fetcher_for({path.as_uri() for path in files.values()})
-    return HTML(string=html, url_fetcher=fetcher).write_pdf(stylesheets=[stylesheet])
+    """The sheet rendered to an A4 PDF (Marianne, page numbers, charts as inline SVG); the
+    renderer reads the font files and nothing else (lib.pdf)."""
+    files = pdf.font_files()
+    context = {**_context(sheet), "font_faces": pdf.font_faces(files)}
+    return pdf.html_to_pdf(render_to_string("reviews/review_print.html", context), PRINT_CSS, files)
 
 
 def sheet_text(sheet) -> str:

@@ -9,6 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from lib import pdf
 from programmes.models import ResultAccessLog
 from programmes.privacy.consent import consent_grant
 from reviews import outputs
@@ -158,7 +159,7 @@ def test_self_assessment_pdf_without_consent_has_no_pix_section(client, cast, re
 def test_pdf_may_fetch_the_font_files_and_nothing_else(tmp_path):
     font = tmp_path / "font.woff2"
     font.write_bytes(b"x")
-    fetcher = outputs._url_fetcher_for({font.as_uri()})
+    fetcher = pdf.fonts_only({font.as_uri()})
 
     assert fetcher(font.as_uri()).read() == b"x"
     for url in ["http://example.org/x.png", (tmp_path / "other").as_uri(), "file:///etc/passwd"]:
