@@ -9,6 +9,12 @@ from campaigns.importing.keys import fold_name
 from campaigns.models import Campaign, Participation, ResultImport
 from programmes.models import DismissedParticipant
 
+# Filter values in the addresses of the pages these selectors serve, shared with the pages
+# that link to them (the ambassador's to-do list): the history's imports to confirm or run
+# again (?etat=), the matching queue's name matches to confirm (?onglet=).
+TO_CONFIRM_STATE = "a-confirmer"
+TO_CONFIRM_TAB = "a-confirmer"
+
 
 def programme_imports(programme):
     """The Pix Orga imports uploaded for `programme`, newest first."""

@@ -23,6 +23,7 @@ from programmes import perms, selectors
 from programmes.imports import selectors as import_selectors
 from programmes.imports import services as programme_services
 from programmes.imports.forms import AgentChoiceForm, AgentFromParticipantForm, ResultImportForm
+from programmes.imports.selectors import TO_CONFIRM_STATE, TO_CONFIRM_TAB
 from programmes.imports.services import agent_create_from_participant
 from programmes.models import Programme, TargetPopulation
 from programmes.selectors import visible_programme_or_404
@@ -269,9 +270,6 @@ def import_history(request, slug):
     )
 
 
-TO_CONFIRM_STATE = "a-confirmer"
-
-
 def import_start(request):
     """« Importer des résultats Pix » (the menu): the import page of the one programme the
     user may import for, or the list of them when there are several; 404 when none."""
@@ -294,7 +292,6 @@ def _chosen(campaigns, raw):
     return next((c for c in campaigns if str(c.pk) == (raw or "").strip()), None)
 
 
-TO_CONFIRM_TAB = "a-confirmer"
 DISMISSED_TAB = "ecartes"
 MAX_CANDIDATES = 20
 

@@ -21,8 +21,8 @@ from programmes.accompaniment.checkins import selectors as checkins_selectors
 from programmes.accompaniment.mentoring import selectors as mentoring_selectors
 from programmes.enums import OutgoingStatus, ProgressStatus
 from programmes.imports import selectors as import_selectors
-from programmes.imports.views import TO_CONFIRM_STATE
-from programmes.imports.views import TO_CONFIRM_TAB as QUEUE_TO_CONFIRM_TAB
+from programmes.imports.selectors import TO_CONFIRM_STATE
+from programmes.imports.selectors import TO_CONFIRM_TAB as QUEUE_TO_CONFIRM_TAB
 from programmes.models import Enrolment, TargetPopulation
 from programmes.reminders import selectors as reminder_selectors
 
