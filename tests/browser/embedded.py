@@ -5,6 +5,7 @@ every process then runs under libfaketime (Debian's `faketime`), the demo dated 
 day."""
 
 import os
+import re
 import shutil
 import socket
 import sqlite3
@@ -17,19 +18,18 @@ from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 VENV_BIN = Path(sys.executable).parent
-# The worker as `make run` starts it (Makefile, CELERY_DEMO).
-WORKER_ARGS = [
-    "-A",
-    "config",
-    "worker",
-    "--beat",
-    "--concurrency",
-    "2",
-    "--loglevel",
-    "warning",
-    "--without-gossip",
-    "--without-mingle",
-]
+
+
+def worker_args() -> list[str]:
+    """The worker's arguments as `make run` starts it: the Makefile's CELERY_DEMO, read
+    there so that the tests run what the demo runs."""
+    makefile = (REPO_ROOT / "Makefile").read_text()
+    definition = re.search(r"^CELERY_DEMO := (.*?)(?<!\\)$", makefile, re.MULTILINE | re.DOTALL)
+    words = definition.group(1).replace("\\\n", " ").split()
+    assert words[0] == "$(VENV)/bin/celery", words
+    return words[1:]
+
+
 DEMO_PASSWORD = "demo-pix-2026"  # noqa: S105 (the demo's published password)
 
 
@@ -101,7 +101,7 @@ def embedded_app(folder: Path, *, today: str | None = None, worker: bool = True)
     logs = {name: (folder / f"{name}.log").open("wb") for name in names}
     commands = {
         "web": [*clock, python, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
-        "worker": [*clock, str(VENV_BIN / "celery"), *WORKER_ARGS],
+        "worker": [*clock, str(VENV_BIN / "celery"), *worker_args()],
     }
     processes = {
         name: subprocess.Popen(
