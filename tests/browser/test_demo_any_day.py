@@ -16,7 +16,12 @@ import subprocess
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import SCREENSHOT_DIR, assert_no_serious_axe_violations, in_ci
+from tests.browser.conftest import (
+    SCREENSHOT_DIR,
+    assert_no_serious_axe_violations,
+    assert_reflows,
+    in_ci,
+)
 from tests.browser.embedded import embedded_app, faketime_missing_reason, log_in
 
 DAYS = ["2026-06-01", "2026-12-06", "2027-03-15"]
@@ -34,37 +39,19 @@ def demo(request, tmp_path_factory):
 
 
 def shoot(page, day, role):
-    """The home of `role` at each width, for people to look at (and axe-checked)."""
+    """The home of `role` at 1280 and 390 px, for people to look at; axe-checked and read at
+    every width the journeys check (conftest.assert_reflows)."""
     SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
     for width in WIDTHS:
         page.set_viewport_size({"width": width, "height": 900})
         page.reload()  # loaded at that width, as on a phone
-        # Nothing wider than the screen: the page reads without horizontal scrolling.
-        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-        assert overflow <= 0, f"{role} home is {overflow} px too wide at {width} px: " + str(
-            page.evaluate(WIDEST)
-        )
         page.screenshot(
             path=str(SCREENSHOT_DIR / f"accueil-{role}-{day}-{width}.png"), full_page=True
         )
-    assert_no_serious_axe_violations(page)
     page.set_viewport_size({"width": 1280, "height": 900})
     page.reload()
-
-
-# The elements that stick out of the screen, no scrolling container around them.
-WIDEST = """() => {
-  const out = [];
-  for (const element of document.querySelectorAll("body *")) {
-    const right = element.getBoundingClientRect().right;
-    if (right <= window.innerWidth + 1) continue;
-    let parent = element.parentElement;
-    while (parent && !["auto", "scroll", "hidden"].includes(getComputedStyle(parent).overflowX))
-      parent = parent.parentElement;
-    if (!parent) out.push(`${element.tagName}.${element.className} ${Math.round(right)}`);
-  }
-  return out.slice(0, 6);
-}"""
+    assert_no_serious_axe_violations(page)
+    assert_reflows(page)
 
 
 def numbers(text):

@@ -3,7 +3,7 @@
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import assert_no_serious_axe_violations, login
+from tests.browser.conftest import assert_no_serious_axe_violations, assert_reflows, login
 
 PAGES = [
     # (role, path builder, text the page must show)
@@ -78,6 +78,7 @@ def test_page_has_no_serious_axe_violation(page, live_server, cast, password, sc
     page.goto(f"{live_server.url}{path_for(cast)}")
     expect(page.locator("main")).to_contain_text(text_for(cast))
     assert_no_serious_axe_violations(page)
+    assert_reflows(page)
     screenshot(page, f"{role}-{case}")
 
 
@@ -94,6 +95,7 @@ def test_import_errors_are_accessible(page, live_server, cast, password, tmp_pat
         page.get_by_role("button", name="Importer").click()
     expect(page.locator("main")).to_contain_text("Ligne 2, colonne « email »")
     assert_no_serious_axe_violations(page)
+    assert_reflows(page)
     screenshot(page, "import-erreurs")
 
 
@@ -113,3 +115,4 @@ def test_public_pages_have_no_serious_axe_violation(page, live_server, db, path)
     page.goto(f"{live_server.url}{path}")
     expect(page.get_by_role("heading", level=1)).to_be_visible()
     assert_no_serious_axe_violations(page)
+    assert_reflows(page)
