@@ -5,6 +5,7 @@ Each builder returns a ready EmailMultiAlternatives (text and HTML) and does not
 `services_reminders` decides when it leaves."""
 
 import datetime
+import re
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -72,6 +73,16 @@ def _unsigned(token: str):
     if timezone.localdate() > UNDATED_LINKS_VALID_UNTIL:
         raise UnsubscribeLinkExpired
     return data
+
+
+def without_unsubscribe_link(text: str) -> str:
+    """`text` with every unsubscribe link of this site replaced by a placeholder: the link
+    is the agent's own (whoever holds it stops their reminders), never shown to others."""
+    prefix = reverse("programmes:reminder_unsubscribe", kwargs={"token": "TOKEN"})
+    prefix = settings.SITE_URL + prefix[: prefix.index("TOKEN")]
+    return re.sub(
+        re.escape(prefix) + r"\S+", _("[lien de désabonnement, personnel à l’agent]"), text
+    )
 
 
 def unsubscribe_url(agent_id: int, programme_id: int) -> str:

@@ -182,6 +182,7 @@ def reminder_preview_email(request, slug, agent_id):
         "due": due,
         "kind_label": ReminderKind(due.kind).label,
         "message": message,
+        "body_shown": emails.without_unsubscribe_link(message.body),
         "can_open_agent": visible_agents(request.user).filter(pk=agent.pk).exists(),
         "order": order,
         "position": position + 1,

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from programmes.enums import ReminderKind
+from programmes.reminders import emails
 from programmes.reminders import services as services_reminders
 from programmes.reminders.selection import Due
 from programmes.reminders.selectors import (
@@ -158,7 +159,10 @@ def test_the_previewed_email_is_the_one_the_sending_sends(client, named, index):
         sent.reply_to,
     )
     assert previewed.alternatives == sent.alternatives
-    assert _body_of(response) == sent.body
+    # As sent, but for the agent's own unsubscribe link, which is theirs alone.
+    assert _body_of(response) == emails.without_unsubscribe_link(sent.body)
+    assert "desabonnement/" in sent.body and "desabonnement/" not in _body_of(response)
+    assert "[lien de désabonnement, personnel à l’agent]" in _body_of(response)
     assert sent.subject in response.content.decode()
     assert reverse("programmes:agent_detail", kwargs={"pk": agent.pk}) in response.content.decode()
 
@@ -216,7 +220,7 @@ def test_the_previewed_text_is_escaped_in_the_page(client, named):
     page = response.content.decode()
     assert "<b>Émile</b>" not in page
     assert "Bonjour &lt;b&gt;Émile&lt;/b&gt;," in page
-    assert _body_of(response) == response.context["message"].body
+    assert _body_of(response) == emails.without_unsubscribe_link(response.context["message"].body)
 
 
 def test_the_email_page_goes_to_the_previous_and_next_agent_in_the_preview_order(client, named):
