@@ -349,6 +349,14 @@ class Participation(models.Model):
     def __str__(self):
         return f"{self.participant_first_name} {self.participant_last_name} — {self.campaign}"
 
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        participation = super().from_db(db, field_names, values)
+        # The agent as loaded: saving a participation matched to someone else changes the
+        # progress of both (see the participations_changed signal).
+        participation.loaded_agent_id = participation.__dict__.get("agent_id")
+        return participation
+
 
 class ParticipationSnapshot(models.Model):
     """The state of a participation as an import saw it, written when it changed."""

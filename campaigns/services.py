@@ -36,7 +36,7 @@ from campaigns.importing.campaign import campaign_save, first_row
 from campaigns.importing.persistence import write_plan
 from campaigns.importing.planning import ImportPlan, build_plan, waiting_names
 from campaigns.models import Campaign, CompetenceAlias, Participation, ResultImport
-from campaigns.signals import campaign_import_check
+from campaigns.signals import campaign_import_check, participations_changed
 
 logger = logging.getLogger(__name__)
 
@@ -258,6 +258,11 @@ def _run(result_import, export, reporter, on_done) -> ResultImport:
         progress_every=reporter.every,
     )
     plan.counts = written
+    # The participations this import created or changed carry its id.
+    changed = Participation.objects.filter(last_import_id=result_import.pk, agent__isnull=False)
+    participations_changed.send(
+        sender=ResultImport, campaign_ids=[campaign.pk], agent_ids=changed.values("agent_id")
+    )
     _fill(result_import, plan)
     result_import.campaign = campaign
     result_import.status = ImportStatus.DONE
@@ -365,7 +370,11 @@ def participation_match(*, participation: Participation, agent: Agent) -> int:
     participant in the campaign go to `agent`, and stay with them on later imports.
     Returns the number of participations matched."""
     with transaction.atomic():
-        return _same_participant(participation).update(agent=agent, match_status=MatchStatus.MANUAL)
+        same = _same_participant(participation)
+        before = set(same.exclude(agent=None).values_list("agent_id", flat=True))
+        matched = same.update(agent=agent, match_status=MatchStatus.MANUAL)
+        _changed(participation, before | {agent.pk})
+        return matched
 
 
 def participation_confirm(*, participation: Participation) -> None:
@@ -385,9 +394,20 @@ def participation_unmatch(*, participation: Participation) -> None:
     in the campaign. The decision is kept (MANUAL without agent), so that later imports do
     not match them by name again; a match by external id still can."""
     with transaction.atomic():
-        _same_participant(participation).update(agent=None, match_status=MatchStatus.MANUAL)
+        same = _same_participant(participation)
+        before = set(same.exclude(agent=None).values_list("agent_id", flat=True))
+        same.update(agent=None, match_status=MatchStatus.MANUAL)
+        _changed(participation, before)
     participation.agent = None
     participation.match_status = MatchStatus.MANUAL
+
+
+def _changed(participation: Participation, agent_ids: set[int]) -> None:
+    """Tell the apps above that these agents' participations in the campaign changed."""
+    if agent_ids:
+        participations_changed.send(
+            sender=Participation, campaign_ids=[participation.campaign_id], agent_ids=agent_ids
+        )
 
 
 def _same_participant(participation):

@@ -272,6 +272,12 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = False
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Recurring jobs; the database scheduler copies them into its tables when beat starts.
 CELERY_BEAT_SCHEDULE = {
+    # The stored progress state held to the live engine (drift logged and fixed), before the
+    # figures that read it.
+    "check-progress": {
+        "task": "programmes.tasks.check_progress",
+        "schedule": crontab(hour=2, minute=0),
+    },
     "refresh-population-stats": {
         "task": "programmes.tasks.refresh_population_stats",
         "schedule": crontab(hour=2, minute=30),

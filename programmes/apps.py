@@ -9,7 +9,9 @@ class ProgrammesConfig(AppConfig):
 
     def ready(self):
         # Connect the parts' receivers (the default barriers of a new programme; the
-        # dashboard's figures after an import; the campaign ownership rule of imports).
+        # dashboard's figures after an import; the campaign ownership rule of imports; the
+        # stored progress state of enrolments).
+        from programmes import progress  # noqa: F401
         from programmes.accompaniment.checkins import signals as checkins  # noqa: F401
         from programmes.imports import ownership  # noqa: F401
         from programmes.steering import signals as steering  # noqa: F401

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from agents.models import Agent, OrgUnit
 from campaigns.enums import CampaignKind
 from campaigns.models import Campaign, Competence
+from programmes import progress
 from programmes.enums import TargetKind
 from programmes.models import Enrolment, Programme, Target, TargetChange, TargetPopulation
 from programmes.targets import RATE_STEP, TargetSpec, spec_errors, target_key
@@ -440,6 +441,10 @@ def enrolment_add(*, population: TargetPopulation, agent_ids: Iterable[int], tod
             ],
             batch_size=CHUNK,
             ignore_conflicts=True,  # enrolled meanwhile by someone else: still enrolled
+        )
+        # bulk_create skips save(): the newcomers' stored progress is computed here.
+        progress.refresh_enrolments(
+            Enrolment.objects.filter(population=population, agent_id__in=newcomers)
         )
         outcome.enrolled = len(newcomers)
     return outcome

@@ -17,10 +17,13 @@ ignored (a target on a campaign the programme does not follow cannot be met). In
 
 Alongside the status: « targets met / targets set » and the last activity (that last progress).
 
-Everything is computed by the database as annotations of an Enrolment queryset, so a whole
-population, or all the populations of one agent, cost one query whatever their size, and can
-be filtered, sorted, counted and paginated there. An agent in two populations has one status
-in each, since each enrolment is judged against its own population's targets.
+The inputs of the status are stored on each enrolment and kept current by every write that
+changes them (programmes/progress.py); `with_progress` reads them and adds the one part that
+moves with the day, so a whole population, or all the populations of one agent, are filtered,
+sorted, counted and paginated by the database from the rows alone. `live_progress` computes the
+same from the participations and results: the definition the stored state is held to. An
+agent in two populations has one status in each, since each enrolment is judged against its
+own population's targets.
 """
 
 from collections import Counter
@@ -28,6 +31,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.db.models import (
+    BooleanField,
     Case,
     Count,
     Exists,
@@ -234,42 +238,97 @@ def _count_targets(targets: QuerySet) -> Coalesce:
     return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
 
 
+def _status_case(programmes, today: date, *, last_activity: str, reached: Q) -> Case:
+    """The status from its inputs: `last_activity` (a field or annotation name), `reached` (a
+    condition on the row). The stall threshold is read from `programmes` (see with_progress)."""
+    programmes = list(programmes)
+    whens = [
+        When(**{f"{last_activity}__isnull": True}, then=Value(ProgressStatus.NOT_STARTED)),
+        When(reached, then=Value(ProgressStatus.TARGET_REACHED)),
+    ]
+    if len(programmes) == 1:  # every row is of this programme: no join to read which
+        cutoff = stall_cutoff(programmes[0], today)
+        whens.append(When(**{f"{last_activity}__lt": cutoff}, then=Value(ProgressStatus.STALLED)))
+    else:
+        whens += [
+            When(
+                population__programme=programme.pk,
+                **{f"{last_activity}__lt": stall_cutoff(programme, today)},
+                then=Value(ProgressStatus.STALLED),
+            )
+            for programme in programmes
+        ]
+    return Case(*whens, default=Value(ProgressStatus.IN_PROGRESS), output_field=IntegerField())
+
+
 def with_progress(enrolments: QuerySet, *, programmes, today: date | None = None) -> QuerySet:
-    """`enrolments` annotated with `targets_set`, `targets_met`, `last_activity` (the latest
-    `last_progress_at` of the agent's participations in the programme's campaigns, None
-    without any) and `progress_status` (a ProgressStatus value).
+    """`enrolments` annotated with `progress_status` (a ProgressStatus value), from the
+    progress state stored on each enrolment (`targets_set`, `targets_met`, `last_activity`:
+    the latest `last_progress_at` of the agent's participations in the programme's campaigns,
+    None without any; kept current by programmes/progress.py, held to `live_progress`). Only
+    the time-based part is computed: a comparison of `last_activity` with today.
 
     `programmes` must hold the programme of every enrolment: their stall thresholds are read
-    from them (an enrolment in another programme would never be stalled). Sorting and
-    counting by `progress_status` evaluate it once a row (ORDER BY / GROUP BY its column)."""
+    from them (an enrolment in another programme would never be stalled). Filtering, sorting
+    and counting by `progress_status` read the row alone (enrolment_progress_idx)."""
+    today = today or timezone.localdate()
+    return enrolments.annotate(
+        progress_status=_status_case(
+            programmes, today, last_activity="last_activity", reached=Q(reached=True)
+        )
+    )
+
+
+def status_filter(status, programme: Programme, today: date | None = None) -> Q:
+    """The enrolments of `programme` in `status`, as a condition on the stored state alone
+    (an index range, where annotating and filtering `progress_status` would evaluate the
+    CASE on every row)."""
+    today = today or timezone.localdate()
+    status = ProgressStatus(status)
+    if status == ProgressStatus.NOT_STARTED:
+        return Q(last_activity__isnull=True)
+    if status == ProgressStatus.TARGET_REACHED:
+        return Q(reached=True, last_activity__isnull=False)
+    cutoff = stall_cutoff(programme, today)
+    if status == ProgressStatus.STALLED:
+        return Q(reached=False, last_activity__lt=cutoff)
+    return Q(reached=False, last_activity__gte=cutoff)
+
+
+def live_progress(enrolments: QuerySet, *, programmes, today: date | None = None) -> QuerySet:
+    """The reference definition: `enrolments` annotated with `live_targets_set`,
+    `live_targets_met`, `live_last_activity`, `live_has_shared` and `live_status`, computed
+    from the participations and results themselves (DESIGN.md's rules, this module's
+    docstring). The stored state must always agree with it (`manage.py check_progress`)."""
     today = today or timezone.localdate()
     own_targets = Target.objects.filter(population=OuterRef("population"))
-    last_activity = Participation.objects.filter(
+    participations = Participation.objects.filter(
         agent=OuterRef("agent"), campaign__programmes=OuterRef("population__programme")
-    ).order_by("-last_progress_at")
-    whens = [
-        When(last_activity__isnull=True, then=Value(ProgressStatus.NOT_STARTED)),
-        When(
-            targets_set__gt=0,
-            targets_met__gte=F("targets_set"),
-            then=Value(ProgressStatus.TARGET_REACHED),
-        ),
-    ]
-    whens += [
-        When(
-            population__programme=programme.pk,
-            last_activity__lt=stall_cutoff(programme, today),
-            then=Value(ProgressStatus.STALLED),
+    )
+    return (
+        enrolments.annotate(
+            live_targets_set=_count_targets(own_targets),
+            live_targets_met=_count_targets(own_targets.filter(target_met_condition())),
+            live_last_activity=Subquery(
+                participations.order_by("-last_progress_at").values("last_progress_at")[:1]
+            ),
+            live_has_shared=Exists(participations.filter(status=ParticipationStatus.SHARED)),
         )
-        for programme in programmes
-    ]
-    return enrolments.annotate(
-        targets_set=_count_targets(own_targets),
-        targets_met=_count_targets(own_targets.filter(target_met_condition())),
-        last_activity=Subquery(last_activity.values("last_progress_at")[:1]),
-    ).annotate(
-        progress_status=Case(
-            *whens, default=Value(ProgressStatus.IN_PROGRESS), output_field=IntegerField()
+        .annotate(
+            live_reached=Case(
+                When(
+                    live_targets_set__gt=0,
+                    live_targets_met__gte=F("live_targets_set"),
+                    then=Value(True),
+                ),
+                default=Value(False),
+                output_field=BooleanField(),
+            )
+        )
+        .annotate(
+            live_status=_status_case(
+                programmes, today, last_activity="live_last_activity", reached=Q(live_reached=True)
+            )
         )
     )
 
@@ -324,14 +383,8 @@ def status_counts_and_sharers(enrolments_with_progress: QuerySet) -> tuple[Statu
     """The statuses of enrolments annotated by `with_progress`, and how many of them have
     shared results in their programme (who contribute to the counts, for the privacy rule),
     in one query."""
-    shared = Participation.objects.filter(
-        agent=OuterRef("agent"),
-        campaign__programmes=OuterRef("population__programme"),
-        status=ParticipationStatus.SHARED,
-    )
     rows = (
-        enrolments_with_progress.annotate(has_shared=Exists(shared))
-        .order_by()
+        enrolments_with_progress.order_by()
         .values("progress_status", "has_shared")
         .annotate(n=Count("pk"))
     )

@@ -14,6 +14,7 @@ from agents.models import Agent, OrgUnit, User
 from campaigns import services as campaign_services
 from campaigns.enums import ImportStatus
 from campaigns.models import Competence, ResultImport
+from programmes import progress
 from programmes.demo.accompaniment import AccompanimentSummary, CheckinRun, build_accompaniment
 from programmes.demo.data import (
     ADMIN_LOGIN,
@@ -309,6 +310,9 @@ def _build_population(*, programme, spec, plan, agents, start_date, deadline, su
         if spec.includes(p) and agents[p.external_id].pk not in known
     ]
     Enrolment.objects.bulk_create(new)
+    progress.refresh_enrolments(
+        Enrolment.objects.filter(population=population, agent_id__in=[e.agent_id for e in new])
+    )
     summary.enrolments_created += len(new)
     return population
 

@@ -284,6 +284,19 @@ class Target(models.Model):
     def __str__(self):
         return f"{self.population.name} : {self.describe()}"
 
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        target = super().from_db(db, field_names, values)
+        # What the stored results per target are keyed on, as loaded: a change of threshold
+        # alone recounts the stored values (programmes/progress.py).
+        target.loaded_identity = target.identity
+        return target
+
+    @property
+    def identity(self) -> tuple:
+        """What the agent's value for this target is read from (not the threshold)."""
+        return (self.kind, self.competence_id, self.campaign_id)
+
     def describe(self):
         if self.kind == TargetKind.LEVEL:
             return _("%(competence)s niveau %(level)s") % {
@@ -327,6 +340,24 @@ class Enrolment(models.Model):
         blank=True,
         help_text=_("À partir de cette date, l'agent ne compte plus dans la population."),
     )
+    # The stored progress state (programmes/progress.py keeps it current in the transaction of
+    # every write that changes it; programmes/status.py reads it and holds the definition).
+    last_activity = models.DateTimeField(
+        _("dernier progrès le"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("Dernier progrès vu dans les campagnes du programme (vide : non commencé)."),
+    )
+    targets_set = models.PositiveSmallIntegerField(_("objectifs fixés"), default=0, editable=False)
+    targets_met = models.PositiveSmallIntegerField(
+        _("objectifs atteints"), default=0, editable=False
+    )
+    reached = models.BooleanField(_("objectif atteint"), default=False, editable=False)
+    has_shared = models.BooleanField(_("a envoyé des résultats"), default=False, editable=False)
+    target_values = models.JSONField(
+        _("derniers résultats par objectif"), default=dict, blank=True, editable=False
+    )
 
     objects = EnrolmentQuerySet.as_manager()
 
@@ -345,7 +376,13 @@ class Enrolment(models.Model):
                 name="enrolment_ends_after_start",
             ),
         ]
-        indexes = [models.Index(fields=["population", "end_date"], name="enrolment_pop_end_idx")]
+        indexes = [
+            models.Index(fields=["population", "end_date"], name="enrolment_pop_end_idx"),
+            # Status filters, counts and sorts of a population read the stored state alone.
+            models.Index(
+                fields=["population", "reached", "last_activity"], name="enrolment_progress_idx"
+            ),
+        ]
 
     def __str__(self):
         return f"{self.agent} → {self.population.name}"

@@ -41,6 +41,7 @@ from campaigns.models import (
     ParticipationSnapshot,
     ResultImport,
 )
+from programmes import progress
 from programmes.models import (
     CheckIn,
     Digest,
@@ -184,9 +185,14 @@ def _purge_programme(programme, *, due_ids, today, dry_run) -> dict[str, int]:
 
     # Results and snapshots first, by plain DELETEs (a ministry holds millions of them);
     # then the participations. The raw files leave the disk once the transaction commits.
+    campaign_ids = list(participations.order_by().values_list("campaign_id", flat=True).distinct())
+    agent_ids = set(participations.exclude(agent=None).values_list("agent_id", flat=True))
     CompetenceResult.objects.filter(participation__in=participations).delete()
     ParticipationSnapshot.objects.filter(participation__in=participations).delete()
     participations.delete()
+    # Plain DELETEs skip the receivers: the stored progress of everyone who had results
+    # there, in every programme that follows those campaigns, is recomputed.
+    progress.refresh_agents(agent_ids, campaign_ids=campaign_ids)
     files = list(imports.exclude(file="").values_list("file", flat=True))
     imports.update(file="", errors=[], warnings=[])
     transaction.on_commit(lambda: _delete_files(files))

@@ -99,12 +99,7 @@ def population_figures(population: TargetPopulation, on: date) -> dict:
     one per level target for its distribution of levels (which also tells how many met it:
     those at the target level or above, by the same latest shared result)."""
     targets = _sorted_targets(population.targets.select_related("competence", "campaign"))
-    shared = Participation.objects.filter(
-        agent=OuterRef("agent"),
-        campaign__programmes=OuterRef("population__programme"),
-        status=ParticipationStatus.SHARED,
-    )
-    annotations = {"has_shared": Exists(shared)}
+    annotations = {}
     others = [(i, t) for i, t in enumerate(targets) if t.kind != TargetKind.LEVEL]
     for index, target in others:
         met = Target.objects.filter(pk=target.pk).filter(target_met_condition())

@@ -8,6 +8,7 @@ from celery import shared_task
 from django.utils import timezone
 
 from campaigns.tasks import TRANSIENT
+from programmes import progress
 from programmes.models import Programme
 from programmes.steering import stats
 
@@ -42,3 +43,25 @@ def refresh_programme_stats(programme_id: int) -> None:
         raise
     except Exception:
         logger.exception("Stats of programme %s not refreshed after an import", programme_id)
+
+
+@shared_task(
+    name="programmes.tasks.check_progress",
+    bind=True,
+    autoretry_for=TRANSIENT,
+    retry_backoff=True,
+    max_retries=3,
+    acks_late=True,
+)
+def check_progress(self) -> int:
+    """Every night (Celery beat), before the figures: the stored progress state of every
+    enrolment held to the live engine; a drift is logged as an error (a write path that
+    forgot it) and recomputed. Returns how many enrolments drifted. Safe to run twice."""
+    result = progress.check(fix=True)
+    logger.info(
+        "Stored progress checked: %s enrolments, %s drifted, %s fixed",
+        result.checked,
+        len(result.drifted),
+        result.fixed,
+    )
+    return len(result.drifted)

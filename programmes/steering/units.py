@@ -14,17 +14,13 @@ queries, whatever the number of agents and units.
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from agents.models import OrgUnit
-from campaigns.enums import ParticipationStatus
-from campaigns.models import Participation
 from programmes import perms
-from programmes.enums import ProgressStatus
 from programmes.models import Enrolment, Programme
-from programmes.status import with_progress
 from programmes.steering.figures import percent_of
 
 MAX_DEPTH = 6
@@ -107,22 +103,14 @@ def unit_shares(programme: Programme, *, depth: int | None, aggregates_only: boo
     depths = list(range(1, min(deepest, MAX_DEPTH) + 1))
     if depth not in depths:
         depth = 1
-    shared = Participation.objects.filter(
-        agent=OuterRef("agent"),
-        campaign__programmes=programme.pk,
-        status=ParticipationStatus.SHARED,
-    )
-    enrolments = with_progress(
-        Enrolment.objects.current(today).filter(population__programme=programme),
-        programmes=[programme],
-        today=today,
-    ).annotate(has_shared=Exists(shared))
+    enrolments = Enrolment.objects.current(today).filter(population__programme=programme)
+    # The stored progress state alone: « reached » and « has shared » are columns of the row.
     counted = (
         enrolments.order_by()
         .values("agent__org_unit_id")
         .annotate(
             enrolled=Count("pk"),
-            reached=Count("pk", filter=Q(progress_status=ProgressStatus.TARGET_REACHED)),
+            at_target=Count("pk", filter=Q(reached=True)),
             contributors=Count("agent", distinct=True, filter=Q(has_shared=True)),
         )
     )
@@ -132,7 +120,7 @@ def unit_shares(programme: Programme, *, depth: int | None, aggregates_only: boo
         key = _chain(unit, parents)[:depth][-1] if unit is not None else NO_UNIT
         entry = totals.setdefault(key, [0, 0, 0])
         entry[0] += row["enrolled"]
-        entry[1] += row["reached"]
+        entry[1] += row["at_target"]
         entry[2] += row["contributors"]
     return UnitShares(depth, depths, _rows(totals, parents, labels, depth, aggregates_only))
 

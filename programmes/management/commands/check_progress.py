@@ -1,0 +1,44 @@
+"""Hold the stored progress state of every enrolment to the live engine (programmes/status.py):
+report any drift, and with --fix recompute the enrolments that drifted. The nightly job runs
+it with --fix."""
+
+from django.core.management.base import BaseCommand, CommandError
+
+from lib import french
+from programmes import progress
+from programmes.models import Programme
+
+
+class Command(BaseCommand):
+    help = (
+        "Compare l'état d'avancement enregistré de chaque inscription avec le calcul complet "
+        "(programmes/status.py) et signale tout écart ; avec --fix, recalcule les inscriptions "
+        "en écart."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--programme", metavar="SLUG", help="Un seul programme.")
+        parser.add_argument(
+            "--fix", action="store_true", help="Recalcule les inscriptions en écart."
+        )
+
+    def handle(self, *args, programme=None, fix=False, **options):
+        chosen = None
+        if programme:
+            chosen = Programme.objects.filter(slug=programme).first()
+            if chosen is None:
+                raise CommandError(f"Aucun programme « {programme} ».")
+        result = progress.check(fix=fix, programme=chosen)
+        self.stdout.write(
+            f"{french.number(result.checked)} inscriptions vérifiées, "
+            f"{french.number(len(result.drifted))} en écart."
+        )
+        for found in result.drifted[:20]:
+            self.stdout.write(
+                f"  inscription {found.enrolment_id} (population {found.population_id}) : "
+                f"enregistré {found.stored}, calculé {found.live}"
+            )
+        if fix and result.drifted:
+            self.stdout.write(f"{french.number(result.fixed)} inscriptions recalculées.")
+        elif result.drifted:
+            raise CommandError("L'état enregistré diffère du calcul : relancez avec --fix.")

@@ -1,0 +1,447 @@
+"""The stored progress state of each enrolment, kept current in the transaction of every write
+that changes it, so that a page of a million agents filters, counts and sorts statuses with
+an index instead of recomputing them.
+
+What is stored on `Enrolment` (the inputs of the status, never the status itself):
+- `last_activity`: the latest `last_progress_at` of the agent's participations in the
+  programme's campaigns (None: not started);
+- `has_shared`: whether one of them is shared;
+- `target_values`: per target of the population (by id), the value its rule reads: the latest
+  shared level on its competence (profiles collections), the latest shared mastery rate on its
+  competence in its campaign, the best stage reached in its campaign;
+- `targets_set`, `targets_met`, `reached`: counted from those values.
+
+The status follows with the day (`programmes.status.with_progress`): « stalled » is a
+comparison of `last_activity` with today, so nothing flips at night.
+
+The definition stays the live engine of `programmes.status` (`live_progress`): this module
+asks it for the values (`_live_rows` uses the same rules, per target) and `drift` compares the
+stored state with it (`manage.py check_progress`, nightly).
+
+Who keeps it current:
+- a participation, a result, a target or an enrolment saved through the ORM (factories, the
+  admin, the services' `save()`), and a campaign followed or no longer followed by a programme:
+  the receivers at the end of this module;
+- writes that bypass `save()` send `campaigns.signals.participations_changed` (an import's run,
+  the matching services) or call these functions themselves (bulk enrolments, the purge).
+"""
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Exists, OuterRef, QuerySet, Subquery
+from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.dispatch import receiver
+
+from campaigns.enums import CampaignKind, ParticipationStatus
+from campaigns.models import CompetenceResult, Participation
+from campaigns.signals import participations_changed
+from programmes.enums import TargetKind
+from programmes.models import Enrolment, Programme, Target, TargetPopulation
+
+logger = logging.getLogger(__name__)
+
+# Enrolments computed and written together: a bounded IN list and one UPDATE batch.
+CHUNK = 2000
+STORED_FIELDS = (
+    "last_activity",
+    "has_shared",
+    "target_values",
+    "targets_set",
+    "targets_met",
+    "reached",
+)
+
+
+# --- Values and counts ----------------------------------------------------------------------
+
+
+def _shared_in_programme(agent_ref, programme_id: int, **filters) -> QuerySet:
+    return Participation.objects.filter(
+        agent=agent_ref,
+        status=ParticipationStatus.SHARED,
+        campaign__programmes=programme_id,
+        **filters,
+    )
+
+
+def _value_subquery(target: Target, programme_id: int) -> Subquery:
+    """The enrolled agent's value for `target` (see the module's docstring), in the
+    programme's campaigns: a subquery of an Enrolment queryset. The same rules as
+    `programmes.status.target_met_condition`, reached the same way (the agent's own
+    participations, then their results)."""
+    if target.kind == TargetKind.STAGE:
+        best = _shared_in_programme(
+            OuterRef("agent"), programme_id, campaign=target.campaign_id, stage__isnull=False
+        )
+        return Subquery(best.order_by("-stage").values("stage")[:1])
+    if target.kind == TargetKind.LEVEL:
+        field, filters = "level", {"campaign__kind": CampaignKind.PROFILES_COLLECTION}
+    else:
+        field, filters = "mastery_rate", {"campaign": target.campaign_id}
+    participations = _shared_in_programme(OuterRef(OuterRef("agent")), programme_id, **filters)
+    results = CompetenceResult.objects.filter(
+        participation__in=participations.values("pk"),
+        competence=target.competence_id,
+        **{f"{field}__isnull": False},
+    )
+    return Subquery(results.order_by("-observed_at", "-pk").values(field)[:1])
+
+
+def _stored_value(target: Target, value):
+    """A value as JSON keeps it: mastery rates as their decimal text (exact comparisons)."""
+    if value is None:
+        return None
+    if target.kind == TargetKind.MASTERY_RATE:
+        return str(Decimal(value))
+    return int(value)
+
+
+def target_met(target: Target, value) -> bool:
+    """Whether a stored value meets the target (exactly the live rule)."""
+    if value is None:
+        return False
+    if target.kind == TargetKind.LEVEL:
+        return target.level is not None and int(value) >= target.level
+    if target.kind == TargetKind.MASTERY_RATE:
+        return target.mastery_rate is not None and Decimal(value) >= target.mastery_rate
+    return target.stage is not None and int(value) >= target.stage
+
+
+@dataclass(frozen=True)
+class _Counted:
+    targets_set: int
+    targets_met: int
+    reached: bool
+
+
+def _count(targets: list[Target], values: dict) -> _Counted:
+    met = sum(1 for target in targets if target_met(target, values.get(str(target.pk))))
+    return _Counted(len(targets), met, bool(targets) and met >= len(targets))
+
+
+# --- Writing the stored state ---------------------------------------------------------------
+
+
+def _live_rows(population: TargetPopulation, targets: list[Target], enrolment_ids: list[int]):
+    """(pk, last activity, has shared, {target id: value}) of each enrolment, live."""
+    programme_id = population.programme_id
+    participations = Participation.objects.filter(
+        agent=OuterRef("agent"), campaign__programmes=programme_id
+    )
+    annotations = {
+        "live_last_activity": Subquery(
+            participations.order_by("-last_progress_at").values("last_progress_at")[:1]
+        ),
+        "live_has_shared": Exists(participations.filter(status=ParticipationStatus.SHARED)),
+    }
+    for target in targets:
+        annotations[f"value_{target.pk}"] = _value_subquery(target, programme_id)
+    names = ["pk", "live_last_activity", "live_has_shared"]
+    names += [f"value_{target.pk}" for target in targets]
+    rows = (
+        Enrolment.objects.filter(pk__in=enrolment_ids)
+        .annotate(**annotations)
+        .order_by()
+        .values_list(*names)
+    )
+    for pk, last_activity, has_shared, *values in rows:
+        found = {
+            str(target.pk): _stored_value(target, value)
+            for target, value in zip(targets, values, strict=True)
+            if value is not None
+        }
+        yield pk, last_activity, has_shared, found
+
+
+def _write(population: TargetPopulation, enrolment_ids: Iterable[int]) -> int:
+    """Recompute the stored state of these enrolments of `population` (live) and write the
+    ones that differ. Returns how many were written."""
+    targets = list(population.targets.order_by("pk"))
+    ids = list(enrolment_ids)
+    written = 0
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
+        stored = {
+            row[0]: row[1:]
+            for row in Enrolment.objects.filter(pk__in=chunk).values_list("pk", *STORED_FIELDS)
+        }
+        changed = []
+        for pk, last_activity, has_shared, values in _live_rows(population, targets, chunk):
+            counted = _count(targets, values)
+            state = (
+                last_activity,
+                has_shared,
+                values,
+                counted.targets_set,
+                counted.targets_met,
+                counted.reached,
+            )
+            if stored.get(pk) != state:
+                enrolment = Enrolment(pk=pk)
+                for name, value in zip(STORED_FIELDS, state, strict=True):
+                    setattr(enrolment, name, value)
+                changed.append(enrolment)
+        if changed:
+            Enrolment.objects.bulk_update(changed, STORED_FIELDS, batch_size=CHUNK)
+        written += len(changed)
+    return written
+
+
+def _by_population(enrolments: QuerySet) -> dict[int, list[int]]:
+    grouped: dict[int, list[int]] = {}
+    for pk, population_id in enrolments.order_by().values_list("pk", "population_id"):
+        grouped.setdefault(population_id, []).append(pk)
+    return grouped
+
+
+def _write_grouped(enrolments: QuerySet) -> int:
+    grouped = _by_population(enrolments)
+    populations = TargetPopulation.objects.in_bulk(list(grouped))
+    return sum(_write(populations[pk], ids) for pk, ids in grouped.items())
+
+
+def refresh_enrolments(enrolments: QuerySet) -> int:
+    """Recompute the stored state of these enrolments; returns how many changed."""
+    return _write_grouped(enrolments)
+
+
+def refresh_agents(agent_ids, *, campaign_ids=None) -> int:
+    """Recompute the stored state of the enrolments of these agents (ids, or a queryset of
+    ids) in every programme that follows one of `campaign_ids` (every programme if None)."""
+    enrolments = Enrolment.objects.filter(agent_id__in=agent_ids)
+    if campaign_ids is not None:
+        programmes = Programme.campaigns.through.objects.filter(campaign_id__in=campaign_ids)
+        enrolments = enrolments.filter(
+            population__programme_id__in=programmes.values("programme_id")
+        )
+    return _write_grouped(enrolments)
+
+
+def refresh_population(population: TargetPopulation) -> int:
+    """Recompute the stored state of every enrolment of the population."""
+    return _write(population, population.enrolments.order_by("pk").values_list("pk", flat=True))
+
+
+def refresh_programme(programme: Programme) -> int:
+    """Recompute the stored state of every enrolment of the programme."""
+    return sum(refresh_population(population) for population in programme.populations.all())
+
+
+def recount_population(population: TargetPopulation) -> int:
+    """After a threshold changed (not what a target reads), or a target was deleted: recount
+    targets met from the stored values, without reading any result. Returns rows written."""
+    targets = list(population.targets.order_by("pk"))
+    keys = {str(target.pk) for target in targets}
+    changed, written = [], 0
+    rows = population.enrolments.order_by("pk").values_list("pk", *STORED_FIELDS)
+    for pk, _last, _shared, values, targets_set, targets_met, reached in rows.iterator(CHUNK):
+        kept = {key: value for key, value in values.items() if key in keys}
+        counted = _count(targets, kept)
+        if (kept, counted.targets_set, counted.targets_met, counted.reached) != (
+            values,
+            targets_set,
+            targets_met,
+            reached,
+        ):
+            changed.append(
+                Enrolment(
+                    pk=pk,
+                    target_values=kept,
+                    targets_set=counted.targets_set,
+                    targets_met=counted.targets_met,
+                    reached=counted.reached,
+                )
+            )
+        if len(changed) >= CHUNK:
+            written += _flush_counts(changed)
+    return written + _flush_counts(changed)
+
+
+def _flush_counts(changed: list) -> int:
+    count = len(changed)
+    if changed:
+        Enrolment.objects.bulk_update(
+            changed, ["target_values", "targets_set", "targets_met", "reached"], batch_size=CHUNK
+        )
+        changed.clear()
+    return count
+
+
+def rebuild_all() -> int:
+    """Recompute every enrolment's stored state (`check_progress --fix` and the migration
+    that introduced it)."""
+    return sum(
+        refresh_population(population) for population in TargetPopulation.objects.order_by("pk")
+    )
+
+
+# --- Drift: the stored state against the live engine ----------------------------------------
+
+
+@dataclass(frozen=True)
+class Drift:
+    """An enrolment whose stored state differs from the live engine's answer."""
+
+    enrolment_id: int
+    population_id: int
+    stored: tuple
+    live: tuple
+
+
+def drift(enrolments: QuerySet | None = None) -> list[Drift]:
+    """Every enrolment (of `enrolments`, all by default) whose stored inputs (last activity,
+    targets set and met, has shared, target reached) differ from the live engine's, with
+    each population's own targets. Population by population, in chunks."""
+    from programmes.status import live_progress
+
+    enrolments = Enrolment.objects.all() if enrolments is None else enrolments
+    grouped = _by_population(enrolments)
+    populations = TargetPopulation.objects.select_related("programme").in_bulk(list(grouped))
+    found = []
+    for population_id, ids in grouped.items():
+        programme = populations[population_id].programme
+        for start in range(0, len(ids), CHUNK):
+            rows = live_progress(
+                Enrolment.objects.filter(pk__in=ids[start : start + CHUNK]),
+                programmes=[programme],
+            ).values_list(
+                "pk",
+                "last_activity",
+                "targets_set",
+                "targets_met",
+                "has_shared",
+                "reached",
+                "live_last_activity",
+                "live_targets_set",
+                "live_targets_met",
+                "live_has_shared",
+                "live_reached",
+            )
+            for pk, *both in rows:
+                stored, live = tuple(both[:5]), tuple(both[5:])
+                if stored != live:
+                    found.append(Drift(pk, population_id, stored, live))
+    return found
+
+
+@dataclass(frozen=True)
+class Check:
+    """What `check` found: how many enrolments were read, those that drifted, how many of
+    them were rewritten."""
+
+    checked: int
+    drifted: list[Drift]
+    fixed: int
+
+
+def check(*, fix: bool = False, programme: Programme | None = None) -> Check:
+    """Compare the stored state of every enrolment (of `programme`, or all) with the live
+    engine; with `fix`, recompute those that drifted. Each drift is logged as an error: the
+    state is meant never to drift, so a drift is a bug in a write path."""
+    enrolments = Enrolment.objects.all()
+    if programme is not None:
+        enrolments = enrolments.filter(population__programme=programme)
+    drifted = drift(enrolments)
+    for found in drifted[:100]:
+        logger.error(
+            "Stored progress drifted: enrolment %s (population %s) stored %s, live %s",
+            found.enrolment_id,
+            found.population_id,
+            found.stored,
+            found.live,
+        )
+    if len(drifted) > 100:
+        logger.error("Stored progress drifted on %s enrolments in all", len(drifted))
+    fixed = 0
+    if fix and drifted:
+        fixed = refresh_enrolments(
+            Enrolment.objects.filter(pk__in=[found.enrolment_id for found in drifted])
+        )
+    return Check(checked=enrolments.count(), drifted=drifted, fixed=fixed)
+
+
+# --- Who keeps it current -------------------------------------------------------------------
+
+
+@receiver(participations_changed)
+def _participations_changed(sender, campaign_ids, agent_ids, **kwargs):
+    if agent_ids is None:
+        agent_ids = Participation.objects.filter(
+            campaign_id__in=campaign_ids, agent__isnull=False
+        ).values("agent_id")
+    refresh_agents(agent_ids, campaign_ids=campaign_ids)
+
+
+def _participation_agents(participation: Participation) -> set[int]:
+    agents = {participation.agent_id, getattr(participation, "loaded_agent_id", None)}
+    return {pk for pk in agents if pk is not None}
+
+
+@receiver(post_save, sender=Participation)
+@receiver(post_delete, sender=Participation)
+def _participation_saved(sender, instance, **kwargs):
+    agents = _participation_agents(instance)
+    if agents:
+        refresh_agents(agents, campaign_ids=[instance.campaign_id])
+    instance.loaded_agent_id = instance.agent_id
+
+
+@receiver(post_save, sender=CompetenceResult)
+def _result_saved(sender, instance, **kwargs):
+    participation = instance.participation
+    if participation.agent_id is not None:
+        refresh_agents([participation.agent_id], campaign_ids=[participation.campaign_id])
+
+
+@receiver(post_save, sender=Target)
+def _target_saved(sender, instance, created, **kwargs):
+    if not created and getattr(instance, "loaded_identity", None) == instance.identity:
+        recount_population(instance.population)
+    else:
+        refresh_population(instance.population)
+    instance.loaded_identity = instance.identity
+
+
+@receiver(post_delete, sender=Target)
+def _target_deleted(sender, instance, **kwargs):
+    population = TargetPopulation.objects.filter(pk=instance.population_id).first()
+    if population is not None:  # not when the whole population goes
+        recount_population(population)
+
+
+@receiver(post_save, sender=Enrolment)
+def _enrolment_saved(sender, instance, created, update_fields=None, **kwargs):
+    """A new enrolment, or one saved with its agent or population (an end date alone changes
+    nothing stored)."""
+    if created or update_fields is None or {"agent", "population"} & set(update_fields):
+        refresh_enrolments(Enrolment.objects.filter(pk=instance.pk))
+
+
+@receiver(m2m_changed, sender=Programme.campaigns.through)
+def _campaigns_followed(sender, instance, action, reverse, pk_set, **kwargs):
+    if action not in ("post_add", "post_remove", "post_clear"):
+        return
+    if reverse:  # campaign.programmes.add(...): instance is the campaign
+        programmes = (
+            Programme.objects.filter(pk__in=pk_set)
+            if pk_set is not None
+            else Programme.objects.all()
+        )
+        for programme in programmes:
+            _refresh_followers(programme, [instance.pk])
+    elif pk_set is None:  # programme.campaigns.clear()
+        refresh_programme(instance)
+    else:
+        _refresh_followers(instance, list(pk_set))
+
+
+def _refresh_followers(programme: Programme, campaign_ids: list[int]) -> None:
+    agents = Participation.objects.filter(campaign_id__in=campaign_ids, agent__isnull=False).values(
+        "agent_id"
+    )
+    refresh_enrolments(
+        Enrolment.objects.filter(population__programme=programme, agent_id__in=agents)
+    )
