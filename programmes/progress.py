@@ -15,7 +15,7 @@ The status follows with the day (`programmes.status.with_progress`): « stalled 
 comparison of `last_activity` with today, so nothing flips at night.
 
 The definition stays the live engine of `programmes.status` (`live_progress`): this module
-asks it for the values (`_live_rows` uses the same rules, per target) and `drift` compares the
+states the rules `_live_rows` applies to the rows it reads, and `drift` compares the
 stored state with it (`manage.py check_progress`, nightly).
 
 Who keeps it current:
@@ -31,13 +31,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Exists, OuterRef, QuerySet, Subquery
+from django.db.models import QuerySet
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 
 from campaigns.enums import CampaignKind, ParticipationStatus
 from campaigns.models import CompetenceResult, Participation
 from campaigns.signals import participations_changed
+from lib.bulk import update_rows
 from programmes.enums import TargetKind
 from programmes.models import Enrolment, Programme, Target, TargetPopulation
 
@@ -56,38 +57,6 @@ STORED_FIELDS = (
 
 
 # --- Values and counts ----------------------------------------------------------------------
-
-
-def _shared_in_programme(agent_ref, programme_id: int, **filters) -> QuerySet:
-    return Participation.objects.filter(
-        agent=agent_ref,
-        status=ParticipationStatus.SHARED,
-        campaign__programmes=programme_id,
-        **filters,
-    )
-
-
-def _value_subquery(target: Target, programme_id: int) -> Subquery:
-    """The enrolled agent's value for `target` (see the module's docstring), in the
-    programme's campaigns: a subquery of an Enrolment queryset. The same rules as
-    `programmes.status.target_met_condition`, reached the same way (the agent's own
-    participations, then their results)."""
-    if target.kind == TargetKind.STAGE:
-        best = _shared_in_programme(
-            OuterRef("agent"), programme_id, campaign=target.campaign_id, stage__isnull=False
-        )
-        return Subquery(best.order_by("-stage").values("stage")[:1])
-    if target.kind == TargetKind.LEVEL:
-        field, filters = "level", {"campaign__kind": CampaignKind.PROFILES_COLLECTION}
-    else:
-        field, filters = "mastery_rate", {"campaign": target.campaign_id}
-    participations = _shared_in_programme(OuterRef(OuterRef("agent")), programme_id, **filters)
-    results = CompetenceResult.objects.filter(
-        participation__in=participations.values("pk"),
-        competence=target.competence_id,
-        **{f"{field}__isnull": False},
-    )
-    return Subquery(results.order_by("-observed_at", "-pk").values(field)[:1])
 
 
 def _stored_value(target: Target, value):
@@ -126,34 +95,89 @@ def _count(targets: list[Target], values: dict) -> _Counted:
 
 
 def _live_rows(population: TargetPopulation, targets: list[Target], enrolment_ids: list[int]):
-    """(pk, last activity, has shared, {target id: value}) of each enrolment, live."""
-    programme_id = population.programme_id
-    participations = Participation.objects.filter(
-        agent=OuterRef("agent"), campaign__programmes=programme_id
+    """(pk, last activity, has shared, {target id: value}) of each enrolment, from the
+    agents' participations and results read flat (one query each, by the agent and result
+    history indexes) and the rules applied here, as `programmes.status` states them:
+    - last activity: the latest `last_progress_at` of the agent's participations in the
+      programme's campaigns; has shared: one of them is shared;
+    - a level target: the latest shared level (by observation, then row) on its competence
+      across the programme's profiles collections;
+    - a mastery-rate target: the latest shared mastery rate on its competence in its
+      campaign, if the programme follows it;
+    - a stage target: the best stage of a shared participation in its campaign, if followed.
+    `drift` holds the result to the live engine."""
+    enrolments = dict(
+        Enrolment.objects.filter(pk__in=enrolment_ids).order_by().values_list("pk", "agent_id")
     )
-    annotations = {
-        "live_last_activity": Subquery(
-            participations.order_by("-last_progress_at").values("last_progress_at")[:1]
-        ),
-        "live_has_shared": Exists(participations.filter(status=ParticipationStatus.SHARED)),
-    }
-    for target in targets:
-        annotations[f"value_{target.pk}"] = _value_subquery(target, programme_id)
-    names = ["pk", "live_last_activity", "live_has_shared"]
-    names += [f"value_{target.pk}" for target in targets]
-    rows = (
-        Enrolment.objects.filter(pk__in=enrolment_ids)
-        .annotate(**annotations)
+    campaigns = dict(
+        Programme.campaigns.through.objects.filter(programme_id=population.programme_id)
         .order_by()
-        .values_list(*names)
+        .values_list("campaign_id", "campaign__kind")
     )
-    for pk, last_activity, has_shared, *values in rows:
-        found = {
-            str(target.pk): _stored_value(target, value)
-            for target, value in zip(targets, values, strict=True)
-            if value is not None
-        }
-        yield pk, last_activity, has_shared, found
+    last, shared = {}, set()
+    best_stage: dict[tuple[int, int], int] = {}
+    shared_participations: dict[int, tuple[int, int]] = {}  # pk: (agent, campaign)
+    rows = Participation.objects.filter(
+        agent_id__in=set(enrolments.values()), campaign_id__in=list(campaigns)
+    ).order_by()
+    for pk, agent_id, campaign_id, status, progress_at, stage in rows.values_list(
+        "pk", "agent_id", "campaign_id", "status", "last_progress_at", "stage"
+    ):
+        if agent_id not in last or progress_at > last[agent_id]:
+            last[agent_id] = progress_at
+        if status != ParticipationStatus.SHARED:
+            continue
+        shared.add(agent_id)
+        shared_participations[pk] = (agent_id, campaign_id)
+        if stage is not None and stage > best_stage.get((agent_id, campaign_id), -1):
+            best_stage[(agent_id, campaign_id)] = stage
+    latest = _latest_results(targets, campaigns, shared_participations)
+    for pk, agent_id in enrolments.items():
+        found = {}
+        for target in targets:
+            if target.kind == TargetKind.STAGE:
+                value = best_stage.get((agent_id, target.campaign_id))
+            elif target.kind == TargetKind.LEVEL:
+                value = latest.get(("level", agent_id, None, target.competence_id))
+            else:
+                key = ("mastery_rate", agent_id, target.campaign_id, target.competence_id)
+                value = latest.get(key)
+            if value is not None:
+                found[str(target.pk)] = _stored_value(target, value)
+        yield pk, last.get(agent_id), agent_id in shared, found
+
+
+def _latest_results(targets, campaigns: dict, shared_participations: dict) -> dict:
+    """{(field, agent, campaign or None, competence): value} of the latest shared result
+    each level or mastery-rate target reads (campaign None: across profiles collections)."""
+    competences = {target.competence_id for target in targets if target.kind != TargetKind.STAGE}
+    if not competences or not shared_participations:
+        return {}
+    wanted_rates = {
+        (target.campaign_id, target.competence_id)
+        for target in targets
+        if target.kind == TargetKind.MASTERY_RATE
+    }
+    latest: dict[tuple, tuple] = {}  # key: ((observed_at, pk), value)
+    ids = list(shared_participations)
+    for start in range(0, len(ids), CHUNK * 4):
+        rows = CompetenceResult.objects.filter(
+            participation_id__in=ids[start : start + CHUNK * 4], competence_id__in=competences
+        ).order_by()
+        for participation_id, competence_id, observed_at, pk, level, rate in rows.values_list(
+            "participation_id", "competence_id", "observed_at", "pk", "level", "mastery_rate"
+        ):
+            agent_id, campaign_id = shared_participations[participation_id]
+            order = (observed_at, pk)
+            if level is not None and campaigns[campaign_id] == CampaignKind.PROFILES_COLLECTION:
+                key = ("level", agent_id, None, competence_id)
+                if key not in latest or order > latest[key][0]:
+                    latest[key] = (order, level)
+            if rate is not None and (campaign_id, competence_id) in wanted_rates:
+                key = ("mastery_rate", agent_id, campaign_id, competence_id)
+                if key not in latest or order > latest[key][0]:
+                    latest[key] = (order, rate)
+    return {key: value for key, (_order, value) in latest.items()}
 
 
 def _write(population: TargetPopulation, enrolment_ids: Iterable[int]) -> int:
@@ -180,13 +204,8 @@ def _write(population: TargetPopulation, enrolment_ids: Iterable[int]) -> int:
                 counted.reached,
             )
             if stored.get(pk) != state:
-                enrolment = Enrolment(pk=pk)
-                for name, value in zip(STORED_FIELDS, state, strict=True):
-                    setattr(enrolment, name, value)
-                changed.append(enrolment)
-        if changed:
-            Enrolment.objects.bulk_update(changed, STORED_FIELDS, batch_size=CHUNK)
-        written += len(changed)
+                changed.append((pk, *state))
+        written += update_rows(Enrolment, STORED_FIELDS, changed)
     return written
 
 
@@ -235,7 +254,7 @@ def recount_population(population: TargetPopulation) -> int:
     targets met from the stored values, without reading any result. Returns rows written."""
     targets = list(population.targets.order_by("pk"))
     keys = {str(target.pk) for target in targets}
-    changed, written = [], 0
+    changed = []
     rows = population.enrolments.order_by("pk").values_list("pk", *STORED_FIELDS)
     for pk, _last, _shared, values, targets_set, targets_met, reached in rows.iterator(CHUNK):
         kept = {key: value for key, value in values.items() if key in keys}
@@ -246,28 +265,9 @@ def recount_population(population: TargetPopulation) -> int:
             targets_met,
             reached,
         ):
-            changed.append(
-                Enrolment(
-                    pk=pk,
-                    target_values=kept,
-                    targets_set=counted.targets_set,
-                    targets_met=counted.targets_met,
-                    reached=counted.reached,
-                )
-            )
-        if len(changed) >= CHUNK:
-            written += _flush_counts(changed)
-    return written + _flush_counts(changed)
-
-
-def _flush_counts(changed: list) -> int:
-    count = len(changed)
-    if changed:
-        Enrolment.objects.bulk_update(
-            changed, ["target_values", "targets_set", "targets_met", "reached"], batch_size=CHUNK
-        )
-        changed.clear()
-    return count
+            changed.append((pk, kept, counted.targets_set, counted.targets_met, counted.reached))
+    fields = ("target_values", "targets_set", "targets_met", "reached")
+    return update_rows(Enrolment, fields, changed)
 
 
 def rebuild_all() -> int:
