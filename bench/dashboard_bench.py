@@ -236,6 +236,10 @@ def seed() -> None:
         cursor.execute("SELECT count(*) FROM campaigns_competenceresult")
         print(f"  {cursor.fetchone()[0]:,} résultats, {PopulationStat.objects.count()} lignes "
               f"de statistiques mensuelles")  # fmt: skip
+    from programmes import progress
+
+    # COPY skips the code that keeps each enrolment's progress state: computed once here.
+    timed("stored progress state", progress.rebuild_all)
     with connection.cursor() as cursor:
         timed("ANALYZE", lambda: cursor.execute("ANALYZE"))
 

@@ -786,6 +786,10 @@ def seed() -> None:
     )
     exports = timed("Pix exports written", lambda: plan_exports(rng, agents, populations_of, now))
     import_exports(programme, exports, ambassadors[0].login)
+    from programmes import progress
+
+    # The enrolments were bulk-created: their targets set (the not-started agents' too).
+    timed("stored progress state", progress.rebuild_all)
     from django.core.management import call_command
 
     timed(

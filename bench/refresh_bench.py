@@ -285,6 +285,10 @@ def main() -> None:
         began = time.perf_counter()
         wipe()
         seed(options.participants)
+        from programmes import progress
+
+        # bulk_create skips the code that keeps each enrolment's progress state.
+        progress.rebuild_all()
         print(f"  seeded in {time.perf_counter() - began:.1f} s")
     with connection.cursor() as cursor:
         if options.analyze:

@@ -94,10 +94,10 @@ def _count(targets: list[Target], values: dict) -> _Counted:
 # --- Writing the stored state ---------------------------------------------------------------
 
 
-def _live_rows(population: TargetPopulation, targets: list[Target], enrolment_ids: list[int]):
-    """(pk, last activity, has shared, {target id: value}) of each enrolment, from the
-    agents' participations and results read flat (one query each, by the agent and result
-    history indexes) and the rules applied here, as `programmes.status` states them:
+def _live_rows(population: TargetPopulation, targets: list[Target], enrolments: dict[int, int]):
+    """(pk, last activity, has shared, {target id: value}) of each enrolment ({pk: agent id}),
+    from the agents' participations and results read flat (one query each, by the agent and
+    result history indexes) and the rules applied here, as `programmes.status` states them:
     - last activity: the latest `last_progress_at` of the agent's participations in the
       programme's campaigns; has shared: one of them is shared;
     - a level target: the latest shared level (by observation, then row) on its competence
@@ -106,9 +106,6 @@ def _live_rows(population: TargetPopulation, targets: list[Target], enrolment_id
       campaign, if the programme follows it;
     - a stage target: the best stage of a shared participation in its campaign, if followed.
     `drift` holds the result to the live engine."""
-    enrolments = dict(
-        Enrolment.objects.filter(pk__in=enrolment_ids).order_by().values_list("pk", "agent_id")
-    )
     campaigns = dict(
         Programme.campaigns.through.objects.filter(programme_id=population.programme_id)
         .order_by()
@@ -188,12 +185,12 @@ def _write(population: TargetPopulation, enrolment_ids: Iterable[int]) -> int:
     written = 0
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start : start + CHUNK]
-        stored = {
-            row[0]: row[1:]
-            for row in Enrolment.objects.filter(pk__in=chunk).values_list("pk", *STORED_FIELDS)
-        }
+        rows = Enrolment.objects.filter(pk__in=chunk).order_by()
+        stored, agents = {}, {}
+        for pk, agent_id, *state in rows.values_list("pk", "agent_id", *STORED_FIELDS):
+            stored[pk], agents[pk] = tuple(state), agent_id
         changed = []
-        for pk, last_activity, has_shared, values in _live_rows(population, targets, chunk):
+        for pk, last_activity, has_shared, values in _live_rows(population, targets, agents):
             counted = _count(targets, values)
             state = (
                 last_activity,
@@ -380,8 +377,9 @@ def _participation_agents(participation: Participation) -> set[int]:
     return {pk for pk in agents if pk is not None}
 
 
+# Saved only: a receiver of post_delete would make every QuerySet.delete() of participations
+# (the purge: millions) load and signal them one by one; the purge recomputes by itself.
 @receiver(post_save, sender=Participation)
-@receiver(post_delete, sender=Participation)
 def _participation_saved(sender, instance, **kwargs):
     agents = _participation_agents(instance)
     if agents:
