@@ -9,11 +9,13 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from campaigns.models import CompetenceResult, Participation, ParticipationSnapshot, ResultImport
+from programmes import progress
 from programmes.enums import ProgressStatus
 from programmes.models import (
     CheckIn,
     Digest,
     DismissedParticipant,
+    Enrolment,
     Mentor,
     Mentoring,
     MilestoneCount,
@@ -190,6 +192,11 @@ def test_programme_ended_long_ago_is_purged_and_its_figures_remain(
     assert purged_import.file.name == ""
     assert not storage.exists(raw_file)
     assert Reminder.objects.filter(programme=programme).count() == 1  # the "sent once" guard
+    # The results are gone: the enrolments' stored progress says so (not started any more).
+    assert progress.drift() == []
+    assert not Enrolment.objects.filter(population__programme=programme).exclude(
+        last_activity=None
+    ).exists()
 
 
 def test_running_and_recently_ended_programmes_are_untouched(db):
