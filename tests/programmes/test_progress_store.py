@@ -339,3 +339,19 @@ def test_a_new_threshold_recounts_from_the_stored_values(db, django_assert_num_q
     second.refresh_from_db()
     assert (first.reached, second.reached) == (True, True)
     assert progress.drift() == []
+
+
+def test_the_nightly_task_fixes_a_drift_and_is_scheduled(drifted, settings, caplog):
+    from programmes.steering.tasks import check_progress
+
+    assert check_progress.delay().get() == 1
+    assert any(record.levelname == "ERROR" for record in caplog.records)
+    drifted.refresh_from_db()
+    assert drifted.reached
+    assert check_progress.delay().get() == 0
+    schedule = settings.CELERY_BEAT_SCHEDULE["check-progress"]
+    assert schedule["task"] == check_progress.name == "programmes.tasks.check_progress"
+    # Before the figures that read the stored state.
+    refresh = settings.CELERY_BEAT_SCHEDULE["refresh-population-stats"]["schedule"]
+    first = (min(schedule["schedule"].hour), min(schedule["schedule"].minute))
+    assert first < (min(refresh.hour), min(refresh.minute))

@@ -194,9 +194,11 @@ def test_programme_ended_long_ago_is_purged_and_its_figures_remain(
     assert Reminder.objects.filter(programme=programme).count() == 1  # the "sent once" guard
     # The results are gone: the enrolments' stored progress says so (not started any more).
     assert progress.drift() == []
-    assert not Enrolment.objects.filter(population__programme=programme).exclude(
-        last_activity=None
-    ).exists()
+    assert (
+        not Enrolment.objects.filter(population__programme=programme)
+        .exclude(last_activity=None)
+        .exists()
+    )
 
 
 def test_running_and_recently_ended_programmes_are_untouched(db):
