@@ -332,6 +332,9 @@ class Enrolment(models.Model):
         verbose_name=_("population"),
         on_delete=models.CASCADE,
         related_name="enrolments",
+        # enrolment_pop_end_idx and enrolment_progress_idx start with it: a third index
+        # would only slow every write of the progress state.
+        db_index=False,
     )
     start_date = models.DateField(_("depuis le"), default=timezone.localdate)
     end_date = models.DateField(
