@@ -114,8 +114,9 @@ def _live_rows(population: TargetPopulation, targets: list[Target], enrolments: 
     last, shared = {}, set()
     best_stage: dict[tuple[int, int], int] = {}
     shared_participations: dict[int, tuple[int, int]] = {}  # pk: (agent, campaign)
+    agent_ids = set(enrolments.values())
     rows = Participation.objects.filter(
-        agent_id__in=set(enrolments.values()), campaign_id__in=list(campaigns)
+        agent_id__in=agent_ids, campaign_id__in=list(campaigns)
     ).order_by()
     for pk, agent_id, campaign_id, status, progress_at, stage in rows.values_list(
         "pk", "agent_id", "campaign_id", "status", "last_progress_at", "stage"
@@ -128,7 +129,7 @@ def _live_rows(population: TargetPopulation, targets: list[Target], enrolments: 
         shared_participations[pk] = (agent_id, campaign_id)
         if stage is not None and stage > best_stage.get((agent_id, campaign_id), -1):
             best_stage[(agent_id, campaign_id)] = stage
-    latest = _latest_results(targets, campaigns, shared_participations)
+    latest = _latest_results(targets, campaigns, agent_ids, shared_participations)
     for pk, agent_id in enrolments.items():
         found = {}
         for target in targets:
@@ -144,7 +145,7 @@ def _live_rows(population: TargetPopulation, targets: list[Target], enrolments: 
         yield pk, last.get(agent_id), agent_id in shared, found
 
 
-def _latest_results(targets, campaigns: dict, shared_participations: dict) -> dict:
+def _latest_results(targets, campaigns: dict, agent_ids, shared_participations: dict) -> dict:
     """{(field, agent, campaign or None, competence): value} of the latest shared result
     each level or mastery-rate target reads (campaign None: across profiles collections)."""
     competences = {target.competence_id for target in targets if target.kind != TargetKind.STAGE}
@@ -155,26 +156,26 @@ def _latest_results(targets, campaigns: dict, shared_participations: dict) -> di
         for target in targets
         if target.kind == TargetKind.MASTERY_RATE
     }
-    latest: dict[tuple, tuple] = {}  # key: ((observed_at, pk), value)
-    ids = list(shared_participations)
-    for start in range(0, len(ids), CHUNK * 4):
-        rows = CompetenceResult.objects.filter(
-            participation_id__in=ids[start : start + CHUNK * 4], competence_id__in=competences
-        ).order_by()
-        for participation_id, competence_id, observed_at, pk, level, rate in rows.values_list(
-            "participation_id", "competence_id", "observed_at", "pk", "level", "mastery_rate"
-        ):
-            agent_id, campaign_id = shared_participations[participation_id]
-            order = (observed_at, pk)
-            if level is not None and campaigns[campaign_id] == CampaignKind.PROFILES_COLLECTION:
-                key = ("level", agent_id, None, competence_id)
-                if key not in latest or order > latest[key][0]:
-                    latest[key] = (order, level)
-            if rate is not None and (campaign_id, competence_id) in wanted_rates:
-                key = ("mastery_rate", agent_id, campaign_id, competence_id)
-                if key not in latest or order > latest[key][0]:
-                    latest[key] = (order, rate)
-    return {key: value for key, (_order, value) in latest.items()}
+    # The database sorts, newest first (by observation, then row): the first value met for a
+    # key is the latest; no date travels.
+    rows = (
+        CompetenceResult.objects.filter(
+            participation__agent_id__in=agent_ids,
+            participation__campaign_id__in=list(campaigns),
+            participation__status=ParticipationStatus.SHARED,
+            competence_id__in=competences,
+        )
+        .order_by("-observed_at", "-pk")
+        .values_list("participation_id", "competence_id", "level", "mastery_rate")
+    )
+    latest: dict[tuple, object] = {}
+    for participation_id, competence_id, level, rate in rows:
+        agent_id, campaign_id = shared_participations[participation_id]
+        if level is not None and campaigns[campaign_id] == CampaignKind.PROFILES_COLLECTION:
+            latest.setdefault(("level", agent_id, None, competence_id), level)
+        if rate is not None and (campaign_id, competence_id) in wanted_rates:
+            latest.setdefault(("mastery_rate", agent_id, campaign_id, competence_id), rate)
+    return latest
 
 
 def _write(population: TargetPopulation, enrolment_ids: Iterable[int]) -> int:
