@@ -2,14 +2,16 @@
 
 The due set is one query for all programmes, filtered by the database: the status from the
 stored progress state (`status.status_filter`, index-friendly), each programme's rules as SQL
-conditions, one row per agent and programme. Pages count, sort and page it there, and the
-daily run claims it with one INSERT … SELECT (services.reminders_claim)."""
+conditions, one row per agent and programme (the first population that reminds them). Pages
+count, sort and page it there, and the daily run claims it with one INSERT … SELECT
+(services.reminders_claim)."""
 
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Case, CharField, Count, F, Q, QuerySet, Value, When
+from django.db.models import Case, CharField, Count, Exists, F, OuterRef, Q, QuerySet, Value, When
 
+from agents.models import Agent
 from programmes import status
 from programmes.enums import OutgoingStatus, ProgressStatus, ReminderKind
 from programmes.models import Enrolment, Programme, Reminder, ReminderOptOut, ReminderSettings
@@ -52,13 +54,14 @@ def counted_reminders():
     return Reminder.objects.exclude(status=OutgoingStatus.CANCELLED)
 
 
-def _programme_rules(programme: Programme, day: datetime.date) -> Q:
+def _programme_rules(programme: Programme, day: datetime.date, population_ids=None) -> Q:
     """The enrolments of `programme` its rules remind on `day`, as a condition on the stored
-    state and three lists of agents held apart (each one uncorrelated subquery, hashed by
+    state and lists of agents held apart (each one uncorrelated subquery, hashed by
     PostgreSQL): a not-started agent `first_after_days` after their enrolment, a stalled one
     if the programme reminds stalled agents; none who opted out, who got the maximum, or
     whose latest reminder is within the interval (a reminder's period is its ISO day, so
-    "within" is a text comparison)."""
+    "within" is a text comparison). One per agent: the first of their populations (by id)
+    where the rules remind them, among `population_ids` when given."""
     rules = programme.reminder_settings
     first_day = day - datetime.timedelta(days=rules.first_after_days)
     wanted = status.status_filter(ProgressStatus.NOT_STARTED, programme, day) & Q(
@@ -74,34 +77,48 @@ def _programme_rules(programme: Programme, day: datetime.date) -> Q:
         period__gt=(day - datetime.timedelta(days=rules.interval_days)).isoformat()
     ).values("agent_id")
     opted_out = ReminderOptOut.objects.filter(programme=programme.pk).values("agent_id")
+    # The agent's last activity in the programme, hence their kind, is the same in each of
+    # its populations: only the enrolment's start and the population's targets differ.
+    earlier = (
+        Enrolment.objects.current(day)
+        .filter(
+            wanted,
+            population__programme=programme.pk,
+            agent_id=OuterRef("agent_id"),
+            population_id__lt=OuterRef("population_id"),
+        )
+        .order_by()
+    )
+    if population_ids is not None:
+        earlier = earlier.filter(population_id__in=population_ids)
     return (
         Q(population__programme=programme.pk)
         & wanted
         & ~Q(agent_id__in=opted_out)
         & ~Q(agent_id__in=maxed)
         & ~Q(agent_id__in=recent)
+        & ~Exists(earlier)
     )
 
 
-def due_enrolments(
-    programmes: list[Programme], day: datetime.date, population_ids=None
-) -> QuerySet:
-    """The enrolments due a reminder on `day`, every rule applied in the database (see
-    `due_reminders`), before keeping one per agent and programme: current enrolments, in
+def due_set(programmes: list[Programme], day: datetime.date, population_ids=None) -> QuerySet:
+    """The reminders due on `day`, every rule applied in the database (see `due_reminders`),
+    one enrolment per agent and programme (the first of their populations where the rules
+    remind them, by id), as a queryset to count, sort and page there: current enrolments, in
     `programmes` (their rules loaded, none in a quiet period), of an active agent with an
-    e-mail address, annotated `programme_id` and `kind` (a ReminderKind value). An agent's
-    last activity in a programme is the same in each of its populations, so the kind is too.
-    `population_ids`: only those populations' enrolments."""
+    e-mail address, annotated `programme_id` and `kind` (a ReminderKind value). Empty when
+    `programmes` is. `population_ids`: only those populations' enrolments."""
+    if not programmes:
+        return Enrolment.objects.none()
     rules = Q()
     for programme in programmes:
-        rules |= _programme_rules(programme, day)
-    enrolments = (
-        Enrolment.objects.current(day)
-        .filter(agent__is_active=True)
-        # No address is NULL (the column is unique): exclude("") alone would let it through.
-        .exclude(Q(agent__email__isnull=True) | Q(agent__email=""))
-        .filter(rules)
-    )
+        rules |= _programme_rules(programme, day, population_ids)
+    # Few agents cannot be reminded: a hashed list of them, not a join of every row.
+    # No address is NULL (the column is unique): excluding "" alone would let it through.
+    unreachable = Agent.objects.filter(
+        Q(is_active=False) | Q(email__isnull=True) | Q(email="")
+    ).values("pk")
+    enrolments = Enrolment.objects.current(day).filter(rules).exclude(agent_id__in=unreachable)
     if population_ids is not None:
         enrolments = enrolments.filter(population_id__in=population_ids)
     return enrolments.annotate(
@@ -111,19 +128,6 @@ def due_enrolments(
             default=Value(ReminderKind.STALLED.value),
             output_field=CharField(),
         ),
-    )
-
-
-def due_set(programmes: list[Programme], day: datetime.date, population_ids=None) -> QuerySet:
-    """The reminders due on `day`, one enrolment per agent and programme (the first of their
-    populations, by id), as a queryset: counted, sorted and paged by the database. Empty
-    when `programmes` is."""
-    if not programmes:
-        return Enrolment.objects.none()
-    due = due_enrolments(programmes, day, population_ids)
-    # The relation, not the annotation: a values("pk") subquery of it keeps its DISTINCT ON.
-    return due.order_by("agent_id", "population__programme_id", "population_id").distinct(
-        "agent_id", "population__programme_id"
     )
 
 

@@ -11,7 +11,7 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db.models import Case, CharField, Count, F, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 from django.db.models.functions import Lower, TruncDate
 from django.db.models.query import prefetch_related_objects
 from django.utils import timezone
@@ -22,13 +22,12 @@ from programmes import perms
 from programmes.enums import OutgoingStatus, ReminderKind
 from programmes.models import (
     Digest,
-    Enrolment,
     Programme,
     QuietPeriod,
     Reminder,
     ReminderSettings,
 )
-from programmes.reminders.selection import Due, due_enrolments, due_set, reminder_settings_of
+from programmes.reminders.selection import Due, due_set, reminder_settings_of
 from programmes.selectors import visible_agents
 
 # A row still SENDING this long after it was claimed was probably cut off mid-send: it is
@@ -165,15 +164,10 @@ class Preview:
         return shown_count(sum(self.found.values()), self.scope)
 
 
-def _due_counts(candidates: QuerySet) -> dict[str, int]:
-    """How many agents of each kind among the due enrolments of one programme
-    (`selection.due_enrolments`): one COUNT query. An agent in two of its populations counts
-    once, as the due set keeps them once (their kind is the same in both)."""
-    counts = candidates.aggregate(
-        **{
-            kind.value: Count("agent_id", distinct=True, filter=Q(kind=kind.value))
-            for kind in ReminderKind
-        }
+def _due_counts(due: QuerySet) -> dict[str, int]:
+    """How many agents of each kind in the due set: one COUNT query."""
+    counts = due.aggregate(
+        **{kind.value: Count("pk", filter=Q(kind=kind.value)) for kind in ReminderKind}
     )
     return {kind: n or 0 for kind, n in counts.items()}
 
@@ -192,13 +186,12 @@ def preview(programme: Programme, scope: Scope, day: datetime.date, periods) -> 
         why_none = _("Aujourd’hui est dans une période sans relance : « %(label)s ».") % {
             "label": quiet.label
         }
-    if why_none:
-        return Preview(day, Enrolment.objects.none(), quiet, why_none, scope)
     # Only the scope's populations are read.
     population_ids = None if scope.whole else set(scope.population_ids)
     due = due_set([programme], day, population_ids)
-    counts = _due_counts(due_enrolments([programme], day, population_ids))
-    return Preview(day, due, quiet, why_none, scope, counts)
+    if why_none:
+        return Preview(day, due.none(), quiet, why_none, scope)
+    return Preview(day, due, quiet, why_none, scope, _due_counts(due))
 
 
 # The preview's orders (?tri=): by agent name, or by rule (reason) then agent name.
@@ -216,23 +209,14 @@ _DUE_FIELDS = ("agent_id", "programme_id", "population_id", "kind", "agent__emai
 def _ordered(preview: Preview, order: str) -> tuple[QuerySet, tuple[str, ...]]:
     """The preview's due set in `order` (by agent name: last name, first name, case aside,
     then id; BY_RULE: by rule, not started first, then by name), and the names of its sort
-    key. The due set keeps one enrolment per agent; it is sorted outside it."""
+    key."""
     keys = ("due_last", "due_first", "agent_id")
     if order == BY_RULE:
         keys = ("due_rank", *keys)
-    rows = (
-        Enrolment.objects.filter(pk__in=preview.due.values("pk"))
-        .annotate(
-            programme_id=F("population__programme_id"),
-            kind=Case(
-                When(last_activity__isnull=True, then=Value(ReminderKind.NOT_STARTED.value)),
-                default=Value(ReminderKind.STALLED.value),
-                output_field=CharField(),
-            ),
-            due_last=Lower("agent__last_name"),
-            due_first=Lower("agent__first_name"),
-        )
-        .annotate(due_rank=_NOT_STARTED_FIRST)
+    rows = preview.due.annotate(
+        due_last=Lower("agent__last_name"),
+        due_first=Lower("agent__first_name"),
+        due_rank=_NOT_STARTED_FIRST,
     )
     return rows, keys
 
