@@ -161,14 +161,20 @@ def seed() -> None:
                 for code, level in targets.items()
             )
             for agent_id in agent_ids[start : start + size]:
-                enrolments.append((agent_id, population.pk, imports_at[0].date()))
+                # The stored progress state starts empty (COPY skips Django's defaults):
+                # the caller rebuilds it (programmes.progress.rebuild_all).
+                enrolments.append((agent_id, population.pk, imports_at[0].date(), False, "{}"))
                 targets_by_agent[agent_id] = targets
             start += size
             _monthly_stats(population, size, targets, competences, imports_at, rng)
         timed(
             f"inscriptions ({len(enrolments):,}, COPY)",
             lambda: copy_rows(
-                cursor, "programmes_enrolment", "agent_id, population_id, start_date", enrolments
+                cursor,
+                "programmes_enrolment",
+                "agent_id, population_id, start_date, has_shared, target_values, targets_set, "
+                "targets_met, reached",
+                ((*row, 0, 0, False) for row in enrolments),
             ),
         )
         participants = [a for a in agent_ids if rng.random() < 0.88]

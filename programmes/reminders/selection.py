@@ -1,15 +1,17 @@
 """Who is due a reminder on a given day, under each programme's rules.
 
-The agents come out of one query for all programmes (their status by the status engine,
-with the number and the latest period of their reminders); the per-programme rules are then
-applied in Python on those rows."""
+The due set is one query for all programmes, filtered by the database: the status from the
+stored progress state (`status.status_filter`, index-friendly), each programme's rules as SQL
+conditions, one row per agent and programme (the first population that reminds them). Pages
+count, sort and page it there, and the daily run claims it with one INSERT … SELECT
+(services.reminders_claim)."""
 
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Case, CharField, Count, Exists, F, OuterRef, Q, QuerySet, Value, When
 
+from agents.models import Agent
 from programmes import status
 from programmes.enums import OutgoingStatus, ProgressStatus, ReminderKind
 from programmes.models import Enrolment, Programme, Reminder, ReminderOptOut, ReminderSettings
@@ -52,57 +54,88 @@ def counted_reminders():
     return Reminder.objects.exclude(status=OutgoingStatus.CANCELLED)
 
 
-def candidate_rows(
-    programmes: list[Programme], day: datetime.date, population_ids: set[int] | None = None
-):
-    """One row per current enrolment, in `programmes`, of an active agent with an e-mail
-    address who did not opt out, whatever their status on `day`: (agent id, programme id,
-    population id, enrolment start, status, reminders counted, latest reminder period,
-    e-mail). One query. `population_ids`: only those populations' enrolments.
-
-    The status is not filtered here: PostgreSQL would evaluate the status expression twice
-    per row (in WHERE and in SELECT), the costliest part of the query; `due_reminders`
-    keeps the not-started and stalled rows instead (3.4 s instead of 5.6 s for 100,000
-    agents, bench/reminders_bench.py)."""
-    sent = counted_reminders().filter(
-        agent=OuterRef("agent"), programme=OuterRef("population__programme")
+def _programme_rules(programme: Programme, day: datetime.date, population_ids=None) -> Q:
+    """The enrolments of `programme` its rules remind on `day`, as a condition on the stored
+    state and lists of agents held apart (each one uncorrelated subquery, hashed by
+    PostgreSQL): a not-started agent `first_after_days` after their enrolment, a stalled one
+    if the programme reminds stalled agents; none who opted out, who got the maximum, or
+    whose latest reminder is within the interval (a reminder's period is its ISO day, so
+    "within" is a text comparison). One per agent: the first of their populations (by id)
+    where the rules remind them, among `population_ids` when given."""
+    rules = programme.reminder_settings
+    first_day = day - datetime.timedelta(days=rules.first_after_days)
+    wanted = status.status_filter(ProgressStatus.NOT_STARTED, programme, day) & Q(
+        start_date__lte=first_day
     )
-    opted_out = ReminderOptOut.objects.filter(
-        agent=OuterRef("agent"), programme=OuterRef("population__programme")
-    )
-    enrolments = (
+    if rules.remind_stalled:
+        wanted |= status.status_filter(ProgressStatus.STALLED, programme, day)
+    counted = counted_reminders().filter(programme=programme.pk).order_by()
+    maxed = (
+        counted.values("agent_id").annotate(n=Count("pk")).filter(n__gte=rules.max_count)
+    ).values("agent_id")
+    recent = counted.filter(
+        period__gt=(day - datetime.timedelta(days=rules.interval_days)).isoformat()
+    ).values("agent_id")
+    opted_out = ReminderOptOut.objects.filter(programme=programme.pk).values("agent_id")
+    # The agent's last activity in the programme, hence their kind, is the same in each of
+    # its populations: only the enrolment's start and the population's targets differ.
+    earlier = (
         Enrolment.objects.current(day)
-        .filter(population__programme__in=programmes, agent__is_active=True)
-        # No address is NULL (the column is unique): exclude("") alone would let it through.
-        .exclude(Q(agent__email__isnull=True) | Q(agent__email=""))
-        .exclude(Exists(opted_out))
+        .filter(
+            wanted,
+            population__programme=programme.pk,
+            agent_id=OuterRef("agent_id"),
+            population_id__lt=OuterRef("population_id"),
+        )
+        .order_by()
     )
     if population_ids is not None:
-        enrolments = enrolments.filter(population_id__in=population_ids)
+        earlier = earlier.filter(population_id__in=population_ids)
     return (
-        status.with_progress(enrolments, programmes=programmes, today=day)
-        .annotate(
-            reminded=Coalesce(
-                Subquery(
-                    sent.order_by().values("agent").annotate(n=Count("pk")).values("n"),
-                    output_field=IntegerField(),
-                ),
-                0,
-            ),
-            last_period=Subquery(sent.order_by("-period").values("period")[:1]),
-        )
-        .order_by("agent_id", "population__programme_id", "population_id")
-        .values_list(
-            "agent_id",
-            "population__programme_id",
-            "population_id",
-            "start_date",
-            "progress_status",
-            "reminded",
-            "last_period",
-            "agent__email",
-        )
+        Q(population__programme=programme.pk)
+        & wanted
+        & ~Q(agent_id__in=opted_out)
+        & ~Q(agent_id__in=maxed)
+        & ~Q(agent_id__in=recent)
+        & ~Exists(earlier)
     )
+
+
+def due_set(programmes: list[Programme], day: datetime.date, population_ids=None) -> QuerySet:
+    """The reminders due on `day`, every rule applied in the database (see `due_reminders`),
+    one enrolment per agent and programme (the first of their populations where the rules
+    remind them, by id), as a queryset to count, sort and page there: current enrolments, in
+    `programmes` (their rules loaded, none in a quiet period), of an active agent with an
+    e-mail address, annotated `programme_id` and `kind` (a ReminderKind value). Empty when
+    `programmes` is. `population_ids`: only those populations' enrolments."""
+    if not programmes:
+        return Enrolment.objects.none()
+    rules = Q()
+    for programme in programmes:
+        rules |= _programme_rules(programme, day, population_ids)
+    # Few agents cannot be reminded: a hashed list of them, not a join of every row.
+    # No address is NULL (the column is unique): excluding "" alone would let it through.
+    unreachable = Agent.objects.filter(
+        Q(is_active=False) | Q(email__isnull=True) | Q(email="")
+    ).values("pk")
+    enrolments = Enrolment.objects.current(day).filter(rules).exclude(agent_id__in=unreachable)
+    if population_ids is not None:
+        enrolments = enrolments.filter(population_id__in=population_ids)
+    return enrolments.annotate(
+        programme_id=F("population__programme_id"),
+        kind=Case(
+            When(last_activity__isnull=True, then=Value(ReminderKind.NOT_STARTED.value)),
+            default=Value(ReminderKind.STALLED.value),
+            output_field=CharField(),
+        ),
+    )
+
+
+def day_programmes(day: datetime.date, programmes: list[Programme] | None = None):
+    """`programmes` (by default those whose reminders are on and that run on `day`) but
+    those in a quiet period on `day`."""
+    programmes = programmes if programmes is not None else reminder_programmes(day)
+    return [p for p in programmes if not is_quiet(p, day)]
 
 
 def due_reminders(
@@ -116,30 +149,15 @@ def due_reminders(
     not-started agent only `first_after_days` after their enrolment; a stalled one only if
     the programme reminds stalled agents. Agents who reached their target, left their
     population or whose programme is over are never candidates. `population_ids`: only
-    agents of those populations (a page for an ambassador of a few)."""
-    programmes = programmes if programmes is not None else reminder_programmes(day)
-    programmes = [p for p in programmes if not is_quiet(p, day)]
+    agents of those populations (a page for an ambassador of a few). One query (after the
+    programmes, when not given)."""
+    programmes = day_programmes(day, programmes)
     if not programmes:
         return []
-    rules = {p.pk: p.reminder_settings for p in programmes}
-    due, seen = [], set()
-    for row in candidate_rows(programmes, day, population_ids).iterator(chunk_size=5000):
-        agent_id, programme_id, population_id, start, progress, reminded, last, email = row
-        if progress not in DUE_STATUSES or (agent_id, programme_id) in seen:
-            continue
-        rule = rules[programme_id]
-        if reminded >= rule.max_count:
-            continue
-        if last and (day - datetime.date.fromisoformat(last)).days < rule.interval_days:
-            continue
-        if progress == ProgressStatus.NOT_STARTED:
-            if (day - start).days < rule.first_after_days:
-                continue
-        elif not rule.remind_stalled:
-            continue
-        seen.add((agent_id, programme_id))
-        due.append(Due(agent_id, programme_id, population_id, DUE_STATUSES[progress], email))
-    return due
+    rows = due_set(programmes, day, population_ids).values_list(
+        "agent_id", "programme_id", "population_id", "kind", "agent__email"
+    )
+    return [Due(*row) for row in rows.iterator(chunk_size=5000)]
 
 
 def reminder_settings_of(programme: Programme) -> ReminderSettings:

@@ -8,12 +8,11 @@ the owners of a self-assessment programme see counts only, never under the priva
 minimum."""
 
 import datetime
-from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db.models import Count, Q, Value
-from django.db.models.functions import TruncDate
+from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
+from django.db.models.functions import Lower, TruncDate
 from django.db.models.query import prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -23,13 +22,12 @@ from programmes import perms
 from programmes.enums import OutgoingStatus, ReminderKind
 from programmes.models import (
     Digest,
-    Enrolment,
     Programme,
     QuietPeriod,
     Reminder,
     ReminderSettings,
 )
-from programmes.reminders.selection import Due, due_reminders, reminder_settings_of
+from programmes.reminders.selection import Due, due_set, reminder_settings_of
 from programmes.selectors import visible_agents
 
 # A row still SENDING this long after it was claimed was probably cut off mid-send: it is
@@ -142,31 +140,42 @@ def _first_weekday_from(day: datetime.date) -> datetime.date:
 @dataclass
 class Preview:
     """Who would be reminded on `day` if the rules were on (whatever `enabled` says), within
-    the viewer's scope. `why_none`: why nobody would be ('' when the rules decide)."""
+    the viewer's scope. `why_none`: why nobody would be ('' when the rules decide). `due`:
+    the due set as a queryset (`selection.due_set`), never loaded whole; `found`: how many
+    of each kind, counted by the database."""
 
     day: datetime.date
-    due: list[Due]
+    due: QuerySet
     quiet: QuietPeriod | None
     why_none: str
     scope: Scope
+    found: dict = field(default_factory=dict)
 
     @property
     def counts(self) -> list[tuple[str, str, int | None]]:
         """(kind, label, count as shown) for each reminder kind."""
-        found = Counter(due.kind for due in self.due)
         return [
-            (kind.value, kind.label, shown_count(found[kind.value], self.scope))
+            (kind.value, kind.label, shown_count(self.found.get(kind.value, 0), self.scope))
             for kind in ReminderKind
         ]
 
     @property
     def total(self) -> int | None:
-        return shown_count(len(self.due), self.scope)
+        return shown_count(sum(self.found.values()), self.scope)
+
+
+def _due_counts(due: QuerySet) -> dict[str, int]:
+    """How many agents of each kind in the due set: one COUNT query."""
+    counts = due.aggregate(
+        **{kind.value: Count("pk", filter=Q(kind=kind.value)) for kind in ReminderKind}
+    )
+    return {kind: n or 0 for kind, n in counts.items()}
 
 
 def preview(programme: Programme, scope: Scope, day: datetime.date, periods) -> Preview:
-    """Who `due_reminders` finds for the programme on `day`, within the scope. The rules
-    and quiet periods must be loaded (`load_rules`). One query."""
+    """Who `due_reminders` finds for the programme on `day`, within the scope, counted per
+    kind by the database (one query; none when nobody can be due). The rules and quiet
+    periods must be loaded (`load_rules`)."""
     quiet = quiet_period_on(periods, day)
     why_none = ""
     if day < programme.start_date:
@@ -177,43 +186,100 @@ def preview(programme: Programme, scope: Scope, day: datetime.date, periods) -> 
         why_none = _("Aujourd’hui est dans une période sans relance : « %(label)s ».") % {
             "label": quiet.label
         }
-    # Only the scope's populations are computed (the status of each of their agents).
+    # Only the scope's populations are read.
     population_ids = None if scope.whole else set(scope.population_ids)
-    due = (
-        []
-        if why_none
-        else due_reminders(day=day, programmes=[programme], population_ids=population_ids)
-    )
-    return Preview(day=day, due=due, quiet=quiet, why_none=why_none, scope=scope)
+    due = due_set([programme], day, population_ids)
+    if why_none:
+        return Preview(day, due.none(), quiet, why_none, scope)
+    return Preview(day, due, quiet, why_none, scope, _due_counts(due))
 
 
 # The preview's orders (?tri=): by agent name, or by rule (reason) then agent name.
 BY_NAME, BY_RULE = "nom", "motif"
 PREVIEW_ORDERS = (BY_NAME, BY_RULE)
-_KIND_RANK = {kind.value: rank for rank, kind in enumerate(ReminderKind)}
+# A reminder's kind as a sort rank (not started, then stalled: ReminderKind's order).
+_NOT_STARTED_FIRST = Case(
+    When(kind=ReminderKind.NOT_STARTED.value, then=Value(0)),
+    default=Value(1),
+    output_field=IntegerField(),
+)
+_DUE_FIELDS = ("agent_id", "programme_id", "population_id", "kind", "agent__email")
 
 
-def sorted_due(preview: Preview, programme: Programme, order: str = BY_NAME) -> list[Due]:
-    """The preview's reminders by agent name (last name, first name, case aside; then id),
-    or, `order` BY_RULE, by rule (not started, then stalled) and then by name. One query
-    (the names of the agents of the scope's populations), none when nobody is due."""
-    if not preview.due:
-        return []
-    enrolled = Enrolment.objects.current(preview.day).filter(population__programme=programme)
-    if not preview.scope.whole:
-        enrolled = enrolled.filter(population_id__in=preview.scope.population_ids)
-    names = {
-        pk: (last.casefold(), first.casefold(), pk)
-        for pk, last, first in Agent.objects.filter(pk__in=enrolled.values("agent_id")).values_list(
-            "pk", "last_name", "first_name"
-        )
-    }
+def _ordered(preview: Preview, order: str) -> tuple[QuerySet, tuple[str, ...]]:
+    """The preview's due set in `order` (by agent name: last name, first name, case aside,
+    then id; BY_RULE: by rule, not started first, then by name), and the names of its sort
+    key."""
+    keys = ("due_last", "due_first", "agent_id")
+    if order == BY_RULE:
+        keys = ("due_rank", *keys)
+    rows = preview.due.annotate(
+        due_last=Lower("agent__last_name"),
+        due_first=Lower("agent__first_name"),
+        due_rank=_NOT_STARTED_FIRST,
+    )
+    return rows, keys
 
-    def key(due):
-        name = names.get(due.agent_id, ("", "", due.agent_id))
-        return (_KIND_RANK[due.kind], *name) if order == BY_RULE else name
 
-    return sorted(preview.due, key=key)
+def sorted_due(preview: Preview, order: str = BY_NAME) -> "DueRows":
+    """The preview's reminders as Due rows, sorted in the database (see `_ordered`), to be
+    paginated there: a page is one query, and its count is the preview's own."""
+    rows, keys = _ordered(preview, order)
+    return DueRows(rows.order_by(*keys).values_list(*_DUE_FIELDS), sum(preview.found.values()))
+
+
+class DueRows:
+    """A sorted values_list queryset of `_DUE_FIELDS` read as Due rows, for the paginator:
+    a slice is one query; the count is known already (the preview's counts)."""
+
+    def __init__(self, rows: QuerySet, count: int):
+        self.rows, self._count = rows, count
+
+    def count(self) -> int:
+        return self._count
+
+    def __len__(self):
+        return self._count
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [Due(*row) for row in self.rows[index]]
+        return Due(*self.rows[index])
+
+
+def due_position(preview: Preview, order: str, agent_id: int):
+    """The agent's Due row in the preview, its position (0 for the first) and the rows
+    before and after it in `order`: (due, position, previous, following), or None when no
+    reminder is due to them. Four queries, each over the due set in the database (the row,
+    the rows before it counted, the previous one and the next one)."""
+    rows, keys = _ordered(preview, order)
+    found = rows.filter(agent_id=agent_id).values_list(*_DUE_FIELDS, *keys).first()
+    if found is None:
+        return None
+    due, key = Due(*found[: len(_DUE_FIELDS)]), found[len(_DUE_FIELDS) :]
+    before, after = _before(keys, key), _before(keys, key, after=True)
+    position = rows.filter(before).count()
+    previous = (
+        rows.filter(before).order_by(*(f"-{k}" for k in keys)).values_list(*_DUE_FIELDS).first()
+    )
+    following = rows.filter(after).order_by(*keys).values_list(*_DUE_FIELDS).first()
+    return (
+        due,
+        position,
+        previous and Due(*previous),
+        following and Due(*following),
+    )
+
+
+def _before(keys, values, *, after=False) -> Q:
+    """The rows whose sort key (`keys` of the row) comes before `values` (after, `after`):
+    the lexicographic comparison of the tuples, spelt out."""
+    lookup = "gt" if after else "lt"
+    condition, equal = Q(), Q()
+    for key, value in zip(keys, values, strict=True):
+        condition |= equal & Q(**{f"{key}__{lookup}": value})
+        equal &= Q(**{key: value})
+    return condition
 
 
 @dataclass

@@ -22,7 +22,7 @@ import smtplib
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
@@ -37,7 +37,8 @@ from programmes.models import (
 )
 from programmes.reminders.selection import (
     DUE_STATUSES,
-    due_reminders,
+    day_programmes,
+    due_set,
     is_quiet,
     reminder_programmes,
     reminder_settings_of,
@@ -84,26 +85,40 @@ def reminders_claim(*, day: datetime.date) -> list[int]:
     """Insert the day's due reminders (those already there are left alone) and return the
     ids of the reminders still to send: the day's, and those of the last RETRY_DAYS that were
     claimed but never sent (their run could not queue them) or failed. An unsent reminder
-    of an earlier day gives way to a newer one for the same agent and programme."""
+    of an earlier day gives way to a newer one for the same agent and programme.
+
+    The same queries whatever the number due: the programmes, their quiet periods, one
+    INSERT … SELECT of the due set, the superseding UPDATE and the ids to send."""
     period = day_period(day)
-    Reminder.objects.bulk_create(
-        [
-            Reminder(
-                agent_id=due.agent_id,
-                programme_id=due.programme_id,
-                population_id=due.population_id,
-                kind=due.kind,
-                period=period,
-                email=due.email,
-            )
-            for due in due_reminders(day=day)
-        ],
-        ignore_conflicts=True,
-        batch_size=2000,
-    )
+    programmes = day_programmes(day)
+    if programmes:
+        _insert_due(due_set(programmes, day), period)
     _supersede_unsent(day)
     since = day_period(day - datetime.timedelta(days=RETRY_DAYS))
     return _to_send(Reminder, Q(period__gte=since, period__lte=period), day)
+
+
+def _insert_due(due, period: str) -> int:
+    """INSERT … SELECT of the `due` set (`selection.due_set`) as PENDING reminders of
+    `period`, in one statement: ON CONFLICT DO NOTHING on their unique key (who, programme,
+    kind, period) is what makes a second run, a second worker or a retried task at the same
+    moment insert nothing new. Returns the number of rows inserted."""
+    columns = ("agent_id", "programme_id", "population_id", "kind", "due_email")
+    select = due.annotate(due_email=F("agent__email")).values(*columns)
+    sql, params = select.query.sql_with_params()
+    names = ", ".join(connection.ops.quote_name(column) for column in columns)
+    table = connection.ops.quote_name(Reminder._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            # The table and column names are the model's; the values are parameters.
+            f"INSERT INTO {table} "  # noqa: S608
+            "(agent_id, programme_id, population_id, kind, email, period, status, attempts, "
+            "last_error, created_at) "
+            f"SELECT {names}, %s, %s, 0, '', %s FROM ({sql}) AS due "
+            "ON CONFLICT DO NOTHING",
+            [period, OutgoingStatus.PENDING, timezone.now(), *params],
+        )
+        return cursor.rowcount
 
 
 SUPERSEDED = "Remplacée par une relance plus récente."

@@ -134,7 +134,7 @@ def reminder_preview(request, slug):
     order = _order(request)
     page_obj = None
     if preview.scope.names:
-        page_obj = paginate(request, selectors.sorted_due(preview, programme, order))
+        page_obj = paginate(request, selectors.sorted_due(preview, order))
     context = {
         "title": _("Qui serait relancé aujourd’hui"),
         "programme": programme,
@@ -159,13 +159,10 @@ def reminder_preview_email(request, slug, agent_id):
     programme = _programme(request, slug)
     preview = _today_preview(request, programme)
     order = _order(request)
-    ordered = selectors.sorted_due(preview, programme, order) if preview.scope.names else []
-    position = next((i for i, due in enumerate(ordered) if due.agent_id == agent_id), None)
-    if position is None:
+    found = selectors.due_position(preview, order, agent_id) if preview.scope.names else None
+    if found is None:
         raise Http404
-    due = ordered[position]
-    previous = ordered[position - 1] if position > 0 else None
-    following = ordered[position + 1] if position + 1 < len(ordered) else None
+    due, position, previous, following = found
     agents = Agent.objects.in_bulk(
         [d.agent_id for d in (previous, due, following) if d is not None]
     )
@@ -186,7 +183,7 @@ def reminder_preview_email(request, slug, agent_id):
         "can_open_agent": visible_agents(request.user).filter(pk=agent.pk).exists(),
         "order": order,
         "position": position + 1,
-        "total": len(ordered),
+        "total": preview.total,
         "previous": previous and agents[previous.agent_id],
         "following": following and agents[following.agent_id],
     }

@@ -317,6 +317,40 @@ def test_claim_inserts_one_pending_row_per_due_agent_and_returns_them(world):
     }
 
 
+# The programmes, their quiet periods, the INSERT … SELECT of the due set, the superseding
+# UPDATE and the ids to send, inside the claim's transaction (a savepoint in a test's).
+CLAIM_QUERIES = 7
+
+
+def test_the_claim_costs_the_same_queries_for_three_due_or_thirty(world, django_assert_num_queries):
+    other = ProgrammeFactory(start_date=date(2026, 1, 5))
+    ReminderSettingsFactory(programme=other, first_after_days=FIRST_AFTER)
+    for _ in range(3):
+        enrol(world)
+    with django_assert_num_queries(CLAIM_QUERIES):
+        assert len(services_reminders.reminders_claim(day=day(FIRST_AFTER))) == 3
+    for _ in range(15):
+        enrol(world)
+        enrol(world, population=TargetPopulationFactory(programme=other))
+    with django_assert_num_queries(CLAIM_QUERIES):
+        ids = services_reminders.reminders_claim(day=day(FIRST_AFTER + 1))
+    # The 30 new agents, once each, in their programme; the first three waiting their interval
+    # and their reminder of the day before still to send.
+    assert len(ids) == 33 and Reminder.objects.count() == 33
+    assert Reminder.objects.filter(programme=other).count() == 15
+
+
+def test_an_agent_in_two_populations_is_claimed_once_in_the_first(world):
+    second = TargetPopulationFactory(programme=world.programme, name="Seconde")
+    TargetFactory(population=second)
+    agent = enrol(world, population=second)
+    EnrolmentFactory(agent=agent, population=world.population, start_date=MONDAY)
+    services_reminders.reminders_claim(day=day(FIRST_AFTER))
+    [row] = Reminder.objects.all()
+    assert (row.agent, row.population, row.email) == (agent, world.population, agent.email)
+    assert min(world.population.pk, second.pk) == world.population.pk
+
+
 def test_claiming_the_same_day_twice_inserts_nothing_new(world):
     enrol(world)
     enrol(world)
