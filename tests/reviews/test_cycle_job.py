@@ -274,6 +274,11 @@ def test_pages_listing_sheets_work_while_they_are_created(client, cast):
     assert client.get(reverse("reviews:my_reviews")).status_code == 200
     client.force_login(cast.owner)
     assert client.get(reverse("reviews:cycle_index")).status_code == 200
+    cycles = client.get(reverse("reviews:cycle_list", kwargs={"slug": cast.programme.slug}))
+    assert "création en cours" in cycles.content.decode()
+    ReviewCycle.objects.filter(pk=cycle.pk).update(sync_state=SyncState.FAILED)
+    cycles = client.get(reverse("reviews:cycle_list", kwargs={"slug": cast.programme.slug}))
+    assert "création interrompue" in cycles.content.decode()
 
 
 # --- Scope ----------------------------------------------------------------------------------
