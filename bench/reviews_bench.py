@@ -208,14 +208,14 @@ def main():
     for sql, query_time in queries:
         spent[kind(sql)] += query_time
     batches = kinds["INSERT"]
-    per_batch = (len(queries) - 4) / batches if batches else 0
+    per_batch = (len(queries) - 5) / batches if batches else 0
     print("2. Tâche de création des fiches (celle du worker, ici dans le processus)")
     print(
         f"  {seconds:.2f} s, {added:,} fiches créées ({cycle.sheets_done:,} agents traités "
         f"sur {cycle.sheets_total:,}, état « {cycle.get_sync_state_display()} »)"
     )
     print(
-        f"  {batches} lots, {len(queries)} requêtes SQL : 4 pour la tâche + {per_batch:g} par "
+        f"  {batches} lots, {len(queries)} requêtes SQL : 5 pour la tâche + {per_batch:g} par "
         f"lot ({', '.join(f'{k} {n}' for k, n in sorted(kinds.items()))}) ; "
         f"{seconds / max(batches, 1) * 1000:.0f} ms par lot en moyenne"
     )

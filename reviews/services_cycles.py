@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from kombu.exceptions import OperationalError as KombuOperationalError
 
 from agents.models import Agent
-from programmes.models import Enrolment, Programme
+from programmes.models import Enrolment, Programme, TargetPopulation
 from reviews.models import Review, ReviewCycle, ReviewState, SyncState
 
 logger = logging.getLogger(__name__)
@@ -123,7 +123,13 @@ def cycle_sync_run(*, cycle_id: int, today: datetime.date | None = None) -> int:
     alone. Returns the number of sheets added."""
     today = today or timezone.localdate()
     cycle = ReviewCycle.objects.get(pk=cycle_id)
-    total = _enrolled_agents(cycle, today).distinct().count()
+    total = (
+        Enrolment.objects.current(today)
+        .filter(population__programme_id=cycle.programme_id)
+        .values("agent_id")
+        .distinct()
+        .count()
+    )
     started = timezone.now()
     ReviewCycle.objects.filter(pk=cycle_id).update(
         sync_state=SyncState.RUNNING,
@@ -172,11 +178,18 @@ def cycle_sync(
     changes nothing. Returns the number of sheets added."""
     today = today or timezone.localdate()
     size = batch_size or settings.REVIEWS_SYNC_BATCH_SIZE
+    # The programme's populations by id: each batch's queries then read the enrolments by
+    # agent id in index order, and the planner knows they all belong to the programme.
+    populations = list(
+        TargetPopulation.objects.filter(programme_id=cycle.programme_id).values_list(
+            "pk", flat=True
+        )
+    )
     added, covered, after = 0, 0, None
     while True:
         with transaction.atomic():
-            upper = _batch_upper(cycle, today, after, size)
-            added += _add_sheets(cycle, today, after, upper)
+            upper = _batch_upper(populations, today, after, size)
+            added += _add_sheets(cycle, populations, today, after, upper)
             _give_managers(cycle, after, upper)
             covered += size
             if on_batch is not None:
@@ -186,11 +199,11 @@ def cycle_sync(
         after = upper
 
 
-def _enrolled_agents(cycle: ReviewCycle, today: datetime.date):
-    """Ids of the agents enrolled in the cycle's programme today (once per population)."""
+def _enrolled_agents(populations: list[int], today: datetime.date):
+    """Ids of the agents enrolled today in these populations (once per enrolment)."""
     return (
         Enrolment.objects.current(today)
-        .filter(population__programme_id=cycle.programme_id)
+        .filter(population_id__in=populations)
         .order_by()
         .values_list("agent_id", flat=True)
     )
@@ -205,15 +218,18 @@ def _in_range(queryset, field: str, after: int | None, upper: int | None):
     return queryset
 
 
-def _batch_upper(cycle, today, after: int | None, size: int) -> int | None:
-    """The last agent id of the batch starting after `after` (one query: the size-th enrolled
-    agent id above it); None when fewer than `size` are left: the batch runs to the end."""
-    ids = _in_range(_enrolled_agents(cycle, today), "agent_id", after, None)
-    last = list(ids.distinct().order_by("agent_id")[size - 1 : size])
+def _batch_upper(populations, today, after: int | None, size: int) -> int | None:
+    """The last agent id of the batch starting after `after`: the agent id of the size-th
+    enrolment above it, read in the agent index's order, so that the query stops there
+    whatever the headcount (an agent in two populations makes the batch one agent shorter;
+    the batch still holds all their enrolments). None when fewer than `size` are left: the
+    batch runs to the end."""
+    ids = _in_range(_enrolled_agents(populations, today), "agent_id", after, None)
+    last = list(ids.order_by("agent_id")[size - 1 : size])
     return last[0] if last else None
 
 
-def _add_sheets(cycle, today, after: int | None, upper: int | None) -> int:
+def _add_sheets(cycle, populations, today, after: int | None, upper: int | None) -> int:
     """One INSERT … SELECT: a sheet to prepare for each agent of the batch enrolled today and
     without one, led by their manager of today; ON CONFLICT DO NOTHING, so that a job run at
     the same time adds nothing twice. Returns the number of sheets added."""
@@ -234,7 +250,7 @@ def _add_sheets(cycle, today, after: int | None, upper: int | None) -> int:
             value = Value(field.get_default(), output_field=field)
         columns.append(connection.ops.quote_name(field.column))
         values[f"new_{field.column}"] = value
-    enrolled = _in_range(_enrolled_agents(cycle, today), "agent_id", after, upper)
+    enrolled = _in_range(_enrolled_agents(populations, today), "agent_id", after, upper)
     agents = (
         _in_range(Agent.objects.all(), "pk", after, upper)
         .filter(pk__in=enrolled)

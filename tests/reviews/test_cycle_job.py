@@ -24,10 +24,12 @@ from tests.programmes.factories import (
 from tests.reviews.factories import ReviewCycleFactory, ReviewFactory
 
 OPEN_DATA = {"year": "2026", "opens_on": "2026-10-01", "closes_on": "2026-12-31"}
-# Per run: the cycle, the agents to cover, RUNNING, DONE. Per batch: its savepoint and
-# release, the batch's last agent id, the INSERT … SELECT, the managers' UPDATE, progress.
-RUN_QUERIES, BATCH_QUERIES = 4, 6
-SYNC_BATCH_QUERIES = 5  # the same without the progress (cycle_sync called on its own)
+# Per run: the cycle, the agents to cover, RUNNING, the programme's populations, DONE. Per
+# batch: its savepoint and release, the batch's last agent id, the INSERT … SELECT, the
+# managers' UPDATE, the progress.
+RUN_QUERIES, BATCH_QUERIES = 5, 6
+# cycle_sync called on its own: the populations, then per batch the same without progress.
+SYNC_QUERIES, SYNC_BATCH_QUERIES = 1, 5
 
 
 def _enrol(cast, count):
@@ -90,7 +92,7 @@ def test_two_and_three_batches_worth_differ_by_one_batch_of_queries(cast, settin
         with CaptureQueriesContext(connection) as queries:
             services_cycles.cycle_sync(cycle=cycle)
         counts.append(len(queries))
-    assert counts == [SYNC_BATCH_QUERIES * 4, SYNC_BATCH_QUERIES * 5]
+    assert counts == [SYNC_QUERIES + SYNC_BATCH_QUERIES * 4, SYNC_QUERIES + SYNC_BATCH_QUERIES * 5]
 
 
 def test_running_the_job_twice_adds_nothing_and_keeps_the_sheets(cast, settings):
