@@ -105,8 +105,7 @@ def seed(agents: int) -> None:
             ((agent_id, population.pk, date(YEAR, 1, 1)) for agent_id in ids),
         )
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE agents_agent")
-        cursor.execute("ANALYZE programmes_enrolment")
+        cursor.execute("ANALYZE")
     print(f"  {agents:,} agents et inscriptions (COPY) : {time.perf_counter() - began:.1f} s")
 
 

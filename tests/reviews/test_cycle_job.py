@@ -24,7 +24,7 @@ from tests.programmes.factories import (
 from tests.reviews.factories import ReviewCycleFactory, ReviewFactory
 
 OPEN_DATA = {"year": "2026", "opens_on": "2026-10-01", "closes_on": "2026-12-31"}
-# Per run: the cycle, the agents to cover, RUNNING, the programme's populations, DONE. Per
+# Per run: the cycle, the programme's populations, the agents to cover, RUNNING, DONE. Per
 # batch: its savepoint and release, the batch's last agent id, the INSERT … SELECT, the
 # managers' UPDATE, the progress.
 RUN_QUERIES, BATCH_QUERIES = 5, 6
@@ -223,6 +223,27 @@ def test_the_cycle_page_follows_the_job_and_stops_reloading_once_done(client, ca
     html = done.content.decode()
     assert 'id="progress"' in html and 'id="sync-progress"' not in html
     assert "Ajouter les fiches des nouveaux inscrits" in html
+
+
+# Session, user, the header's roles (4); the cycle (scoped), is an owner, the year-on-year
+# populations and stats rows: no count of sheets while they are being created.
+RUNNING_PAGE_QUERIES = 10
+
+
+def test_the_page_of_a_running_job_queries_do_not_grow_with_the_sheets(
+    client, cast, django_assert_num_queries
+):
+    cycle = ReviewCycleFactory(
+        programme=cast.programme, sync_state=SyncState.RUNNING, sync_progress_at=timezone.now()
+    )
+    client.force_login(cast.owner)
+    with django_assert_num_queries(RUNNING_PAGE_QUERIES):
+        assert client.get(_detail_url(cycle)).status_code == 200
+    services_cycles.cycle_sync(cycle=cycle)
+    _enrol(cast, 5)
+    services_cycles.cycle_sync(cycle=cycle)
+    with django_assert_num_queries(RUNNING_PAGE_QUERIES):
+        assert client.get(_detail_url(cycle)).status_code == 200
 
 
 def test_a_queued_job_says_it_waits(client, cast):
