@@ -690,6 +690,7 @@ def write_reviews(rng, programme, owner_user, unit_heads, today) -> None:
         opens_on=today - datetime.timedelta(days=26),
         closes_on=today + datetime.timedelta(days=62),
         by=owner_user,
+        in_background=False,  # the sheets are written just below
     )
     competences = list(Competence.objects.filter(code__in=("1.1", "2.1", "4.1", "5.1")))
     for head in unit_heads:

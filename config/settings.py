@@ -269,6 +269,9 @@ if CELERY_EMBEDDED_BROKER:
 # task that kills its worker (memory) would loop. What it was doing is recovered elsewhere:
 # imports by the sweep below, reminders by the next daily run.
 CELERY_TASK_REJECT_ON_WORKER_LOST = False
+# Agents per batch of the job creating a review cycle's sheets (reviews.services_cycles): each
+# batch is one transaction of the same few queries, whatever its size.
+REVIEWS_SYNC_BATCH_SIZE = env.int("REVIEWS_SYNC_BATCH_SIZE", default=5000)
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Recurring jobs; the database scheduler copies them into its tables when beat starts.
 CELERY_BEAT_SCHEDULE = {

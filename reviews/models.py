@@ -48,6 +48,19 @@ STATE_HELP = {
 LOCKED_STATES = [ReviewState.SHARED, ReviewState.HELD, ReviewState.CLOSED]
 
 
+class SyncState(models.TextChoices):
+    """Where the background creation of a cycle's sheets stands (reviews.tasks)."""
+
+    QUEUED = "queued", _("En attente de démarrage")
+    RUNNING = "running", _("En cours")
+    DONE = "done", _("Terminée")
+    FAILED = "failed", _("Interrompue par une erreur")
+    NOT_QUEUED = "not_queued", _("Non lancée : service de traitement indisponible")
+
+
+SYNC_ACTIVE = [SyncState.QUEUED, SyncState.RUNNING]
+
+
 class ReviewCycle(models.Model):
     """One year's round of annual reviews of a programme's agents, opened by its owner."""
 
@@ -71,6 +84,17 @@ class ReviewCycle(models.Model):
         related_name="+",
     )
     created_at = models.DateTimeField(_("créée le"), auto_now_add=True)
+    # Progress of the job that creates the sheets (reviews.tasks.sync_cycle), by batches of
+    # agents: the page follows it. A cycle made without the job has nothing to wait for.
+    sync_state = models.CharField(
+        _("création des fiches"), max_length=20, choices=SyncState.choices, default=SyncState.DONE
+    )
+    sheets_total = models.PositiveIntegerField(_("agents à couvrir"), default=0)
+    sheets_done = models.PositiveIntegerField(_("agents couverts"), default=0)
+    sheets_added = models.PositiveIntegerField(_("fiches ajoutées au dernier passage"), default=0)
+    sync_started_at = models.DateTimeField(_("création commencée le"), null=True, blank=True)
+    sync_progress_at = models.DateTimeField(_("dernier lot le"), null=True, blank=True)
+    sync_finished_at = models.DateTimeField(_("création terminée le"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("campagne d'entretiens")
@@ -92,6 +116,11 @@ class ReviewCycle(models.Model):
         is not followed by it again."""
         name = str(self.programme)
         return name if str(self.year) in name else f"{name} — {self.year}"
+
+    @property
+    def sync_active(self) -> bool:
+        """The sheets are being created (or about to be): lists of sheets are not complete."""
+        return self.sync_state in SYNC_ACTIVE
 
 
 class Review(models.Model):

@@ -15,7 +15,12 @@ from programmes.roles import roles_for
 from programmes.selectors import visible_programme_or_404
 from reviews import perms, selectors_cycles, services_cycles
 from reviews.forms_cycles import CycleOpenForm
-from reviews.models import Review, ReviewCycle, ReviewState
+from reviews.models import Review, ReviewCycle, ReviewState, SyncState
+
+# While a cycle's sheets are being created, its page reloads itself through the HTTP Refresh
+# header, as the import page does (no script; WCAG 2.2.1: the user can stop it with
+# ?actualiser=non). Once the job is done, failed or not queued, the page no longer reloads.
+REFRESH_SECONDS = 3
 
 
 def _owned_programme(request, slug):
@@ -82,11 +87,7 @@ def cycle_list(request, slug):
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(
-                request,
-                _("Campagne %(year)s ouverte : %(count)s fiches d’entretien à préparer.")
-                % {"year": cycle.year, "count": cycle.reviews.count()},
-            )
+            _tell_sync(request, cycle, opened=True)
             return redirect("reviews:cycle_detail", pk=cycle.pk)
     return render(
         request,
@@ -102,12 +103,17 @@ def cycle_list(request, slug):
 
 def cycle_detail(request, pk):
     """The cycle's progress, every sheet counted: overall first, then per pôle or direction
-    and per service (counts only), and the year-on-year share at target."""
+    and per service (counts only), and the year-on-year share at target. While its sheets are
+    being created, the progress of that job instead (the page reloads itself until done)."""
     cycle = _owned_cycle(request, pk)
     programme = cycle.programme
     aggregates_only = _aggregates_only(request.user, programme)
-    progress = selectors_cycles.cycle_progress(cycle, aggregates_only=aggregates_only)
-    return render(
+    ready = cycle.sync_state == SyncState.DONE
+    progress = (
+        selectors_cycles.cycle_progress(cycle, aggregates_only=aggregates_only) if ready else None
+    )
+    auto_refresh = cycle.sync_active and request.GET.get("actualiser") != "non"
+    response = render(
         request,
         "reviews/cycle_detail.html",
         {
@@ -115,25 +121,72 @@ def cycle_detail(request, pk):
             "cycle": cycle,
             "programme": programme,
             "states": ReviewState,
+            "sync_states": SyncState,
             "progress": progress,
-            "page_obj": paginate(request, progress.groups),
+            "page_obj": paginate(request, progress.groups) if ready else None,
             "evolution": selectors_cycles.year_on_year(programme, aggregates_only=aggregates_only),
             "aggregates_only": aggregates_only,
+            "sync_stale": services_cycles.cycle_sync_stale(cycle),
+            "auto_refresh": auto_refresh,
+            "refresh_seconds": REFRESH_SECONDS,
         },
     )
+    if auto_refresh:
+        response["Refresh"] = str(REFRESH_SECONDS)
+    return response
 
 
 @require_POST
 def cycle_sync(request, pk):
-    """Add the sheets of the agents enrolled since the cycle opened."""
+    """Create the missing sheets in the background: those of the agents enrolled since the
+    cycle opened, or all those a failed or never queued job left to create ("Relancer")."""
     cycle = _owned_cycle(request, pk)
-    added = services_cycles.cycle_sync(cycle=cycle)
-    if added:
-        messages.success(
+    if cycle.sync_active and not services_cycles.cycle_sync_stale(cycle):
+        messages.info(request, _("La création des fiches est déjà en cours : suivez-la ici."))
+    else:
+        services_cycles.cycle_sync_queue(cycle=cycle)
+        cycle.refresh_from_db()
+        _tell_sync(request, cycle, opened=False)
+    return redirect("reviews:cycle_detail", pk=cycle.pk)
+
+
+def _tell_sync(request, cycle, *, opened: bool) -> None:
+    """Say where the creation of the sheets stands once it was asked for: done here (no
+    broker), under way in the background, or not started (broker unavailable)."""
+    if cycle.sync_state == SyncState.DONE:
+        if opened:
+            messages.success(
+                request,
+                _("Campagne %(year)s ouverte : %(count)s fiches d’entretien à préparer.")
+                % {"year": cycle.year, "count": cycle.sheets_added},
+            )
+        elif cycle.sheets_added:
+            messages.success(
+                request,
+                _("%(count)s fiche(s) ajoutée(s) pour les agents inscrits depuis l’ouverture.")
+                % {"count": cycle.sheets_added},
+            )
+        else:
+            messages.info(request, _("Aucun nouvel agent : toutes les fiches sont déjà créées."))
+    elif cycle.sync_active:
+        if opened:
+            text = _(
+                "Campagne %(year)s ouverte : ses fiches d’entretien sont en cours de création. "
+                "Cette page suit l’avancement."
+            ) % {"year": cycle.year}
+        else:
+            text = _("Création des fiches manquantes lancée : cette page suit l’avancement.")
+        messages.success(request, text)
+    elif cycle.sync_state == SyncState.NOT_QUEUED:
+        messages.warning(
             request,
-            _("%(count)s fiche(s) ajoutée(s) pour les agents inscrits depuis l’ouverture.")
-            % {"count": added},
+            _(
+                "Le service de traitement est momentanément indisponible : les fiches "
+                "d’entretien n’ont pas été créées. Relancez leur création dans quelques minutes."
+            ),
         )
     else:
-        messages.info(request, _("Aucun nouvel agent : toutes les fiches sont déjà créées."))
-    return redirect("reviews:cycle_detail", pk=cycle.pk)
+        messages.error(
+            request,
+            _("La création des fiches s’est interrompue sur une erreur : relancez-la."),
+        )

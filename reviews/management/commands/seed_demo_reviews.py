@@ -46,6 +46,7 @@ class Command(BaseCommand):
                     opens_on=calendar.review_opens,
                     closes_on=calendar.review_closes,
                     by=User.objects.get(email="pilote@demo.gouv.fr"),
+                    in_background=False,  # the demo sheet is prepared just below
                 )
             prepared = self._prepare_demo_sheet(cycle)
         self.stdout.write(
