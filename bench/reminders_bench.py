@@ -4,11 +4,11 @@
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/pilote_pix \
         .venv/bin/python bench/reminders_bench.py
 
-Reuses the dashboard benchmark's database `pilote_pix_dashbench` (100,000 agents in four
-populations, three years of imports; seeded by bench/dashboard_bench.py, here too if it is
-not yet). Everything this script writes — the programme's reminder rules turned on, the
-claimed reminder rows — happens in one transaction rolled back at the end: the database is
-left as it was. Then:
+Reuses the dashboard benchmark's database `pilote_pix_dashbench` or $BENCH_DATABASE (100,000
+agents in four populations, three years of imports; seeded by bench/dashboard_bench.py, here too
+if it is not yet). Everything this script writes — the programme's reminder rules turned on, the
+claimed reminder rows — happens in one transaction rolled back at the end: the database is left
+as it was. Then:
 
 - times `due_reminders(day=today)` (median and worst of --runs runs after a warm-up) and
   counts its SQL queries;
