@@ -442,6 +442,7 @@ def reimport_main(options) -> None:
     )
     only_one = all(r["written"][:3] + r["written"][4:] == (1, 0, 1, 1) for r in rounds)
     print(f"  réimport: une participation écrite, rien d'autre: {'oui' if only_one else 'NON'}")
+    print(f"  mémoire: pic {peak_rss_mb():.0f} Mo (RSS du processus, tous tours)")
     verdict = (
         "PASS"
         if median(copy_ratios) <= COPY_TARGET

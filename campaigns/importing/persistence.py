@@ -19,6 +19,7 @@ import json
 import tempfile
 from collections.abc import Callable, Iterator
 from datetime import datetime
+from decimal import Decimal
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections
 
@@ -375,12 +376,31 @@ def _copy_value(value) -> str:
     if isinstance(value, datetime):
         return value.isoformat()
     if isinstance(value, dict | list):
-        return json.dumps(value, ensure_ascii=False).translate(_ESCAPES)
+        return _copy_json(value)
     return str(value)
 
 
+def _copy_json(value) -> str:
+    return json.dumps(value, ensure_ascii=False).translate(_ESCAPES)
+
+
+# By exact type, the values a row holds most (a participation's or a snapshot's line takes
+# a third less time than through `_copy_value`'s tests); anything else goes through them.
+_COPY_FORMATS = {
+    type(None): lambda _value: "\\N",
+    bool: lambda value: "t" if value else "f",
+    str: lambda value: value.translate(_ESCAPES),
+    int: str,
+    Decimal: str,
+    datetime: datetime.isoformat,
+    dict: _copy_json,
+    list: _copy_json,
+}
+
+
 def _copy_line(values) -> str:
-    return "\t".join([_copy_value(value) for value in values]) + "\n"
+    formats = _COPY_FORMATS
+    return "\t".join([(formats.get(type(value)) or _copy_value)(value) for value in values]) + "\n"
 
 
 def _number(value) -> str:
@@ -470,8 +490,7 @@ class _CopySink(_Sink):
         self._results.clear()
 
     def _end_results_copy(self, exc_type=None, exc=None, traceback=None):
-        if self._results:
-            self._send_results()
+        """End the results' COPY if one is open (results not yet sent wait for the next)."""
         if self._results_copy is not None:
             context, _copy = self._results_copy
             self._results_copy = None
@@ -480,10 +499,11 @@ class _CopySink(_Sink):
     def __exit__(self, exc_type, exc, traceback):
         try:
             if exc_type is None:
+                if self._results:
+                    self._send_results()
                 self._end_results_copy()
                 self._flush()
-            elif self._results_copy is not None:
-                self._results.clear()
+            else:
                 self._end_results_copy(exc_type, exc, traceback)
         finally:
             self._cursor.close()
