@@ -1,9 +1,22 @@
 """Database set-up shared by the benchmarks: a throwaway PostgreSQL database of their own on
-the server DATABASE_URL names, created if needed and migrated, then Django ready to use."""
+the server DATABASE_URL names, created if needed and migrated, then Django ready to use.
+
+Each script has its own database by default; BENCH_DATABASE names another, so that two
+benches (or two copies of one) never share a database: `database_name(default)`."""
 
 import os
 import sys
 from urllib.parse import urlsplit, urlunsplit
+
+ENVIRONMENT_VARIABLE = "BENCH_DATABASE"
+
+
+def database_name(default: str) -> str:
+    """The database a bench uses: $BENCH_DATABASE when set, else the script's `default`."""
+    name = os.environ.get(ENVIRONMENT_VARIABLE, "").strip() or default
+    if not name.replace("_", "").isalnum() or len(name) > 63:
+        sys.exit(f"{ENVIRONMENT_VARIABLE}: letters, digits and _ only, 63 at most ({name!r}).")
+    return name
 
 
 def bench_database_url(name: str) -> str:

@@ -3,11 +3,11 @@
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/pilote_pix \
         .venv/bin/python bench/dashboard_bench.py
 
-Uses a throwaway database `pilote_pix_dashbench` on the same server (created and migrated if
-needed). Seeds with COPY, once (kept for the next run unless --reseed): 100,000 agents in
-four populations of one programme (40,000, 30,000, 20,000, 10,000) with 4 to 7 level targets
-each, a profiles collection followed for three years with 36 monthly imports, ~88 % of the
-agents taking part with one to three shared result sets of 16 competences (~2.4 million
+Uses a throwaway database `pilote_pix_dashbench` (or $BENCH_DATABASE) on the same server
+(created and migrated if needed). Seeds with COPY, once (kept for the next run unless --reseed):
+100,000 agents in four populations of one programme (40,000, 30,000, 20,000, 10,000) with 4 to 7
+level targets each, a profiles collection followed for three years with 36 monthly imports, ~88
+% of the agents taking part with one to three shared result sets of 16 competences (~2.4 million
 results), three years of monthly stats rows per population, and six check-in rounds per
 population with 30 % of its agents each (~180,000 check-ins, one to three barriers each). Then:
 
@@ -35,7 +35,7 @@ import benchdb  # bench/ is on the path: these run as scripts
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-BENCH_DB = "pilote_pix_dashbench"
+BENCH_DB = benchdb.database_name("pilote_pix_dashbench")
 PARIS = ZoneInfo("Europe/Paris")
 SLUG = "bench-tableau-de-bord"
 OWNER = "pilote-bench@exemple.gouv.fr"

@@ -4,19 +4,22 @@ same file, and PostgreSQL against its own COPY of the same rows.
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres \
         .venv/bin/python bench/import_bench.py                 # SQLite vs PostgreSQL
     DATABASE_URL=… .venv/bin/python bench/import_bench.py --copy-baseline   # PostgreSQL vs COPY
+    DATABASE_URL=… .venv/bin/python bench/import_bench.py --reimport        # the monthly case
+
+PostgreSQL runs in the throwaway database `pilote_pix_bench` of DATABASE_URL's server, or in
+the one BENCH_DATABASE names (so that two benches never share a database).
 
 Side by side (the default, issue 15): writes with `campaigns.pix_writer` one profiles-collection
 export of N participants (100,000 by default; 16 competences, ~90 % shared, external ids of
 known agents for ~97 %), then runs the same script once per backend, each in a process of its
-own (Django's settings are process-wide): PostgreSQL in the throwaway database
-`pilote_pix_bench` on DATABASE_URL's server, SQLite in a new file of a temporary folder with
-the app's own SQLite settings (what the demo runs). Each seeds 100,000 agents and a programme
-(three populations enrolling 3,000 of them, three level targets each), then times what a
-user's upload sets off, upload to figures refreshed: import_create (with the programme's
-ProgrammeImport, as programme_import_upload), import_analyse, import_run with the campaign
-attached to the programme (attach_campaign_hook, as run_programme_import) and the programme's
-figures refreshed (programme_stats_refresh, what the `results_imported` receiver calls).
-Prints the stages on each backend, the totals, the ratio SQLite / PostgreSQL against the
+own (Django's settings are process-wide): PostgreSQL in its bench database, SQLite in a new file
+of a temporary folder with the app's own SQLite settings (what the demo runs). Each seeds
+100,000 agents and a programme (three populations enrolling 3,000 of them, three level targets
+each), then times what a user's upload sets off, upload to figures refreshed: import_create
+(with the programme's ProgrammeImport, as programme_import_upload), import_analyse, import_run
+with the campaign attached to the programme (attach_campaign_hook, as run_programme_import) and
+the programme's figures refreshed (programme_stats_refresh, what the `results_imported` receiver
+calls). Prints the stages on each backend, the totals, the ratio SQLite / PostgreSQL against the
 target (at most 3: PASS or FAIL, exit status 1 on FAIL) and each process's peak memory.
 
 --copy-baseline: the PostgreSQL import against PostgreSQL's own COPY of the normalised rows
@@ -24,8 +27,19 @@ the import wrote (participations, snapshots, results) into tables of the same st
 a second export of the campaign (the same rows and one more participant): the monthly case,
 where almost nothing is new and almost nothing must be written.
 
-Options: --participants N (default 100000), --keep-file, --copy-baseline, --only
-sqlite|postgresql, --profile DIR (cProfile of each backend's timed stages, DIR/<backend>.prof).
+--reimport (issue 18), on PostgreSQL, --rounds times (3 by default), each from no import at
+all: the export of N participants imported (import_create, import_analyse, import_run), the
+COPY baseline of the rows it wrote (same indexes and keys), then the same export with one
+new participant uploaded, analysed and imported: the monthly re-import. Prints each round,
+then the medians: import_run / COPY (target ≤ 1.2) and the re-import's import_run / its
+import_analyse (target ≤ 1.5: reading the file once and writing only what changed, the
+import costs little more than the preview), PASS or FAIL (exit status 1 on FAIL), and what
+the re-import wrote (one participation, its state and results; the participations whose
+last_import is the re-import).
+
+Options: --participants N (default 100000), --keep-file, --copy-baseline, --reimport,
+--rounds N, --only sqlite|postgresql, --profile DIR (cProfile of each backend's timed
+stages, DIR/<backend>.prof).
 """
 
 import argparse
@@ -44,7 +58,7 @@ import benchdb  # bench/ is on the path: these run as scripts
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-BENCH_DB = "pilote_pix_bench"
+BENCH_DB = benchdb.database_name("pilote_pix_bench")
 PARIS = ZoneInfo("Europe/Paris")
 AGENTS = 100_000
 
@@ -327,6 +341,122 @@ def copy_baseline_main(options) -> None:
         done.file.delete(save=False)
         again.file.delete(save=False)
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+# The monthly re-import (issue 18): the import against COPY, the re-import against its preview.
+
+COPY_TARGET = 1.2
+REIMPORT_TARGET = 1.5
+
+
+def reimport_round(number: int, options, workdir: Path) -> dict:
+    """One round from no import at all: import, COPY baseline, re-import with one new."""
+    from campaigns import services
+    from campaigns.models import CompetenceResult, Participation, ParticipationSnapshot
+
+    print(f"Tour {number}", flush=True)
+    reset_and_seed(AGENTS)
+    path = workdir / "export.csv"
+    name = write_file(path, options.participants)
+    checkpoint()
+    with path.open("rb") as handle:
+        created = services.import_create(fileobj=handle, original_name=name, uploaded_by=None)
+    _analysed, t_analyse = timed("import_analyse", lambda: analyse(services, created.pk))
+    done, t_run = timed("import_run", lambda: services.import_run(result_import_id=created.pk))
+    assert done.status == "done", (done.status, done.errors[:3])
+    t_copy, rows = copy_baseline(done.campaign_id, workdir, with_keys=True)
+    print(f"  {'COPY, mêmes index et clés':<28} {t_copy:7.2f} s ({rows:,} lignes)", flush=True)
+
+    write_file(path, options.participants + 1)  # the same rows, and one new participant
+    checkpoint()
+    with path.open("rb") as handle:
+        again = services.import_create(fileobj=handle, original_name=name, uploaded_by=None)
+    _analysed, t_again_analyse = timed(
+        "réimport: import_analyse", lambda: analyse(services, again.pk)
+    )
+    again, t_again_run = timed(
+        "réimport: import_run", lambda: services.import_run(result_import_id=again.pk)
+    )
+    assert again.status == "done", (again.status, again.errors[:3])
+    touched = Participation.objects.filter(last_import=again).count()
+    written = (
+        again.participations_created,
+        again.participations_updated,
+        ParticipationSnapshot.objects.filter(result_import=again).count(),
+        CompetenceResult.objects.filter(result_import=again).count(),
+        touched,
+    )
+    print(
+        f"  réimport: {written[0]} créée, {written[1]} mise(s) à jour, {written[2]} état(s), "
+        f"{written[3]} résultats; {touched} participation(s) de last_import = ce réimport",
+        flush=True,
+    )
+    if not options.keep_file:
+        done.file.delete(save=False)
+        again.file.delete(save=False)
+    return {
+        "run": t_run,
+        "analyse": t_analyse,
+        "copy": t_copy,
+        "again_analyse": t_again_analyse,
+        "again_run": t_again_run,
+        "written": written,
+    }
+
+
+def analyse(services, pk: int):
+    analysed = services.import_analyse(result_import_id=pk)
+    assert analysed.status == "ready", (analysed.status, analysed.errors[:3])
+    return analysed
+
+
+def reimport_main(options) -> None:
+    import statistics
+
+    workdir = Path(tempfile.mkdtemp(prefix="pix-bench-"))
+    setup_django(str(workdir / "media"))
+    print(
+        f"Base {BENCH_DB}, {os.cpu_count()} processeurs, {options.participants:,} participants, "
+        f"{options.rounds} tours",
+        flush=True,
+    )
+    rounds = [reimport_round(n, options, workdir) for n in range(1, options.rounds + 1)]
+    median = statistics.median
+    copy_ratios = [r["run"] / r["copy"] for r in rounds]
+    again_ratios = [r["again_run"] / r["again_analyse"] for r in rounds]
+    print("Résultat (médianes)")
+    print(f"  import_run                          {median(r['run'] for r in rounds):6.2f} s")
+    print(f"  COPY (index et clés)                {median(r['copy'] for r in rounds):6.2f} s")
+    print(
+        f"  ratio import_run / COPY             {median(copy_ratios):6.2f} "
+        f"({' / '.join(f'{ratio:.2f}' for ratio in copy_ratios)}; cible ≤ {COPY_TARGET:g})"
+    )
+    print(
+        f"  réimport: import_analyse            {median(r['again_analyse'] for r in rounds):6.2f} s"
+    )
+    print(f"  réimport: import_run                {median(r['again_run'] for r in rounds):6.2f} s")
+    print(
+        f"  ratio réimport / analyse            {median(again_ratios):6.2f} "
+        f"({' / '.join(f'{ratio:.2f}' for ratio in again_ratios)}; cible ≤ "
+        f"{REIMPORT_TARGET:g})"
+    )
+    only_one = all(r["written"][:3] + r["written"][4:] == (1, 0, 1, 1) for r in rounds)
+    print(f"  réimport: une participation écrite, rien d'autre: {'oui' if only_one else 'NON'}")
+    print(f"  mémoire: pic {peak_rss_mb():.0f} Mo (RSS du processus, tous tours)")
+    verdict = (
+        "PASS"
+        if median(copy_ratios) <= COPY_TARGET
+        and median(again_ratios) <= REIMPORT_TARGET
+        and only_one
+        else "FAIL"
+    )
+    print(verdict)
+    if options.keep_file:
+        print(f"  fichier gardé : {workdir / 'export.csv'}")
+    else:
+        shutil.rmtree(workdir, ignore_errors=True)
+    if verdict == "FAIL":
+        sys.exit(1)
 
 
 # Side by side: the same file, upload to figures refreshed, on PostgreSQL and on SQLite.
@@ -634,6 +764,10 @@ def main():
     parser.add_argument(
         "--copy-baseline", action="store_true", help="PostgreSQL's import against its COPY"
     )
+    parser.add_argument(
+        "--reimport", action="store_true", help="the monthly re-import (PostgreSQL)"
+    )
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of --reimport")
     parser.add_argument("--only", choices=BACKENDS, action="append")
     parser.add_argument("--profile", metavar="DIR", help="cProfile of the timed stages")
     # Internal: one backend's run, in the process the comparison starts.
@@ -646,6 +780,8 @@ def main():
         run_backend(options)
     elif options.copy_baseline:
         copy_baseline_main(options)
+    elif options.reimport:
+        reimport_main(options)
     else:
         compare_main(options)
 

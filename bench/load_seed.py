@@ -5,10 +5,10 @@ pages show.
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres \
         .venv/bin/python bench/load_seed.py [--reseed | --check]
 
-Uses its own database `pilote_pix_load` on DATABASE_URL's server. Seeding starts from an
-empty database (dropped and created again, then migrated) and marks it done with a comment
-on the database naming the seed's version: without --reseed, a database so marked is kept;
---check answers (exit status 0 or 1) whether it is there and prints its figures.
+Uses its own database `pilote_pix_load` (or $BENCH_DATABASE) on DATABASE_URL's server. Seeding
+starts from an empty database (dropped and created again, then migrated) and marks it done with
+a comment on the database naming the seed's version: without --reseed, a database so marked is
+kept; --check answers (exit status 0 or 1) whether it is there and prints its figures.
 
 What it holds (the organisation is drawn from a fixed seed, so two runs give the same data):
 
@@ -46,11 +46,12 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-import load_accounts as accounts  # bench/ is on the path: these run as scripts
+import benchdb  # bench/ is on the path: these run as scripts
+import load_accounts as accounts
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-DB_NAME = "pilote_pix_load"
+DB_NAME = benchdb.database_name("pilote_pix_load")
 SEED_VERSION = "load-seed v1"
 SEED = 2026
 SLUG = "programme-pix-charge"

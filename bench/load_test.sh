@@ -5,7 +5,7 @@
 #
 #   DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres bench/load_test.sh [options]
 #
-#   --reseed            drop the load database (pilote_pix_load) and seed it again
+#   --reseed            drop the load database (pilote_pix_load, or $BENCH_DATABASE) and seed it again
 #   --users N           simulated users (50)          --spawn-rate N   users started per s (5)
 #   --time T            duration, locust syntax (3m)  --workers N      gunicorn workers (2 x cores + 1)
 #   --worker-class C    gunicorn worker class (sync)  --threads N      threads per gthread worker (1)
@@ -60,7 +60,9 @@ case "$DATABASE_URL" in
     *) echo "DATABASE_URL must point to PostgreSQL (postgres://…)" >&2; exit 2 ;;
 esac
 export DATABASE_URL
-LOAD_DATABASE_URL="${DATABASE_URL%/*}/pilote_pix_load"
+# The load database: BENCH_DATABASE names another one (load_seed.py reads it too).
+export BENCH_DATABASE="${BENCH_DATABASE:-pilote_pix_load}"
+LOAD_DATABASE_URL="${DATABASE_URL%/*}/$BENCH_DATABASE"
 LOCUST_VENV=${LOCUST_VENV:-$HOME/.cache/pilote-pix/locust-venv}
 RESULTS="$ROOT/bench/load_results"
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/pilote-pix-load.XXXXXX")
@@ -89,9 +91,9 @@ if [ ! -x "$LOCUST_VENV/bin/locust" ]; then
 fi
 "$LOCUST_VENV/bin/locust" --version
 
-step "Seeded data (database pilote_pix_load)"
+step "Seeded data (database $BENCH_DATABASE)"
 MEDIA_ROOT="$MEDIA" .venv/bin/python bench/load_seed.py $RESEED | tee "$WORK/seed.txt"
-sed -n '/^Base pilote_pix_load/,$p' "$WORK/seed.txt" > "$RESULTS/load_dataset.txt"
+sed -n "/^Base $BENCH_DATABASE/,\$p" "$WORK/seed.txt" > "$RESULTS/load_dataset.txt"
 
 # Production-like settings: DEBUG off, a secret key, one allowed host, static files through
 # WhiteNoise's manifest storage (collected into a temporary STATIC_ROOT: bench/load_settings.py),

@@ -6,8 +6,9 @@ programme's own agents cost, not what the campaigns they follow hold.
         .venv/bin/python bench/refresh_bench.py                  # PostgreSQL
 
 SQLite: a throwaway file, `$TMPDIR/pilote_pix_refreshbench.sqlite3` (or --sqlite PATH).
-PostgreSQL: a throwaway database `pilote_pix_refreshbench` on DATABASE_URL's server. Both are
-created and migrated if needed and seeded once (kept for the next run unless --reseed):
+PostgreSQL: a throwaway database `pilote_pix_refreshbench` (or $BENCH_DATABASE) on
+DATABASE_URL's server. Both are created and migrated if needed and seeded once (kept for the
+next run unless --reseed):
 
 - a programme of 100 agents in four populations of 25, each with three level targets, one
   mastery-rate and one stage target on an assessment campaign;
@@ -33,9 +34,11 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
+import benchdb  # bench/ is on the path: these run as scripts
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-BENCH_DB = "pilote_pix_refreshbench"
+BENCH_DB = benchdb.database_name("pilote_pix_refreshbench")
 SLUG = "bench-rafraichissement"
 POPULATIONS = 4
 PER_POPULATION = 25
@@ -44,8 +47,6 @@ LEVEL_TARGETS = {"1.1": 3, "2.1": 2, "3.1": 2}
 
 def setup_django(sqlite_path: str | None) -> None:
     if os.environ.get("DATABASE_URL", "").startswith("postgres"):
-        import benchdb  # bench/ is on the path: these run as scripts
-
         benchdb.setup_django(BENCH_DB)
         return
     os.environ["DATABASE_URL"] = f"sqlite:///{sqlite_path}"

@@ -145,7 +145,6 @@ def main():
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--requests", type=int, default=5)
     options = parser.parse_args()
-    dashboard_bench.BENCH_DB = os.environ.get("BENCH_DATABASE") or dashboard_bench.BENCH_DB
     dashboard_bench.setup_django()
 
     from django.db import transaction

@@ -314,9 +314,11 @@ class Participation(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
+    # Set by the import that creates the participation or changes it (values, results,
+    # agent); an import that finds it unchanged leaves it alone (campaigns.importing).
     last_import = models.ForeignKey(
         ResultImport,
-        verbose_name=_("vue la dernière fois dans"),
+        verbose_name=_("modifiée la dernière fois par"),
         on_delete=models.PROTECT,
         related_name="+",
     )

@@ -4,7 +4,8 @@ An import goes UPLOADED -> (ANALYSING) -> READY -> IMPORTING -> DONE, or ends RE
 file or one of its rows is wrong: nothing written), FAILED (an unexpected error: nothing
 written, the message kept), CANCELLED or DUPLICATE (the same file was already imported).
 The analysis and the import share their planning code (`campaigns.importing`): the preview
-counts are what the import then writes.
+counts are what the import then writes. Each reads the file once; the import writes only
+what changed since the campaign's last import (an unchanged participation is not touched).
 
 A process that dies mid-way (a worker killed, a machine restarted) leaves nothing written
 (the import is one transaction) but its status said ANALYSING or IMPORTING. Whoever analyses
@@ -34,7 +35,13 @@ from campaigns import pix_export
 from campaigns.enums import ImportStatus, MatchStatus
 from campaigns.importing.campaign import campaign_save, first_row
 from campaigns.importing.persistence import write_plan
-from campaigns.importing.planning import ImportPlan, build_plan, waiting_names
+from campaigns.importing.planning import (
+    ImportPlan,
+    ImportRefused,
+    build_plan,
+    start_plan,
+    waiting_names,
+)
 from campaigns.models import Campaign, CompetenceAlias, Participation, ResultImport
 from campaigns.signals import campaign_import_check, participations_changed
 
@@ -52,12 +59,6 @@ _IN_PROGRESS = (ImportStatus.ANALYSING, ImportStatus.IMPORTING)
 STALE_AFTER = datetime.timedelta(hours=2)
 # An upload still waiting for its analysis this long was never queued (the broker was down).
 UNQUEUED_AFTER = datetime.timedelta(minutes=10)
-
-
-class ImportRefused(Exception):
-    def __init__(self, errors: list[dict]):
-        self.errors = errors
-        super().__init__(f"{len(errors)} error(s)")
 
 
 # The name shown is what the model holds; the name on disk follows a 16-character prefix
@@ -236,13 +237,12 @@ def _run(result_import, export, reporter, on_done) -> ResultImport:
     if _mark_duplicate(result_import):
         return result_import
     # Asked again here, inside the transaction and the campaign's lock: a campaign another
-    # programme claimed since the preview (or a forged confirmation) refuses the file.
-    plan = build_plan(
+    # programme claimed since the preview (or a forged confirmation) refuses the file. The
+    # rows are planned as they are written, in one pass over the file (write_plan).
+    plan = start_plan(
         export,
         linked_to_programme=_linked_to_programme(result_import),
         observed_at=result_import.observed_at,
-        progress=reporter.planned,
-        progress_every=reporter.every,
         campaign_check=_campaign_check(result_import),
     )
     if plan.refused:
@@ -254,7 +254,7 @@ def _run(result_import, export, reporter, on_done) -> ResultImport:
         result_import_id=result_import.pk,
         campaign_id=campaign.pk,
         observed_at=result_import.observed_at,
-        progress=reporter.written,
+        progress=reporter.read,
         progress_every=reporter.every,
     )
     plan.counts = written
@@ -686,11 +686,9 @@ class _ProgressReporter:
     def every(self) -> int:
         return max(5000, self.total // 10)
 
-    def planned(self, done: int) -> None:
-        self._publish(done // 2)
-
-    def written(self, done: int) -> None:
-        self._publish(self.total // 2 + done // 2)
+    def read(self, done: int) -> None:
+        """`done` rows of the file read and written (one pass does both)."""
+        self._publish(done)
 
     def _publish(self, done: int) -> None:
         if not self._enabled:

@@ -1,13 +1,18 @@
-"""Planning an import: the first pass over an export, shared by the preview and the import.
+"""Planning an import: one pass over an export, shared by the preview and the import.
 
 It validates every row, knows each row's participation (new, changed or unchanged) against
-what the database holds for the campaign, matches the participants to agents and counts
-what the import would write, without writing anything. Both passes outline each row
-(`ImportPlan.outline`) and ask the same plan what it becomes (`ImportPlan.decide`, by the
-one rule of `rows.decide_row`): the first to count it, the writing pass to write it, so the
-preview and the import cannot disagree.
+what the database holds for the campaign, matches the participants to agents and decides
+what each row becomes (`ImportPlan.decide`, by the one rule of `rows.decide_row`), counting
+it. The preview runs the pass and keeps the counts; the import runs the same pass and writes
+each row as it is decided (`persistence.write_plan`), reading the file once, so the preview
+and the import cannot disagree. A row is decided as soon as it is read, but for a row that
+may continue an open participation (a profiles collection's participant seen "open" and
+now sent): whether it does depends on the rest of the file, so it waits, in a temporary
+file, for the end of the pass.
 """
 
+import pickle
+import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -57,6 +62,17 @@ from lib import french
 
 MAX_STORED_ERRORS = 500
 MAX_NAMES_SHOWN = 20
+# Rows waiting for the end of the pass stay in memory up to this size, then go to disk.
+_DEFERRED_SPOOL_BYTES = 4 * 1024 * 1024
+
+
+class ImportRefused(Exception):
+    """The file, or one of its rows, cannot be imported: `errors` say why (nothing is
+    written)."""
+
+    def __init__(self, errors: list[dict]):
+        self.errors = errors
+        super().__init__(f"{len(errors)} error(s)")
 
 
 @dataclass
@@ -79,6 +95,12 @@ class ImportPlan:
     matches: dict[str, Match] = field(default_factory=dict)
     duplicate_keys: int = 0
     encoder: ResultEncoder | None = None
+    # What the pass needs, set by start_plan.
+    directory: AgentDirectory | None = None
+    previous: dict[str, Match] = field(default_factory=dict)
+    email_label: bool = False
+    linked_to_programme: bool = True
+    observed_at: datetime | None = None
 
     @property
     def profiles(self) -> bool:
@@ -230,6 +252,36 @@ def previous_matches(existing: dict[tuple[str, str], Existing]) -> dict[str, Mat
     return {key: match for key, (_score, match) in best.items()}
 
 
+def start_plan(
+    export: "pix_export.PixExport",
+    *,
+    linked_to_programme: bool = True,
+    observed_at: datetime | None = None,
+    directory: AgentDirectory | None = None,
+    campaign_check: Callable[[Campaign], list[str]] | None = None,
+) -> ImportPlan:
+    """What comes before the rows: the campaign found from the first row (or the reasons to
+    refuse the file), its participations and the agents read, once each. Then
+    `decided_rows` makes the pass. `campaign_check(campaign)`: reasons to refuse the file on
+    account of its (existing) campaign, asked before anything of the campaign is read."""
+    plan = ImportPlan(
+        header=export.header, linked_to_programme=linked_to_programme, observed_at=observed_at
+    )
+    plan.encoder = ResultEncoder(dict(Competence.objects.values_list("code", "id")))
+    first = first_row(export)
+    if first is None:
+        _refuse_empty(plan, export)
+        return plan
+    _find_campaign(plan, first, campaign_check)
+    if plan.refused:
+        return plan
+    plan.existing = load_existing(plan.campaign)
+    plan.previous = previous_matches(plan.existing)
+    plan.directory = directory if directory is not None else AgentDirectory.load()
+    plan.email_label = label_asks_for_email(plan.campaign_facts.external_id_label)
+    return plan
+
+
 def build_plan(
     export: "pix_export.PixExport",
     *,
@@ -240,29 +292,110 @@ def build_plan(
     directory: AgentDirectory | None = None,
     campaign_check: Callable[[Campaign], list[str]] | None = None,
 ) -> ImportPlan:
-    """The first pass: validate, key, compare, match and count, writing nothing.
-    `campaign_check(campaign)`: reasons to refuse the file on account of its (existing)
-    campaign, asked before anything of the campaign is read."""
-    plan = ImportPlan(header=export.header)
-    plan.encoder = ResultEncoder(dict(Competence.objects.values_list("code", "id")))
-    first = first_row(export)
-    if first is None:
-        _refuse_empty(plan, export)
-        return plan
-    _find_campaign(plan, first, campaign_check)
+    """The preview: the pass of `decided_rows` (validate, key, compare, match, decide and
+    count), writing nothing."""
+    plan = start_plan(
+        export,
+        linked_to_programme=linked_to_programme,
+        observed_at=observed_at,
+        directory=directory,
+        campaign_check=campaign_check,
+    )
     if plan.refused:
         return plan
-    plan.existing = load_existing(plan.campaign)
-    outlines, participants = _outline_rows(plan, export, progress, progress_every)
-    if plan.refused:
-        return plan
-    plan.transitions = _transitions(plan, outlines)
-    _match(plan, participants, directory)
-    for outline in outlines:
-        plan.counts.add_row(outline, plan.decide(outline))
-    plan.duplicate_keys = sum("#" in outline.row_key for outline in outlines)
-    plan.warnings = _warnings(plan, plan.campaign, linked_to_programme, observed_at)
+    for _decided in decided_rows(plan, export, progress=progress, progress_every=progress_every):
+        pass
+    if not plan.refused:
+        finish_plan(plan)
     return plan
+
+
+def decided_rows(
+    plan: ImportPlan,
+    export: "pix_export.PixExport",
+    *,
+    progress: Callable[[int], None] | None = None,
+    progress_every: int = 5000,
+) -> Iterator[tuple[RowFacts, Decision]]:
+    """The one pass over the rows of a plan `start_plan` made: each row with what it
+    becomes, counted in `plan.counts`, its participant matched on first sight. Rows come
+    as they are read, but for those that may continue an open participation, which wait
+    for the end (see the module docstring). A wrong row refuses the file: from then on
+    nothing more is yielded, the rest of the file is read for its errors
+    (`plan.refused`). Then `finish_plan`."""
+    # Participants with an open participation in the database: whether the file still
+    # has an open row for them, and its rows that may continue that participation.
+    still_open: set[str] = set()
+    sendings: dict[str, list[tuple[datetime, str]]] = {}
+    with _Deferred() as deferred:
+        for number, item in enumerate(plan.facts(export.rows()), start=1):
+            if progress is not None and number % progress_every == 0:
+                progress(number)
+            if isinstance(item, pix_export.ExportError):
+                plan.add_error(item.line, item.column, item.message)
+                continue
+            if plan.refused:  # once the file is refused, only the errors matter
+                continue
+            outline = plan.outline(item)
+            _match_first_sight(plan, item)
+            pkey = outline.participant_key
+            plan.duplicate_keys += "#" in outline.row_key
+            if outline.row_key.startswith(OPEN_ROW_KEY):
+                if (pkey, OPEN_ROW_KEY) in plan.existing:
+                    still_open.add(pkey)
+            elif plan.open_participation(outline.key) is not None:
+                sendings.setdefault(pkey, []).append((outline.shared_at, outline.row_key))
+                deferred.add(item, outline)
+                continue
+            decision = plan.decide(outline)
+            plan.counts.add_row(outline, decision)
+            yield item, decision
+        if plan.refused:
+            return
+        plan.transitions = _transitions(plan, still_open, sendings)
+        for item, outline in deferred:
+            decision = plan.decide(outline)
+            plan.counts.add_row(outline, decision)
+            yield item, decision
+
+
+def finish_plan(plan: ImportPlan) -> None:
+    """Once `decided_rows` went through a file it did not refuse: the plan's warnings (not
+    at the end of the pass itself: they ask the database, which a writer may still be
+    writing to when the pass yields its last row)."""
+    plan.warnings = _warnings(plan, plan.campaign, plan.linked_to_programme, plan.observed_at)
+
+
+class _Deferred:
+    """The rows that wait for the end of the pass, with their outlines: in memory while
+    few, on disk beyond (every row of a file may wait, when a whole collection was sent
+    since the last export)."""
+
+    def __init__(self):
+        self.count = 0
+        self.file = None
+
+    def __enter__(self):
+        return self
+
+    def add(self, facts: RowFacts, outline: RowOutline) -> None:
+        if self.file is None:
+            self.file = tempfile.SpooledTemporaryFile(  # noqa: SIM115 - closed in __exit__
+                max_size=_DEFERRED_SPOOL_BYTES
+            )
+        pickle.dump((facts, outline), self.file, protocol=pickle.HIGHEST_PROTOCOL)
+        self.count += 1
+
+    def __iter__(self) -> Iterator[tuple[RowFacts, RowOutline]]:
+        if self.file is None:
+            return
+        self.file.seek(0)
+        for _number in range(self.count):
+            yield pickle.load(self.file)  # noqa: S301 - our own file, written just above
+
+    def __exit__(self, *exc):
+        if self.file is not None:
+            self.file.close()
 
 
 def _refuse_empty(plan: ImportPlan, export: "pix_export.PixExport") -> None:
@@ -284,75 +417,39 @@ def _find_campaign(plan: ImportPlan, first: "pix_export.ExportRow", campaign_che
         plan.campaign = campaign
 
 
-# Each participant as their first row names them: external id, last name, first name.
-Participants = dict[str, tuple[str | None, str, str]]
-
-
-def _outline_rows(
-    plan: ImportPlan,
-    export: "pix_export.PixExport",
-    progress: Callable[[int], None] | None,
-    progress_every: int,
-) -> tuple[list[RowOutline], Participants]:
-    """Every row outlined, and its participants."""
-    outlines: list[RowOutline] = []
-    participants: Participants = {}
-    for number, item in enumerate(plan.facts(export.rows()), start=1):
-        if progress is not None and number % progress_every == 0:
-            progress(number)
-        if isinstance(item, pix_export.ExportError):
-            plan.add_error(item.line, item.column, item.message)
-        elif not plan.refused:  # once the file is refused, only the errors matter
-            outlines.append(plan.outline(item))
-            row = item.row
-            participants.setdefault(
-                item.participant_key, (row.external_id, row.last_name, row.first_name)
-            )
-    return outlines, participants
-
-
-def _transitions(plan: ImportPlan, outlines: list[RowOutline]) -> dict[tuple[str, str], Existing]:
+def _transitions(
+    plan: ImportPlan, still_open: set[str], sendings: dict[str, list[tuple[datetime, str]]]
+) -> dict[tuple[str, str], Existing]:
     """A profiles participation seen "open" and now sent, with no open row left for its
     participant, is the same participation: the earliest new sending continues it."""
-    still_open = {
-        outline.participant_key for outline in outlines if outline.row_key.startswith(OPEN_ROW_KEY)
-    }
-    sendings: dict[str, list[tuple[datetime, str]]] = {}
-    for outline in outlines:
-        pkey = outline.participant_key
-        if pkey not in still_open and plan.open_participation(outline.key) is not None:
-            sendings.setdefault(pkey, []).append((outline.shared_at, outline.row_key))
     return {
         (pkey, min(candidates)[1]): plan.existing[(pkey, OPEN_ROW_KEY)]
         for pkey, candidates in sendings.items()
+        if pkey not in still_open
     }
 
 
-def _match(
-    plan: ImportPlan,
-    participants: Participants,
-    directory: AgentDirectory | None,
-) -> None:
-    """Each participant's agent, counted once a participant."""
-    if directory is None:
-        directory = AgentDirectory.load()
-    email_label = label_asks_for_email(plan.campaign_facts.external_id_label)
-    previous = previous_matches(plan.existing)
-    for pkey, (external_id, last_name, first_name) in participants.items():
-        match = match_participant(
-            directory,
-            external_id=external_id,
-            last_name=last_name,
-            first_name=first_name,
-            email_label=email_label,
-            previous=previous.get(pkey),
-        )
-        plan.matches[pkey] = match
-        plan.counts.add_participant(match)
-        if match.agent_id is None:
-            plan.waiting["unmatched"].append(_display_name(first_name, last_name))
-        elif match.status == MatchStatus.TO_CONFIRM:
-            plan.waiting["to_confirm"].append(_display_name(first_name, last_name))
+def _match_first_sight(plan: ImportPlan, facts: RowFacts) -> None:
+    """The participant's agent, found as their first row names them (external id, last
+    name, first name), and counted once a participant."""
+    pkey = facts.participant_key
+    if pkey in plan.matches:
+        return
+    row = facts.row
+    match = match_participant(
+        plan.directory,
+        external_id=row.external_id,
+        last_name=row.last_name,
+        first_name=row.first_name,
+        email_label=plan.email_label,
+        previous=plan.previous.get(pkey),
+    )
+    plan.matches[pkey] = match
+    plan.counts.add_participant(match)
+    if match.agent_id is None:
+        plan.waiting["unmatched"].append(_display_name(row.first_name, row.last_name))
+    elif match.status == MatchStatus.TO_CONFIRM:
+        plan.waiting["to_confirm"].append(_display_name(row.first_name, row.last_name))
 
 
 def _display_name(first_name: str, last_name: str) -> str:

@@ -50,12 +50,9 @@ WRITTEN = (
     "snapshots_created",
     "results_created",
 )
-# A participation's stored values, but the import that last saw it: every import sets it.
-STORED = [
-    field.attname
-    for field in Participation._meta.concrete_fields
-    if field.name not in ("id", "last_import")
-]
+# A participation's stored values, the import that last changed it included: an import
+# touches only what it creates or changes.
+STORED = [field.attname for field in Participation._meta.concrete_fields if field.name != "id"]
 
 
 def counts(**nonzero) -> dict:

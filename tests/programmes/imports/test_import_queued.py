@@ -90,13 +90,13 @@ def test_on_sqlite_the_progress_of_a_running_import_is_shown_from_the_cache(clie
     ResultImport.objects.filter(pk=result_import.pk).update(status=ImportStatus.IMPORTING)
     reporter = services._ProgressReporter(result_import.pk)
     reporter.total = 30_000
-    reporter.planned(20_000)  # planning is the first half of the work
+    reporter.read(10_000)  # one pass reads and writes the rows
 
     page = client.get(url("import_detail", cast, import_id=result_import.pk)).content.decode()
     assert "10\u00a0000 lignes traitées sur 30\u00a0000" in page
     assert 'max="30000" value="10000"' in page
 
-    reporter.written(30_000)
+    reporter.read(30_000)
     page = client.get(url("import_detail", cast, import_id=result_import.pk)).content.decode()
     assert "30\u00a0000 lignes traitées sur 30\u00a0000" in page
 
