@@ -87,17 +87,23 @@ def population_agents(
     searched by the agent's names, e-mail or matricule, kept to those without a check-in
     for `quiet_days` days if given, kept to one status if given, sorted
     by a POPULATION_SORTS key ("-nom": descending; unknown: by name), then by name. Never
-    active sorts as the oldest activity."""
+    active sorts as the oldest activity.
+
+    A queryset: the page filters, sorts and pages it in the database. The status filter is
+    a condition on the stored state (`status.status_filter`, an index range), not on the
+    annotation, so PostgreSQL never evaluates the status of a row it leaves out."""
+    today = today or timezone.localdate()
     enrolments = status.population_progress(population, today=today).select_related(
         "agent__org_unit"
     )
     if query:
         enrolments = enrolments.filter(agent__in=Agent.objects.search(query))
     if quiet_days:
-        today = today or timezone.localdate()
         enrolments = without_checkin_since(enrolments, today - timedelta(days=quiet_days))
     if progress_status:
-        enrolments = enrolments.filter(progress_status=progress_status)
+        enrolments = enrolments.filter(
+            status.status_filter(progress_status, population.programme, today)
+        )
     key, descending = sort.removeprefix("-"), sort.startswith("-")
     if key not in POPULATION_SORTS:
         key, descending = "nom", False
@@ -106,33 +112,6 @@ def population_agents(
         for e in POPULATION_SORTS[key]
     ]
     return enrolments.order_by(*order, "agent__last_name", "agent__first_name", "agent__pk")
-
-
-def population_order(
-    population, *, query="", sort="nom", today=None, quiet_days=None
-) -> list[tuple[int, int]]:
-    """(enrolment id, progress status) of the population's current enrolments, searched
-    and sorted as `population_agents`, in one query that computes every status once. The
-    page filters by status, counts and pages this list in Python: in SQL, a status filter
-    misleads PostgreSQL's planner (it expects a few rows and loops over all agents), and
-    OFFSET computes the status of every row it skips."""
-    return list(
-        population_agents(
-            population, query=query, sort=sort, today=today, quiet_days=quiet_days
-        ).values_list("pk", "progress_status")
-    )
-
-
-def population_rows(population, ids, *, today=None) -> list:
-    """The enrolments `ids` (a page of `population_order`) with their progress and agent,
-    in the order of `ids`."""
-    found = {
-        enrolment.pk: enrolment
-        for enrolment in status.population_progress(population, today=today)
-        .select_related("agent__org_unit")
-        .filter(pk__in=ids)
-    }
-    return [found[pk] for pk in ids if pk in found]
 
 
 def programmes_for_home(user):
