@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.db.models import Count, Exists, F, OuterRef, Q
+from django.db.models.functions import Lower
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -50,8 +51,12 @@ def populations_with_counts(queryset, today=None):
 
 
 # How the population page sorts its agents (?tri=, "-" first for descending); ties by name.
+# Names sort on their lower case, as the agents' name index (agent_name_idx) holds them: the
+# first page by name walks that index instead of sorting the whole population.
+NAME_ORDER = (Lower("agent__last_name"), Lower("agent__first_name"))
+AGENT_NAME_ORDER = (Lower("last_name"), Lower("first_name"))  # the same, on Agent
 POPULATION_SORTS = {
-    "nom": (F("agent__last_name"), F("agent__first_name")),
+    "nom": NAME_ORDER,
     "statut": (F("progress_status"),),  # numbered in the order of progress
     "activite": (F("last_activity"),),
     "objectifs": (F("targets_met"),),
@@ -107,11 +112,24 @@ def population_agents(
     key, descending = sort.removeprefix("-"), sort.startswith("-")
     if key not in POPULATION_SORTS:
         key, descending = "nom", False
-    order = [
-        e.desc(nulls_last=True) if descending else e.asc(nulls_first=True)
-        for e in POPULATION_SORTS[key]
-    ]
-    return enrolments.order_by(*order, "agent__last_name", "agent__first_name", "agent__pk")
+    if key == "nom":  # never null: a plain direction, so that the index serves both
+        order = [e.desc() if descending else e.asc() for e in NAME_ORDER]
+    else:
+        order = [
+            e.desc(nulls_last=True) if descending else e.asc(nulls_first=True)
+            for e in POPULATION_SORTS[key]
+        ]
+        order += [e.asc() for e in NAME_ORDER]
+    return enrolments.order_by(*order, "agent__pk")
+
+
+def population_rows(population, ids, *, today=None) -> list:
+    """The enrolments `ids` (a page of `population_agents`' ids) with their progress and
+    agent, in the order of `ids`. The page's ids are found first, sorting narrow rows, and
+    only its rows are read whole."""
+    found = status.population_progress(population, today=today).select_related("agent__org_unit")
+    found = found.in_bulk(ids)
+    return [found[pk] for pk in ids if pk in found]
 
 
 def programmes_for_home(user):

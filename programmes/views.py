@@ -103,7 +103,10 @@ def _population_listing(request, population, displays, counts, today):
     known = None
     if not query and not quiet:
         known = counts.counts[chosen] if chosen else counts.total
-    page_obj = paginate(request, agents, count=known)
+    page_obj = paginate(request, agents.values_list("pk", flat=True), count=known)
+    page_obj.object_list = selectors.population_rows(
+        population, list(page_obj.object_list), today=today
+    )
     for enrolment in page_obj:
         enrolment.progress = displays[enrolment.progress_status]
     return {
@@ -357,7 +360,8 @@ def team(request):
         reports = (
             Agent.objects.reports_of(roles.agent)
             .select_related("org_unit", "manager")
-            .order_by("last_name", "first_name")
+            # As the agents' name index holds them: a page walks the index.
+            .order_by(*selectors.AGENT_NAME_ORDER, "pk")
         )
         query = request.GET.get("q", "")
         context["query"] = query
@@ -377,16 +381,15 @@ def _team_programme_rows(user, reports):
     under self-assessment, fewer than 5 and the counts are withheld), and the counts per
     status. Two queries, read from the stored progress state, whatever the team's size."""
     today = timezone.localdate()
-    enrolments = Enrolment.objects.filter(agent__in=reports)
-    programmes = list(
-        Programme.objects.filter(pk__in=enrolments.values("population__programme_id")).order_by(
-            "name"
-        )
-    )
-    figures = _team_figures(enrolments, programmes, today)
+    # Every programme (a handful), for their names and stall thresholds: the team's
+    # programmes are those the grouped query finds, so the team is walked once.
+    programmes = list(Programme.objects.order_by("name", "pk"))
+    figures = _team_figures(Enrolment.objects.filter(agent__in=reports), programmes, today)
     rows = []
     for programme in programmes:
-        found = figures.get(programme.pk, {})
+        found = figures.get(programme.pk)
+        if found is None:  # no agent of the team ever enrolled in it
+            continue
         enrolled, contributors = found.get("enrolled", 0), found.get("contributors", 0)
         aggregates_only = not programme.is_managerial
         rows.append(

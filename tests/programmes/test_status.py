@@ -569,16 +569,16 @@ def _enrol_in_turn(cast, count):
 
 
 # The population page's queries whatever the filter, sort and page: session, user, roles,
-# the population, its counts (one grouped query on the stored state), its targets, the page
-# of agents; a search or the check-in filter adds the paginator's COUNT (the counts shown
-# are the whole population's, not the list's).
+# the population, its counts (one grouped query on the stored state), its targets, the ids
+# of the page's agents (narrow rows sorted), then those rows; a search or the check-in filter
+# adds the paginator's COUNT (the counts shown are the whole population's, not the list's).
 PAGE_QUERIES = [
-    ({}, 10),
-    ({"statut": "stalled", "tri": "-activite"}, 10),
-    ({"statut": "not_started", "tri": "statut", "page": "2"}, 10),
-    ({"tri": "-objectifs", "page": "3"}, 10),
-    ({"q": "nom", "tri": "statut"}, 11),
-    ({"sans-point": "60", "statut": "in_progress", "tri": "-nom"}, 11),
+    ({}, 11),
+    ({"statut": "stalled", "tri": "-activite"}, 11),
+    ({"statut": "not_started", "tri": "statut", "page": "2"}, 11),
+    ({"tri": "-objectifs", "page": "3"}, 11),
+    ({"q": "nom", "tri": "statut"}, 12),
+    ({"sans-point": "60", "statut": "in_progress", "tri": "-nom"}, 12),
 ]
 
 

@@ -175,7 +175,7 @@ QUERY_COUNTS = [
     ("programmes:programme_list", "owner", None, 7),
     ("programmes:programme_detail", "owner", "programme", 14),
     ("programmes:population_list", "ambassador", None, 6),
-    ("programmes:population_detail", "ambassador", "population", 10),
+    ("programmes:population_detail", "ambassador", "population", 11),  # ids, then rows
     ("programmes:team", "manager", None, 12),  # 12: the team's review sheets (one query)
     ("programmes:my_page", "agent", None, 23),
     # 10: the HR permission (user and group permissions) decides the « Importer » button.
