@@ -4,8 +4,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from django.db.models import Count, Exists, F, OuterRef, Q
-from django.db.models.functions import Lower
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce, Lower
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -13,7 +13,14 @@ from agents.models import Agent
 from campaigns.models import CompetenceResult, Participation
 from programmes import status
 from programmes.enums import TargetKind
-from programmes.models import CheckIn, Enrolment, Programme, SharingConsent, TargetPopulation
+from programmes.models import (
+    CheckIn,
+    Enrolment,
+    Programme,
+    SharingConsent,
+    Target,
+    TargetPopulation,
+)
 
 
 def visible_programme_or_404(user, slug) -> Programme:
@@ -39,14 +46,28 @@ def visible_agents(user):
 
 
 def populations_with_counts(queryset, today=None):
-    """Populations annotated with their current head count and number of targets."""
+    """Populations annotated with their current head count and number of targets: each
+    counted in its own subquery, never a join of the enrolments with the targets (whose
+    rows would number agents × targets)."""
     today = today or timezone.localdate()
-    current = Q(enrolments__start_date__lte=today) & (
-        Q(enrolments__end_date__isnull=True) | Q(enrolments__end_date__gt=today)
+    enrolled = (
+        Enrolment.objects.current(today)
+        .filter(population=OuterRef("pk"))
+        .order_by()
+        .values("population")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    targets = (
+        Target.objects.filter(population=OuterRef("pk"))
+        .order_by()
+        .values("population")
+        .annotate(n=Count("pk"))
+        .values("n")
     )
     return queryset.select_related("programme").annotate(
-        enrolled_count=Count("enrolments", filter=current, distinct=True),
-        target_count=Count("targets", distinct=True),
+        enrolled_count=Coalesce(Subquery(enrolled, output_field=IntegerField()), 0),
+        target_count=Coalesce(Subquery(targets, output_field=IntegerField()), 0),
     )
 
 
