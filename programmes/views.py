@@ -369,13 +369,13 @@ def team(request):
         context["page_obj"] = page
         # Without a search the paginator has counted the whole team already.
         context["team_size"] = reports.count() if query else page.paginator.count
-        context["programme_rows"] = _team_programme_rows(request.user, reports)
+        context["programme_rows"] = _team_programme_rows(roles.agent)
         context["team_rule"] = any(row["aggregates_only"] for row in context["programme_rows"])
         context["status_labels"] = ProgressStatus.labels
     return render(request, "programmes/team.html", context)
 
 
-def _team_programme_rows(user, reports):
+def _team_programme_rows(manager):
     """Per programme in which one of the team's agents is or was enrolled: those enrolled
     today, those of them who shared results in it (who contribute to the status counts:
     under self-assessment, fewer than 5 and the counts are withheld), and the counts per
@@ -384,7 +384,8 @@ def _team_programme_rows(user, reports):
     # Every programme (a handful), for their names and stall thresholds: the team's
     # programmes are those the grouped query finds, so the team is walked once.
     programmes = list(Programme.objects.order_by("name", "pk"))
-    figures = _team_figures(Enrolment.objects.filter(agent__in=reports), programmes, today)
+    team = Enrolment.objects.filter(agent_id__in=Agent.objects.report_ids(manager))
+    figures = _team_figures(team, programmes, today)
     rows = []
     for programme in programmes:
         found = figures.get(programme.pk)
