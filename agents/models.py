@@ -131,8 +131,13 @@ class AgentQuerySet(models.QuerySet):
 
     def reports_of(self, manager):
         """Direct and indirect reports of `manager` (an Agent or its id), by the agent tree."""
+        return self.filter(id__in=self.report_ids(manager))
+
+    def report_ids(self, manager):
+        """The ids of `manager`'s direct and indirect reports, as a subquery: for a filter on
+        another table (`agent_id__in=`), which then needs no join back to the agents."""
         manager_id = getattr(manager, "pk", manager)
-        return self.filter(id__in=_reports_subquery(self.model._meta.db_table, manager_id))
+        return _reports_subquery(self.model._meta.db_table, manager_id)
 
     def visible_to(self, user):
         """Agents whose identity `user` may see at the agents level: staff see everyone;

@@ -4,7 +4,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from django.db.models import Count, Exists, F, OuterRef, Q
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce, Lower
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -12,7 +13,14 @@ from agents.models import Agent
 from campaigns.models import CompetenceResult, Participation
 from programmes import status
 from programmes.enums import TargetKind
-from programmes.models import CheckIn, Enrolment, Programme, SharingConsent, TargetPopulation
+from programmes.models import (
+    CheckIn,
+    Enrolment,
+    Programme,
+    SharingConsent,
+    Target,
+    TargetPopulation,
+)
 
 
 def visible_programme_or_404(user, slug) -> Programme:
@@ -38,20 +46,38 @@ def visible_agents(user):
 
 
 def populations_with_counts(queryset, today=None):
-    """Populations annotated with their current head count and number of targets."""
+    """Populations annotated with their current head count and number of targets: each
+    counted in its own subquery, never a join of the enrolments with the targets (whose
+    rows would number agents × targets)."""
     today = today or timezone.localdate()
-    current = Q(enrolments__start_date__lte=today) & (
-        Q(enrolments__end_date__isnull=True) | Q(enrolments__end_date__gt=today)
+    enrolled = (
+        Enrolment.objects.current(today)
+        .filter(population=OuterRef("pk"))
+        .order_by()
+        .values("population")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    targets = (
+        Target.objects.filter(population=OuterRef("pk"))
+        .order_by()
+        .values("population")
+        .annotate(n=Count("pk"))
+        .values("n")
     )
     return queryset.select_related("programme").annotate(
-        enrolled_count=Count("enrolments", filter=current, distinct=True),
-        target_count=Count("targets", distinct=True),
+        enrolled_count=Coalesce(Subquery(enrolled, output_field=IntegerField()), 0),
+        target_count=Coalesce(Subquery(targets, output_field=IntegerField()), 0),
     )
 
 
 # How the population page sorts its agents (?tri=, "-" first for descending); ties by name.
+# Names sort on their lower case, as the agents' name index (agent_name_idx) holds them: the
+# first page by name walks that index instead of sorting the whole population.
+NAME_ORDER = (Lower("agent__last_name"), Lower("agent__first_name"))
+AGENT_NAME_ORDER = (Lower("last_name"), Lower("first_name"))  # the same, on Agent
 POPULATION_SORTS = {
-    "nom": (F("agent__last_name"), F("agent__first_name")),
+    "nom": NAME_ORDER,
     "statut": (F("progress_status"),),  # numbered in the order of progress
     "activite": (F("last_activity"),),
     "objectifs": (F("targets_met"),),
@@ -87,51 +113,43 @@ def population_agents(
     searched by the agent's names, e-mail or matricule, kept to those without a check-in
     for `quiet_days` days if given, kept to one status if given, sorted
     by a POPULATION_SORTS key ("-nom": descending; unknown: by name), then by name. Never
-    active sorts as the oldest activity."""
+    active sorts as the oldest activity.
+
+    A queryset: the page filters, sorts and pages it in the database. The status filter is
+    a condition on the stored state (`status.status_filter`, an index range), not on the
+    annotation, so PostgreSQL never evaluates the status of a row it leaves out."""
+    today = today or timezone.localdate()
     enrolments = status.population_progress(population, today=today).select_related(
         "agent__org_unit"
     )
     if query:
         enrolments = enrolments.filter(agent__in=Agent.objects.search(query))
     if quiet_days:
-        today = today or timezone.localdate()
         enrolments = without_checkin_since(enrolments, today - timedelta(days=quiet_days))
     if progress_status:
-        enrolments = enrolments.filter(progress_status=progress_status)
+        enrolments = enrolments.filter(
+            status.status_filter(progress_status, population.programme, today)
+        )
     key, descending = sort.removeprefix("-"), sort.startswith("-")
     if key not in POPULATION_SORTS:
         key, descending = "nom", False
-    order = [
-        e.desc(nulls_last=True) if descending else e.asc(nulls_first=True)
-        for e in POPULATION_SORTS[key]
-    ]
-    return enrolments.order_by(*order, "agent__last_name", "agent__first_name", "agent__pk")
-
-
-def population_order(
-    population, *, query="", sort="nom", today=None, quiet_days=None
-) -> list[tuple[int, int]]:
-    """(enrolment id, progress status) of the population's current enrolments, searched
-    and sorted as `population_agents`, in one query that computes every status once. The
-    page filters by status, counts and pages this list in Python: in SQL, a status filter
-    misleads PostgreSQL's planner (it expects a few rows and loops over all agents), and
-    OFFSET computes the status of every row it skips."""
-    return list(
-        population_agents(
-            population, query=query, sort=sort, today=today, quiet_days=quiet_days
-        ).values_list("pk", "progress_status")
-    )
+    if key == "nom":  # never null: a plain direction, so that the index serves both
+        order = [e.desc() if descending else e.asc() for e in NAME_ORDER]
+    else:
+        order = [
+            e.desc(nulls_last=True) if descending else e.asc(nulls_first=True)
+            for e in POPULATION_SORTS[key]
+        ]
+        order += [e.asc() for e in NAME_ORDER]
+    return enrolments.order_by(*order, "agent__pk")
 
 
 def population_rows(population, ids, *, today=None) -> list:
-    """The enrolments `ids` (a page of `population_order`) with their progress and agent,
-    in the order of `ids`."""
-    found = {
-        enrolment.pk: enrolment
-        for enrolment in status.population_progress(population, today=today)
-        .select_related("agent__org_unit")
-        .filter(pk__in=ids)
-    }
+    """The enrolments `ids` (a page of `population_agents`' ids) with their progress and
+    agent, in the order of `ids`. The page's ids are found first, sorting narrow rows, and
+    only its rows are read whole."""
+    found = status.population_progress(population, today=today).select_related("agent__org_unit")
+    found = found.in_bulk(ids)
     return [found[pk] for pk in ids if pk in found]
 
 

@@ -7,11 +7,10 @@ The manager's team: their direct and indirect reports, and per programme how man
 are enrolled and in which status (aggregates, under the small-group rule)."""
 
 import datetime
-from collections import defaultdict
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, OuterRef, Q
+from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,8 +18,6 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from agents.models import Agent
-from campaigns.enums import ParticipationStatus
-from campaigns.models import Participation
 from lib.pagination import paginate
 from programmes import perms, selectors, services, status
 from programmes.enums import ProgressStatus
@@ -51,11 +48,17 @@ def population_detail(request, pk):
     accompanies = request.user.is_staff or perms.can_accompany_population(request.user, population)
     sees_individuals = accompanies or perms.can_see_population_members(request.user, population)
     displays = status.displays(programme)
-    listing, counts, sharers = {}, None, None
-    if sees_individuals:
-        listing, counts = _population_listing(request, population, displays)
-    if counts is None:
-        counts, sharers = status.status_counts_and_sharers(status.population_progress(population))
+    today = timezone.localdate()
+    # The whole population's counts, whatever the list shows (search, filter): one grouped
+    # query on the stored state.
+    counts, sharers = status.status_counts_and_sharers(
+        status.population_progress(population, today=today)
+    )
+    listing = (
+        _population_listing(request, population, displays, counts, today)
+        if sees_individuals
+        else {}
+    )
     context = {
         "title": population.name,
         "population": population,
@@ -77,9 +80,11 @@ def population_detail(request, pk):
     return render(request, "programmes/population_detail.html", context)
 
 
-def _population_listing(request, population, displays):
-    """The page of agents for ?q= (search), ?statut= (one status), ?tri= (sort), ?page=;
-    and, without a search, the population's status counts, from the same query."""
+def _population_listing(request, population, displays, counts, today):
+    """The page of agents for ?q= (search), ?statut= (one status), ?tri= (sort), ?page=:
+    filtered, sorted and paged by the database, the status shown for the page's rows only.
+    Without a search nor the check-in filter, the list holds the population's `counts`
+    (of the status chosen, if any), so the paginator does not count it again."""
     query = request.GET.get("q", "")
     chosen = ProgressStatus.from_slug(request.GET.get("statut", ""))
     sort = request.GET.get("tri", "nom")
@@ -87,10 +92,21 @@ def _population_listing(request, population, displays):
     # ?sans-point=60: the agents without a check-in for that long (the one period offered).
     quiet = request.GET.get("sans-point") == str(selectors.QUIET_DAYS)
     quiet_days = selectors.QUIET_DAYS if quiet else None
-    order = selectors.population_order(population, query=query, sort=sort, quiet_days=quiet_days)
-    counts = None if query or quiet else status.status_counts_of(s for _pk, s in order)
-    page_obj = paginate(request, [pk for pk, s in order if chosen is None or s == chosen])
-    page_obj.object_list = selectors.population_rows(population, list(page_obj.object_list))
+    agents = selectors.population_agents(
+        population,
+        query=query,
+        progress_status=chosen,
+        sort=sort,
+        today=today,
+        quiet_days=quiet_days,
+    )
+    known = None
+    if not query and not quiet:
+        known = counts.counts[chosen] if chosen else counts.total
+    page_obj = paginate(request, agents.values_list("pk", flat=True), count=known)
+    page_obj.object_list = selectors.population_rows(
+        population, list(page_obj.object_list), today=today
+    )
     for enrolment in page_obj:
         enrolment.progress = displays[enrolment.progress_status]
     return {
@@ -101,7 +117,7 @@ def _population_listing(request, population, displays):
         "sort": sort,
         "sort_links": _sort_links(request, sort),
         "page_obj": page_obj,
-    }, counts
+    }
 
 
 def _sort_links(request, sort):
@@ -344,7 +360,8 @@ def team(request):
         reports = (
             Agent.objects.reports_of(roles.agent)
             .select_related("org_unit", "manager")
-            .order_by("last_name", "first_name")
+            # As the agents' name index holds them: a page walks the index.
+            .order_by(*selectors.AGENT_NAME_ORDER, "pk")
         )
         query = request.GET.get("q", "")
         context["query"] = query
@@ -352,76 +369,64 @@ def team(request):
         context["page_obj"] = page
         # Without a search the paginator has counted the whole team already.
         context["team_size"] = reports.count() if query else page.paginator.count
-        context["programme_rows"] = _team_programme_rows(request.user, reports)
+        context["programme_rows"] = _team_programme_rows(roles.agent)
         context["team_rule"] = any(row["aggregates_only"] for row in context["programme_rows"])
         context["status_labels"] = ProgressStatus.labels
     return render(request, "programmes/team.html", context)
 
 
-def _team_programme_rows(user, reports):
-    """Per programme, the team's agents enrolled, those of them who shared results (who
-    contribute to the status counts: under self-assessment, fewer than 5 and the counts are
-    withheld), and the counts per status."""
+def _team_programme_rows(manager):
+    """Per programme in which one of the team's agents is or was enrolled: those enrolled
+    today, those of them who shared results in it (who contribute to the status counts:
+    under self-assessment, fewer than 5 and the counts are withheld), and the counts per
+    status. Two queries, read from the stored progress state, whatever the team's size."""
     today = timezone.localdate()
+    # Every programme (a handful), for their names and stall thresholds: the team's
+    # programmes are those the grouped query finds, so the team is walked once.
+    programmes = list(Programme.objects.order_by("name", "pk"))
+    team = Enrolment.objects.filter(agent_id__in=Agent.objects.report_ids(manager))
+    figures = _team_figures(team, programmes, today)
     rows = []
-    current = (
-        Q(populations__enrolments__agent__in=reports)
-        & Q(populations__enrolments__start_date__lte=today)
-        & (
-            Q(populations__enrolments__end_date__isnull=True)
-            | Q(populations__enrolments__end_date__gt=today)
-        )
-    )
-    sharers = Participation.objects.filter(
-        campaign__programmes=OuterRef("pk"), status=ParticipationStatus.SHARED
-    ).values("agent_id")
-    programmes = (
-        Programme.objects.filter(populations__enrolments__agent__in=reports)
-        .annotate(
-            enrolled=Count("populations__enrolments__agent", filter=current, distinct=True),
-            contributors=Count(
-                "populations__enrolments__agent",
-                filter=current & Q(populations__enrolments__agent__in=sharers),
-                distinct=True,
-            ),
-        )
-        .order_by("name")
-    )
-    programmes = list(programmes)
-    counts = _team_status_counts(reports, programmes, today)
     for programme in programmes:
+        found = figures.get(programme.pk)
+        if found is None:  # no agent of the team ever enrolled in it
+            continue
+        enrolled, contributors = found.get("enrolled", 0), found.get("contributors", 0)
         aggregates_only = not programme.is_managerial
         rows.append(
             {
                 "programme": programme,
-                "enrolled": programme.enrolled,
+                "enrolled": enrolled,
                 "suppressed": aggregates_only
-                and perms.suppress_small_group(min(programme.enrolled, programme.contributors)),
-                "enrolled_suppressed": aggregates_only
-                and perms.suppress_small_group(programme.enrolled),
+                and perms.suppress_small_group(min(enrolled, contributors)),
+                "enrolled_suppressed": aggregates_only and perms.suppress_small_group(enrolled),
                 "aggregates_only": aggregates_only,
-                "statuses": [counts[programme.pk][progress] for progress in ProgressStatus],
+                "statuses": [found.get(progress.slug, 0) for progress in ProgressStatus],
             }
         )
     return rows
 
 
-def _team_status_counts(reports, programmes, today):
-    """Per programme, how many of the team's current enrolments are in each status: an
-    aggregate, shown under the same small-group rule as every other figure. One query."""
-    counts = defaultdict(lambda: dict.fromkeys(ProgressStatus, 0))
+def _team_figures(enrolments, programmes, today):
+    """Per programme id, from the team's `enrolments` current on `today`: the agents enrolled
+    (`enrolled`), those who shared results (`contributors`), and the enrolments in each status
+    (keyed by its slug): aggregates, shown under the same small-group rule as every other
+    figure. One grouped query on the stored state."""
     if not programmes:
-        return counts
-    enrolments = Enrolment.objects.current(today).filter(
-        agent__in=reports, population__programme__in=programmes
-    )
-    grouped = (
+        return {}
+    current = Q(start_date__lte=today) & (Q(end_date__isnull=True) | Q(end_date__gt=today))
+    by_status = {
+        progress.slug: Count("pk", filter=current & Q(progress_status=progress))
+        for progress in ProgressStatus
+    }
+    rows = (
         status.with_progress(enrolments, programmes=programmes, today=today)
         .order_by()
-        .values("population__programme_id", "progress_status")
-        .annotate(n=Count("pk"))
+        .values("population__programme_id")
+        .annotate(
+            enrolled=Count("agent", filter=current, distinct=True),
+            contributors=Count("agent", filter=current & Q(has_shared=True), distinct=True),
+            **by_status,
+        )
     )
-    for row in grouped:
-        progress = ProgressStatus(row["progress_status"])
-        counts[row["population__programme_id"]][progress] = row["n"]
-    return counts
+    return {row.pop("population__programme_id"): row for row in rows}

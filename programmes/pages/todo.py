@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from urllib.parse import urlencode
 
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -88,12 +88,16 @@ def todo_for(user, today=None) -> list[ProgrammeTodo]:
 def _stalled_without_checkin(populations, today) -> dict[int, int]:
     """By population id: its current agents stalled and without a check-in there for
     QUIET_DAYS days (the population page with ?statut=stalled&sans-point=60). One query."""
-    programmes = {population.programme for population in populations}
-    enrolments = status.with_progress(
-        Enrolment.objects.current(today).filter(population__in=[p.pk for p in populations]),
-        programmes=programmes,
-        today=today,
-    ).filter(progress_status=ProgressStatus.STALLED)
+    by_programme = {}
+    for population in populations:
+        by_programme.setdefault(population.programme, []).append(population.pk)
+    # « Stalled » as a condition on the stored state, with each programme's threshold.
+    stalled = Q()
+    for programme, population_ids in by_programme.items():
+        stalled |= Q(population__in=population_ids) & status.status_filter(
+            ProgressStatus.STALLED, programme, today
+        )
+    enrolments = Enrolment.objects.current(today).filter(stalled)
     enrolments = selectors.without_checkin_since(
         enrolments, today - timedelta(days=selectors.QUIET_DAYS)
     )

@@ -14,7 +14,7 @@ from campaigns.enums import MatchStatus, ParticipationStatus
 from campaigns.models import Competence
 from programmes.enums import ProgressStatus, TargetKind
 from programmes.status import population_progress, stall_cutoff, status_counts
-from tests.agents.factories import AgentFactory
+from tests.agents.factories import AgentFactory, UserFactory
 from tests.campaigns.factories import (
     CampaignFactory,
     CompetenceResultFactory,
@@ -551,6 +551,92 @@ def test_owner_in_self_assessment_sees_no_count_for_a_population_under_five(clie
     response = _population_page(client, cast.staff, small)
     assert not response.context["suppressed"]
     assert "Part de la population à l’objectif" in response.content.decode()
+
+
+def _enrol_in_turn(cast, count):
+    """`count` more agents in the cast's population, in turn not started, in progress,
+    stalled and at target (names AJOUT000, AJOUT001, …: they sort before the cast's NOM*)."""
+    campaign = cast.programme.campaigns.get()
+    for index in range(count):
+        agent = AgentFactory(last_name=f"AJOUT{index:03d}", manager=cast.manager_agent)
+        EnrolmentFactory(agent=agent, population=cast.population)
+        if index % 4 == 1:
+            participate(agent, campaign, progress_at=_recent(2))
+        elif index % 4 == 2:
+            participate(agent, campaign, progress_at=_recent(45))
+        elif index % 4 == 3:
+            shared(agent, campaign, _recent(1), levels={"1.1": 4})
+
+
+# The population page's queries whatever the filter, sort and page: session, user, roles,
+# the population, its counts (one grouped query on the stored state), its targets, the ids
+# of the page's agents (narrow rows sorted), then those rows; a search or the check-in filter
+# adds the paginator's COUNT (the counts shown are the whole population's, not the list's).
+PAGE_QUERIES = [
+    ({}, 11),
+    ({"statut": "stalled", "tri": "-activite"}, 11),
+    ({"statut": "not_started", "tri": "statut", "page": "2"}, 11),
+    ({"tri": "-objectifs", "page": "3"}, 11),
+    ({"q": "nom", "tri": "statut"}, 12),
+    ({"sans-point": "60", "statut": "in_progress", "tri": "-nom"}, 12),
+]
+
+
+@pytest.mark.parametrize("params,expected", PAGE_QUERIES)
+def test_population_page_queries_do_not_grow_with_the_population(
+    client, cast, statuses, settings, django_assert_num_queries, params, expected
+):
+    settings.PAGINATION_PAGE_SIZE = 2
+    client.force_login(cast.ambassador)
+    url = reverse("programmes:population_detail", kwargs={"pk": cast.population.pk})
+    with django_assert_num_queries(expected):
+        assert client.get(url, params).status_code == 200
+    _enrol_in_turn(cast, 30)
+    with django_assert_num_queries(expected):
+        response = client.get(url, params)
+    assert response.status_code == 200 and len(response.context["page_obj"]) == 2
+
+
+def _all_pages(client, url, params):
+    """Every row of the list, page after page, and the paginator's count."""
+    first = client.get(url, params)
+    rows, pages = list(first.context["page_obj"]), first.context["page_obj"].paginator.num_pages
+    for number in range(2, pages + 1):
+        rows += list(client.get(url, {**params, "page": number}).context["page_obj"])
+    return rows, first.context["page_obj"].paginator.count
+
+
+def test_population_page_filters_sorts_and_pages_in_the_database(client, cast, statuses, settings):
+    settings.PAGINATION_PAGE_SIZE = 4
+    _enrol_in_turn(cast, 14)  # 20 agents: 7 not started, 5 in progress, 4 stalled, 4 reached
+    client.force_login(cast.ambassador)
+    url = reverse("programmes:population_detail", kwargs={"pk": cast.population.pk})
+    counts = client.get(url).context["counts"].counts
+    assert counts == {NOT_STARTED: 7, IN_PROGRESS: 5, STALLED: 4, REACHED: 4}
+    for progress in ProgressStatus:
+        rows, total = _all_pages(client, url, {"statut": progress.slug})
+        assert total == len(rows) == counts[progress]
+        assert {row.progress.status for row in rows} == {progress}
+        names = [row.agent.last_name for row in rows]
+        assert names == sorted(names)  # by name within the filter
+    rows, total = _all_pages(client, url, {"tri": "-statut"})
+    assert total == len({row.pk for row in rows}) == 20  # no row twice, none left out
+    shown = [row.progress.status for row in rows]
+    assert shown == sorted(shown, reverse=True)
+    in_progress = [row.agent for row in rows if row.progress.status == IN_PROGRESS]
+    assert in_progress == sorted(in_progress, key=lambda agent: agent.last_name)
+    # A search pages what it found, the counts stay the population's.
+    rows, total = _all_pages(client, url, {"q": "ajout", "statut": "stalled"})
+    assert total == len(rows) == 3
+    assert all(row.agent.last_name.startswith("AJOUT") for row in rows)
+
+
+def test_population_page_stays_out_of_reach_of_other_ambassadors(client, cast, statuses):
+    other = UserFactory()
+    TargetPopulationFactory(programme=cast.programme, name="Autre", ambassadors=[other])
+    client.force_login(other)
+    url = reverse("programmes:population_detail", kwargs={"pk": cast.population.pk})
+    assert client.get(url, {"statut": "stalled", "tri": "statut", "page": "2"}).status_code == 404
 
 
 def test_agent_detail_shows_the_status_in_each_population_with_its_definition(

@@ -3,7 +3,11 @@ from django.urls import reverse
 
 from programmes.models import ResultAccessLog
 from tests.agents.factories import AgentFactory
-from tests.programmes.factories import EnrolmentFactory, TargetPopulationFactory
+from tests.programmes.factories import (
+    EnrolmentFactory,
+    ProgrammeFactory,
+    TargetPopulationFactory,
+)
 
 
 def _get(client, user, name, **kwargs):
@@ -171,7 +175,7 @@ QUERY_COUNTS = [
     ("programmes:programme_list", "owner", None, 7),
     ("programmes:programme_detail", "owner", "programme", 14),
     ("programmes:population_list", "ambassador", None, 6),
-    ("programmes:population_detail", "ambassador", "population", 10),
+    ("programmes:population_detail", "ambassador", "population", 11),  # ids, then rows
     ("programmes:team", "manager", None, 12),  # 12: the team's review sheets (one query)
     ("programmes:my_page", "agent", None, 23),
     # 10: the HR permission (user and group permissions) decides the « Importer » button.
@@ -247,3 +251,65 @@ def test_owner_sees_the_statuses_of_a_population_of_five_contributors(client, ca
     response = _get(client, cast.owner, "programmes:population_detail", pk=cast.population.pk)
     assert not response.context["suppressed"]
     assert 'id="status-counts"' in response.content.decode()
+
+
+def _team_in_three_programmes(cast, count):
+    """`count` more reports of the cast's manager (through a report of theirs), each enrolled
+    in the cast's population and in the populations of two managerial programmes."""
+    from programmes.models import Programme
+
+    middle = AgentFactory(manager=cast.manager_agent)
+    populations = [cast.population]
+    for slug in ("equipe-b", "equipe-c"):
+        programme = Programme.objects.filter(slug=slug).first() or ProgrammeFactory(
+            slug=slug, name=slug.upper(), purpose="managerial"
+        )
+        population = programme.populations.first() or TargetPopulationFactory(programme=programme)
+        populations.append(population)
+    for agent in AgentFactory.create_batch(count, manager=middle):
+        for population in populations:
+            EnrolmentFactory(agent=agent, population=population)
+    return populations
+
+
+def test_team_page_queries_do_not_grow_with_the_team_or_its_programmes(
+    client, cast, django_assert_num_queries
+):
+    client.force_login(cast.manager)
+    url = reverse("programmes:team")
+    _team_in_three_programmes(cast, 1)
+    for params in ({}, {"q": "a", "page": "2"}):
+        with django_assert_num_queries(13 if params else 12):
+            assert client.get(url, params).status_code == 200
+    _team_in_three_programmes(cast, 30)
+    for params in ({}, {"q": "a", "page": "2"}):
+        with django_assert_num_queries(13 if params else 12):
+            assert client.get(url, params).status_code == 200
+
+
+def test_team_page_counts_each_programme_from_the_stored_state(client, cast):
+    from campaigns.enums import ParticipationStatus
+    from tests.campaigns.factories import ParticipationFactory
+
+    _, population_b, population_c = _team_in_three_programmes(cast, 6)
+    # Someone outside the team in programme B, and a report who left programme C: neither
+    # counts.
+    EnrolmentFactory(agent=AgentFactory(), population=population_b)
+    leaver = population_c.enrolments.first()
+    leaver.end_date = leaver.start_date
+    leaver.save()
+    participation = ParticipationFactory(
+        agent=population_b.enrolments.first().agent, status=ParticipationStatus.SHARED
+    )
+    population_b.programme.campaigns.add(participation.campaign)
+    response = _get(client, cast.manager, "programmes:team")
+    rows = {row["programme"].slug: row for row in response.context["programme_rows"]}
+    assert list(rows) == ["equipe-b", "equipe-c", cast.programme.slug]  # by name
+    assert rows[cast.programme.slug]["enrolled"] == 12
+    assert rows[cast.programme.slug]["statuses"] == [12, 0, 0, 0]
+    assert rows[cast.programme.slug]["suppressed"]  # self-assessment, nobody shared
+    assert rows["equipe-b"]["enrolled"] == 6
+    assert sum(rows["equipe-b"]["statuses"]) == 6
+    assert rows["equipe-b"]["statuses"][0] == 5  # one has begun (shared, no target met)
+    assert not rows["equipe-b"]["suppressed"]  # managerial: no small-group rule
+    assert rows["equipe-c"]["enrolled"] == 5 and sum(rows["equipe-c"]["statuses"]) == 5
