@@ -391,16 +391,19 @@ def measure(client, url: str, runs: int, budget: float, timeout: int):
             except OperationalError:
                 return timeout * 1000, None, f"> {timeout} s : requête annulée"
             warm = time.perf_counter() - began
+        # Now: the captured list is read from the connection's log, which the next request
+        # resets.
+        count = len(queries)
         assert response.status_code == 200, (url, response.status_code)
         if warm > budget:
-            return warm * 1000, len(queries), "1×"
+            return warm * 1000, count, "1×"
         times = []
         for _ in range(runs):
             began = time.perf_counter()
             response = client.get(url)
             times.append((time.perf_counter() - began) * 1000)
             assert response.status_code == 200, (url, response.status_code)
-        return statistics.median(times), len(queries), ""
+        return statistics.median(times), count, ""
     finally:
         with connection.cursor() as cursor:
             cursor.execute("SET statement_timeout = 0")
@@ -437,7 +440,8 @@ def measure_pages(rows: list, runs: int, budget: float, timeout: int) -> None:
             clients[email].force_login(User.objects.get(email=email))
         median, queries, note = measure(clients[email], url, runs, budget, timeout)
         rows.append((label, median, queries, note))
-        print(f"  {label:<52} {median:9.1f} ms {queries or '-':>4} requêtes {note}", flush=True)
+        shown = "-" if queries is None else queries
+        print(f"  {label:<52} {median:9.1f} ms {shown:>4} requêtes {note}", flush=True)
 
 
 def main():
