@@ -394,6 +394,8 @@ def measure(client, url: str, runs: int, budget: float, timeout: int):
         # Now: the captured list is read from the connection's log, which the next request
         # resets.
         count = len(queries)
+        if response.status_code == 503:  # the app's answer to a cancelled query
+            return timeout * 1000, None, f"> {timeout} s : requête annulée"
         assert response.status_code == 200, (url, response.status_code)
         if warm > budget:
             return warm * 1000, count, "1×"
