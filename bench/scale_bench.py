@@ -481,6 +481,8 @@ def main():
     print("| --- | ---: | ---: |")
     for label, median, queries, note in rows:
         shown = f"{median:,.0f} ms" if median < 10_000 else f"{median / 1000:,.1f} s"
+        if note.startswith(">"):  # cancelled: the time is the timeout, not a measure
+            shown, note = note, ""
         print(f"| {label.strip()} | {shown}{f' ({note})' if note else ''} | "
               f"{'' if queries is None else queries} |")  # fmt: skip
 
