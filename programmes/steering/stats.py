@@ -1,8 +1,9 @@
 """Precomputed figures of each population (`PopulationStat`), so that the owner's dashboard
 reads a few rows whatever the number of agents and imports.
 
-- `population_stats_refresh` asks the status engine (`programmes.status`) for the figures as
-  of a day and stores them: after each import, every night, and from `refresh_stats`.
+- `population_stats_refresh` reads the figures as of a day from the progress state stored on
+  each enrolment (`programmes.progress`, held to the status engine) and stores them: after
+  each import, every night, and from `refresh_stats`.
 - `population_stats_backfill` tells the story before the first refresh: for each month end,
   the same figures from what the Pix exports had shown up to that day (results, shares and
   progress observed by then, the targets in force then), so the evolution over time starts
@@ -17,7 +18,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.db import transaction
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, F, Func, Q, QuerySet, TextField, Value
 from django.utils import timezone
 
 from campaigns.enums import CampaignKind, ParticipationStatus
@@ -27,11 +28,11 @@ from programmes.models import (
     Enrolment,
     PopulationStat,
     Programme,
-    Target,
     TargetChange,
     TargetPopulation,
 )
-from programmes.status import latest_shared, population_progress, stall_cutoff, target_met_condition
+from programmes.progress import target_met
+from programmes.status import stall_cutoff, status_filter
 from programmes.targets import targets_applying_on
 
 logger = logging.getLogger(__name__)
@@ -91,25 +92,28 @@ def _sorted_targets(targets):
     )
 
 
-# --- Today's figures, from the status engine -----------------------------------------------
+# --- Today's figures, from the stored progress state ---------------------------------------
 
 
 def population_figures(population: TargetPopulation, on: date) -> dict:
-    """The population's figures as of `on` by the status engine: one query for the counts,
-    one per level target for its distribution of levels (which also tells how many met it:
-    those at the target level or above, by the same latest shared result)."""
+    """The population's figures as of `on`, read from the progress state stored on each
+    enrolment (programmes/progress.py keeps it current; the live engine is its reference):
+    grouped queries over the population's current enrolments, never a subquery per agent.
+
+    - one query for the counts: statuses (`status_filter`), shared, one or all targets met;
+    - one per target, the enrolments grouped by their stored value for it (a level, a mastery
+      rate, a stage): who contributes (a value), who meets it (`progress.target_met`, the
+      live rule) and, for a level, the distribution of levels;
+    - one for the overlaps with the programme's other populations.
+
+    So the cost is a few scans of the population's rows, whatever its history of results."""
+    programme = population.programme
     targets = _sorted_targets(population.targets.select_related("competence", "campaign"))
-    annotations = {}
-    others = [(i, t) for i, t in enumerate(targets) if t.kind != TargetKind.LEVEL]
-    for index, target in others:
-        met = Target.objects.filter(pk=target.pk).filter(target_met_condition())
-        annotations[f"met_{index}"] = Exists(met)
-        annotations[f"result_{index}"] = Exists(_shared_result_for(target))
-    progress = population_progress(population, today=on).annotate(**annotations)
+    current = population.enrolments.current(on).order_by()
     aggregates = {
         "enrolled": Count("pk"),
         **{
-            field: Count("pk", filter=Q(progress_status=status))
+            field: Count("pk", filter=status_filter(status, programme, on))
             for status, field in STATUS_FIELDS.items()
         },
         "shared": Count("pk", filter=Q(has_shared=True)),
@@ -118,61 +122,72 @@ def population_figures(population: TargetPopulation, on: date) -> dict:
             "pk", filter=Q(targets_set__gt=0, targets_met__gte=F("targets_set"))
         ),
     }
-    for index, _target in others:
-        aggregates[f"met_count_{index}"] = Count("pk", filter=Q(**{f"met_{index}": True}))
-        aggregates[f"result_count_{index}"] = Count("pk", filter=Q(**{f"result_{index}": True}))
-    counts = progress.aggregate(**aggregates)
+    counts = current.aggregate(**aggregates)
     figures = {field: counts[field] for field in COUNT_FIELDS if field != "started"}
     figures["started"] = counts["enrolled"] - counts["not_started"]
     figures["targets_set"] = len(targets)
     per_target = {}
-    for index, target in enumerate(targets):
+    for target in targets:
         entry = _target_entry(target, counts["enrolled"])
+        entry["met"] = entry["contributors"] = 0
+        for value, n in _stored_values(current, target):
+            if target.kind == TargetKind.LEVEL:
+                # The distribution shows levels 0–8; met and contributors are read from it,
+                # as the backfill does.
+                level = int(value)
+                if 0 <= level < LEVELS:
+                    entry["levels"][level] += n
+            else:
+                entry["contributors"] += n
+                entry["met"] += n if target_met(target, value) else 0
         if target.kind == TargetKind.LEVEL:
-            entry["levels"] = _level_distribution(population, target, on)
             entry["met"] = sum(entry["levels"][target.level :])
             entry["contributors"] = sum(entry["levels"])
-        else:
-            entry["met"] = counts[f"met_count_{index}"]
-            entry["contributors"] = counts[f"result_count_{index}"]
         per_target[target_entry_key(target)] = entry
     figures["per_target"] = per_target
-    figures["overlaps"] = _overlaps(population, on)
+    figures["overlaps"] = _overlaps(population, current, on)
     return figures
 
 
-def _shared_result_for(target) -> QuerySet:
-    """The enrolled agent's shared participations that give a result for a mastery-rate or
-    stage target: the agents who contribute to its figure."""
-    participations = Participation.objects.filter(
-        agent=OuterRef(OuterRef("agent")),
-        campaign=target.campaign_id,
-        campaign__programmes=OuterRef(OuterRef("population__programme")),
-        status=ParticipationStatus.SHARED,
+class _StoredValue(Func):
+    """The stored value of a target (`Enrolment.target_values`, keyed by the target's id) as
+    text. Not Django's key transform: it reads a key made of digits as an array index."""
+
+    output_field = TextField()
+
+    def __init__(self, target_id: int):
+        super().__init__(F("target_values"), Value(str(target_id)))
+
+    def as_postgresql(self, compiler, connection, **extra):
+        return self.as_sql(compiler, connection, function="jsonb_extract_path_text", **extra)
+
+    def as_sqlite(self, compiler, connection, **extra):
+        values, key = self.source_expressions
+        path = Value(f'$."{key.value}"')
+        sql, params = compiler.compile(values)
+        path_sql, path_params = compiler.compile(path)
+        return f"JSON_EXTRACT({sql}, {path_sql})", (*params, *path_params)
+
+
+def _stored_values(current: QuerySet, target) -> list[tuple]:
+    """(stored value, how many enrolments) of `target` among `current`, for those that have
+    one: one grouped query. The values are few (levels, stages, mastery rates to the
+    hundredth or so), so each is judged once in Python by the live rule."""
+    rows = (
+        current.annotate(value=_StoredValue(target.pk))
+        .filter(value__isnull=False)
+        .values("value")
+        .annotate(n=Count("pk"))
+        .values_list("value", "n")
     )
-    if target.kind == TargetKind.MASTERY_RATE:
-        # From the participation to its results (result_history_idx), not from every result
-        # on the competence, whoever's.
-        results = CompetenceResult.objects.filter(
-            participation=OuterRef("pk"),
-            competence=target.competence_id,
-            mastery_rate__isnull=False,
-        )
-        participations = participations.filter(Exists(results))
-    else:
-        participations = participations.filter(stage__isnull=False)
-    return Target.objects.filter(pk=target.pk).filter(Exists(participations))
+    return list(rows)
 
 
-def _overlaps(population: TargetPopulation, on: date) -> dict[str, int]:
+def _overlaps(population: TargetPopulation, current: QuerySet, on: date) -> dict[str, int]:
     """Per other population of the programme, how many of this population's agents with
-    shared results are enrolled there too on `on` (the nonzero ones). One query."""
-    shared = Participation.objects.filter(
-        agent=OuterRef("agent"),
-        campaign__programmes=population.programme_id,
-        status=ParticipationStatus.SHARED,
-    )
-    sharers = population.enrolments.current(on).filter(Exists(shared)).values("agent_id")
+    shared results (the stored `has_shared`) are enrolled there too on `on` (the nonzero
+    ones). One query."""
+    sharers = current.filter(has_shared=True).values("agent_id")
     rows = (
         Enrolment.objects.current(on)
         .filter(population__programme=population.programme_id, agent_id__in=sharers)
@@ -182,27 +197,6 @@ def _overlaps(population: TargetPopulation, on: date) -> dict[str, int]:
         .annotate(n=Count("agent_id", distinct=True))
     )
     return {str(row["population_id"]): row["n"] for row in rows}
-
-
-def _level_distribution(population, target, on) -> list[int]:
-    """How many of the enrolled agents stand at each level 0–8 on the target's competence,
-    by their latest shared result in the programme's profiles collections."""
-    latest = Target.objects.filter(pk=target.pk).annotate(
-        value=latest_shared("level", campaign__kind=CampaignKind.PROFILES_COLLECTION)
-    )
-    rows = (
-        population.enrolments.current(on)
-        .annotate(level=Subquery(latest.values("value")[:1]))
-        .filter(level__isnull=False)
-        .order_by()
-        .values("level")
-        .annotate(n=Count("pk"))
-    )
-    counts = [0] * LEVELS
-    for row in rows:
-        if 0 <= row["level"] < LEVELS:
-            counts[row["level"]] += row["n"]
-    return counts
 
 
 def population_stats_refresh(*, population: TargetPopulation, on: date) -> PopulationStat:

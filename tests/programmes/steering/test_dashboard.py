@@ -23,9 +23,11 @@ from programmes.models import (
     PopulationStat,
     ResultAccessLog,
     TargetChange,
+    TargetPopulation,
 )
 from programmes.steering import stats
 from programmes.steering.tasks import refresh_population_stats
+from tests.agents.factories import AgentFactory
 from tests.campaigns.factories import CampaignFactory, export, paris, profiles_campaign, sent
 from tests.programmes.factories import (
     EnrolmentFactory,
@@ -366,6 +368,26 @@ def test_backfill_of_today_agrees_with_the_status_engine(progress):
     )[-1]
     assert rebuilt.pop("on") == today
     assert rebuilt == stats.population_figures(progress.population, today)
+
+
+def test_figures_read_the_stored_state_in_a_fixed_number_of_queries(
+    progress, django_assert_num_queries
+):
+    """The population's targets, the counts, one grouped query per target and the overlaps:
+    as many queries whatever the agents, results and history."""
+    population = TargetPopulation.objects.select_related("programme").get(pk=progress.population.pk)
+    today = timezone.localdate()
+    with django_assert_num_queries(3 + 2):
+        few = stats.population_figures(population, today)
+    campaign = progress.programme.campaigns.get()
+    for agent in AgentFactory.create_batch(5):
+        EnrolmentFactory(agent=agent, population=population)
+        participation(agent, campaign, days_ago=1, shared=True, levels={"1.1": 8, "2.1": 8})
+    with django_assert_num_queries(3 + 2):
+        many = stats.population_figures(population, today)
+    assert many["enrolled"] == few["enrolled"] + 5
+    assert many["per_target"]["1.1"]["levels"][8] == 5
+    assert many["reached"] == few["reached"] + 5
 
 
 @pytest.fixture

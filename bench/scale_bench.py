@@ -1,0 +1,491 @@
+"""Benchmark of the pages and jobs that read statuses, at the size of the largest ministry
+(issue 18): one programme of up to a million agents, seeded by COPY.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres \
+        .venv/bin/python bench/scale_bench.py --agents 100000
+    BENCH_DATABASE=pilote_pix_scale1m DATABASE_URL=… .venv/bin/python bench/scale_bench.py \
+        --agents 1000000
+
+Uses its own database, BENCH_DATABASE (default `pilote_pix_scalebench`), on DATABASE_URL's
+server, created and migrated if needed. The seed is kept for the next run when it holds the
+same number of agents (else, or with --reseed, everything is written again):
+
+- an organisation of directions of 20,021 agents each (a director, 20 bureau heads, 200 unit
+  heads, 19,800 agents in units of 99), the manager tree following it: every director has
+  20,020 direct and indirect reports;
+- one programme following one profiles collection, with three populations and their level
+  targets: « Agents » (everyone but the managers), « Encadrant·e·s » (the managers) and
+  « Référent·e·s numériques » (one agent in fifty, also in one of the others: overlaps);
+- per agent, drawn from a fixed seed: 25 % not started, 15 % started without sharing, 60 %
+  shared with a level on each target's competence; the last progress spread over the last
+  months (so stalled, in progress and reached all occur);
+- the enrolments with their stored progress state (programmes/progress.py) written at seed
+  time from the same draw, then checked against the live engine (`progress.drift`) on a
+  sample of 2,000 enrolments: the seed is consistent, or the bench stops.
+
+Then it times the figures refresh of the programme (`programme_stats_refresh`, what runs
+after an import and every night) and, with Django's test client (server time: the view and
+its template, no network), the median of --runs requests after one warm-up, and the number
+of SQL queries of each page: the owner's dashboard; the population page as its ambassador
+(no filter, filtered by status, sorted by status, page 3); the reminders overview and
+preview (the ambassador sees names, the owner counts only); a director's team page (20,020
+reports); « Mon parcours ». A page whose warm-up takes longer than --budget seconds is timed
+once (marked « 1× »), so that a page still linear in headcount does not hold the run for
+an hour at a million agents.
+
+A query that runs longer than --timeout seconds is cancelled (statement_timeout) and the page
+reported as « > N s ».
+
+Options: --agents N (default 100,000), --runs N (default 5), --budget S (default 20),
+--timeout S (default 60), --reseed.
+"""
+
+import argparse
+import os
+import random
+import statistics
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import benchdb  # bench/ is on the path: these run as scripts
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+BENCH_DB = os.environ.get("BENCH_DATABASE", "pilote_pix_scalebench")
+SLUG = "bench-echelle"
+SEED = 2018
+OWNER = "pilote-echelle@exemple.gouv.fr"
+AMBASSADOR = "ambassadeur-echelle@exemple.gouv.fr"
+MANAGER = "directeur-echelle@exemple.gouv.fr"
+AGENT = "agent-echelle@exemple.gouv.fr"
+BUREAUS, UNITS, UNIT_STAFF = 20, 10, 99  # per direction, per bureau, per unit (besides heads)
+DIRECTION_SIZE = 1 + BUREAUS * (1 + UNITS * (1 + UNIT_STAFF))  # 20,021
+REFERENT_EVERY = 50
+POPULATIONS = [
+    # (name, {competence code: target level})
+    ("Agents", {"1.1": 3, "2.1": 2, "3.1": 2}),
+    ("Encadrant·e·s", {"1.1": 3, "2.1": 3, "3.1": 3}),
+    ("Référent·e·s numériques", {"1.1": 4, "3.1": 4}),
+]
+COMPETENCES = ("1.1", "2.1", "3.1")
+SAMPLE = 2000
+
+
+def timed(label, function):
+    began = time.perf_counter()
+    value = function()
+    print(f"  {label:<52} {time.perf_counter() - began:8.2f} s", flush=True)
+    return value
+
+
+def copy_rows(cursor, table: str, columns: str, rows) -> int:
+    count = 0
+    with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
+            count += 1
+    return count
+
+
+# --- The organisation and each agent's progress, drawn in plain Python ---------------------
+
+
+def plan_org(agents: int):
+    """Units (id, name, code, kind, parent id) and agents (id, manager id, unit id, title,
+    is a manager), ids from 1, managers before their reports."""
+    units, people = [], []
+
+    def unit(name, code, kind, parent):
+        units.append((len(units) + 1, name, code, kind, parent))
+        return len(units)
+
+    def person(manager, unit_id, title, manages):
+        if len(people) >= agents:
+            raise StopIteration
+        people.append((len(people) + 1, manager, unit_id, title, manages))
+        return len(people)
+
+    try:
+        for d in range(agents // DIRECTION_SIZE + 1):
+            direction = unit(f"Direction {d + 1}", f"D{d + 1}", "direction", None)
+            director = person(None, direction, "Directeur·rice", True)
+            for b in range(BUREAUS):
+                bureau = unit(f"Bureau {b + 1}", f"D{d + 1}-B{b + 1}", "service", direction)
+                bureau_head = person(director, bureau, "Chef·fe de bureau", True)
+                for u in range(UNITS):
+                    code = f"D{d + 1}-B{b + 1}-U{u + 1}"
+                    unit_id = unit(f"Unité {u + 1}", code, "unit", bureau)
+                    head = person(bureau_head, unit_id, "Chef·fe d'unité", True)
+                    for _ in range(UNIT_STAFF):
+                        person(head, unit_id, "Agent", False)
+    except StopIteration:
+        pass
+    return units, people
+
+
+def draw_progress(rng: random.Random, now: datetime):
+    """One agent's Pix progress: (last progress or None, shared, {competence: level})."""
+    draw = rng.random()
+    if draw < 0.25:
+        return None, False, {}
+    last = now - timedelta(days=min(400.0, rng.expovariate(1 / 45)), seconds=rng.randint(0, 86399))
+    if draw < 0.40:
+        return last, False, {}
+    return last, True, {code: rng.choice((0, 1, 2, 2, 3, 3, 3, 4, 4, 5, 6)) for code in COMPETENCES}
+
+
+def stored_state(targets, last, shared, levels):
+    """The enrolment's stored progress state from the agent's draw and its population's
+    targets [(target id, competence code, level)]: what programmes/progress.py would write."""
+    values = {str(pk): levels[code] for pk, code, _level in targets if code in levels}
+    met = sum(1 for pk, _code, level in targets if values.get(str(pk), -1) >= level)
+    return values, len(targets), met, bool(targets) and met == len(targets), shared, last
+
+
+def is_seeded(agents: int) -> bool:
+    from agents.models import Agent
+    from programmes.models import Programme
+
+    return Programme.objects.filter(slug=SLUG).exists() and Agent.objects.count() == agents
+
+
+def seed(agents: int) -> None:
+    from django.db import connection, transaction
+    from django.utils import timezone
+
+    from agents.models import Agent, User
+    from campaigns.enums import CampaignKind, ImportStatus
+    from campaigns.models import Campaign, Competence, ResultImport
+    from programmes.models import Programme, ReminderSettings, Target, TargetPopulation
+
+    rng = random.Random(SEED)
+    now = timezone.now().astimezone(UTC)
+    units, people = plan_org(agents)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "TRUNCATE programmes_programme, campaigns_campaign, campaigns_resultimport, "
+            "agents_agent, agents_orgunit, agents_user RESTART IDENTITY CASCADE"
+        )
+        owner = User.objects.create(email=OWNER, first_name="Paule", last_name="Pilote")
+        ambassador = User.objects.create(email=AMBASSADOR, first_name="Ali", last_name="Amb")
+        programme = Programme.objects.create(
+            name="Programme à l'échelle d'un ministère",
+            slug=SLUG,
+            start_date=(now - timedelta(days=420)).date(),
+        )
+        programme.owners.add(owner)
+        ReminderSettings.objects.create(programme=programme, enabled=True)
+        campaign = Campaign.objects.create(
+            pix_id=990018, code="ECHELLE", name="Collecte échelle",
+            kind=CampaignKind.PROFILES_COLLECTION,
+        )  # fmt: skip
+        programme.campaigns.add(campaign)  # before any participation: nothing to refresh
+        result_import = ResultImport.objects.create(
+            campaign=campaign, file="bench/echelle.csv", original_name="echelle.csv",
+            sha256="e" * 64, uploaded_at=now, exported_at=now, status=ImportStatus.DONE,
+        )  # fmt: skip
+        competences = {c.code: c.pk for c in Competence.objects.filter(code__in=COMPETENCES)}
+        populations = []
+        for name, levels in POPULATIONS:
+            population = TargetPopulation.objects.create(programme=programme, name=name)
+            made = Target.objects.bulk_create(
+                Target(population=population, competence_id=competences[code], level=level)
+                for code, level in levels.items()
+            )
+            targets = [(t.pk, code, t.level) for t, code in zip(made, levels, strict=True)]
+            populations.append((population, targets))
+        populations[0][0].ambassadors.add(ambassador)
+
+        timed(
+            f"unités ({len(units):,}, COPY)",
+            lambda: copy_rows(cursor, "agents_orgunit", "id, name, code, kind, parent_id", units),
+        )
+        timed(
+            f"agents ({len(people):,}, COPY)",
+            lambda: copy_rows(
+                cursor,
+                "agents_agent",
+                "id, last_name, first_name, email, external_id, job_title, is_active, "
+                "created_at, updated_at, manager_id, org_unit_id",
+                (
+                    (
+                        pk,
+                        f"Nom{pk:07d}",
+                        "Prénom",
+                        f"agent{pk}@echelle.gouv.fr",
+                        f"E{pk:07d}",
+                        title,
+                        True,
+                        now,
+                        now,
+                        manager,
+                        unit_id,
+                    )
+                    for pk, manager, unit_id, title, _manages in people
+                ),  # fmt: skip
+            ),
+        )
+        progress = [draw_progress(rng, now) for _ in people]
+        start = programme.start_date
+        (agents_pop, agents_targets), (heads_pop, heads_targets), (ref_pop, ref_targets) = (
+            populations
+        )
+
+        def enrolments():
+            pk = 0
+            for (agent_id, _m, _u, _t, manages), (last, shared, levels) in zip(
+                people, progress, strict=True
+            ):
+                own = [(heads_pop, heads_targets) if manages else (agents_pop, agents_targets)]
+                if agent_id % REFERENT_EVERY == 0:
+                    own.append((ref_pop, ref_targets))
+                for population, targets in own:
+                    pk += 1
+                    values, targets_set, met, reached, has_shared, last_activity = stored_state(
+                        targets, last, shared, levels
+                    )
+                    yield (
+                        pk, agent_id, population.pk, start, has_shared, last_activity, reached,
+                        _json(values), met, targets_set,
+                    )  # fmt: skip
+
+        timed(
+            "inscriptions et leur état de progression (COPY)",
+            lambda: copy_rows(
+                cursor,
+                "programmes_enrolment",
+                "id, agent_id, population_id, start_date, has_shared, last_activity, reached, "
+                "target_values, targets_met, targets_set",
+                enrolments(),
+            ),
+        )
+        participants = [
+            (agent_id, last, shared, levels)
+            for (agent_id, *_rest), (last, shared, levels) in zip(people, progress, strict=True)
+            if last is not None
+        ]
+
+        def participations():
+            for pk, (agent_id, last, shared, _levels) in enumerate(participants, start=1):
+                shared_at = last - timedelta(hours=2) if shared else None
+                yield (
+                    pk, campaign.pk, agent_id, "external_id", f"Nom{agent_id:07d}", "Prénom",
+                    f"E{agent_id:07d}", f"ext:e{agent_id:07d}", "open",
+                    "SHARED" if shared else "STARTED", 1 if shared else 0.4,
+                    last - timedelta(days=3), shared_at, "[]", "{}", "",
+                    result_import.pk, result_import.pk, last,
+                )  # fmt: skip
+
+        timed(
+            f"participations ({len(participants):,}, COPY)",
+            lambda: copy_rows(
+                cursor,
+                "campaigns_participation",
+                "id, campaign_id, agent_id, match_status, participant_last_name, "
+                "participant_first_name, participant_external_id, participant_key, row_key, "
+                "status, progression, started_at, shared_at, badges, organisation_values, "
+                "results_digest, first_import_id, last_import_id, last_progress_at",
+                participations(),
+            ),
+        )
+
+        def results():
+            for pk, (_agent_id, last, shared, levels) in enumerate(participants, start=1):
+                if shared:
+                    for code, level in levels.items():
+                        yield (pk, result_import.pk, competences[code], last - timedelta(hours=2),
+                               level, level * 8)  # fmt: skip
+
+        timed(
+            "résultats par compétence (COPY)",
+            lambda: copy_rows(
+                cursor,
+                "campaigns_competenceresult",
+                "participation_id, result_import_id, competence_id, observed_at, level, pix",
+                results(),
+            ),
+        )
+        for table in ("agents_orgunit", "agents_agent", "programmes_enrolment",
+                      "campaigns_participation"):  # fmt: skip
+            cursor.execute(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                f"(SELECT max(id) FROM {table}))"
+            )
+        # The logins: a director (20,020 reports) and one of the agents who shared.
+        director = User.objects.create(email=MANAGER, first_name="Dora", last_name="Directrice")
+        Agent.objects.filter(pk=1).update(user=director)
+        agent_user = User.objects.create(email=AGENT, first_name="Aude", last_name="Agente")
+        sharer = next(a for a, _last, shared, _l in participants if shared and a % 100 > 3)
+        Agent.objects.filter(pk=sharer).update(user=agent_user)
+    with connection.cursor() as cursor:
+        timed("VACUUM ANALYZE", lambda: cursor.execute("VACUUM ANALYZE"))
+
+
+def _json(values: dict) -> str:
+    return "{" + ", ".join(f'"{key}": {value}' for key, value in values.items()) + "}"
+
+
+# --- Checks and measures ---------------------------------------------------------------------
+
+
+def check_drift() -> None:
+    """The stored state of 2,000 random enrolments against the live engine: zero drift."""
+    from programmes import progress
+    from programmes.models import Enrolment
+
+    ids = list(Enrolment.objects.order_by("?").values_list("pk", flat=True)[:SAMPLE])
+    found = timed(
+        f"progress.drift() sur {len(ids):,} inscriptions",
+        lambda: progress.drift(Enrolment.objects.filter(pk__in=ids)),
+    )
+    if found:
+        for drifted in found[:5]:
+            print(f"    DÉRIVE {drifted}")
+        sys.exit(f"{len(found)} inscriptions dérivent du moteur de statuts : seed incohérent.")
+    print(f"    aucune dérive sur {len(ids):,} inscriptions tirées au hasard")
+
+
+def refresh_figures(rows: list) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from programmes.models import TargetPopulation
+    from programmes.steering import stats
+
+    today = timezone.localdate()
+    total = 0.0
+    for population in TargetPopulation.objects.filter(programme__slug=SLUG).order_by("pk"):
+        with CaptureQueriesContext(connection) as queries:
+            began = time.perf_counter()
+            stat = stats.population_stats_refresh(population=population, on=today)
+            seconds = time.perf_counter() - began
+        total += seconds
+        print(
+            f"  chiffres de « {population.name} » : {seconds:.2f} s, {len(queries)} requêtes "
+            f"({stat.enrolled:,} inscrits, {stat.not_started:,} non commencés, "
+            f"{stat.in_progress:,} en cours, {stat.stalled:,} à l'arrêt, "
+            f"{stat.reached:,} à l'objectif)",
+            flush=True,
+        )
+    rows.append(("rafraîchissement des chiffres du programme", total * 1000, None, ""))
+
+
+def measure(client, url: str, runs: int, budget: float, timeout: int):
+    """Median server time (ms) of `runs` requests after a warm-up, and the warm-up's number
+    of queries. A query longer than `timeout` seconds is cancelled (PostgreSQL's
+    statement_timeout): the page is then reported as taking more than that."""
+    from django.db import OperationalError, connection, reset_queries
+    from django.test.utils import CaptureQueriesContext
+
+    with connection.cursor() as cursor:
+        cursor.execute(f"SET statement_timeout = {timeout * 1000}")
+    try:
+        reset_queries()  # each request resets the log: capture from an empty one
+        with CaptureQueriesContext(connection) as queries:
+            began = time.perf_counter()
+            try:
+                response = client.get(url)
+            except OperationalError:
+                return timeout * 1000, None, f"> {timeout} s : requête annulée"
+            warm = time.perf_counter() - began
+        # Now: the captured list is read from the connection's log, which the next request
+        # resets.
+        count = len(queries)
+        if response.status_code == 503:  # the app's answer to a cancelled query
+            return timeout * 1000, None, f"> {timeout} s : requête annulée"
+        assert response.status_code == 200, (url, response.status_code)
+        if warm > budget:
+            return warm * 1000, count, "1×"
+        times = []
+        for _ in range(runs):
+            began = time.perf_counter()
+            response = client.get(url)
+            times.append((time.perf_counter() - began) * 1000)
+            assert response.status_code == 200, (url, response.status_code)
+        return statistics.median(times), count, ""
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SET statement_timeout = 0")
+
+
+def measure_pages(rows: list, runs: int, budget: float, timeout: int) -> None:
+    from django.test import Client
+    from django.urls import reverse
+
+    from agents.models import User
+    from programmes.models import TargetPopulation
+
+    population = TargetPopulation.objects.get(programme__slug=SLUG, name=POPULATIONS[0][0])
+    detail = reverse("programmes:population_detail", kwargs={"pk": population.pk})
+    cases = [
+        (OWNER, "tableau de bord (pilote)", reverse("programmes:dashboard", kwargs={"slug": SLUG})),
+        (AMBASSADOR, "page population (ambassadeur), sans filtre", detail),
+        (AMBASSADOR, "  filtrée par statut (à l'arrêt)", f"{detail}?statut=stalled"),
+        (AMBASSADOR, "  triée par statut", f"{detail}?tri=statut"),
+        (AMBASSADOR, "  page 3", f"{detail}?page=3"),
+        (AMBASSADOR, "relances : vue d'ensemble (ambassadeur)",
+         reverse("programmes:reminder_overview", kwargs={"slug": SLUG})),
+        (AMBASSADOR, "relances : aperçu (ambassadeur)",
+         reverse("programmes:reminder_preview", kwargs={"slug": SLUG})),
+        (OWNER, "relances : vue d'ensemble (pilote, décomptes)",
+         reverse("programmes:reminder_overview", kwargs={"slug": SLUG})),
+        (MANAGER, "équipe d'un·e directeur·rice (20 020 agents)", reverse("programmes:team")),
+        (AGENT, "« Mon parcours »", reverse("programmes:my_page")),
+    ]  # fmt: skip
+    clients = {}
+    for email, label, url in cases:
+        if email not in clients:
+            clients[email] = Client(SERVER_NAME="localhost")
+            clients[email].force_login(User.objects.get(email=email))
+        median, queries, note = measure(clients[email], url, runs, budget, timeout)
+        rows.append((label, median, queries, note))
+        shown = "-" if queries is None else queries
+        print(f"  {label:<52} {median:9.1f} ms {shown:>4} requêtes {note}", flush=True)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--agents", type=int, default=100_000)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--budget", type=float, default=20.0)
+    parser.add_argument("--timeout", type=int, default=60)
+    parser.add_argument("--reseed", action="store_true")
+    options = parser.parse_args()
+    if options.agents < DIRECTION_SIZE:
+        sys.exit(f"--agents : au moins {DIRECTION_SIZE:,} (une direction complète).")
+    benchdb.setup_django(BENCH_DB, LOG_LEVEL="WARNING")
+
+    from programmes.models import Enrolment
+
+    print(f"Base {BENCH_DB}, {os.cpu_count()} processeurs, {options.agents:,} agents")
+    if options.reseed or not is_seeded(options.agents):
+        print("Données (COPY ; gardées pour la prochaine fois)")
+        began = time.perf_counter()
+        seed(options.agents)
+        print(f"  amorçage en {time.perf_counter() - began:.0f} s")
+    else:
+        print("Données déjà en place (--reseed pour recommencer)")
+    print(f"  {Enrolment.objects.count():,} inscriptions")
+    print("Cohérence de l'état stocké")
+    check_drift()
+    rows = []
+    print("Rafraîchissement des chiffres (après un import, chaque nuit)")
+    refresh_figures(rows)
+    print(f"Pages : temps serveur, médiane de {options.runs} après 1 d'échauffement")
+    measure_pages(rows, options.runs, options.budget, options.timeout)
+    print()
+    print(f"| page ou tâche ({options.agents:,} agents) | temps serveur | requêtes SQL |")
+    print("| --- | ---: | ---: |")
+    for label, median, queries, note in rows:
+        shown = f"{median:,.0f} ms" if median < 10_000 else f"{median / 1000:,.1f} s"
+        if note.startswith(">"):  # cancelled: the time is the timeout, not a measure
+            shown, note = note, ""
+        print(f"| {label.strip()} | {shown}{f' ({note})' if note else ''} | "
+              f"{'' if queries is None else queries} |")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
