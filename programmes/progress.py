@@ -38,7 +38,7 @@ from django.dispatch import receiver
 from campaigns.enums import CampaignKind, ParticipationStatus
 from campaigns.models import CompetenceResult, Participation
 from campaigns.signals import participations_changed
-from lib.bulk import update_rows
+from lib.bulk import id_list, update_rows
 from programmes.enums import TargetKind
 from programmes.models import Enrolment, Programme, Target, TargetPopulation
 
@@ -116,7 +116,7 @@ def _live_rows(population: TargetPopulation, targets: list[Target], enrolments: 
     shared_participations: dict[int, tuple[int, int]] = {}  # pk: (agent, campaign)
     agent_ids = set(enrolments.values())
     rows = Participation.objects.filter(
-        agent_id__in=agent_ids, campaign_id__in=list(campaigns)
+        agent_id__in=id_list(agent_ids), campaign_id__in=list(campaigns)
     ).order_by()
     for pk, agent_id, campaign_id, status, progress_at, stage in rows.values_list(
         "pk", "agent_id", "campaign_id", "status", "last_progress_at", "stage"
@@ -160,7 +160,7 @@ def _latest_results(targets, campaigns: dict, agent_ids, shared_participations: 
     # key is the latest; no date travels.
     rows = (
         CompetenceResult.objects.filter(
-            participation__agent_id__in=agent_ids,
+            participation__agent_id__in=id_list(agent_ids),
             participation__campaign_id__in=list(campaigns),
             participation__status=ParticipationStatus.SHARED,
             competence_id__in=competences,
@@ -186,7 +186,7 @@ def _write(population: TargetPopulation, enrolment_ids: Iterable[int]) -> int:
     written = 0
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start : start + CHUNK]
-        rows = Enrolment.objects.filter(pk__in=chunk).order_by()
+        rows = Enrolment.objects.filter(pk__in=id_list(chunk)).order_by()
         stored, agents = {}, {}
         for pk, agent_id, *state in rows.values_list("pk", "agent_id", *STORED_FIELDS):
             stored[pk], agents[pk] = tuple(state), agent_id
@@ -303,7 +303,7 @@ def drift(enrolments: QuerySet | None = None) -> list[Drift]:
         programme = populations[population_id].programme
         for start in range(0, len(ids), CHUNK):
             rows = live_progress(
-                Enrolment.objects.filter(pk__in=ids[start : start + CHUNK]),
+                Enrolment.objects.filter(pk__in=id_list(ids[start : start + CHUNK])),
                 programmes=[programme],
             ).values_list(
                 "pk",
