@@ -114,7 +114,8 @@ def _insert_due(due, period: str) -> int:
             f"INSERT INTO {table} "  # noqa: S608
             "(agent_id, programme_id, population_id, kind, email, period, status, attempts, "
             "last_error, created_at) "
-            f"SELECT {names}, %s, %s, 0, '', %s FROM ({sql}) AS due "
+            # WHERE true: without it SQLite reads ON CONFLICT as a join's ON (its docs).
+            f"SELECT {names}, %s, %s, 0, '', %s FROM ({sql}) AS due WHERE true "
             "ON CONFLICT DO NOTHING",
             [period, OutgoingStatus.PENDING, timezone.now(), *params],
         )
