@@ -12,7 +12,7 @@ results), three years of monthly stats rows per population, and six check-in rou
 population with 30 % of its agents each (~180,000 check-ins, one to three barriers each). Then:
 
 - refreshes today's stats row of every population with the status engine (the nightly job,
-  and what runs after an import), and prints its time;
+  and what runs after an import), then the enrolments counted by unit, and prints its time;
 - times the dashboard as the owner, with Django's test client (server time: the whole view
   and template, no network), median and worst of 20 requests after 3 warm-ups, and its
   number of SQL queries; the same for another population picked, and for the XLSX export.
@@ -371,8 +371,8 @@ def _monthly_stats(population, size, targets, competences, months, rng) -> None:
 def refresh_today() -> None:
     from django.utils import timezone
 
-    from programmes.models import TargetPopulation
-    from programmes.steering import stats
+    from programmes.models import Programme, TargetPopulation
+    from programmes.steering import stats, units
 
     today = timezone.localdate()
     for population in TargetPopulation.objects.filter(programme__slug=SLUG).order_by("name"):
@@ -386,6 +386,12 @@ def refresh_today() -> None:
             f"    {stat.enrolled:,} inscrits, {stat.started:,} commencé, {stat.shared:,} "
             f"partagé, {stat.reached:,} à l'objectif, {stat.stalled:,} à l'arrêt"
         )
+    programme = Programme.objects.get(slug=SLUG)
+    stored = timed(
+        "inscriptions par unité de l'organigramme",
+        lambda: units.unit_stats_refresh(programme=programme, on=today),
+    )
+    print(f"    {sum(len(stat.rows) for stat in stored):,} lignes sur {len(stored)} niveaux")
 
 
 def measure(client, url: str, requests: int) -> tuple[float, float, int, int]:

@@ -2,14 +2,16 @@
 p50/p95/p99 overall and per role, the PASS/FAIL line, and with --markdown the per-page
 table for bench/LOAD_REPORT.md. Standard library only (any python3).
 
-    python3 bench/load_report.py bench/load_results [--markdown] [--p95-limit 500]
+    python3 bench/load_report.py bench/load_results [--markdown | --brief] [--p95-limit 500]
         [--access-log gunicorn-access.log]
 
 Reads load_stats.csv (locust's --csv summary of the whole run: per request name, times in
 ms, percentiles rounded to locust's buckets) and load_roles.json (the locustfile's exact
 percentiles per role and overall, for the whole run and for its steady state, once all the
 users are logged in). PASS: no failure in the whole run, and in the steady state the p95
-of every role and overall under the limit. Exit status 0 on PASS, 1 on FAIL.
+of every role and overall under the limit. Exit status 0 on PASS, 1 on FAIL. --brief prints
+one line (a step of `load_test.sh --step`): the verdict, the steady-state p95 overall and
+the failures.
 """
 
 import argparse
@@ -144,12 +146,20 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("results", type=Path)
     parser.add_argument("--markdown", action="store_true")
+    parser.add_argument("--brief", action="store_true", help="One line: verdict, p95, failures.")
     parser.add_argument("--p95-limit", type=int, default=500)
     parser.add_argument("--access-log", type=Path, help="gunicorn's access log: server times")
     args = parser.parse_args()
     if args.access_log:
         print_server_times(args.access_log)
     pages, roles = read(args.results)
+    if args.brief:
+        passed, _reasons = verdict(roles, args.p95_limit)
+        steady = (roles.get(STEADY) or {}).get("overall", {})
+        p95 = f"steady-state p95 {steady['p95']} ms" if steady else "no steady state"
+        failures = roles[WHOLE]["overall"]["failures"]
+        print(f"{'PASS' if passed else 'FAIL'} ({p95}, {failures} failures)")
+        sys.exit(0 if passed else 1)
     if args.markdown:
         print_markdown(pages, roles)
         return

@@ -1,20 +1,24 @@
 """Seed of the load test's database (bench/load_test.sh runs it): a fictional regional
-directorate of 10,000 agents running one managerial Pix programme, with what every role's
-pages show.
+directorate of 10,000 agents (or --agents N) running one managerial Pix programme, with what
+every role's pages show.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres \
-        .venv/bin/python bench/load_seed.py [--reseed | --check]
+        .venv/bin/python bench/load_seed.py [--agents N] [--reseed | --check]
 
-Uses its own database `pilote_pix_load` (or $BENCH_DATABASE) on DATABASE_URL's server. Seeding
-starts from an empty database (dropped and created again, then migrated) and marks it done with
-a comment on the database naming the seed's version: without --reseed, a database so marked is
-kept; --check answers (exit status 0 or 1) whether it is there and prints its figures.
+Uses its own database on DATABASE_URL's server: $BENCH_DATABASE, else `pilote_pix_load` for
+10,000 agents and `pilote_pix_load_<N>` for another size (so that each size keeps its own).
+Seeding starts from an empty database (dropped and created again, then migrated) and marks
+it done with a comment on the database naming the seed's version and size: without
+--reseed, a database so marked is kept; --check answers (exit status 0 or 1) whether it is
+there and prints its figures. A database marked for another size is seeded again.
 
 What it holds (the organisation is drawn from a fixed seed, so two runs give the same data):
 
 - 10,000 agents: a director, 12 services (secretariat, IT, four divisions, six departmental
   units) of 4 bureaus, each bureau of 10 units of 10 to 30 agents, the manager tree
-  following the chart;
+  following the chart. With --agents N, each service has 4 bureaus per 10,000 agents
+  (rounded, at least one): the teams keep their 10 to 30 agents and a bureau its ~200,
+  the services grow (100,000 agents: 40 bureaus a service, 4,800 teams);
 - one programme (managerial purpose: the manager line sees individual results) with four
   populations and their level targets (one changed along the way): assistants, managers,
   IT staff, inspectors and controllers, ~7,800 enrolments;
@@ -51,11 +55,13 @@ import load_accounts as accounts
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-DB_NAME = benchdb.database_name("pilote_pix_load")
+DEFAULT_AGENTS = 10_000
+DB_NAME = benchdb.database_name("pilote_pix_load")  # set again by main() for another size
 SEED_VERSION = "load-seed v1"
 SEED = 2026
 SLUG = "programme-pix-charge"
-TOTAL_AGENTS = 10_000
+TOTAL_AGENTS = DEFAULT_AGENTS  # set by main() from --agents
+MINIMUM_AGENTS = 5_000
 EXPORT_DAYS_AGO = (300, 240, 180, 120, 60, 4)  # the profiles collection's six exports
 MILESTONE_DAYS_AGO = (75, 12)
 ACCESS_LOG_ROWS = 20_000
@@ -149,11 +155,18 @@ def recreate_database() -> None:
         admin.execute(f'CREATE DATABASE "{DB_NAME}"')
 
 
+def seed_marker() -> str:
+    """What marks a complete seed of this size (the 10,000 agents' as it always was)."""
+    if TOTAL_AGENTS == DEFAULT_AGENTS:
+        return SEED_VERSION
+    return f"{SEED_VERSION}, {TOTAL_AGENTS} agents"
+
+
 def mark_seeded() -> None:
     import psycopg
 
     with psycopg.connect(server_url("postgres"), autocommit=True) as admin:
-        admin.execute(f"COMMENT ON DATABASE \"{DB_NAME}\" IS '{SEED_VERSION}'")
+        admin.execute(f"COMMENT ON DATABASE \"{DB_NAME}\" IS '{seed_marker()}'")
 
 
 def setup_django() -> None:
@@ -185,8 +198,18 @@ class Planned:
         self.pk = self.login = None
 
 
+def bureau_names(count: int) -> list[str]:
+    """The bureaus of a service: the four names, numbered from the fifth on."""
+    return [
+        BUREAUS[n % len(BUREAUS)] + (f" {n // len(BUREAUS) + 1}" if n >= len(BUREAUS) else "")
+        for n in range(count)
+    ]
+
+
 def plan_org(rng: random.Random):
-    """Units as (code, name, kind, parent code) and agents, managers before their reports."""
+    """Units as (code, name, kind, parent code) and agents, managers before their reports:
+    as many bureaus as the headcount needs (4 a service per 10,000 agents), so that the
+    teams keep their size."""
     from agents.enums import OrgUnitKind
     from programmes.demo.data import FIRST_NAMES, LAST_NAMES
     from programmes.demo.plan import email_local_part
@@ -212,7 +235,8 @@ def plan_org(rng: random.Random):
     for code, name, head_title in SERVICES:
         units.append((code, name, OrgUnitKind.SERVICE, "DR"))
         service_head = agent(head_title, code, code, director)
-        for number, bureau in enumerate(BUREAUS, start=1):
+        bureaus = max(1, round(len(BUREAUS) * TOTAL_AGENTS / DEFAULT_AGENTS))
+        for number, bureau in enumerate(bureau_names(bureaus), start=1):
             bureau_code = f"{code}-B{number}"
             units.append((bureau_code, bureau, OrgUnitKind.SERVICE, code))
             bureau_head = agent(BUREAU_HEAD, bureau_code, code, service_head)
@@ -350,7 +374,9 @@ def write_programme(agents, owners, ambassadors, start: datetime.date):
     programme = Programme.objects.create(
         name="Programme Pix — test de charge",
         slug=SLUG,
-        description="Programme fictif du test de charge : 10 000 agents, quatre populations.",
+        description=(
+            f"Programme fictif du test de charge : {TOTAL_AGENTS:,} agents, quatre populations."
+        ).replace(",", " "),
         purpose=Purpose.MANAGERIAL,
         start_date=start,
         end_date=start + datetime.timedelta(days=730),
@@ -855,21 +881,30 @@ def summary() -> None:
 
 
 def main() -> None:
+    global DB_NAME, TOTAL_AGENTS
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--agents", type=int, default=DEFAULT_AGENTS, help="Agents in the org chart (10,000)."
+    )
     parser.add_argument("--reseed", action="store_true", help="Drop the database and seed again.")
     parser.add_argument(
         "--check", action="store_true", help="Exit 0 if seeded (and print its figures), else 1."
     )
     args = parser.parse_args()
+    if args.agents < MINIMUM_AGENTS:
+        sys.exit(f"--agents: at least {MINIMUM_AGENTS:,} (a hundred teams with a login).")
+    TOTAL_AGENTS = args.agents
+    size = "" if args.agents == DEFAULT_AGENTS else f"_{args.agents}"
+    DB_NAME = benchdb.database_name(f"pilote_pix_load{size}")
     marker = seeded_marker()
     if args.check:
-        if marker != SEED_VERSION:
+        if marker != seed_marker():
             print(f"{DB_NAME}: not seeded ({marker or 'no marker'}).")
             sys.exit(1)
         setup_django()
         summary()
         return
-    if marker == SEED_VERSION and not args.reseed:
+    if marker == seed_marker() and not args.reseed:
         print(f"{DB_NAME} already seeded ({marker}); --reseed to start again.")
         setup_django()
         summary()

@@ -2,10 +2,17 @@
 # Load test: 50 users across the four roles for 3 minutes against gunicorn + PostgreSQL with
 # 10,000 agents of seeded data; PASS when no request fails and, once all the users are logged
 # in, p95 < 500 ms overall and for every role. See bench/README.md and bench/LOAD_REPORT.md.
+# With --step 50,100,150: one run per user count in turn (--step-time each), until one fails;
+# prints the largest count that held (p95 < 300 ms, 0 failures) on a line starting "HELD:".
 #
 #   DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres bench/load_test.sh [options]
 #
-#   --reseed            drop the load database (pilote_pix_load, or $BENCH_DATABASE) and seed it again
+#   --agents N          agents of the seeded data (10000); the database pilote_pix_load, or
+#                       pilote_pix_load_N for another size, or $BENCH_DATABASE
+#   --reseed            drop the load database and seed it again
+#   --step LIST         user counts to step through, ascending (e.g. 50,100,150,200)
+#   --step-time T       duration of each step, locust syntax (2m)
+#   --p95-limit MS      the verdict's p95 limit (500, or 300 with --step)
 #   --users N           simulated users (50)          --spawn-rate N   users started per s (5)
 #   --time T            duration, locust syntax (3m)  --workers N      gunicorn workers (2 x cores + 1)
 #   --worker-class C    gunicorn worker class (sync)  --threads N      threads per gthread worker (1)
@@ -25,6 +32,10 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
 
 USERS=50
+AGENTS=10000
+STEPS=""
+STEP_TIME=2m
+P95_LIMIT=""
 SPAWN_RATE=5
 DURATION=3m
 WORKERS=$(($(nproc) * 2 + 1))
@@ -38,6 +49,10 @@ WAIT=1,4
 while [ $# -gt 0 ]; do
     case "$1" in
         --reseed) RESEED=--reseed ;;
+        --agents) AGENTS=$2; shift ;;
+        --step) STEPS=$2; shift ;;
+        --step-time) STEP_TIME=$2; shift ;;
+        --p95-limit) P95_LIMIT=$2; shift ;;
         --users) USERS=$2; shift ;;
         --spawn-rate) SPAWN_RATE=$2; shift ;;
         --time) DURATION=$2; shift ;;
@@ -60,8 +75,22 @@ case "$DATABASE_URL" in
     *) echo "DATABASE_URL must point to PostgreSQL (postgres://…)" >&2; exit 2 ;;
 esac
 export DATABASE_URL
-# The load database: BENCH_DATABASE names another one (load_seed.py reads it too).
-export BENCH_DATABASE="${BENCH_DATABASE:-pilote_pix_load}"
+case "$AGENTS" in
+    ''|*[!0-9]*) echo "--agents: a number of agents (10000)" >&2; exit 2 ;;
+esac
+if [ -n "$STEPS" ]; then
+    if ! [[ "$STEPS" =~ ^[1-9][0-9]*(,[1-9][0-9]*)*$ ]]; then
+        echo "--step: user counts separated by commas, e.g. 50,100,150" >&2; exit 2
+    fi
+    if [ "$(tr , '\n' <<< "$STEPS" | sort -n | paste -sd,)" != "$STEPS" ]; then
+        echo "--step: the user counts in ascending order ($STEPS)" >&2; exit 2
+    fi
+fi
+P95_LIMIT=${P95_LIMIT:-$([ -n "$STEPS" ] && echo 300 || echo 500)}
+# The load database: BENCH_DATABASE names another one (load_seed.py reads it too); each size
+# of seed has its own by default.
+if [ "$AGENTS" = 10000 ]; then DEFAULT_DATABASE=pilote_pix_load; else DEFAULT_DATABASE="pilote_pix_load_$AGENTS"; fi
+export BENCH_DATABASE="${BENCH_DATABASE:-$DEFAULT_DATABASE}"
 LOAD_DATABASE_URL="${DATABASE_URL%/*}/$BENCH_DATABASE"
 LOCUST_VENV=${LOCUST_VENV:-$HOME/.cache/pilote-pix/locust-venv}
 RESULTS="$ROOT/bench/load_results"
@@ -92,8 +121,15 @@ fi
 "$LOCUST_VENV/bin/locust" --version
 
 step "Seeded data (database $BENCH_DATABASE)"
-MEDIA_ROOT="$MEDIA" .venv/bin/python bench/load_seed.py $RESEED | tee "$WORK/seed.txt"
-sed -n "/^Base $BENCH_DATABASE/,\$p" "$WORK/seed.txt" > "$RESULTS/load_dataset.txt"
+MEDIA_ROOT="$MEDIA" .venv/bin/python bench/load_seed.py --agents "$AGENTS" $RESEED | tee "$WORK/seed.txt"
+if [ -n "$STEPS" ]; then  # a stepped run keeps its files apart from the single run's
+    rm -rf "$RESULTS/steps"
+    mkdir -p "$RESULTS/steps"
+    DATASET="$RESULTS/steps/load_dataset.txt"
+else
+    DATASET="$RESULTS/load_dataset.txt"
+fi
+sed -n "/^Base $BENCH_DATABASE/,\$p" "$WORK/seed.txt" > "$DATASET"
 
 # Production-like settings: DEBUG off, a secret key, one allowed host, static files through
 # WhiteNoise's manifest storage (collected into a temporary STATIC_ROOT: bench/load_settings.py),
@@ -134,36 +170,96 @@ done
 curl -fsS -o /dev/null "$HOST/healthz/"
 curl -fsS -o /dev/null "$HOST/comptes/connexion/"
 
-step "locust: $USERS users, $SPAWN_RATE/s, $DURATION, $WAIT s between pages"
+# One locust run against the running gunicorn: run_locust USERS DURATION OUT puts its per-page
+# CSV, failures and per-role JSON in OUT, and sets START_LOAD, END_LOAD, STEP_CPU (CPU time of
+# the gunicorn workers during the run; PostgreSQL's and locust's come on top) and LOCUST_RC.
+run_locust() {
+    local users=$1 duration=$2 out=$3 cpu_before
+    mkdir -p "$out"
+    : > "$WORK/access.log"  # gunicorn appends: this run's requests only
+    cpu_before=$(worker_cpu)
+    START_LOAD=$(cut -d' ' -f1-3 /proc/loadavg)
+    LOCUST_RC=0
+    LOAD_WAIT="$WAIT" LOAD_ROLES_JSON="$out/load_roles.json" "$LOCUST_VENV/bin/locust" -f bench/locustfile.py \
+        --headless -u "$users" -r "$SPAWN_RATE" -t "$duration" --host "$HOST" \
+        --csv "$WORK/locust" --html "$WORK/report.html" --only-summary --loglevel WARNING \
+        || LOCUST_RC=$?
+    END_LOAD=$(cut -d' ' -f1-3 /proc/loadavg)
+    STEP_CPU=$(($(worker_cpu) - cpu_before))
+    cp "$WORK/locust_stats.csv" "$out/load_stats.csv"
+    cp "$WORK/locust_failures.csv" "$out/load_failures.csv"
+}
+worker_cpu() { ps -o times= --ppid "$GUNICORN_PID" | awk '{s += $1} END {print s + 0}'; }
+
 # What else runs on the machine meanwhile (the figures depend on it): a snapshot every 30 s.
 (while true; do { date +%T; top -bn1 | sed -n '1,3p;7,16p'; echo; } >> "$WORK/top.txt"; sleep 30; done) &
 SAMPLER_PID=$!
-START_LOAD=$(cut -d' ' -f1-3 /proc/loadavg)
-LOCUST_RC=0
-LOAD_WAIT="$WAIT" LOAD_ROLES_JSON="$RESULTS/load_roles.json" "$LOCUST_VENV/bin/locust" -f bench/locustfile.py \
-    --headless -u "$USERS" -r "$SPAWN_RATE" -t "$DURATION" --host "$HOST" \
-    --csv "$WORK/locust" --html "$WORK/report.html" --only-summary --loglevel WARNING \
-    || LOCUST_RC=$?
-END_LOAD=$(cut -d' ' -f1-3 /proc/loadavg)
-# CPU time the gunicorn workers used (PostgreSQL's and locust's come on top).
-WORKER_CPU=$(ps -o times= --ppid "$GUNICORN_PID" | awk '{s += $1} END {print s + 0}')
+
+if [ -n "$STEPS" ]; then
+    # Step mode: one run per user count, in turn, until one fails; the largest that held.
+    HELD=0
+    LINES=()
+    for users in ${STEPS//,/ }; do
+        step "locust: $users users, $SPAWN_RATE/s, $STEP_TIME, $WAIT s between pages"
+        OUT="$RESULTS/steps/$users"
+        run_locust "$users" "$STEP_TIME" "$OUT"
+        {
+            echo "Step of $(date -u '+%Y-%m-%d %H:%M UTC'): $users users, $SPAWN_RATE/s, $STEP_TIME," \
+                "$WAIT s between pages; $AGENTS agents; gunicorn $WORKERS $WORKER_CLASS worker(s) x" \
+                "$THREADS thread(s)."
+            echo "Load average (1, 5, 15 min) before: $START_LOAD; after: $END_LOAD."
+            echo "CPU time of the gunicorn workers: $STEP_CPU s."
+            python3 bench/load_report.py "$OUT" --p95-limit "$P95_LIMIT" \
+                --access-log "$WORK/access.log" || true
+        } | tee "$OUT/load_summary.txt"
+        BRIEF=$(python3 bench/load_report.py "$OUT" --brief --p95-limit "$P95_LIMIT" || true)
+        BRIEF=${BRIEF:-FAIL (no figures: see $OUT)}
+        LINES+=("$users ${BRIEF%)}, load $START_LOAD)")
+        if [ "${BRIEF%% *}" = PASS ]; then
+            HELD=$users
+        else
+            break
+        fi
+        sleep 10  # the last requests drain, the machine settles
+    done
+    kill "$SAMPLER_PID" 2>/dev/null || true
+    SAMPLER_PID=""
+    cleanup
+    GUNICORN_PID=""
+    step "Steps"
+    {
+        echo "Steps of $(date -u '+%Y-%m-%d %H:%M UTC') on $(nproc) cores, $AGENTS agents," \
+            "$STEP_TIME each, $SPAWN_RATE users/s, $WAIT s between pages; gunicorn $WORKERS" \
+            "$WORKER_CLASS worker(s) x $THREADS thread(s), CONN_MAX_AGE=$CONN_AGE."
+        printf '  %s\n' "${LINES[@]}"
+        if [ "$HELD" -gt 0 ]; then
+            echo "HELD: $HELD users (steady-state p95 < $P95_LIMIT ms overall and for every role, 0 failures)."
+        else
+            echo "HELD: none (the first step, ${STEPS%%,*} users, failed)."
+        fi
+    } | tee "$RESULTS/load_steps.txt"
+    echo "Per step: $RESULTS/steps/<users>/. Work files (HTML report of the last step, access log, top): $WORK"
+    [ "$HELD" -gt 0 ]
+    exit $?
+fi
+
+step "locust: $USERS users, $SPAWN_RATE/s, $DURATION, $WAIT s between pages"
+run_locust "$USERS" "$DURATION" "$RESULTS"
 kill "$SAMPLER_PID" 2>/dev/null || true
 SAMPLER_PID=""
 cleanup
 GUNICORN_PID=""
-
-cp "$WORK/locust_stats.csv" "$RESULTS/load_stats.csv"
-cp "$WORK/locust_failures.csv" "$RESULTS/load_failures.csv"
 if [ -n "$KEEP_HTML" ]; then cp "$WORK/report.html" "$RESULTS/load_report.html"; fi
 
 step "Summary"
 {
     echo "Run of $(date -u '+%Y-%m-%d %H:%M UTC') on $(nproc) cores: $USERS users, $SPAWN_RATE/s," \
-        "$DURATION, $WAIT s between pages; gunicorn $WORKERS $WORKER_CLASS worker(s) x $THREADS thread(s)," \
-        "CONN_MAX_AGE=$CONN_AGE."
+        "$DURATION, $WAIT s between pages; $AGENTS agents; gunicorn $WORKERS $WORKER_CLASS worker(s) x" \
+        "$THREADS thread(s), CONN_MAX_AGE=$CONN_AGE."
     echo "Load average (1, 5, 15 min) before: $START_LOAD; after: $END_LOAD."
-    echo "CPU time of the gunicorn workers: $WORKER_CPU s."
-    python3 bench/load_report.py "$RESULTS" --access-log "$WORK/access.log" || true
+    echo "CPU time of the gunicorn workers: $STEP_CPU s."
+    python3 bench/load_report.py "$RESULTS" --p95-limit "$P95_LIMIT" \
+        --access-log "$WORK/access.log" || true
 } | tee "$RESULTS/load_summary.txt"
 VERDICT=$(grep -q '^PASS' "$RESULTS/load_summary.txt" && echo 0 || echo 1)
 echo "Locust exit status: $LOCUST_RC. Work files (HTML report, access log, top): $WORK"

@@ -263,7 +263,10 @@ class AmbassadorUser(PiloteUser):
     numbers = itertools.count()
 
     def discover(self):
-        self.populations = ids(POPULATION_LINK, self.landing.text)
+        # Their home is a to-do list (its links carry filters): their populations are listed
+        # on « Populations ».
+        listed = self.page("/populations/", "/populations/")
+        self.populations = ids(POPULATION_LINK, listed.text)
         first = self.page(f"/populations/{self.populations[0]}/", "/populations/[id]/")
         self.slug = PROGRAMME_LINK.findall(first.text)[0]
         self.pages = {self.populations[0]: last_page(first.text)}

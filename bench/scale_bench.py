@@ -24,7 +24,8 @@ same number of agents (else, or with --reseed, everything is written again):
   sample of 2,000 enrolments: the seed is consistent, or the bench stops.
 
 Then it times the figures refresh of the programme (`programme_stats_refresh`, what runs
-after an import and every night) and, with Django's test client (server time: the view and
+after an import and every night: each population's figures, then the enrolments counted by
+unit of the organisation chart) and, with Django's test client (server time: the view and
 its template, no network), the median of --runs requests after one warm-up, and the number
 of SQL queries of each page: the owner's dashboard; the population page as its ambassador
 (no filter, filtered by status, sorted by status, page 3); the reminders overview and
@@ -352,8 +353,8 @@ def refresh_figures(rows: list) -> None:
     from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
 
-    from programmes.models import TargetPopulation
-    from programmes.steering import stats
+    from programmes.models import Programme, TargetPopulation
+    from programmes.steering import stats, units
 
     today = timezone.localdate()
     total = 0.0
@@ -370,6 +371,17 @@ def refresh_figures(rows: list) -> None:
             f"{stat.reached:,} à l'objectif)",
             flush=True,
         )
+    programme = Programme.objects.get(slug=SLUG)
+    with CaptureQueriesContext(connection) as queries:
+        began = time.perf_counter()
+        stored = units.unit_stats_refresh(programme=programme, on=today)
+        seconds = time.perf_counter() - began
+    total += seconds
+    print(
+        f"  inscriptions par unité : {seconds:.2f} s, {len(queries)} requêtes "
+        f"({', '.join(f'{len(stat.rows):,} au niveau {stat.depth}' for stat in stored)})",
+        flush=True,
+    )
     rows.append(("rafraîchissement des chiffres du programme", total * 1000, None, ""))
 
 

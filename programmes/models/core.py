@@ -781,3 +781,40 @@ class PopulationStat(models.Model):
 
     def __str__(self):
         return f"{self.population.name} au {french.long_date(self.on)}"
+
+
+class UnitStat(models.Model):
+    """The programme's current enrolments counted by unit of the organisation chart at one
+    depth (1: the top units, 2: the units under them, …), as of its latest figures refresh:
+    the dashboard's share at target by unit reads one or two of these rows whatever the
+    number of agents (programmes/steering/units.py computes them and applies the privacy
+    rule when they are read). Rewritten at each refresh: one row per depth the chart has,
+    kept for the newest day only (units have no evolution chart).
+
+    `rows`: [unit id (0: agents without a unit), label (the unit and its ancestors, None for
+    agents without a unit), parent (the unit's parent when the unit sits at this very depth
+    and is not a top unit, else None), enrolled, at target, contributors (agents with shared
+    results)], sorted as shown."""
+
+    programme = models.ForeignKey(
+        Programme,
+        verbose_name=_("programme"),
+        on_delete=models.CASCADE,
+        related_name="unit_stats",
+    )
+    depth = models.PositiveSmallIntegerField(_("niveau de l'organigramme"))
+    on = models.DateField(_("au"))
+    depths = models.PositiveSmallIntegerField(_("niveaux proposés"), default=1)
+    rows = models.JSONField(_("unités"), default=list, blank=True)
+    computed_at = models.DateTimeField(_("calculé le"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("statistiques par unité")
+        verbose_name_plural = _("statistiques par unité")
+        ordering = ["programme", "depth"]
+        constraints = [
+            models.UniqueConstraint(fields=["programme", "depth"], name="unit_stat_one_per_depth"),
+        ]
+
+    def __str__(self):
+        return f"{self.programme.name}, niveau {self.depth}, au {french.long_date(self.on)}"

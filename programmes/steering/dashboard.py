@@ -42,7 +42,7 @@ from programmes.steering.figures import (
     withheld_targets,
 )
 from programmes.steering.projection import method_text
-from programmes.steering.queries import personal_target_counts, stats_history
+from programmes.steering.queries import History, personal_target_counts, stats_history
 from programmes.steering.units import UnitShares, unit_shares
 
 
@@ -55,13 +55,22 @@ class Dashboard:
     aggregates_only: bool
     barriers: BarrierStats | None = None
     accompanied: set = field(default_factory=set)
-    cockpit: list[CockpitLine] = field(default_factory=list)
+    history: History | None = None  # the stats rows over time, as the user may see them
+    today: date | None = None
     unit_depth: int | None = None  # as asked (validated by `units`)
 
     @cached_property
+    def cockpit(self) -> list[CockpitLine]:
+        """The programme's line and each population's (read when the page or the committee
+        report shows them, not by the exports: one query, the targets' deadlines)."""
+        if self.history is None:
+            return []
+        return _cockpit(self.programme, self.populations, self.history, self.barriers, self.today)
+
+    @cached_property
     def units(self) -> UnitShares:
-        """The share at target by unit at the depth asked for (read when the page shows it:
-        two queries)."""
+        """The share at target by unit at the depth asked for, as of the latest refresh
+        (read when the page shows it: one query)."""
         return unit_shares(
             self.programme, depth=self.unit_depth, aggregates_only=self.aggregates_only
         )
@@ -474,7 +483,8 @@ def build_dashboard(
     """The dashboard of `programme` for `user`, about `population_id` (default: the first
     population) for the detailed sections. `can_manage`: the user owns the programme (or is
     staff). Eight queries, whatever the number of agents, stats rows and check-ins (three
-    of them for the barriers, see `barrier_stats`), and one for the targets' deadlines."""
+    of them for the barriers, see `barrier_stats`); the cockpit, the units and the
+    personal targets are read when shown (see `Dashboard`)."""
     populations = list(programme.populations.order_by("name"))
     aggregates_only = not programme.is_managerial and not user.is_staff
     accompanied = set()
@@ -525,7 +535,8 @@ def build_dashboard(
         aggregates_only=aggregates_only,
         barriers=barriers,
         accompanied=accompanied,
-        cockpit=_cockpit(programme, figures, history, barriers, today),
+        history=history,
+        today=today,
         unit_depth=unit_depth,
     )
 

@@ -3,7 +3,9 @@ reads a few rows whatever the number of agents and imports.
 
 - `population_stats_refresh` reads the figures as of a day from the progress state stored on
   each enrolment (`programmes.progress`, held to the status engine) and stores them: after
-  each import, every night, and from `refresh_stats`.
+  each import, every night, and from `refresh_stats`; `programme_stats_refresh` does so for
+  each population of a programme, then counts its enrolments by unit of the organisation
+  chart (steering/units.py).
 - `population_stats_backfill` tells the story before the first refresh: for each month end,
   the same figures from what the Pix exports had shown up to that day (results, shares and
   progress observed by then, the targets in force then), so the evolution over time starts
@@ -33,6 +35,7 @@ from programmes.models import (
 )
 from programmes.progress import target_met
 from programmes.status import stall_cutoff, status_filter
+from programmes.steering.units import unit_stats_refresh
 from programmes.targets import targets_applying_on
 
 logger = logging.getLogger(__name__)
@@ -211,11 +214,14 @@ def population_stats_refresh(*, population: TargetPopulation, on: date) -> Popul
 
 
 def programme_stats_refresh(*, programme: Programme, on: date) -> list[PopulationStat]:
-    """Refresh every population of the programme as of `on`."""
-    return [
+    """Refresh every population of the programme as of `on`, and its enrolments counted by
+    unit of the organisation chart (`units.unit_stats_refresh`)."""
+    refreshed = [
         population_stats_refresh(population=population, on=on)
         for population in programme.populations.select_related("programme")
     ]
+    unit_stats_refresh(programme=programme, on=on)
+    return refreshed
 
 
 def running_programmes(on: date):

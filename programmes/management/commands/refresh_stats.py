@@ -9,12 +9,13 @@ from django.utils import timezone
 
 from lib import french
 from programmes.models import Programme
-from programmes.steering import stats
+from programmes.steering import stats, units
 
 
 class Command(BaseCommand):
     help = (
-        "Recalcule les chiffres du tableau de bord de chaque population au jour d'aujourd'hui "
+        "Recalcule les chiffres du tableau de bord de chaque population, et par unité de "
+        "l'organigramme, au jour d'aujourd'hui "
         "(programmes en cours, ou celui de --programme). Avec --backfill, reconstitue aussi "
         "les chiffres de chaque fin de mois depuis le début du programme, à partir des "
         "résultats Pix importés."
@@ -53,6 +54,7 @@ class Command(BaseCommand):
                 self.stdout.write(f"{item.name} :")
                 for population in item.populations.select_related("programme").order_by("name"):
                     rows += self._population(population, today, backfill=backfill)
+                units.unit_stats_refresh(programme=item, on=today)
             if dry_run:
                 transaction.set_rollback(True)
         verb = "seraient écrites" if dry_run else "écrites"

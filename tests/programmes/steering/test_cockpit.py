@@ -9,11 +9,12 @@ from django.utils import formats, timezone
 
 from agents.models import Agent
 from lib import french
-from programmes.models import PopulationStat, Target
-from programmes.steering.units import NO_UNIT
+from programmes.models import PopulationStat, Target, UnitStat
+from programmes.steering import stats
+from programmes.steering.units import NO_UNIT, unit_stats_refresh
 from tests.agents.factories import AgentFactory, OrgUnitFactory, UserFactory
 from tests.campaigns.factories import CampaignFactory
-from tests.programmes.factories import EnrolmentFactory
+from tests.programmes.factories import EnrolmentFactory, TargetPopulationFactory
 from tests.programmes.steering.test_dashboard import _checkins, participation
 
 
@@ -120,11 +121,16 @@ def test_evolution_chart_is_scaled_to_the_data(client, rising):
 # --- By unit ----------------------------------------------------------------------------------
 
 
+def _refresh(programme, on=None):
+    """What runs after an import and every night (the figures, then the units)."""
+    stats.programme_stats_refresh(programme=programme, on=on or timezone.localdate())
+
+
 @pytest.fixture
 def units(cast):
     """Direction A: service A1 (6 agents who shared, at target) and A2 (2 who shared);
     direction B (6 who shared, none at target); the cast's six agents in « Secrétariat
-    général », none shared."""
+    général », none shared. The figures refreshed."""
     campaign = CampaignFactory()
     cast.programme.campaigns.add(campaign)
     code = Target.objects.get(population=cast.population).competence.code
@@ -136,6 +142,7 @@ def units(cast):
             EnrolmentFactory(agent=agent, population=cast.population)
             participation(agent, campaign, days_ago=3, shared=True, levels={code: level})
     cast.a, cast.a1, cast.a2, cast.b = a, a1, a2, b
+    _refresh(cast.programme)
     return cast
 
 
@@ -180,12 +187,15 @@ def test_a_bad_depth_falls_back_to_the_first_level(client, units, depth):
 
 def test_agents_without_unit_make_their_own_row(client, units):
     Agent.objects.filter(org_unit__name="Secrétariat général").update(org_unit=None)
+    _refresh(units.programme)
     shares = _board(client, units.staff).context["board"].units
     assert shares.rows[-1].key == NO_UNIT and shares.rows[-1].enrolled == 6
 
 
 def test_units_of_another_programme_are_not_counted_nor_shown_to_its_owner(client, units):
     EnrolmentFactory(agent=AgentFactory(org_unit=units.b), population=units.other_population)
+    _refresh(units.programme)
+    _refresh(units.other_population.programme)
     _depth, rows = _rows(client, units.staff)
     assert rows["Direction B"][0] == 6
     other_owner = UserFactory(email="autre-pilote@exemple.gouv.fr")
@@ -193,3 +203,130 @@ def test_units_of_another_programme_are_not_counted_nor_shown_to_its_owner(clien
     client.force_login(other_owner)
     url = reverse("programmes:dashboard", kwargs={"slug": units.programme.slug})
     assert client.get(url, {"depth": "2"}).status_code == 404
+
+
+def test_units_are_read_as_of_the_latest_refresh(client, units):
+    """The counting scans the programme's enrolments: it runs with the figures, and the page
+    reads what it stored (with its day), whatever the number of agents."""
+    for agent in AgentFactory.create_batch(3, org_unit=units.b):
+        EnrolmentFactory(agent=agent, population=units.population)
+    _depth, rows = _rows(client, units.staff)
+    assert rows["Direction B"][0] == 6  # not yet
+    _refresh(units.programme)
+    response = _board(client, units.staff)
+    shares = response.context["board"].units
+    assert {row.label: row.enrolled for row in shares.rows}["Direction B"] == 9
+    assert shares.on == timezone.localdate()
+    assert f"Chiffres au {french.long_date(shares.on)}." in response.content.decode()
+
+
+def test_units_before_the_first_refresh_say_so(client, units):
+    UnitStat.objects.all().delete()
+    response = _board(client, units.owner, depth="2")
+    shares = response.context["board"].units
+    assert (shares.depth, shares.depths, shares.rows, shares.on) == (1, [1], [], None)
+    assert "Pas encore calculé : les chiffres par unité" in response.content.decode()
+
+
+def test_a_refresh_as_of_a_past_day_leaves_the_newest_units_alone(client, units):
+    today = timezone.localdate()
+    assert unit_stats_refresh(programme=units.programme, on=today - timedelta(days=3)) == []
+    assert set(UnitStat.objects.values_list("depth", "on")) == {(1, today), (2, today)}
+    # A later day replaces every depth's row.
+    assert len(unit_stats_refresh(programme=units.programme, on=today + timedelta(days=1))) == 2
+    assert UnitStat.objects.filter(on=today).count() == 0
+
+
+def test_units_stored_hold_every_depth_and_what_the_rule_needs(units):
+    """Per depth: the unit, its label, its parent when it sits at that depth below the top,
+    and the counts; the rule is applied when read (staff see the small units)."""
+    stored = {stat.depth: stat for stat in UnitStat.objects.filter(programme=units.programme)}
+    assert {depth: stat.depths for depth, stat in stored.items()} == {1: 2, 2: 2}
+    second = {row[0]: row for row in stored[2].rows}
+    assert second[units.a2.pk] == [units.a2.pk, "Direction A › A2", units.a.pk, 2, 0, 2]
+    assert second[units.b.pk] == [units.b.pk, "Direction B", None, 6, 0, 6]
+    first = {row[0]: row for row in stored[1].rows}
+    assert first[units.a.pk] == [units.a.pk, "Direction A", None, 8, 6, 8]
+
+
+def test_an_agent_in_two_populations_is_one_contributor_of_the_unit(units):
+    """Enrolled twice in the programme: two enrolments, one contributor (the rule counts
+    people)."""
+    agent = Agent.objects.filter(org_unit=units.a2).first()
+    second = TargetPopulationFactory(programme=units.programme, name="Référents")
+    EnrolmentFactory(agent=agent, population=second)
+    _refresh(units.programme)
+    [stat] = UnitStat.objects.filter(programme=units.programme, depth=2)
+    row = next(row for row in stat.rows if row[0] == units.a2.pk)
+    assert row[3:] == [3, 0, 2]
+
+
+def test_the_units_refresh_runs_a_fixed_number_of_queries(units, django_assert_num_queries):
+    """The org chart, the enrolments grouped by unit, then the write (the programme's row
+    held, a newer day looked for, the old rows deleted, the new ones inserted at once), and
+    the savepoint around the write (the test runs in a transaction)."""
+    today = timezone.localdate()
+    with django_assert_num_queries(2 + 4 + 2):
+        assert len(unit_stats_refresh(programme=units.programme, on=today)) == 2
+    for n in range(10):
+        service = OrgUnitFactory(name=f"B{n}", parent=units.b)
+        for agent in AgentFactory.create_batch(3, org_unit=service):
+            EnrolmentFactory(agent=agent, population=units.population)
+    with django_assert_num_queries(2 + 4 + 2):
+        assert len(unit_stats_refresh(programme=units.programme, on=today)) == 2
+    [second] = UnitStat.objects.filter(programme=units.programme, depth=2)
+    assert len(second.rows) == 4 + 10
+
+
+def _withheld_units_reference(rows, groups):
+    """The rule as it was first written (a figure against every figure seen, every group's
+    rows sorted again on each pass): quadratic, the reference of the linear one."""
+    from programmes import perms
+
+    by_key = {row.key: row for row in rows}
+    withheld = perms.withheld_figures(
+        [perms.Figure(row.key, row.contributors) for row in rows], lambda a, b: (0, True)
+    )
+    changed = True
+    while changed:
+        changed = False
+        for group in groups:
+            hidden = sum(by_key[key].contributors for key in group if key in withheld)
+            shown = sorted(
+                (by_key[key] for key in group if key not in withheld),
+                key=lambda row: (row.contributors, row.key),
+            )
+            if 0 < hidden < 5 and shown:
+                withheld.add(shown[0].key)
+                changed = True
+    return withheld
+
+
+def test_the_withholding_of_units_agrees_with_its_reference(settings):
+    """Random charts (units under parents, small ones frequent, the parent's own row beside
+    its children sometimes): the same units withheld as the quadratic reference."""
+    import random
+
+    from programmes.steering.units import UnitRow, withheld_units
+
+    settings.PRIVACY_MIN_GROUP_SIZE = 5
+    rng = random.Random(18)
+    differing = 0
+    for _ in range(300):
+        parents = rng.randint(1, 6)
+        rows, groups = [], []
+        for parent in range(parents):
+            children = []
+            for _child in range(rng.randint(1, 5)):
+                key = 100 + len(rows)
+                rows.append(UnitRow(key, str(key), 50, 10, rng.choice([0, 1, 2, 3, 5, 6, 9, 40])))
+                children.append(key)
+            if rng.random() < 0.3:
+                rows.append(UnitRow(parent + 1, str(parent + 1), 9, 3, rng.randint(0, 8)))
+                children.append(parent + 1)
+            groups.append(children)
+        groups.insert(0, [row.key for row in rows])
+        expected = _withheld_units_reference(rows, groups)
+        assert withheld_units(rows, groups) == expected
+        differing += expected != {row.key for row in rows if row.contributors < 5}
+    assert differing > 30  # the anti-subtraction step did run in many of them

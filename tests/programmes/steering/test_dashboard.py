@@ -24,9 +24,11 @@ from programmes.models import (
     ResultAccessLog,
     TargetChange,
     TargetPopulation,
+    UnitStat,
 )
 from programmes.steering import stats
 from programmes.steering.tasks import refresh_population_stats
+from programmes.steering.units import unit_stats_refresh
 from tests.agents.factories import AgentFactory
 from tests.campaigns.factories import CampaignFactory, export, paris, profiles_campaign, sent
 from tests.programmes.factories import (
@@ -268,19 +270,22 @@ def test_dashboard_and_its_exports_answer_404_outside_their_programme(client, ca
 
 
 def _programme_of(size):
-    """A programme with two populations of `size` agents, stats refreshed and three years of
-    monthly rows."""
+    """A programme with two populations of `size` agents in units of 5 under one direction,
+    stats refreshed (the units too) and three years of monthly rows."""
     programme = ProgrammeFactory(slug=f"taille-{size}")
-    from tests.agents.factories import UserFactory
+    from tests.agents.factories import OrgUnitFactory, UserFactory
 
     owner = UserFactory()
     programme.owners.add(owner)
+    direction = OrgUnitFactory(name=f"Direction {size}", parent=None)
+    services = [OrgUnitFactory(name=f"S{n}", parent=direction) for n in range(2 * size // 5)]
     agents = Agent.objects.bulk_create(
         Agent(
             last_name=f"Nom{n}",
             first_name="A",
             email=f"q{size}-{n}@x.fr",
             external_id=f"Q{size}-{n}",
+            org_unit=services[n // 5],
         )
         for n in range(2 * size)
     )
@@ -304,6 +309,7 @@ def _programme_of(size):
         )
         stats.population_stats_refresh(population=population, on=timezone.localdate())
         _checkins(population, agents[half * size : (half + 1) * size])
+    unit_stats_refresh(programme=programme, on=timezone.localdate())
     return programme, owner
 
 
@@ -329,8 +335,8 @@ def _checkins(population, agents):
 # user accompanies, the latest stats row of each, the rows over time; the barriers, the
 # milestones, their counts per barrier and status; the header's roles (4); the personal
 # targets in force (agents per population, then per competence); the targets' deadlines (the
-# cockpit's projection); the org chart and the enrolments counted by unit.
-DASHBOARD_QUERIES = 20
+# cockpit's projection); the units' row of the depth shown (counted at the refresh, not here).
+DASHBOARD_QUERIES = 19
 
 
 @pytest.mark.parametrize("size", [10, 200])
@@ -345,6 +351,10 @@ def test_dashboard_query_count_is_pinned_and_does_not_grow(
     assert response.status_code == 200
     assert len(response.context["board"].months) == 36 + 1
     assert response.context["board"].barriers.total_checkins == 2 * size
+    assert [row.enrolled for row in response.context["board"].units.rows] == [2 * size]
+    with django_assert_num_queries(DASHBOARD_QUERIES):
+        response = client.get(url, {"depth": "2"})
+    assert len(response.context["board"].units.rows) == 2 * size // 5
 
 
 @pytest.mark.parametrize("size", [10, 200])
@@ -352,9 +362,9 @@ def test_dashboard_export_query_count_does_not_grow(client, db, size, django_ass
     programme, owner = _programme_of(size)
     client.force_login(owner)
     url = reverse("programmes:dashboard_export", kwargs={"slug": programme.slug, "fmt": "xlsx"})
-    # 14: the page's tables, the barriers, the targets' deadlines (the cockpit), and the
-    # personal targets (two queries).
-    with django_assert_num_queries(14):
+    # 13: the page's tables, the barriers and the personal targets (two queries); not the
+    # cockpit (its targets' deadlines), which the files do not hold.
+    with django_assert_num_queries(13):
         assert client.get(url).status_code == 200
 
 
@@ -491,6 +501,10 @@ def test_an_import_for_the_programme_refreshes_its_figures(cast, media_root):  #
     programme_import_confirm(programme=cast.programme, result_import=result_import)
     stat = PopulationStat.objects.get(population=cast.population, on=timezone.localdate())
     assert (stat.enrolled, stat.started, stat.shared) == (6, 1, 1)
+    # And its enrolments counted by unit (the cast's agents are in one unit).
+    [units] = UnitStat.objects.filter(programme=cast.programme, depth=1)
+    assert units.on == timezone.localdate()
+    assert [row[3:] for row in units.rows] == [[6, 0, 1]]
 
 
 def test_nightly_task_refreshes_running_programmes_only(cast):
@@ -500,6 +514,10 @@ def test_nightly_task_refreshes_running_programmes_only(cast):
     assert refresh_population_stats.delay("2026-11-20").get() == 2  # the cast's two programmes
     assert PopulationStat.objects.filter(on=date(2026, 11, 20)).count() == 2
     assert not PopulationStat.objects.filter(population=ended).exists()
+    assert set(UnitStat.objects.values_list("programme", "on")) == {
+        (cast.programme.pk, date(2026, 11, 20)),
+        (cast.other_population.programme_id, date(2026, 11, 20)),
+    }
 
 
 def test_command_dry_run_writes_nothing(cast):
@@ -507,6 +525,7 @@ def test_command_dry_run_writes_nothing(cast):
     call_command("refresh_stats", "--dry-run", "--backfill", stdout=out)
     assert "Simulation" in out.getvalue()
     assert not PopulationStat.objects.exists()
+    assert not UnitStat.objects.exists()
 
 
 def test_command_refreshes_one_programme_with_its_history(cast):
@@ -518,6 +537,7 @@ def test_command_refreshes_one_programme_with_its_history(cast):
     assert rows.order_by("on").first().on == date(2026, 1, 31)
     assert not PopulationStat.objects.filter(population=cast.other_population).exists()
     assert "Assistants au" in out.getvalue()
+    assert list(UnitStat.objects.values_list("programme", "on")) == [(cast.programme.pk, today)]
 
 
 def test_command_names_an_unknown_programme(db):
