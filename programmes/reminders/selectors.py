@@ -225,15 +225,22 @@ def sorted_due(preview: Preview, order: str = BY_NAME) -> "DueRows":
     """The preview's reminders as Due rows, sorted in the database (see `_ordered`), to be
     paginated there: a page is one query, and its count is the preview's own."""
     rows, keys = _ordered(preview, order)
-    return DueRows(rows.order_by(*keys).values_list(*_DUE_FIELDS), sum(preview.found.values()))
+    return DueRows(rows, keys, preview.found)
 
 
 class DueRows:
-    """A sorted values_list queryset of `_DUE_FIELDS` read as Due rows, for the paginator:
-    a slice is one query; the count is known already (the preview's counts)."""
+    """The preview's due set in an order, read as Due rows for the paginator: a slice is one
+    query; the count is known already (the preview's counts).
 
-    def __init__(self, rows: QuerySet, count: int):
-        self.rows, self._count = rows, count
+    By name, a page walks the agents' name index (agent_name_idx) and stops after it: its
+    time does not grow with the number due. By rule, the not-started agents come first: the
+    page is cut in the two kinds with their counts, each kind walked by name the same way,
+    and the two parts read as one UNION ALL (one query), rather than every due row sorted on
+    a rank no index holds."""
+
+    def __init__(self, rows: QuerySet, keys: tuple[str, ...], found: dict):
+        self.rows, self.keys, self.found = rows, keys, found
+        self._count = sum(found.values())
 
     def count(self) -> int:
         return self._count
@@ -241,10 +248,41 @@ class DueRows:
     def __len__(self):
         return self._count
 
+    def _slice(self, start: int, stop: int) -> list[Due]:
+        if "due_rank" not in self.keys:
+            rows = self.rows.order_by(*self.keys).values_list(*_DUE_FIELDS)
+            return [Due(*row) for row in rows[start:stop]]
+        by_name = self.keys[1:]
+        first = self.found.get(ReminderKind.NOT_STARTED.value, 0)
+        parts = []
+        if start < first:  # the page begins among the not-started agents
+            parts.append(
+                self.rows.filter(last_activity__isnull=True).order_by(*by_name)[
+                    start : min(stop, first)
+                ]
+            )
+        if stop > first:  # and ends among the stalled ones
+            parts.append(
+                self.rows.filter(last_activity__isnull=False).order_by(*by_name)[
+                    max(start - first, 0) : stop - first
+                ]
+            )
+        fields = (*_DUE_FIELDS, *self.keys)
+        parts = [part.values_list(*fields) for part in parts]
+        if not parts:
+            return []
+        rows = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
+        if len(parts) > 1:
+            rows = rows.order_by(*self.keys)
+        return [Due(*row[: len(_DUE_FIELDS)]) for row in rows]
+
     def __getitem__(self, index):
         if isinstance(index, slice):
-            return [Due(*row) for row in self.rows[index]]
-        return Due(*self.rows[index])
+            start, stop, _step = index.indices(self._count)
+            return self._slice(start, stop) if start < stop else []
+        if not 0 <= index < self._count:
+            raise IndexError(index)
+        return self._slice(index, index + 1)[0]
 
 
 def due_position(preview: Preview, order: str, agent_id: int):
