@@ -289,24 +289,43 @@ def due_position(preview: Preview, order: str, agent_id: int):
     """The agent's Due row in the preview, its position (0 for the first) and the rows
     before and after it in `order`: (due, position, previous, following), or None when no
     reminder is due to them. Four queries, each over the due set in the database (the row,
-    the rows before it counted, the previous one and the next one)."""
+    the rows before it counted, the previous one and the next one).
+
+    Each reads the agent's own kind walked by name as a page does (see `DueRows`), bounded
+    by the agent's last name so that agent_name_idx starts at it: by rule, the position
+    adds the not-started agents when the agent is stalled, and the row before the first
+    stalled agent is the last not-started one (the one after the last not-started agent,
+    the first stalled one), read in the same query as a second part of a UNION ALL."""
     rows, keys = _ordered(preview, order)
     found = rows.filter(agent_id=agent_id).values_list(*_DUE_FIELDS, *keys).first()
     if found is None:
         return None
     due, key = Due(*found[: len(_DUE_FIELDS)]), found[len(_DUE_FIELDS) :]
-    before, after = _before(keys, key), _before(keys, key, after=True)
-    position = rows.filter(before).count()
-    previous = (
-        rows.filter(before).order_by(*(f"-{k}" for k in keys)).values_list(*_DUE_FIELDS).first()
-    )
-    following = rows.filter(after).order_by(*keys).values_list(*_DUE_FIELDS).first()
-    return (
-        due,
-        position,
-        previous and Due(*previous),
-        following and Due(*following),
-    )
+    by_name, name_key = keys[-3:], key[-3:]  # last name, first name, id
+    descending = tuple(f"-{k}" for k in by_name)
+    before = _before(by_name, name_key) & Q(due_last__lte=name_key[0])
+    after = _before(by_name, name_key, after=True) & Q(due_last__gte=name_key[0])
+    same, offset = rows, 0
+    not_started = due.kind == ReminderKind.NOT_STARTED.value
+    if order == BY_RULE:
+        same = rows.filter(last_activity__isnull=not_started)
+        offset = 0 if not_started else preview.found.get(ReminderKind.NOT_STARTED.value, 0)
+    position = offset + same.filter(before).count()
+    previous = same.filter(before).order_by(*descending).values_list(*_DUE_FIELDS)[:1]
+    following = same.filter(after).order_by(*by_name).values_list(*_DUE_FIELDS)[:1]
+    if order == BY_RULE and not_started:  # after the last not-started: the first stalled
+        first_other = rows.filter(last_activity__isnull=False).order_by(*by_name)
+        following = following.union(first_other.values_list(*_DUE_FIELDS)[:1], all=True)
+    elif order == BY_RULE:  # before the first stalled: the last not-started
+        last_other = rows.filter(last_activity__isnull=True).order_by(*descending)
+        previous = previous.union(last_other.values_list(*_DUE_FIELDS)[:1], all=True)
+    return due, position, _nearest(previous, due.kind), _nearest(following, due.kind)
+
+
+def _nearest(candidates, kind: str) -> Due | None:
+    """The row of the agent's own kind among `candidates` if any, else the other kind's."""
+    rows = sorted((Due(*row) for row in candidates), key=lambda row: row.kind != kind)
+    return rows[0] if rows else None
 
 
 def _before(keys, values, *, after=False) -> Q:

@@ -272,3 +272,22 @@ def test_the_email_page_goes_to_the_previous_and_next_agent_in_the_preview_order
     end = client.get(email_url(named, last) + "?tri=motif")
     assert end.context["following"] is None and last == named.team[3]  # stalled: last
     assert end.context["previous"] == rows[-2].agent
+
+
+@pytest.mark.parametrize("order", [BY_NAME, BY_RULE])
+def test_each_email_page_has_the_previous_and_next_agent_and_position_of_the_list(
+    client, named, order
+):
+    """Walked agent by agent, the e-mail pages give the preview list's own order: across
+    the boundary between the not-started and the stalled agents too (by rule), and with
+    two agents of the same last name (by name, then first name)."""
+    client.force_login(named.ambassador)
+    agents = [row.agent for row in client.get(preview_url(named, tri=order)).context["rows"]]
+    assert len(agents) == 6 and agents[-1 if order == BY_RULE else 4] == named.team[3]
+    for position, agent in enumerate(agents):
+        response = client.get(email_url(named, agent) + f"?tri={order}")
+        assert response.context["position"] == position + 1
+        assert response.context["previous"] == (agents[position - 1] if position else None)
+        assert response.context["following"] == (
+            agents[position + 1] if position + 1 < len(agents) else None
+        )
