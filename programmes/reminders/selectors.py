@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
-from django.db.models.functions import Lower, TruncDate
+from django.db.models.functions import Concat, Lower, TruncDate
 from django.db.models.query import prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -142,7 +142,8 @@ class Preview:
     """Who would be reminded on `day` if the rules were on (whatever `enabled` says), within
     the viewer's scope. `why_none`: why nobody would be ('' when the rules decide). `due`:
     the due set as a queryset (`selection.due_set`), never loaded whole; `found`: how many
-    of each kind, counted by the database."""
+    of each kind, counted by the database; `walk`: the same set shaped for a page read in
+    name order (`due_set(walk=True)`)."""
 
     day: datetime.date
     due: QuerySet
@@ -150,6 +151,7 @@ class Preview:
     why_none: str
     scope: Scope
     found: dict = field(default_factory=dict)
+    walk: QuerySet | None = None
 
     @property
     def counts(self) -> list[tuple[str, str, int | None]]:
@@ -191,7 +193,8 @@ def preview(programme: Programme, scope: Scope, day: datetime.date, periods) -> 
     due = due_set([programme], day, population_ids)
     if why_none:
         return Preview(day, due.none(), quiet, why_none, scope)
-    return Preview(day, due, quiet, why_none, scope, _due_counts(due))
+    walk = due_set([programme], day, population_ids, walk=True)
+    return Preview(day, due, quiet, why_none, scope, _due_counts(due), walk)
 
 
 # The preview's orders (?tri=): by agent name, or by rule (reason) then agent name.
@@ -204,6 +207,9 @@ _NOT_STARTED_FIRST = Case(
     output_field=IntegerField(),
 )
 _DUE_FIELDS = ("agent_id", "programme_id", "population_id", "kind", "agent__email")
+# Up to this many due, a page reads them all and sorts them; past it, it walks the agents'
+# name index (50 due among a million agents would mean reading most of the index for them).
+SORT_UP_TO = 10_000
 
 
 def _ordered(preview: Preview, order: str) -> tuple[QuerySet, tuple[str, ...]]:
@@ -213,11 +219,13 @@ def _ordered(preview: Preview, order: str) -> tuple[QuerySet, tuple[str, ...]]:
     keys = ("due_last", "due_first", "agent_id")
     if order == BY_RULE:
         keys = ("due_rank", *keys)
-    rows = preview.due.annotate(
-        due_last=Lower("agent__last_name"),
-        due_first=Lower("agent__first_name"),
-        due_rank=_NOT_STARTED_FIRST,
-    )
+    last, first = Lower("agent__last_name"), Lower("agent__first_name")
+    rows = preview.walk
+    if rows is None or sum(preview.found.values()) <= SORT_UP_TO:
+        # The same order, by keys agent_name_idx does not hold (`|| ''`): PostgreSQL reads
+        # the few due rows and sorts them rather than walk the index.
+        rows, last = preview.due, Concat(last, Value(""))
+    rows = rows.annotate(due_last=last, due_first=first, due_rank=_NOT_STARTED_FIRST)
     return rows, keys
 
 
