@@ -226,6 +226,15 @@ class Agent(models.Model):
         ]
         indexes = [
             models.Index(Lower("last_name"), Lower("first_name"), name="agent_name_idx"),
+            # The agents no reminder can reach (programmes.reminders.selection): a handful,
+            # read on every reminders page without reading the whole table.
+            models.Index(
+                fields=["id"],
+                condition=models.Q(is_active=False)
+                | models.Q(email__isnull=True)
+                | models.Q(email=""),
+                name="agent_unreachable_idx",
+            ),
         ]
         constraints = [
             models.CheckConstraint(

@@ -9,12 +9,33 @@ count, sort and page it there, and the daily run claims it with one INSERT … S
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Case, CharField, Count, Exists, F, OuterRef, Q, QuerySet, Value, When
+from django.db.models import (
+    BooleanField,
+    Case,
+    CharField,
+    Count,
+    Exists,
+    Expression,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 
 from agents.models import Agent
 from programmes import status
 from programmes.enums import OutgoingStatus, ProgressStatus, ReminderKind
-from programmes.models import Enrolment, Programme, Reminder, ReminderOptOut, ReminderSettings
+from programmes.models import (
+    Enrolment,
+    Programme,
+    Reminder,
+    ReminderOptOut,
+    ReminderSettings,
+    TargetPopulation,
+)
 
 DUE_STATUSES = {
     ProgressStatus.NOT_STARTED: ReminderKind.NOT_STARTED,
@@ -54,14 +75,68 @@ def counted_reminders():
     return Reminder.objects.exclude(status=OutgoingStatus.CANCELLED)
 
 
-def _programme_rules(programme: Programme, day: datetime.date, population_ids=None) -> Q:
+def unreachable_agents() -> QuerySet:
+    """The agents no reminder can reach: inactive, or without an e-mail address (no address
+    is NULL, the column is unique: excluding "" alone would let it through). Few of them: read
+    from their own partial index (agent_unreachable_idx), never the whole agents table."""
+    return (
+        Agent.objects.filter(Q(is_active=False) | Q(email__isnull=True) | Q(email=""))
+        .order_by()
+        .values("pk")
+    )
+
+
+class NoneOf(Expression):
+    """The row's agent is none of `agents` (a queryset of agent ids, a UNION of several
+    lists allowed): NOT EXISTS (SELECT 1 FROM (<agents>) AS held WHERE held.agent_id =
+    agent_id). PostgreSQL turns it into one anti-join, hashed, merged or probed by index as
+    the lists' sizes demand, and estimates it. `agent_id NOT IN (…)` is hashed only while
+    the list fits in work_mem: past that (every agent reminded the day before, at a million
+    agents), it scans the whole list for each row, for minutes; and a correlated EXISTS
+    cannot hold the « maximum reached » list, which is a GROUP BY."""
+
+    conditional = True
+    output_field = BooleanField()
+
+    def __init__(self, agents: QuerySet, column: str = "agent_id"):
+        super().__init__()
+        self.agents, self.column = Subquery(agents), F(column)
+
+    def get_source_expressions(self):
+        return [self.agents, self.column]
+
+    def set_source_expressions(self, expressions):
+        self.agents, self.column = expressions
+
+    def as_sql(self, compiler, connection):
+        agents, agents_params = compiler.compile(self.agents)  # "(SELECT …)"
+        column, column_params = compiler.compile(self.column)
+        return (
+            # Both parts are compiled expressions; the values are parameters.
+            f"NOT EXISTS (SELECT 1 FROM {agents} AS held WHERE held.agent_id = {column})",  # noqa: S608
+            (*agents_params, *column_params),
+        )
+
+
+def _programme_rules(
+    programme: Programme, day: datetime.date, population_ids=None, *, walk=False
+) -> Q:
     """The enrolments of `programme` its rules remind on `day`, as a condition on the stored
-    state and lists of agents held apart (each one uncorrelated subquery, hashed by
-    PostgreSQL): a not-started agent `first_after_days` after their enrolment, a stalled one
-    if the programme reminds stalled agents; none who opted out, who got the maximum, or
-    whose latest reminder is within the interval (a reminder's period is its ISO day, so
-    "within" is a text comparison). One per agent: the first of their populations (by id)
-    where the rules remind them, among `population_ids` when given."""
+    state and one list of agents held apart: a not-started agent `first_after_days` after
+    their enrolment, a stalled one if the programme reminds stalled agents; none who opted
+    out, who got the maximum, whose latest reminder is within the interval (a reminder's
+    period is its ISO day, so "within" is a text comparison) or who cannot be reached.
+
+    Those held apart are one UNION, anti-joined once (`NoneOf`): counting or claiming the
+    whole set costs one pass over the due rows and one over the lists, whatever their
+    sizes. `walk`: for a page walked by name instead (agent_name_idx, LIMIT), each list is
+    checked row by row by its index (the agent's reminders by reminder_agent_idx, the
+    unreachable by their partial index), the walk's order kept and nothing read whole.
+
+    One per agent: the first of their populations (by id) where the rules remind them, among
+    `population_ids` when given. A row of the programme's first population (in scope) is
+    the first by definition: only the rows of its other populations look for an earlier
+    one (an index probe each), never the whole due set joined to itself."""
     rules = programme.reminder_settings
     first_day = day - datetime.timedelta(days=rules.first_after_days)
     wanted = status.status_filter(ProgressStatus.NOT_STARTED, programme, day) & Q(
@@ -77,6 +152,16 @@ def _programme_rules(programme: Programme, day: datetime.date, population_ids=No
         period__gt=(day - datetime.timedelta(days=rules.interval_days)).isoformat()
     ).values("agent_id")
     opted_out = ReminderOptOut.objects.filter(programme=programme.pk).values("agent_id")
+    if walk:
+        agent = OuterRef("agent_id")
+        held_apart = (
+            ~Exists(opted_out.filter(agent_id=agent))
+            & ~Exists(recent.filter(agent_id=agent))
+            & ~Exists(unreachable_agents().filter(pk=agent))
+            & ~Exists(maxed.filter(agent_id=agent))
+        )
+    else:
+        held_apart = NoneOf(opted_out.union(maxed, recent, unreachable_agents(), all=True))
     # The agent's last activity in the programme, hence their kind, is the same in each of
     # its populations: only the enrolment's start and the population's targets differ.
     earlier = (
@@ -89,36 +174,36 @@ def _programme_rules(programme: Programme, day: datetime.date, population_ids=No
         )
         .order_by()
     )
+    populations = TargetPopulation.objects.filter(programme=programme.pk)
     if population_ids is not None:
         earlier = earlier.filter(population_id__in=population_ids)
+        populations = populations.filter(pk__in=population_ids)
+    first_population = Subquery(populations.order_by("pk").values("pk")[:1])
     return (
         Q(population__programme=programme.pk)
         & wanted
-        & ~Q(agent_id__in=opted_out)
-        & ~Q(agent_id__in=maxed)
-        & ~Q(agent_id__in=recent)
-        & ~Exists(earlier)
+        & held_apart
+        # In this order: PostgreSQL evaluates an OR's arms as written, and stops at the first.
+        & (Q(population_id=first_population) | ~Exists(earlier))
     )
 
 
-def due_set(programmes: list[Programme], day: datetime.date, population_ids=None) -> QuerySet:
+def due_set(
+    programmes: list[Programme], day: datetime.date, population_ids=None, *, walk=False
+) -> QuerySet:
     """The reminders due on `day`, every rule applied in the database (see `due_reminders`),
     one enrolment per agent and programme (the first of their populations where the rules
     remind them, by id), as a queryset to count, sort and page there: current enrolments, in
     `programmes` (their rules loaded, none in a quiet period), of an active agent with an
     e-mail address, annotated `programme_id` and `kind` (a ReminderKind value). Empty when
-    `programmes` is. `population_ids`: only those populations' enrolments."""
+    `programmes` is. `population_ids`: only those populations' enrolments. `walk`: the
+    same set, shaped for a page read in name order (see `_programme_rules`)."""
     if not programmes:
         return Enrolment.objects.none()
     rules = Q()
     for programme in programmes:
-        rules |= _programme_rules(programme, day, population_ids)
-    # Few agents cannot be reminded: a hashed list of them, not a join of every row.
-    # No address is NULL (the column is unique): excluding "" alone would let it through.
-    unreachable = Agent.objects.filter(
-        Q(is_active=False) | Q(email__isnull=True) | Q(email="")
-    ).values("pk")
-    enrolments = Enrolment.objects.current(day).filter(rules).exclude(agent_id__in=unreachable)
+        rules |= _programme_rules(programme, day, population_ids, walk=walk)
+    enrolments = Enrolment.objects.current(day).filter(rules)
     if population_ids is not None:
         enrolments = enrolments.filter(population_id__in=population_ids)
     return enrolments.annotate(

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
-from django.db.models.functions import Lower, TruncDate
+from django.db.models.functions import Concat, Lower, TruncDate
 from django.db.models.query import prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -142,7 +142,8 @@ class Preview:
     """Who would be reminded on `day` if the rules were on (whatever `enabled` says), within
     the viewer's scope. `why_none`: why nobody would be ('' when the rules decide). `due`:
     the due set as a queryset (`selection.due_set`), never loaded whole; `found`: how many
-    of each kind, counted by the database."""
+    of each kind, counted by the database; `walk`: the same set shaped for a page read in
+    name order (`due_set(walk=True)`)."""
 
     day: datetime.date
     due: QuerySet
@@ -150,6 +151,7 @@ class Preview:
     why_none: str
     scope: Scope
     found: dict = field(default_factory=dict)
+    walk: QuerySet | None = None
 
     @property
     def counts(self) -> list[tuple[str, str, int | None]]:
@@ -191,7 +193,8 @@ def preview(programme: Programme, scope: Scope, day: datetime.date, periods) -> 
     due = due_set([programme], day, population_ids)
     if why_none:
         return Preview(day, due.none(), quiet, why_none, scope)
-    return Preview(day, due, quiet, why_none, scope, _due_counts(due))
+    walk = due_set([programme], day, population_ids, walk=True)
+    return Preview(day, due, quiet, why_none, scope, _due_counts(due), walk)
 
 
 # The preview's orders (?tri=): by agent name, or by rule (reason) then agent name.
@@ -204,6 +207,9 @@ _NOT_STARTED_FIRST = Case(
     output_field=IntegerField(),
 )
 _DUE_FIELDS = ("agent_id", "programme_id", "population_id", "kind", "agent__email")
+# Up to this many due, a page reads them all and sorts them; past it, it walks the agents'
+# name index (50 due among a million agents would mean reading most of the index for them).
+SORT_UP_TO = 10_000
 
 
 def _ordered(preview: Preview, order: str) -> tuple[QuerySet, tuple[str, ...]]:
@@ -213,11 +219,13 @@ def _ordered(preview: Preview, order: str) -> tuple[QuerySet, tuple[str, ...]]:
     keys = ("due_last", "due_first", "agent_id")
     if order == BY_RULE:
         keys = ("due_rank", *keys)
-    rows = preview.due.annotate(
-        due_last=Lower("agent__last_name"),
-        due_first=Lower("agent__first_name"),
-        due_rank=_NOT_STARTED_FIRST,
-    )
+    last, first = Lower("agent__last_name"), Lower("agent__first_name")
+    rows = preview.walk
+    if rows is None or sum(preview.found.values()) <= SORT_UP_TO:
+        # The same order, by keys agent_name_idx does not hold (`|| ''`): PostgreSQL reads
+        # the few due rows and sorts them rather than walk the index.
+        rows, last = preview.due, Concat(last, Value(""))
+    rows = rows.annotate(due_last=last, due_first=first, due_rank=_NOT_STARTED_FIRST)
     return rows, keys
 
 
@@ -225,15 +233,22 @@ def sorted_due(preview: Preview, order: str = BY_NAME) -> "DueRows":
     """The preview's reminders as Due rows, sorted in the database (see `_ordered`), to be
     paginated there: a page is one query, and its count is the preview's own."""
     rows, keys = _ordered(preview, order)
-    return DueRows(rows.order_by(*keys).values_list(*_DUE_FIELDS), sum(preview.found.values()))
+    return DueRows(rows, keys, preview.found)
 
 
 class DueRows:
-    """A sorted values_list queryset of `_DUE_FIELDS` read as Due rows, for the paginator:
-    a slice is one query; the count is known already (the preview's counts)."""
+    """The preview's due set in an order, read as Due rows for the paginator: a slice is one
+    query; the count is known already (the preview's counts).
 
-    def __init__(self, rows: QuerySet, count: int):
-        self.rows, self._count = rows, count
+    By name, a page walks the agents' name index (agent_name_idx) and stops after it: its
+    time does not grow with the number due. By rule, the not-started agents come first: the
+    page is cut in the two kinds with their counts, each kind walked by name the same way,
+    and the two parts read as one UNION ALL (one query), rather than every due row sorted on
+    a rank no index holds."""
+
+    def __init__(self, rows: QuerySet, keys: tuple[str, ...], found: dict):
+        self.rows, self.keys, self.found = rows, keys, found
+        self._count = sum(found.values())
 
     def count(self) -> int:
         return self._count
@@ -241,34 +256,84 @@ class DueRows:
     def __len__(self):
         return self._count
 
+    def _slice(self, start: int, stop: int) -> list[Due]:
+        if "due_rank" not in self.keys:
+            rows = self.rows.order_by(*self.keys).values_list(*_DUE_FIELDS)
+            return [Due(*row) for row in rows[start:stop]]
+        by_name = self.keys[1:]
+        first = self.found.get(ReminderKind.NOT_STARTED.value, 0)
+        parts = []
+        if start < first:  # the page begins among the not-started agents
+            parts.append(
+                self.rows.filter(last_activity__isnull=True).order_by(*by_name)[
+                    start : min(stop, first)
+                ]
+            )
+        if stop > first:  # and ends among the stalled ones
+            parts.append(
+                self.rows.filter(last_activity__isnull=False).order_by(*by_name)[
+                    max(start - first, 0) : stop - first
+                ]
+            )
+        fields = (*_DUE_FIELDS, *self.keys)
+        parts = [part.values_list(*fields) for part in parts]
+        if not parts:
+            return []
+        rows = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
+        if len(parts) > 1:
+            rows = rows.order_by(*self.keys)
+        return [Due(*row[: len(_DUE_FIELDS)]) for row in rows]
+
     def __getitem__(self, index):
         if isinstance(index, slice):
-            return [Due(*row) for row in self.rows[index]]
-        return Due(*self.rows[index])
+            start, stop, _step = index.indices(self._count)
+            return self._slice(start, stop) if start < stop else []
+        if not 0 <= index < self._count:
+            raise IndexError(index)
+        return self._slice(index, index + 1)[0]
 
 
 def due_position(preview: Preview, order: str, agent_id: int):
     """The agent's Due row in the preview, its position (0 for the first) and the rows
     before and after it in `order`: (due, position, previous, following), or None when no
     reminder is due to them. Four queries, each over the due set in the database (the row,
-    the rows before it counted, the previous one and the next one)."""
+    the rows before it counted, the previous one and the next one).
+
+    Each reads the agent's own kind walked by name as a page does (see `DueRows`), bounded
+    by the agent's last name so that agent_name_idx starts at it: by rule, the position
+    adds the not-started agents when the agent is stalled, and the row before the first
+    stalled agent is the last not-started one (the one after the last not-started agent,
+    the first stalled one), read in the same query as a second part of a UNION ALL."""
     rows, keys = _ordered(preview, order)
     found = rows.filter(agent_id=agent_id).values_list(*_DUE_FIELDS, *keys).first()
     if found is None:
         return None
     due, key = Due(*found[: len(_DUE_FIELDS)]), found[len(_DUE_FIELDS) :]
-    before, after = _before(keys, key), _before(keys, key, after=True)
-    position = rows.filter(before).count()
-    previous = (
-        rows.filter(before).order_by(*(f"-{k}" for k in keys)).values_list(*_DUE_FIELDS).first()
-    )
-    following = rows.filter(after).order_by(*keys).values_list(*_DUE_FIELDS).first()
-    return (
-        due,
-        position,
-        previous and Due(*previous),
-        following and Due(*following),
-    )
+    by_name, name_key = keys[-3:], key[-3:]  # last name, first name, id
+    descending = tuple(f"-{k}" for k in by_name)
+    before = _before(by_name, name_key) & Q(due_last__lte=name_key[0])
+    after = _before(by_name, name_key, after=True) & Q(due_last__gte=name_key[0])
+    same, offset = rows, 0
+    not_started = due.kind == ReminderKind.NOT_STARTED.value
+    if order == BY_RULE:
+        same = rows.filter(last_activity__isnull=not_started)
+        offset = 0 if not_started else preview.found.get(ReminderKind.NOT_STARTED.value, 0)
+    position = offset + same.filter(before).count()
+    previous = same.filter(before).order_by(*descending).values_list(*_DUE_FIELDS)[:1]
+    following = same.filter(after).order_by(*by_name).values_list(*_DUE_FIELDS)[:1]
+    if order == BY_RULE and not_started:  # after the last not-started: the first stalled
+        first_other = rows.filter(last_activity__isnull=False).order_by(*by_name)
+        following = following.union(first_other.values_list(*_DUE_FIELDS)[:1], all=True)
+    elif order == BY_RULE:  # before the first stalled: the last not-started
+        last_other = rows.filter(last_activity__isnull=True).order_by(*descending)
+        previous = previous.union(last_other.values_list(*_DUE_FIELDS)[:1], all=True)
+    return due, position, _nearest(previous, due.kind), _nearest(following, due.kind)
+
+
+def _nearest(candidates, kind: str) -> Due | None:
+    """The row of the agent's own kind among `candidates` if any, else the other kind's."""
+    rows = sorted((Due(*row) for row in candidates), key=lambda row: row.kind != kind)
+    return rows[0] if rows else None
 
 
 def _before(keys, values, *, after=False) -> Q:

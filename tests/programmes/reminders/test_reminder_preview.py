@@ -12,8 +12,8 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
-from programmes.enums import ReminderKind
-from programmes.reminders import emails
+from programmes.enums import OutgoingStatus, ReminderKind
+from programmes.reminders import emails, selectors
 from programmes.reminders import services as services_reminders
 from programmes.reminders.selection import due_reminders
 from programmes.reminders.selectors import (
@@ -29,7 +29,11 @@ from tests.agents.factories import AgentFactory, UserFactory
 from tests.campaigns.factories import CampaignFactory
 from tests.programmes.factories import EnrolmentFactory, TargetFactory, TargetPopulationFactory
 from tests.programmes.factories_accompaniment import share_levels
-from tests.programmes.factories_reminders import ReminderSettingsFactory
+from tests.programmes.factories_reminders import (
+    ReminderFactory,
+    ReminderOptOutFactory,
+    ReminderSettingsFactory,
+)
 
 
 def preview_url(cast, **params):
@@ -93,7 +97,7 @@ def test_an_unknown_order_falls_back_to_the_name(client, named):
 
 @pytest.mark.parametrize("order", [BY_NAME, BY_RULE])
 def test_a_page_of_the_sorted_preview_is_one_query_whatever_the_number_of_agents(
-    named, django_assert_num_queries, order
+    named, django_assert_num_queries, order, read_as
 ):
     scope = reminder_scope(named.ambassador, named.programme)
     _rules, periods = load_rules(named.programme)
@@ -136,7 +140,16 @@ def test_nobody_is_counted_twice_nor_listed_twice_for_two_populations(client, na
     assert {row.due for row in rows} == set(expected)
 
 
-def test_the_sorted_preview_is_paginated_and_pages_keep_the_order(client, cast):
+@pytest.fixture(params=["sorted", "walked"])
+def read_as(request, monkeypatch):
+    """A page read both ways: the few due sorted, or the many walked by name (the due set
+    shaped for agent_name_idx, `due_set(walk=True)`), which only large previews take."""
+    if request.param == "walked":
+        monkeypatch.setattr(selectors, "SORT_UP_TO", 0)
+    return request.param
+
+
+def test_the_sorted_preview_is_paginated_and_pages_keep_the_order(client, cast, read_as):
     population = TargetPopulationFactory(programme=cast.programme, name="Grande")
     TargetFactory(population=population)
     for index in range(55):
@@ -272,3 +285,58 @@ def test_the_email_page_goes_to_the_previous_and_next_agent_in_the_preview_order
     end = client.get(email_url(named, last) + "?tri=motif")
     assert end.context["following"] is None and last == named.team[3]  # stalled: last
     assert end.context["previous"] == rows[-2].agent
+
+
+@pytest.mark.parametrize("order", [BY_NAME, BY_RULE])
+def test_each_email_page_has_the_previous_and_next_agent_and_position_of_the_list(
+    client, named, order, read_as
+):
+    """Walked agent by agent, the e-mail pages give the preview list's own order: across
+    the boundary between the not-started and the stalled agents too (by rule), and with
+    two agents of the same last name (by name, then first name)."""
+    client.force_login(named.ambassador)
+    agents = [row.agent for row in client.get(preview_url(named, tri=order)).context["rows"]]
+    assert len(agents) == 6 and agents[-1 if order == BY_RULE else 4] == named.team[3]
+    for position, agent in enumerate(agents):
+        response = client.get(email_url(named, agent) + f"?tri={order}")
+        assert response.context["position"] == position + 1
+        assert response.context["previous"] == (agents[position - 1] if position else None)
+        assert response.context["following"] == (
+            agents[position + 1] if position + 1 < len(agents) else None
+        )
+
+
+def test_the_pages_hold_apart_who_the_rules_hold_apart(client, named, read_as):
+    """Opted out, reminded within the interval, at the maximum, unreachable: none of them is
+    listed, counted or previewed, whichever way the page is read."""
+    rules = named.programme.reminder_settings
+    rules.max_count, rules.interval_days = 2, 7
+    rules.save()
+    zola, paul, anne, martin, luc, ana = named.team
+    ReminderOptOutFactory(agent=paul, programme=named.programme)
+    ReminderFactory(agent=anne, population=named.population)  # today: within the interval
+    for days_ago in (20, 10):  # two, the maximum, both older than the interval
+        ReminderFactory(
+            agent=luc,
+            population=named.population,
+            period=(timezone.localdate() - datetime.timedelta(days=days_ago)).isoformat(),
+        )
+    ReminderFactory(  # a cancelled one does not count towards the maximum
+        agent=martin,
+        population=named.population,
+        period=(timezone.localdate() - datetime.timedelta(days=30)).isoformat(),
+        status=OutgoingStatus.CANCELLED,
+    )
+    ana.is_active = False
+    ana.save()
+    client.force_login(named.ambassador)
+    for order in (BY_NAME, BY_RULE):
+        response = client.get(preview_url(named, tri=order))
+        assert [row.agent for row in response.context["rows"]] == (
+            [martin, zola] if order == BY_NAME else [zola, martin]
+        )
+        assert response.context["preview"].total == 2
+        for agent in (paul, anne, luc, ana):
+            assert client.get(email_url(named, agent) + f"?tri={order}").status_code == 404
+    due = due_reminders(day=timezone.localdate(), programmes=[named.programme])
+    assert {d.agent_id for d in due} == {zola.pk, martin.pk}
