@@ -11,6 +11,7 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 from django.db.models.functions import Concat, Lower, TruncDate
 from django.db.models.query import prefetch_related_objects
@@ -279,9 +280,12 @@ class DueRows:
         parts = [part.values_list(*fields) for part in parts]
         if not parts:
             return []
-        rows = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
-        if len(parts) > 1:
-            rows = rows.order_by(*self.keys)
+        if len(parts) == 1:
+            rows = parts[0]
+        elif connection.features.supports_slicing_ordering_in_compound:
+            rows = parts[0].union(*parts[1:], all=True).order_by(*self.keys)
+        else:  # SQLite: no LIMIT inside a UNION; the parts come in rank order already
+            rows = [row for part in parts for row in part]
         return [Due(*row[: len(_DUE_FIELDS)]) for row in rows]
 
     def __getitem__(self, index):
@@ -323,11 +327,19 @@ def due_position(preview: Preview, order: str, agent_id: int):
     following = same.filter(after).order_by(*by_name).values_list(*_DUE_FIELDS)[:1]
     if order == BY_RULE and not_started:  # after the last not-started: the first stalled
         first_other = rows.filter(last_activity__isnull=False).order_by(*by_name)
-        following = following.union(first_other.values_list(*_DUE_FIELDS)[:1], all=True)
+        following = _union_all(following, first_other.values_list(*_DUE_FIELDS)[:1])
     elif order == BY_RULE:  # before the first stalled: the last not-started
         last_other = rows.filter(last_activity__isnull=True).order_by(*descending)
-        previous = previous.union(last_other.values_list(*_DUE_FIELDS)[:1], all=True)
+        previous = _union_all(previous, last_other.values_list(*_DUE_FIELDS)[:1])
     return due, position, _nearest(previous, due.kind), _nearest(following, due.kind)
+
+
+def _union_all(first: QuerySet, second: QuerySet):
+    """Both sliced querysets' rows: one UNION ALL query where the database takes a LIMIT
+    inside one, else (SQLite) one query each."""
+    if connection.features.supports_slicing_ordering_in_compound:
+        return first.union(second, all=True)
+    return [*first, *second]
 
 
 def _nearest(candidates, kind: str) -> Due | None:

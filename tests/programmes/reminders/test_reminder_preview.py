@@ -9,6 +9,7 @@ from unittest import mock
 
 import pytest
 from django.core import mail
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
@@ -34,6 +35,8 @@ from tests.programmes.factories_reminders import (
     ReminderOptOutFactory,
     ReminderSettingsFactory,
 )
+
+COMPOUND_SLICES = connection.features.supports_slicing_ordering_in_compound
 
 
 def preview_url(cast, **params):
@@ -109,7 +112,9 @@ def test_a_page_of_the_sorted_preview_is_one_query_whatever_the_number_of_agents
                     agent=AgentFactory(last_name=f"Nom{index:02d}"), population=named.population
                 )
         found = preview(named.programme, scope, today, periods)
-        with django_assert_num_queries(1):
+        # By rule, the two kinds' parts are one UNION ALL; SQLite takes no LIMIT inside one.
+        parts = 2 if order == BY_RULE and not COMPOUND_SLICES else 1
+        with django_assert_num_queries(parts):
             page = sorted_due(found, order)[0:50]
         expected = due_reminders(day=today, programmes=[named.programme])
         assert len(page) == len(expected) == found.total == (36 if grown else 6)
@@ -249,7 +254,10 @@ def test_the_email_preview_query_count_is_pinned(client, named, django_assert_nu
         assert client.get(email_url(named, named.team[0])).status_code == 200
     for _ in range(30):
         EnrolmentFactory(agent=AgentFactory(), population=named.population)
-    with django_assert_num_queries(EMAIL_PREVIEW_QUERIES):
+    # By rule, the neighbour across the two kinds is a UNION ALL of two sliced queries: two
+    # queries on SQLite, which takes no LIMIT inside a UNION.
+    by_rule = EMAIL_PREVIEW_QUERIES + (0 if COMPOUND_SLICES else 1)
+    with django_assert_num_queries(by_rule):
         response = client.get(email_url(named, named.team[0]) + "?tri=motif")
     assert response.status_code == 200 and response.context["total"] == 36
 
