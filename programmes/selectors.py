@@ -75,7 +75,6 @@ def populations_with_counts(queryset, today=None):
 # Names sort on their lower case, as the agents' name index (agent_name_idx) holds them: the
 # first page by name walks that index instead of sorting the whole population.
 NAME_ORDER = (Lower("agent__last_name"), Lower("agent__first_name"))
-AGENT_NAME_ORDER = (Lower("last_name"), Lower("first_name"))  # the same, on Agent
 POPULATION_SORTS = {
     "nom": NAME_ORDER,
     "statut": (F("progress_status"),),  # numbered in the order of progress

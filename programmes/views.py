@@ -357,18 +357,16 @@ def team(request):
     roles = roles_for(request.user)
     context = {"title": _("Mon équipe"), "manager": roles.agent}
     if roles.agent is not None:
-        reports = (
-            Agent.objects.reports_of(roles.agent)
-            .select_related("org_unit", "manager")
-            # As the agents' name index holds them: a page walks the index.
-            .order_by(*selectors.AGENT_NAME_ORDER, "pk")
-        )
         query = request.GET.get("q", "")
         context["query"] = query
-        page = paginate(request, reports.search(query))
+        # The team walked once, as narrow rows sorted by name: its size, its search and the
+        # page's ids come from them; only the page's agents are read whole.
+        team = Agent.objects.team_by_name(roles.agent, query)
+        context["team_size"] = len(team)
+        page = paginate(request, [pk for pk, found in team if found])
+        agents = Agent.objects.select_related("org_unit", "manager").in_bulk(page.object_list)
+        page.object_list = [agents[pk] for pk in page.object_list if pk in agents]
         context["page_obj"] = page
-        # Without a search the paginator has counted the whole team already.
-        context["team_size"] = reports.count() if query else page.paginator.count
         context["programme_rows"] = _team_programme_rows(roles.agent)
         context["team_rule"] = any(row["aggregates_only"] for row in context["programme_rows"])
         context["status_labels"] = ProgressStatus.labels
