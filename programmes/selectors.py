@@ -4,7 +4,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, Subquery
+from django.db import connection
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce, Lower
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -12,7 +13,7 @@ from django.utils import timezone
 from agents.models import Agent
 from campaigns.models import CompetenceResult, Participation
 from programmes import status
-from programmes.enums import TargetKind
+from programmes.enums import ProgressStatus, TargetKind
 from programmes.models import (
     CheckIn,
     Enrolment,
@@ -150,6 +151,161 @@ def population_rows(population, ids, *, today=None) -> list:
     found = status.population_progress(population, today=today).select_related("agent__org_unit")
     found = found.in_bulk(ids)
     return [found[pk] for pk in ids if pk in found]
+
+
+@dataclass(frozen=True)
+class PopulationCounts:
+    """A population's counts, from one grouped query on the stored state: its statuses, how
+    many of its agents shared results (who contribute to them, for the privacy rule), and
+    how many are in each (status value, targets met): the sizes of the segments a sorted
+    page reads (`population_page_ids`)."""
+
+    statuses: status.StatusCounts
+    sharers: int
+    met: dict
+
+
+def population_counts(population, *, today=None) -> PopulationCounts:
+    """The population's current enrolments counted by status, sharing and targets met."""
+    rows = (
+        status.population_progress(population, today=today)
+        .order_by()
+        .values("progress_status", "has_shared", "targets_met")
+        .annotate(n=Count("pk"))
+    )
+    by_status, sharers, met = defaultdict(int), 0, defaultdict(int)
+    for row in rows:
+        by_status[row["progress_status"]] += row["n"]
+        sharers += row["n"] if row["has_shared"] else 0
+        met[(row["progress_status"], row["targets_met"])] += row["n"]
+    statuses = status.StatusCounts({s: by_status.get(s.value, 0) for s in ProgressStatus})
+    return PopulationCounts(statuses, sharers, dict(met))
+
+
+class SegmentedIds:
+    """The ids of a sorted list made of consecutive segments of known sizes, each a queryset
+    the database walks in order by an index (the agents' names, or the population's last
+    activity): a slice reads only the segments it overlaps, each from its own offset (from
+    its end, reversed, past its middle), in one query (UNION ALL of the sliced segments,
+    sorted again by segment and order: at most a page of rows).
+
+    For the paginator: `count()` is the sum of the sizes, so it never counts the list."""
+
+    def __init__(self, segments, order):
+        # [(queryset, size, its own order)]: a segment's order may leave out a column that
+        # is constant in it (the list's order then sorts it the same).
+        self.segments = segments
+        self.order = order  # [(annotation name, descending)], after the segment number
+
+    def count(self):
+        return sum(size for _queryset, size, _order in self.segments)
+
+    def __len__(self):
+        return self.count()
+
+    def __getitem__(self, key):
+        if not isinstance(key, slice) or key.step not in (None, 1):
+            raise TypeError("SegmentedIds: slices only")
+        start, stop = key.start or 0, key.stop if key.stop is not None else self.count()
+        parts, reversed_part, first = [], False, 0
+        for number, (queryset, size, own) in enumerate(self.segments):
+            low, high = max(start - first, 0), min(stop - first, size)
+            first += size
+            if low >= high:
+                continue
+            rows = queryset.annotate(segment=Value(number)).values_list(
+                "pk", "segment", *(name for name, _descending in self.order), "agent_id"
+            )
+            if low > size - high:  # nearer the end: walk the index from there
+                backward = [(name, not descending) for name, descending in own]
+                rows = rows.order_by(*_order_by(backward), "-agent_id")
+                parts.append(rows[size - high : size - low])
+                reversed_part = True
+            else:
+                parts.append(rows.order_by(*_order_by(own), "agent_id")[low:high])
+        if not parts:
+            return []
+        if len(parts) == 1:
+            ids = [row[0] for row in parts[0]]
+            return ids[::-1] if reversed_part else ids
+        combined = (
+            parts[0]
+            .union(*parts[1:], all=True)
+            .order_by(
+                "segment",
+                *(f"-{name}" if descending else name for name, descending in self.order),
+                "agent_id",
+            )
+        )
+        return [row[0] for row in combined]
+
+
+def population_page_ids(population, *, sort, progress_status, counts, today=None):
+    """The ids of `population_agents(population, progress_status=, sort=)` (neither search
+    nor check-in filter: `counts`, the population's PopulationCounts, gives the size of
+    every segment) as SegmentedIds, so that no page sorts the whole population:
+
+    - by name: one segment, walking the agents' name index (from its far end past the
+      middle);
+    - by status: one segment per status, in the order of the statuses, each by name;
+    - by activity: those never active by name, then the others by their last activity
+      (enrolment_activity_idx), ties by name (the other way round when descending);
+    - by targets met: one segment per number of targets met, each by name.
+
+    Where the database cannot slice the parts of a UNION (SQLite), the plain sorted
+    queryset of `population_agents`."""
+    today = today or timezone.localdate()
+    key, descending = sort.removeprefix("-"), sort.startswith("-")
+    if key not in POPULATION_SORTS:
+        key, descending = "nom", False
+    if not connection.features.supports_slicing_ordering_in_compound:
+        return population_agents(
+            population, progress_status=progress_status, sort=sort, today=today
+        ).values_list("pk", flat=True)
+    base = status.population_progress(population, today=today).annotate(
+        ln=Lower("agent__last_name"), fn=Lower("agent__first_name")
+    )
+    statuses = [progress_status] if progress_status else list(ProgressStatus)
+    if progress_status:
+        base = base.filter(status.status_filter(progress_status, population.programme, today))
+    names = [("ln", False), ("fn", False)]
+    order = names  # the list's order; each segment's own may leave out what is constant in it
+    if key == "nom":
+        order = [("ln", descending), ("fn", descending)]
+        segments = [(Q(), sum(counts.statuses.counts[s] for s in statuses), order)]
+    elif key == "statut":
+        segments = [
+            (status.status_filter(s, population.programme, today), counts.statuses.counts[s], names)
+            for s in statuses
+        ]
+    elif key == "activite":
+        order = [("last_activity", descending), *names]
+        never = ProgressStatus.NOT_STARTED
+        started = sum(counts.statuses.counts[s] for s in statuses if s != never)
+        segments = [
+            (
+                Q(last_activity__isnull=True),
+                counts.statuses.counts[never] if never in statuses else 0,
+                names,
+            ),
+            (Q(last_activity__isnull=False), started, order),
+        ]
+    else:  # "objectifs"
+        sizes = defaultdict(int)
+        for (value, met), n in counts.met.items():
+            if value in statuses:
+                sizes[met] += n
+        segments = [(Q(targets_met=met), n, names) for met, n in sorted(sizes.items())]
+    if descending and key != "nom":
+        segments.reverse()
+    return SegmentedIds(
+        [(base.filter(condition), n, own) for condition, n, own in segments if n],
+        order,
+    )
+
+
+def _order_by(order):
+    return [F(name).desc() if descending else F(name).asc() for name, descending in order]
 
 
 def programmes_for_home(user):

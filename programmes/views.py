@@ -51,13 +51,10 @@ def population_detail(request, pk):
     today = timezone.localdate()
     # The whole population's counts, whatever the list shows (search, filter): one grouped
     # query on the stored state.
-    counts, sharers = status.status_counts_and_sharers(
-        status.population_progress(population, today=today)
-    )
+    found = selectors.population_counts(population, today=today)
+    counts, sharers = found.statuses, found.sharers
     listing = (
-        _population_listing(request, population, displays, counts, today)
-        if sees_individuals
-        else {}
+        _population_listing(request, population, displays, found, today) if sees_individuals else {}
     )
     context = {
         "title": population.name,
@@ -84,7 +81,8 @@ def _population_listing(request, population, displays, counts, today):
     """The page of agents for ?q= (search), ?statut= (one status), ?tri= (sort), ?page=:
     filtered, sorted and paged by the database, the status shown for the page's rows only.
     Without a search nor the check-in filter, the list holds the population's `counts`
-    (of the status chosen, if any), so the paginator does not count it again."""
+    (of the status chosen, if any), so the paginator does not count it again, and a page
+    reads only the segments of the sorted list it overlaps (`population_page_ids`)."""
     query = request.GET.get("q", "")
     chosen = ProgressStatus.from_slug(request.GET.get("statut", ""))
     sort = request.GET.get("tri", "nom")
@@ -92,18 +90,22 @@ def _population_listing(request, population, displays, counts, today):
     # ?sans-point=60: the agents without a check-in for that long (the one period offered).
     quiet = request.GET.get("sans-point") == str(selectors.QUIET_DAYS)
     quiet_days = selectors.QUIET_DAYS if quiet else None
-    agents = selectors.population_agents(
-        population,
-        query=query,
-        progress_status=chosen,
-        sort=sort,
-        today=today,
-        quiet_days=quiet_days,
-    )
-    known = None
-    if not query and not quiet:
-        known = counts.counts[chosen] if chosen else counts.total
-    page_obj = paginate(request, agents.values_list("pk", flat=True), count=known)
+    if query or quiet:
+        agents = selectors.population_agents(
+            population,
+            query=query,
+            progress_status=chosen,
+            sort=sort,
+            today=today,
+            quiet_days=quiet_days,
+        )
+        page_obj = paginate(request, agents.values_list("pk", flat=True))
+    else:  # the counts tell the size of the list and of each of its segments
+        ids = selectors.population_page_ids(
+            population, sort=sort, progress_status=chosen, counts=counts, today=today
+        )
+        known = counts.statuses.counts[chosen] if chosen else counts.statuses.total
+        page_obj = paginate(request, ids, count=known)
     page_obj.object_list = selectors.population_rows(
         population, list(page_obj.object_list), today=today
     )
