@@ -211,6 +211,34 @@ def test_team_size_is_the_whole_team_even_while_searching(client, cast):
     assert [agent.pk for agent in response.context["page_obj"]] == [cast.agent_agent.pk]
 
 
+def test_team_page_lists_the_whole_tree_by_name_whatever_the_case_and_pages_it(
+    client, cast, settings
+):
+    """Three levels under the manager, names in mixed case: the pages hold every report once,
+    by last then first name ignoring case (as the name index), ties by id; a search keeps
+    the team's size and finds across levels."""
+    settings.PAGINATION_PAGE_SIZE = 4
+    head = AgentFactory(manager=cast.manager_agent, last_name="martin", first_name="Zoé")
+    middle = AgentFactory(manager=head, last_name="Martin", first_name="anne")
+    leaves = [
+        AgentFactory(manager=middle, last_name=last, first_name=first)
+        for last, first in [("ABEL", "Luc"), ("abel", "Ali"), ("Zidane", "Bo"), ("abel", "Ali")]
+    ]
+    client.force_login(cast.manager)
+    url = reverse("programmes:team")
+    first = client.get(url)
+    team = [*cast.team, head, middle, *leaves]
+    assert first.context["team_size"] == len(team)
+    shown = []
+    for number in range(1, first.context["page_obj"].paginator.num_pages + 1):
+        shown += [agent.pk for agent in client.get(url, {"page": number}).context["page_obj"]]
+    expected = sorted(team, key=lambda a: (a.last_name.lower(), a.first_name.lower(), a.pk))
+    assert shown == [agent.pk for agent in expected]
+    found = client.get(url, {"q": "ABEL ali"})
+    assert found.context["team_size"] == len(team)
+    assert [agent.pk for agent in found.context["page_obj"]] == [leaves[1].pk, leaves[3].pk]
+
+
 def _share(agent, programme):
     """`agent` shared results in one of `programme`'s campaigns."""
     from campaigns.enums import ParticipationStatus
