@@ -325,13 +325,13 @@ def test_team_page_counts_each_programme_from_the_stored_state(client, cast):
     _, population_b, population_c = _team_in_three_programmes(cast, 6)
     # Someone outside the team in programme B, and a report who left programme C: neither
     # counts.
-    EnrolmentFactory(agent=AgentFactory(), population=population_b)
+    outsider = EnrolmentFactory(agent=AgentFactory(), population=population_b).agent
     leaver = population_c.enrolments.first()
     leaver.end_date = leaver.start_date
     leaver.save()
-    participation = ParticipationFactory(
-        agent=population_b.enrolments.first().agent, status=ParticipationStatus.SHARED
-    )
+    # A report of the team (the first enrolment by name could be the outsider's).
+    sharer = population_b.enrolments.exclude(agent=outsider).first().agent
+    participation = ParticipationFactory(agent=sharer, status=ParticipationStatus.SHARED)
     population_b.programme.campaigns.add(participation.campaign)
     response = _get(client, cast.manager, "programmes:team")
     rows = {row["programme"].slug: row for row in response.context["programme_rows"]}
