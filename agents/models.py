@@ -197,9 +197,26 @@ class AgentQuerySet(models.QuerySet):
         found = models.ExpressionWrapper(found, models.BooleanField())
         return list(team.annotate(found=found).values_list("pk", "found"))
 
+    def report_condition(self, field, manager, ids):
+        """A condition on an agent id `field` of another table: one of `manager`'s reports,
+        whose `ids` (team_by_name's) are known. On PostgreSQL one array parameter (`= ANY`),
+        so the team is not walked again (`__in` would write one parameter per id); elsewhere
+        the recursive subquery."""
+        if self._vendor() == "postgresql":
+            return _AnyOf(models.F(field), models.Value(list(ids)))
+        return models.Q(**{f"{field}__in": self.report_ids(manager)})
+
     def search(self, text):
         found = _search_condition(text)
         return self if found is None else self.filter(found)
+
+
+class _AnyOf(models.Func):
+    """`expression = ANY(array)` (PostgreSQL): the array is one parameter."""
+
+    template = "(%(expressions)s))"
+    arg_joiner = " = ANY("
+    output_field = models.BooleanField()
 
 
 def _search_condition(text):
