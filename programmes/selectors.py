@@ -222,27 +222,32 @@ class SegmentedIds:
         if not isinstance(key, slice) or key.step not in (None, 1):
             raise TypeError("SegmentedIds: slices only")
         start, stop = key.start or 0, key.stop if key.stop is not None else self.count()
-        parts, reversed_part, first = [], False, 0
+        overlaps, first = [], 0
         for number, (queryset, size, own) in enumerate(self.segments):
             low, high = max(start - first, 0), min(stop - first, size)
             first += size
-            if low >= high:
-                continue
+            if low < high:
+                overlaps.append((number, queryset, size, own, low, high))
+        if len(overlaps) == 1:  # the ids alone, the narrowest rows to sort
+            _number, queryset, size, own, low, high = overlaps[0]
+            if low > size - high:  # nearer the end: walk the index from there
+                rows = queryset.order_by(*_order_by(_backward(own)), "-agent_id")
+                return list(rows.values_list("pk", flat=True)[size - high : size - low])[::-1]
+            rows = queryset.order_by(*_order_by(own), "agent_id")
+            return list(rows.values_list("pk", flat=True)[low:high])
+        parts = []
+        for number, queryset, size, own, low, high in overlaps:
             rows = queryset.annotate(segment=Value(number)).values_list(
                 "pk", "segment", *(name for name, _descending in self.order), "agent_id"
             )
-            if low > size - high:  # nearer the end: walk the index from there
-                backward = [(name, not descending) for name, descending in own]
-                rows = rows.order_by(*_order_by(backward), "-agent_id")
-                parts.append(rows[size - high : size - low])
-                reversed_part = True
+            if low > size - high:
+                parts.append(
+                    rows.order_by(*_order_by(_backward(own)), "-agent_id")[size - high : size - low]
+                )
             else:
                 parts.append(rows.order_by(*_order_by(own), "agent_id")[low:high])
         if not parts:
             return []
-        if len(parts) == 1:
-            ids = [row[0] for row in parts[0]]
-            return ids[::-1] if reversed_part else ids
         combined = (
             parts[0]
             .union(*parts[1:], all=True)
@@ -317,6 +322,10 @@ def population_page_ids(population, *, sort, progress_status, counts, today=None
         [(base.filter(condition), n, own) for condition, n, own in segments if n],
         order,
     )
+
+
+def _backward(order):
+    return [(name, not descending) for name, descending in order]
 
 
 def _order_by(order):
