@@ -201,7 +201,7 @@ class SegmentedIds:
     """The ids of a sorted list made of consecutive segments of known sizes, each a queryset
     the database walks in order by an index (the agents' names, or the population's last
     activity): a slice reads only the segments it overlaps, each from its own offset (from
-    its end, reversed, past its middle), in one query (UNION ALL of the sliced segments,
+    its end, reversed, in its last quarter), in one query (UNION ALL of the sliced segments,
     sorted again by segment and order: at most a page of rows).
 
     For the paginator: `count()` is the sum of the sizes, so it never counts the list."""
@@ -230,7 +230,7 @@ class SegmentedIds:
                 overlaps.append((number, queryset, size, own, low, high))
         if len(overlaps) == 1:  # the ids alone, the narrowest rows to sort
             _number, queryset, size, own, low, high = overlaps[0]
-            if low > size - high:  # nearer the end: walk the index from there
+            if _from_the_end(low, high, size):
                 rows = queryset.order_by(*_order_by(_backward(own)), "-agent_id")
                 return list(rows.values_list("pk", flat=True)[size - high : size - low])[::-1]
             rows = queryset.order_by(*_order_by(own), "agent_id")
@@ -240,7 +240,7 @@ class SegmentedIds:
             rows = queryset.annotate(segment=Value(number)).values_list(
                 "pk", "segment", *(name for name, _descending in self.order), "agent_id"
             )
-            if low > size - high:
+            if _from_the_end(low, high, size):
                 parts.append(
                     rows.order_by(*_order_by(_backward(own)), "-agent_id")[size - high : size - low]
                 )
@@ -265,8 +265,8 @@ def population_page_ids(population, *, sort, progress_status, counts, today=None
     nor check-in filter: `counts`, the population's PopulationCounts, gives the size of
     every segment) as SegmentedIds, so that no page sorts the whole population:
 
-    - by name: one segment, walking the agents' name index (from its far end past the
-      middle);
+    - by name: one segment, walking the agents' name index (from its far end in its last
+      quarter);
     - by status: one segment per status, in the order of the statuses, each by name;
     - by activity: those never active by name, then the others by their last activity
       (enrolment_activity_idx), ties by name (the other way round when descending);
@@ -322,6 +322,13 @@ def population_page_ids(population, *, sort, progress_status, counts, today=None
         [(base.filter(condition), n, own) for condition, n, own in segments if n],
         order,
     )
+
+
+def _from_the_end(low, high, size):
+    """Whether rows `low` to `high` of a segment of `size` are read from its end: in its last
+    quarter, where walking the index backwards reads a few rows. Around the middle the
+    database sorts the segment either way, and sorts it faster forwards."""
+    return size - high < low and size - high <= size // 4
 
 
 def _backward(order):
