@@ -4,7 +4,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, Subquery
+from django.db import connection
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce, Lower
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -12,7 +13,7 @@ from django.utils import timezone
 from agents.models import Agent
 from campaigns.models import CompetenceResult, Participation
 from programmes import status
-from programmes.enums import TargetKind
+from programmes.enums import ProgressStatus, TargetKind
 from programmes.models import (
     CheckIn,
     Enrolment,
@@ -75,7 +76,6 @@ def populations_with_counts(queryset, today=None):
 # Names sort on their lower case, as the agents' name index (agent_name_idx) holds them: the
 # first page by name walks that index instead of sorting the whole population.
 NAME_ORDER = (Lower("agent__last_name"), Lower("agent__first_name"))
-AGENT_NAME_ORDER = (Lower("last_name"), Lower("first_name"))  # the same, on Agent
 POPULATION_SORTS = {
     "nom": NAME_ORDER,
     "statut": (F("progress_status"),),  # numbered in the order of progress
@@ -151,6 +151,192 @@ def population_rows(population, ids, *, today=None) -> list:
     found = status.population_progress(population, today=today).select_related("agent__org_unit")
     found = found.in_bulk(ids)
     return [found[pk] for pk in ids if pk in found]
+
+
+@dataclass(frozen=True)
+class PopulationCounts:
+    """A population's counts, from one grouped query on the stored state: its statuses, how
+    many of its agents shared results (who contribute to them, for the privacy rule), and
+    how many are in each (status value, targets met): the sizes of the segments a sorted
+    page reads (`population_page_ids`)."""
+
+    statuses: status.StatusCounts
+    sharers: int
+    met: dict
+
+
+def population_counts(population, *, today=None) -> PopulationCounts:
+    """The population's current enrolments counted by status, sharing and targets met.
+
+    Grouped by the two stored columns (targets met, shared: a handful of groups), each
+    status counted by its own condition on the stored state (`status.status_filter`, the
+    same partition as the status itself): PostgreSQL then counts in parallel, where a
+    grouping by the status expression, whose number of values it cannot guess, had it plan
+    one group per row and count alone (0.54 s against 0.28 s at a million agents)."""
+    today = today or timezone.localdate()
+    programme = population.programme
+    by_status = {
+        progress.slug: Count("pk", filter=status.status_filter(progress, programme, today))
+        for progress in ProgressStatus
+    }
+    rows = (
+        population.enrolments.current(today)
+        .order_by()
+        .values("targets_met", "has_shared")
+        .annotate(**by_status)
+    )
+    totals, sharers, met = defaultdict(int), 0, defaultdict(int)
+    for row in rows:
+        for progress in ProgressStatus:
+            n = row[progress.slug]
+            totals[progress] += n
+            sharers += n if row["has_shared"] else 0
+            if n:
+                met[(progress, row["targets_met"])] += n
+    statuses = status.StatusCounts({progress: totals[progress] for progress in ProgressStatus})
+    return PopulationCounts(statuses, sharers, dict(met))
+
+
+class SegmentedIds:
+    """The ids of a sorted list made of consecutive segments of known sizes, each a queryset
+    the database walks in order by an index (the agents' names, or the population's last
+    activity): a slice reads only the segments it overlaps, each from its own offset (from
+    its end, reversed, in its last quarter), in one query (UNION ALL of the sliced segments,
+    sorted again by segment and order: at most a page of rows).
+
+    For the paginator: `count()` is the sum of the sizes, so it never counts the list."""
+
+    def __init__(self, segments, order):
+        # [(queryset, size, its own order)]: a segment's order may leave out a column that
+        # is constant in it (the list's order then sorts it the same).
+        self.segments = segments
+        self.order = order  # [(annotation name, descending)], after the segment number
+
+    def count(self):
+        return sum(size for _queryset, size, _order in self.segments)
+
+    def __len__(self):
+        return self.count()
+
+    def __getitem__(self, key):
+        if not isinstance(key, slice) or key.step not in (None, 1):
+            raise TypeError("SegmentedIds: slices only")
+        start, stop = key.start or 0, key.stop if key.stop is not None else self.count()
+        overlaps, first = [], 0
+        for number, (queryset, size, own) in enumerate(self.segments):
+            low, high = max(start - first, 0), min(stop - first, size)
+            first += size
+            if low < high:
+                overlaps.append((number, queryset, size, own, low, high))
+        if len(overlaps) == 1:  # the ids alone, the narrowest rows to sort
+            _number, queryset, size, own, low, high = overlaps[0]
+            if _from_the_end(low, high, size):
+                rows = queryset.order_by(*_order_by(_backward(own)), "-agent_id")
+                return list(rows.values_list("pk", flat=True)[size - high : size - low])[::-1]
+            rows = queryset.order_by(*_order_by(own), "agent_id")
+            return list(rows.values_list("pk", flat=True)[low:high])
+        parts = []
+        for number, queryset, size, own, low, high in overlaps:
+            rows = queryset.annotate(segment=Value(number)).values_list(
+                "pk", "segment", *(name for name, _descending in self.order), "agent_id"
+            )
+            if _from_the_end(low, high, size):
+                parts.append(
+                    rows.order_by(*_order_by(_backward(own)), "-agent_id")[size - high : size - low]
+                )
+            else:
+                parts.append(rows.order_by(*_order_by(own), "agent_id")[low:high])
+        if not parts:
+            return []
+        combined = (
+            parts[0]
+            .union(*parts[1:], all=True)
+            .order_by(
+                "segment",
+                *(f"-{name}" if descending else name for name, descending in self.order),
+                "agent_id",
+            )
+        )
+        return [row[0] for row in combined]
+
+
+def population_page_ids(population, *, sort, progress_status, counts, today=None):
+    """The ids of `population_agents(population, progress_status=, sort=)` (neither search
+    nor check-in filter: `counts`, the population's PopulationCounts, gives the size of
+    every segment) as SegmentedIds, so that no page sorts the whole population:
+
+    - by name: one segment, walking the agents' name index (from its far end in its last
+      quarter);
+    - by status: one segment per status, in the order of the statuses, each by name;
+    - by activity: those never active by name, then the others by their last activity
+      (enrolment_activity_idx), ties by name (the other way round when descending);
+    - by targets met: one segment per number of targets met, each by name.
+
+    Where the database cannot slice the parts of a UNION (SQLite), the plain sorted
+    queryset of `population_agents`."""
+    today = today or timezone.localdate()
+    key, descending = sort.removeprefix("-"), sort.startswith("-")
+    if key not in POPULATION_SORTS:
+        key, descending = "nom", False
+    if not connection.features.supports_slicing_ordering_in_compound:
+        return population_agents(
+            population, progress_status=progress_status, sort=sort, today=today
+        ).values_list("pk", flat=True)
+    base = status.population_progress(population, today=today).annotate(
+        ln=Lower("agent__last_name"), fn=Lower("agent__first_name")
+    )
+    statuses = [progress_status] if progress_status else list(ProgressStatus)
+    if progress_status:
+        base = base.filter(status.status_filter(progress_status, population.programme, today))
+    names = [("ln", False), ("fn", False)]
+    order = names  # the list's order; each segment's own may leave out what is constant in it
+    if key == "nom":
+        order = [("ln", descending), ("fn", descending)]
+        segments = [(Q(), sum(counts.statuses.counts[s] for s in statuses), order)]
+    elif key == "statut":
+        segments = [
+            (status.status_filter(s, population.programme, today), counts.statuses.counts[s], names)
+            for s in statuses
+        ]
+    elif key == "activite":
+        order = [("last_activity", descending), *names]
+        never = ProgressStatus.NOT_STARTED
+        started = sum(counts.statuses.counts[s] for s in statuses if s != never)
+        segments = [
+            (
+                Q(last_activity__isnull=True),
+                counts.statuses.counts[never] if never in statuses else 0,
+                names,
+            ),
+            (Q(last_activity__isnull=False), started, order),
+        ]
+    else:  # "objectifs"
+        sizes = defaultdict(int)
+        for (value, met), n in counts.met.items():
+            if value in statuses:
+                sizes[met] += n
+        segments = [(Q(targets_met=met), n, names) for met, n in sorted(sizes.items())]
+    if descending and key != "nom":
+        segments.reverse()
+    return SegmentedIds(
+        [(base.filter(condition), n, own) for condition, n, own in segments if n],
+        order,
+    )
+
+
+def _from_the_end(low, high, size):
+    """Whether rows `low` to `high` of a segment of `size` are read from its end: in its last
+    quarter, where walking the index backwards reads a few rows. Around the middle the
+    database sorts the segment either way, and sorts it faster forwards."""
+    return size - high < low and size - high <= size // 4
+
+
+def _backward(order):
+    return [(name, not descending) for name, descending in order]
+
+
+def _order_by(order):
+    return [F(name).desc() if descending else F(name).asc() for name, descending in order]
 
 
 def programmes_for_home(user):

@@ -51,13 +51,10 @@ def population_detail(request, pk):
     today = timezone.localdate()
     # The whole population's counts, whatever the list shows (search, filter): one grouped
     # query on the stored state.
-    counts, sharers = status.status_counts_and_sharers(
-        status.population_progress(population, today=today)
-    )
+    found = selectors.population_counts(population, today=today)
+    counts, sharers = found.statuses, found.sharers
     listing = (
-        _population_listing(request, population, displays, counts, today)
-        if sees_individuals
-        else {}
+        _population_listing(request, population, displays, found, today) if sees_individuals else {}
     )
     context = {
         "title": population.name,
@@ -84,7 +81,8 @@ def _population_listing(request, population, displays, counts, today):
     """The page of agents for ?q= (search), ?statut= (one status), ?tri= (sort), ?page=:
     filtered, sorted and paged by the database, the status shown for the page's rows only.
     Without a search nor the check-in filter, the list holds the population's `counts`
-    (of the status chosen, if any), so the paginator does not count it again."""
+    (of the status chosen, if any), so the paginator does not count it again, and a page
+    reads only the segments of the sorted list it overlaps (`population_page_ids`)."""
     query = request.GET.get("q", "")
     chosen = ProgressStatus.from_slug(request.GET.get("statut", ""))
     sort = request.GET.get("tri", "nom")
@@ -92,18 +90,22 @@ def _population_listing(request, population, displays, counts, today):
     # ?sans-point=60: the agents without a check-in for that long (the one period offered).
     quiet = request.GET.get("sans-point") == str(selectors.QUIET_DAYS)
     quiet_days = selectors.QUIET_DAYS if quiet else None
-    agents = selectors.population_agents(
-        population,
-        query=query,
-        progress_status=chosen,
-        sort=sort,
-        today=today,
-        quiet_days=quiet_days,
-    )
-    known = None
-    if not query and not quiet:
-        known = counts.counts[chosen] if chosen else counts.total
-    page_obj = paginate(request, agents.values_list("pk", flat=True), count=known)
+    if query or quiet:
+        agents = selectors.population_agents(
+            population,
+            query=query,
+            progress_status=chosen,
+            sort=sort,
+            today=today,
+            quiet_days=quiet_days,
+        )
+        page_obj = paginate(request, agents.values_list("pk", flat=True))
+    else:  # the counts tell the size of the list and of each of its segments
+        ids = selectors.population_page_ids(
+            population, sort=sort, progress_status=chosen, counts=counts, today=today
+        )
+        known = counts.statuses.counts[chosen] if chosen else counts.statuses.total
+        page_obj = paginate(request, ids, count=known)
     page_obj.object_list = selectors.population_rows(
         population, list(page_obj.object_list), today=today
     )
@@ -357,34 +359,33 @@ def team(request):
     roles = roles_for(request.user)
     context = {"title": _("Mon équipe"), "manager": roles.agent}
     if roles.agent is not None:
-        reports = (
-            Agent.objects.reports_of(roles.agent)
-            .select_related("org_unit", "manager")
-            # As the agents' name index holds them: a page walks the index.
-            .order_by(*selectors.AGENT_NAME_ORDER, "pk")
-        )
         query = request.GET.get("q", "")
         context["query"] = query
-        page = paginate(request, reports.search(query))
+        # The team walked once, as narrow rows sorted by name: its size, its search and the
+        # page's ids come from them; only the page's agents are read whole.
+        team = Agent.objects.team_by_name(roles.agent, query)
+        context["team_size"] = len(team)
+        page = paginate(request, [pk for pk, found in team if found])
+        agents = Agent.objects.select_related("org_unit", "manager").in_bulk(page.object_list)
+        page.object_list = [agents[pk] for pk in page.object_list if pk in agents]
         context["page_obj"] = page
-        # Without a search the paginator has counted the whole team already.
-        context["team_size"] = reports.count() if query else page.paginator.count
-        context["programme_rows"] = _team_programme_rows(roles.agent)
+        context["programme_rows"] = _team_programme_rows(roles.agent, [pk for pk, _ in team])
         context["team_rule"] = any(row["aggregates_only"] for row in context["programme_rows"])
         context["status_labels"] = ProgressStatus.labels
     return render(request, "programmes/team.html", context)
 
 
-def _team_programme_rows(manager):
+def _team_programme_rows(manager, ids):
     """Per programme in which one of the team's agents is or was enrolled: those enrolled
     today, those of them who shared results in it (who contribute to the status counts:
     under self-assessment, fewer than 5 and the counts are withheld), and the counts per
-    status. Two queries, read from the stored progress state, whatever the team's size."""
+    status. Two queries, read from the stored progress state, whatever the team's size;
+    the team's `ids` (already walked) spare a second walk."""
     today = timezone.localdate()
     # Every programme (a handful), for their names and stall thresholds: the team's
     # programmes are those the grouped query finds, so the team is walked once.
     programmes = list(Programme.objects.order_by("name", "pk"))
-    team = Enrolment.objects.filter(agent_id__in=Agent.objects.report_ids(manager))
+    team = Enrolment.objects.filter(Agent.objects.report_condition("agent_id", manager, ids))
     figures = _team_figures(team, programmes, today)
     rows = []
     for programme in programmes:

@@ -385,6 +385,8 @@ class Enrolment(models.Model):
             models.Index(
                 fields=["population", "reached", "last_activity"], name="enrolment_progress_idx"
             ),
+            # The population page sorted by last activity walks it (population_page_ids).
+            models.Index(fields=["population", "last_activity"], name="enrolment_activity_idx"),
         ]
 
     def __str__(self):

@@ -631,6 +631,35 @@ def test_population_page_filters_sorts_and_pages_in_the_database(client, cast, s
     assert all(row.agent.last_name.startswith("AJOUT") for row in rows)
 
 
+SEGMENTED = [
+    {"tri": sort, **extra}
+    for sort in ("nom", "-nom", "statut", "-statut", "activite", "-activite", "objectifs",
+                 "-objectifs")
+    for extra in ({}, {"statut": "in_progress"}, {"statut": "not_started"})
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("params", SEGMENTED)
+def test_population_page_reads_the_segments_of_the_list_in_its_order(
+    client, cast, statuses, settings, params
+):
+    """The pages of a sorted list (read segment by segment, from either end of each, a page
+    across several in one query) are the list sorted whole, page size 3 so that pages
+    straddle the statuses and fall past the middle of a segment."""
+    from programmes import selectors
+
+    settings.PAGINATION_PAGE_SIZE = 3
+    _enrol_in_turn(cast, 17)
+    shared(cast.team[0], cast.programme.campaigns.get(), _recent(50), levels={"1.1": 4})
+    client.force_login(cast.ambassador)
+    url = reverse("programmes:population_detail", kwargs={"pk": cast.population.pk})
+    rows, total = _all_pages(client, url, params)
+    chosen = ProgressStatus.from_slug(params.get("statut", ""))
+    whole = selectors.population_agents(cast.population, progress_status=chosen, sort=params["tri"])
+    assert [row.pk for row in rows] == [enrolment.pk for enrolment in whole]
+    assert total == len(rows) > 3
+
+
 def test_population_page_stays_out_of_reach_of_other_ambassadors(client, cast, statuses):
     other = UserFactory()
     TargetPopulationFactory(programme=cast.programme, name="Autre", ambassadors=[other])
