@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("agents", "0002_hr_list_permission"),
-        ("programmes", "0017_enrolment_population_index"),
+        ("programmes", "0018_unit_stats"),
     ]
 
     operations = [

@@ -37,6 +37,6 @@ def drop(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("agents", "0002_hr_list_permission")]
+    dependencies = [("agents", "0003_agent_unreachable_idx")]
 
     operations = [migrations.RunPython(create, drop)]
