@@ -26,7 +26,6 @@ agent in two populations has one status in each, since each enrolment is judged 
 own population's targets.
 """
 
-from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -368,28 +367,7 @@ def _status_counts(found) -> StatusCounts:
     return StatusCounts({status: found.get(status.value, 0) for status in ProgressStatus})
 
 
-def status_counts_of(statuses) -> StatusCounts:
-    """Count statuses already computed (values of ProgressStatus)."""
-    return _status_counts(Counter(statuses))
-
-
 def status_counts(enrolments_with_progress: QuerySet) -> StatusCounts:
     """Count the statuses of enrolments annotated by `with_progress`, in one query."""
     rows = enrolments_with_progress.order_by().values("progress_status").annotate(n=Count("pk"))
     return _status_counts({row["progress_status"]: row["n"] for row in rows})
-
-
-def status_counts_and_sharers(enrolments_with_progress: QuerySet) -> tuple[StatusCounts, int]:
-    """The statuses of enrolments annotated by `with_progress`, and how many of them have
-    shared results in their programme (who contribute to the counts, for the privacy rule),
-    in one query."""
-    rows = (
-        enrolments_with_progress.order_by()
-        .values("progress_status", "has_shared")
-        .annotate(n=Count("pk"))
-    )
-    counts, sharers = Counter(), 0
-    for row in rows:
-        counts[row["progress_status"]] += row["n"]
-        sharers += row["n"] if row["has_shared"] else 0
-    return _status_counts(counts), sharers
