@@ -5,6 +5,8 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PYTHON ?= python3
 PYTEST_ARGS ?=
+# Test processes (pytest-xdist): one per core by default; TEST_WORKERS=0 runs in one process.
+TEST_WORKERS ?= auto
 
 # Local development: a throwaway SECRET_KEY and DEBUG on (see config/settings.py).
 DEV_ENV := DJANGO_DEMO=1 DEBUG=1
@@ -82,8 +84,8 @@ run: install ## Migrate the SQLite demo, load demo data, serve http://127.0.0.1:
 		trap "kill $$worker 2>/dev/null; wait $$worker" EXIT INT TERM; \
 		$(PY) manage.py runserver 127.0.0.1:8000'
 
-test: install ## Run the test suite (SQLite unless DATABASE_URL is set); PYTEST_ARGS=...
-	$(VENV)/bin/pytest $(PYTEST_ARGS)
+test: install ## Run the test suite (SQLite unless DATABASE_URL is set); PYTEST_ARGS=..., TEST_WORKERS=N
+	$(VENV)/bin/pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 lint: install ## Check style and formatting (ruff), then the import contracts (import-linter)
 	$(VENV)/bin/ruff check .

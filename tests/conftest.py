@@ -6,9 +6,11 @@ a team of six (the agent and five colleagues), all enrolled in the ambassador's 
 in it too) and a second population of the cast's programme with an ambassador of its own.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
+from django.db import transaction
 from django.utils import timezone
 
 from campaigns.enums import MatchStatus, ParticipationStatus
@@ -26,6 +28,15 @@ from tests.programmes.factories import (
 from tests.programmes.import_factories import programme_import
 
 
+def pytest_collection_modifyitems(config, items):
+    """Under pytest-xdist (`make test`), the tests of tests/integration share the test Redis
+    (TEST_REDIS_URL) and its queues with the workers they start: one process runs them all,
+    one after the other (`--dist loadgroup`)."""
+    for item in items:
+        if item.path.parent.name == "integration" and item.path.parent.parent.name == "tests":
+            item.add_marker(pytest.mark.xdist_group("shared-redis"))
+
+
 @pytest.fixture(autouse=True)
 def _media_in_tmp(settings, tmp_path):
     """Uploaded files (HR lists, Pix exports) land in a temporary folder, never in media/."""
@@ -39,6 +50,48 @@ def _accessibility_state_cached():
     earlier one recorded, and the pinned query counts do not depend on the tests' order.
     tests/legal clears it to read the database."""
     remember_state(AccessibilityStatement._meta.get_field("state").default)
+
+
+def built_once_per_module(django_db_blocker, build: Callable):
+    """Yields what `build()` makes, made once for a module's tests, as Django's
+    `setUpTestData`: in a transaction rolled back after the module's last test, inside which
+    each test's own writes roll back to a savepoint (the `db` fixture's). Only for modules whose
+    tests are not transactional (a flush would empty it) and leave the Python objects alone."""
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            made = build()
+        except BaseException:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+            raise
+    try:
+        yield made
+    finally:
+        with django_db_blocker.unblock():
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+
+
+def _forget_made_per_test(cast):
+    """The objects a test made on demand and kept on the cast (`_imports`, …): gone with the
+    test's savepoint, so the next test makes its own."""
+    for key in [key for key in cast.__dict__ if key.startswith("_")]:
+        del cast.__dict__[key]
+    return cast
+
+
+@pytest.fixture(scope="module")
+def _matrix_cast_of_the_module(django_db_setup, django_db_blocker):
+    yield from built_once_per_module(django_db_blocker, lambda: extend_to_matrix(build_cast()))
+
+
+@pytest.fixture
+def shared_matrix_cast(db, _matrix_cast_of_the_module):
+    """`matrix_cast`, built once per module: for the matrices, which open pages with it
+    hundreds of times and change nothing on it but rows their savepoint takes back."""
+    return _forget_made_per_test(_matrix_cast_of_the_module)
 
 
 @dataclass
@@ -70,6 +123,11 @@ class Cast:
 
 @pytest.fixture
 def cast(db):
+    return build_cast()
+
+
+def build_cast() -> Cast:
+    """The fixed cast (see the module's docstring); `cast` builds it for each test."""
     unit = OrgUnitFactory(name="Secrétariat général")
     owner = UserFactory(email="pilote@exemple.gouv.fr")
     ambassador = UserFactory(email="ambassadeur@exemple.gouv.fr")
@@ -117,6 +175,10 @@ def managerial_cast(cast):
 
 @pytest.fixture
 def matrix_cast(cast):
+    return extend_to_matrix(cast)
+
+
+def extend_to_matrix(cast: Cast) -> Cast:
     """The cast, plus the people the URL matrix checks against each other:
 
     - programme B, owned by `other_owner` only, with one population accompanied by

@@ -20,6 +20,19 @@ from django.urls import reverse
 
 from tests.test_url_matrix import APP_MATRIX, ROLES, _admin_urls, all_patterns
 
+
+@pytest.fixture
+def matrix_cast(shared_matrix_cast):
+    """Built once for the module's hundreds of cases (tests/conftest.py)."""
+    return shared_matrix_cast
+
+
+@pytest.fixture
+def cast(shared_matrix_cast):
+    """The same rows: a second cast beside them would collide on its fixed e-mails."""
+    return shared_matrix_cast
+
+
 LOGGED_IN = [role for role in ROLES if role != "anonymous"]
 APP_LABELS = ("agents", "campaigns", "programmes", "reviews")
 

@@ -38,7 +38,10 @@ def test_the_scan_finds_the_apps_tasks():
     assert {"run_programme_import", "send_daily_reminders", "analyse_import"} <= functions
 
 
-@pytest.mark.parametrize("path,function,decorator", list(_task_decorators()), ids=lambda v: str(v))
+@pytest.mark.parametrize(
+    "path,function,decorator",
+    [pytest.param(*case, id=f"{case[0]}-{case[1]}") for case in _task_decorators()],
+)
 def test_every_task_pins_its_name(path, function, decorator):
     keywords = {k.arg: k.value for k in getattr(decorator, "keywords", [])}
     assert "name" in keywords, f"{path}: task {function} must pin name= (beat stores it)"

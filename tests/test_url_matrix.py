@@ -24,6 +24,13 @@ from tests.matrix import checkins, legal, mentoring, mydata, reminders, resource
 from tests.matrix.roles import ROLES
 from tests.programmes.import_factories import programme_import, waiting_participation
 
+
+@pytest.fixture
+def matrix_cast(shared_matrix_cast):
+    """Built once for the module's hundreds of cases (tests/conftest.py)."""
+    return shared_matrix_cast
+
+
 LOGIN = "/comptes/connexion/"
 # Programme B's people: on the cast's programme, they are outsiders.
 PROGRAMME_B_ROLES = ("other_owner", "other_ambassador")

