@@ -31,6 +31,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import QuerySet
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
@@ -148,34 +149,61 @@ def _live_rows(population: TargetPopulation, targets: list[Target], enrolments: 
 def _latest_results(targets, campaigns: dict, agent_ids, shared_participations: dict) -> dict:
     """{(field, agent, campaign or None, competence): value} of the latest shared result
     each level or mastery-rate target reads (campaign None: across profiles collections)."""
-    competences = {target.competence_id for target in targets if target.kind != TargetKind.STAGE}
-    if not competences or not shared_participations:
+    if not shared_participations:
         return {}
+    level_competences = {
+        target.competence_id for target in targets if target.kind == TargetKind.LEVEL
+    }
     wanted_rates = {
         (target.campaign_id, target.competence_id)
         for target in targets
         if target.kind == TargetKind.MASTERY_RATE
     }
-    # The database sorts, newest first (by observation, then row): the first value met for a
-    # key is the latest; no date travels.
-    rows = (
-        CompetenceResult.objects.filter(
-            participation__agent_id__in=id_list(agent_ids),
-            participation__campaign_id__in=list(campaigns),
-            participation__status=ParticipationStatus.SHARED,
-            competence_id__in=competences,
-        )
-        .order_by("-observed_at", "-pk")
-        .values_list("participation_id", "competence_id", "level", "mastery_rate")
+    profiles = [pk for pk, kind in campaigns.items() if kind == CampaignKind.PROFILES_COLLECTION]
+    latest: dict[tuple, tuple] = {}  # key: (observed_at, pk, value)
+    reads = [
+        ("level", profiles, level_competences, lambda campaign: None),
+        (
+            "mastery_rate",
+            sorted({campaign for campaign, _c in wanted_rates} & set(campaigns)),
+            {competence for _campaign, competence in wanted_rates},
+            lambda campaign: campaign,
+        ),
+    ]
+    for field, campaign_ids, competences, key_campaign in reads:
+        if not competences or not campaign_ids:
+            continue
+        rows = _latest_per_participation(field, agent_ids, campaign_ids, competences)
+        for participation_id, competence_id, value, observed_at, pk in rows:
+            agent_id, campaign_id = shared_participations[participation_id]
+            if field == "mastery_rate" and (campaign_id, competence_id) not in wanted_rates:
+                continue
+            key = (field, agent_id, key_campaign(campaign_id), competence_id)
+            if key not in latest or (observed_at, pk) > latest[key][:2]:
+                latest[key] = (observed_at, pk, value)
+    return {key: value for key, (_at, _pk, value) in latest.items()}
+
+
+def _latest_per_participation(field: str, agent_ids, campaign_ids, competences):
+    """(participation, competence, `field`, observed at, pk) of the agents' shared results
+    where `field` is set: on PostgreSQL only the latest per participation and competence
+    (DISTINCT ON, along the result history index), however long the history; elsewhere every
+    row. The caller keeps the latest (by observation, then row) per key, as
+    `programmes.status.latest_shared` does."""
+    rows = CompetenceResult.objects.filter(
+        participation__agent_id__in=id_list(agent_ids),
+        participation__campaign_id__in=campaign_ids,
+        participation__status=ParticipationStatus.SHARED,
+        competence_id__in=competences,
+        **{f"{field}__isnull": False},
     )
-    latest: dict[tuple, object] = {}
-    for participation_id, competence_id, level, rate in rows:
-        agent_id, campaign_id = shared_participations[participation_id]
-        if level is not None and campaigns[campaign_id] == CampaignKind.PROFILES_COLLECTION:
-            latest.setdefault(("level", agent_id, None, competence_id), level)
-        if rate is not None and (campaign_id, competence_id) in wanted_rates:
-            latest.setdefault(("mastery_rate", agent_id, campaign_id, competence_id), rate)
-    return latest
+    if connection.features.can_distinct_on_fields:
+        rows = rows.order_by("participation_id", "competence_id", "-observed_at", "-pk").distinct(
+            "participation_id", "competence_id"
+        )
+    else:
+        rows = rows.order_by()
+    return rows.values_list("participation_id", "competence_id", field, "observed_at", "pk")
 
 
 def _write(population: TargetPopulation, enrolment_ids: Iterable[int]) -> int:
