@@ -272,6 +272,13 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = False
 # Agents per batch of the job creating a review cycle's sheets (reviews.services_cycles): each
 # batch is one transaction of the same few queries, whatever its size.
 REVIEWS_SYNC_BATCH_SIZE = env.int("REVIEWS_SYNC_BATCH_SIZE", default=5000)
+# A review cycle's progress page counts its sheets again after a change at most every this
+# many seconds (in between, it shows the counts with their time), and in any case once they
+# are this old. Under tests, every change is counted at once.
+REVIEWS_PROGRESS_MIN_INTERVAL = env.int(
+    "REVIEWS_PROGRESS_MIN_INTERVAL", default=0 if TESTING else 30
+)
+REVIEWS_PROGRESS_MAX_AGE = env.int("REVIEWS_PROGRESS_MAX_AGE", default=600)
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Recurring jobs; the database scheduler copies them into its tables when beat starts.
 CELERY_BEAT_SCHEDULE = {

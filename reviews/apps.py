@@ -14,3 +14,5 @@ class ReviewsConfig(AppConfig):
         from reviews.mydata import reviews_of_agent
 
         register_export_section(REVIEWS_KEY, reviews_of_agent)
+        # A sheet saved marks its cycle's stored counts out of date.
+        from reviews import signals  # noqa: F401

@@ -95,6 +95,15 @@ class ReviewCycle(models.Model):
     sync_started_at = models.DateTimeField(_("création commencée le"), null=True, blank=True)
     sync_progress_at = models.DateTimeField(_("dernier lot le"), null=True, blank=True)
     sync_finished_at = models.DateTimeField(_("création terminée le"), null=True, blank=True)
+    # The owner's progress page reads its counts per service from here, not from every sheet
+    # (reviews.selectors_cycles.counted_rows): each write that moves a count (a state, a sheet
+    # added, a manager given) bumps `sheets_version` in its transaction; the counts are taken
+    # again when they are of an older version, at most every REVIEWS_PROGRESS_MIN_INTERVAL
+    # seconds, and when older than REVIEWS_PROGRESS_MAX_AGE (an agent moved to another unit).
+    sheets_version = models.PositiveIntegerField(default=0, editable=False)
+    progress_rows = models.JSONField(null=True, blank=True, editable=False)
+    progress_version = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    progress_counted_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("campagne d'entretiens")

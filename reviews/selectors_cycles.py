@@ -8,11 +8,12 @@ they see (`suppress`); a population's share at target, year by year, follows the
 dashboard's rule (fewer than 5 agents who shared results, or fewer than 5 apart from
 another figure)."""
 
+import datetime
 from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db.models import Count, Q
-from django.utils import formats
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from agents.models import OrgUnit
@@ -30,16 +31,20 @@ def _percent(part: int, whole: int) -> float | None:
 
 
 def cycles_of_programme(programme):
-    """The programme's cycles, newest first, with their number of sheets and of sheets held
-    or closed. One query (per page)."""
-    return (
-        ReviewCycle.objects.filter(programme=programme)
-        .annotate(
-            sheets=Count("reviews"),
-            done=Count("reviews", filter=Q(reviews__state__in=DONE_STATES)),
-        )
-        .order_by("-year")
-    )
+    """The programme's cycles, newest first. Their numbers of sheets, and of sheets held or
+    closed: `with_sheet_counts`, on a page of them."""
+    return ReviewCycle.objects.filter(programme=programme).order_by("-year")
+
+
+def with_sheet_counts(cycles) -> list:
+    """Gives each cycle `sheets` and `done` (held or closed) from its stored counts
+    (`counted_rows`): no query for a cycle whose counts are current."""
+    cycles = list(cycles)
+    for cycle in cycles:
+        rows = counted_rows(cycle).rows
+        cycle.sheets = sum(row["total"] for row in rows)
+        cycle.done = sum(row[state] for row in rows for state in DONE_STATES)
+    return cycles
 
 
 def _state_counts():
@@ -102,6 +107,8 @@ class CycleProgress:
     groups: list[ProgressGroup]
     without_manager: int
     aggregates_only: bool
+    counted_at: datetime.datetime | None = None
+    behind: bool = False  # a sheet changed since `counted_at` (counted again shortly)
 
     @property
     def hidden_services(self) -> int:
@@ -163,18 +170,58 @@ def suppress(rows: list[ProgressRow], minimum: int | None = None) -> None:
         min(shown, key=lambda row: (row.size, row.name)).hidden = True
 
 
+@dataclass
+class Counted:
+    """The cycle's sheets counted per org unit of their agent (dicts of `COUNT_KEYS`, with
+    `agent__org_unit_id` and `without_manager`), and when: `behind` when a change came
+    since, not counted yet (REVIEWS_PROGRESS_MIN_INTERVAL)."""
+
+    rows: list[dict]
+    counted_at: datetime.datetime
+    behind: bool
+
+
+def counted_rows(cycle: ReviewCycle, now: datetime.datetime | None = None) -> Counted:
+    """The cycle's counts per org unit, as stored on the cycle when they are current (no
+    sheet changed since: `sheets_version`), else counted again over every sheet, one query
+    (two writers at once: the count of the older version is never stored over the newer
+    one's). Counted again at most every REVIEWS_PROGRESS_MIN_INTERVAL seconds; in between the
+    page shows the stored counts and their time. Counted again, changed or not, once older
+    than REVIEWS_PROGRESS_MAX_AGE (an agent moved to another unit changes no sheet)."""
+    now = now or timezone.now()
+    counted_at = cycle.progress_counted_at
+    if cycle.progress_rows is not None and counted_at is not None:
+        age = (now - counted_at).total_seconds()
+        current = cycle.progress_version == cycle.sheets_version
+        if age < settings.REVIEWS_PROGRESS_MAX_AGE and (
+            current or age < settings.REVIEWS_PROGRESS_MIN_INTERVAL
+        ):
+            return Counted(cycle.progress_rows, counted_at, behind=not current)
+    # The version first: a sheet changed while counting leaves the count behind its version.
+    version = ReviewCycle.objects.filter(pk=cycle.pk).values_list("sheets_version", flat=True)[0]
+    rows = list(
+        Review.objects.filter(cycle=cycle)
+        .values("agent__org_unit_id")
+        .annotate(**_state_counts(), without_manager=Count("pk", filter=Q(manager__isnull=True)))
+        .order_by("agent__org_unit_id")
+    )
+    ReviewCycle.objects.filter(pk=cycle.pk).filter(
+        Q(progress_version__isnull=True) | Q(progress_version__lte=version)
+    ).update(progress_rows=rows, progress_version=version, progress_counted_at=now)
+    cycle.progress_rows, cycle.progress_version, cycle.progress_counted_at = rows, version, now
+    cycle.sheets_version = version
+    return Counted(rows, now, behind=False)
+
+
 def cycle_progress(cycle, *, aggregates_only: bool) -> CycleProgress:
     """Every sheet of the cycle per state: overall, per pôle or direction (the org unit just
     below what all the cycle's services have in common) and per service (the agent's org
     unit). Under self-assessment, a line of fewer than 5 sheets shows « moins de 5 », and so
     does any line that would let a hidden one be found by subtraction (`suppress`); a hidden
-    pôle hides its services. Two queries, whatever the number of sheets."""
-    rows = list(
-        Review.objects.filter(cycle=cycle)
-        .values("agent__org_unit_id")
-        .annotate(**_state_counts(), without_manager=Count("pk", filter=Q(manager__isnull=True)))
-        .order_by()
-    )
+    pôle hides its services. The counts stored on the cycle (`counted_rows`) and the org
+    tree: one query whatever the number of sheets, and three more once a sheet changed."""
+    counted = counted_rows(cycle)
+    rows = counted.rows
     overall = ProgressRow(_("Ensemble de la campagne"), dict.fromkeys(COUNT_KEYS, 0))
     without_manager = 0
     for row in rows:
@@ -218,7 +265,9 @@ def cycle_progress(cycle, *, aggregates_only: bool) -> CycleProgress:
                     service.hidden = True
             else:
                 suppress(group.services)
-    return CycleProgress(overall, ordered, without_manager, aggregates_only)
+    return CycleProgress(
+        overall, ordered, without_manager, aggregates_only, counted.counted_at, counted.behind
+    )
 
 
 def _shown(value) -> str:

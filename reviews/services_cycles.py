@@ -190,8 +190,15 @@ def cycle_sync(
             if on_batch is not None:
                 on_batch(covered)
         if upper is None:
+            sheets_changed(cycle.pk)
             return added
         after = upper
+
+
+def sheets_changed(cycle_id: int) -> None:
+    """Sheets of the cycle were added, or changed state or manager: its stored counts
+    (`ReviewCycle.progress_rows`) are out of date. Call in the writing transaction."""
+    ReviewCycle.objects.filter(pk=cycle_id).update(sheets_version=F("sheets_version") + 1)
 
 
 def _populations(cycle: ReviewCycle) -> list[int]:

@@ -89,13 +89,15 @@ def cycle_list(request, slug):
         else:
             _tell_sync(request, cycle, opened=True)
             return redirect("reviews:cycle_detail", pk=cycle.pk)
+    page_obj = paginate(request, selectors_cycles.cycles_of_programme(programme))
+    page_obj.object_list = selectors_cycles.with_sheet_counts(page_obj.object_list)
     return render(
         request,
         "reviews/cycle_list.html",
         {
             "title": _("Campagnes d’entretiens — %(programme)s") % {"programme": programme.name},
             "programme": programme,
-            "page_obj": paginate(request, selectors_cycles.cycles_of_programme(programme)),
+            "page_obj": page_obj,
             "form": form,
         },
     )

@@ -24,12 +24,13 @@ from tests.programmes.factories import (
 from tests.reviews.factories import ReviewCycleFactory, ReviewFactory
 
 OPEN_DATA = {"year": "2026", "opens_on": "2026-10-01", "closes_on": "2026-12-31"}
-# Per run: the cycle, the programme's populations, the agents to cover, RUNNING, DONE. Per
-# batch: its savepoint and release, the batch's last agent id, the INSERT … SELECT, the
-# managers' UPDATE, the progress.
-RUN_QUERIES, BATCH_QUERIES = 5, 6
-# cycle_sync called on its own: the populations, then per batch the same without progress.
-SYNC_QUERIES, SYNC_BATCH_QUERIES = 1, 5
+# Per run: the cycle, the programme's populations, the agents to cover, RUNNING, the cycle's
+# stored counts marked out of date, DONE. Per batch: its savepoint and release, the batch's
+# last agent id, the INSERT … SELECT, the managers' UPDATE, the progress.
+RUN_QUERIES, BATCH_QUERIES = 6, 6
+# cycle_sync called on its own: the populations and the counts marked out of date, then per
+# batch the same without progress.
+SYNC_QUERIES, SYNC_BATCH_QUERIES = 2, 5
 
 
 def _enrol(cast, count):
