@@ -27,6 +27,7 @@ from programmes.enums import OutgoingStatus
 from programmes.models import Reminder
 from programmes.reminders.tasks import send_daily_reminders
 from tests.agents.factories import AgentFactory
+from tests.integration.fault_helpers import broker_at
 from tests.programmes.factories import (
     EnrolmentFactory,
     ProgrammeFactory,
@@ -93,14 +94,13 @@ def broker(prerequisites):
 
     client = redis.Redis.from_url(prerequisites)
     client.delete(QUEUE, "unacked", "unacked_index", "unacked_mutex")
-    keys = ("broker_url", "task_always_eager")
-    before = {key: celery_app.conf[key] for key in keys}
-    celery_app.conf.update(broker_url=prerequisites, task_always_eager=False)
+    # broker_at drops the app's connection pools: an earlier test of this process (under
+    # pytest-xdist, any test) may have left one open on another broker, where .delay() would
+    # then publish and no worker of ours would read.
     try:
-        with celery_app.connection_for_write(prerequisites) as conn:
+        with broker_at(prerequisites), celery_app.connection_for_write(prerequisites) as conn:
             yield conn
     finally:
-        celery_app.conf.update(before)
         client.delete(QUEUE, "unacked", "unacked_index", "unacked_mutex")
 
 
