@@ -60,11 +60,11 @@ def enrolled_count() -> int:
 
 
 def seed(agents: int) -> None:
-    """N agents (COPY), their managers (one UPDATE), one programme and population enrolling
-    them all (COPY)."""
+    """N agents (COPY) in services of 100 under ten directions, their managers (one UPDATE),
+    one programme and population enrolling them all (COPY)."""
     from django.db import connection, transaction
 
-    from agents.models import User
+    from agents.models import OrgUnit, User
     from programmes.models import Programme, TargetPopulation
 
     now = datetime.now(PARIS)
@@ -72,7 +72,8 @@ def seed(agents: int) -> None:
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
             "TRUNCATE reviews_review, reviews_reviewcycle, programmes_enrolment, "
-            "programmes_targetpopulation, programmes_programme, agents_agent CASCADE"
+            "programmes_targetpopulation, programmes_programme, agents_agent, agents_orgunit "
+            "CASCADE"
         )
         copy_rows(
             cursor,
@@ -99,11 +100,30 @@ def seed(agents: int) -> None:
         population = TargetPopulation.objects.create(programme=programme, name="Tous")
         cursor.execute("SELECT id FROM agents_agent ORDER BY id")
         ids = [row[0] for row in cursor.fetchall()]
+        # Ten directions of services of 100 agents: the cycle's page counts per service.
+        directions = [
+            OrgUnit.objects.create(name=f"Direction {d}", kind="direction") for d in range(10)
+        ]
+        services = OrgUnit.objects.bulk_create(
+            OrgUnit(name=f"Service {n}", parent=directions[n % 10])
+            for n in range((agents + 99) // 100)
+        )
+        cursor.execute(
+            "WITH first AS (SELECT min(id) AS id FROM agents_agent) "
+            "UPDATE agents_agent AS a "
+            "SET org_unit_id = (%s::bigint[])[(a.id - first.id) / 100 + 1] FROM first",
+            [[unit.pk for unit in services]],
+        )
+        # The stored progress state of an enrolment without targets nor results.
         copy_rows(
             cursor,
             "programmes_enrolment",
-            "agent_id, population_id, start_date",
-            ((agent_id, population.pk, date(YEAR, 1, 1)) for agent_id in ids),
+            "agent_id, population_id, start_date, has_shared, target_values, targets_set, "
+            "targets_met, reached",
+            (
+                (agent_id, population.pk, date(YEAR, 1, 1), False, "{}", 0, 0, False)
+                for agent_id in ids
+            ),
         )
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")

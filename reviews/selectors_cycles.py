@@ -115,6 +115,26 @@ class CycleProgress:
         return sum(row.hidden for group in self.groups for row in (group.services or [group.row]))
 
 
+@dataclass
+class ProgressLine:
+    """A line of the progress table: a pôle or direction (`strong`) or one of its services
+    (`group`: its pôle's row, named before it for screen readers)."""
+
+    row: ProgressRow
+    group: ProgressRow | None = None
+    strong: bool = False
+
+
+def progress_lines(progress: CycleProgress) -> list[ProgressLine]:
+    """The table's lines below the overall one, pôles each followed by their services: the
+    page shows them by pages of lines (an org chart of a thousand services is not one page)."""
+    lines = []
+    for group in progress.groups:
+        lines.append(ProgressLine(group.row, strong=True))
+        lines.extend(ProgressLine(service, group=group.row) for service in group.services)
+    return lines
+
+
 def _add(counts: dict, row: dict) -> None:
     for key in COUNT_KEYS:
         counts[key] += row[key]

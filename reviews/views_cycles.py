@@ -114,6 +114,10 @@ def cycle_detail(request, pk):
     progress = (
         selectors_cycles.cycle_progress(cycle, aggregates_only=aggregates_only) if ready else None
     )
+    page_obj = paginate(request, selectors_cycles.progress_lines(progress)) if ready else None
+    # A page that starts among a pôle's services repeats the pôle's line first (« suite »).
+    lines = list(page_obj) if ready else []
+    continued = lines[0].group if lines and lines[0].group is not None else None
     auto_refresh = cycle.sync_active and request.GET.get("actualiser") != "non"
     response = render(
         request,
@@ -125,7 +129,8 @@ def cycle_detail(request, pk):
             "states": ReviewState,
             "sync_states": SyncState,
             "progress": progress,
-            "page_obj": paginate(request, progress.groups) if ready else None,
+            "page_obj": page_obj,
+            "continued": continued,
             "evolution": selectors_cycles.year_on_year(programme, aggregates_only=aggregates_only),
             "aggregates_only": aggregates_only,
             "sync_stale": services_cycles.cycle_sync_stale(cycle),

@@ -437,6 +437,43 @@ def test_poles_are_paginated(client, cast):
     assert len(_detail(client, cast.owner, cycle, page=2).context["page_obj"]) == 5
 
 
+def test_a_large_org_chart_is_paginated_by_lines_and_a_pole_continued_is_named_again(
+    client, managerial_cast, settings
+):
+    settings.PAGINATION_PAGE_SIZE = 4
+    cycle = ReviewCycleFactory(programme=managerial_cast.programme)
+    root = OrgUnitFactory(name="Ministère")
+    for pole_name in ("Pôle A", "Pôle B"):
+        pole = OrgUnitFactory(name=pole_name, parent=root)
+        for n in range(3):
+            unit = OrgUnitFactory(name=f"{pole_name} service {n}", parent=pole)
+            ReviewFactory(cycle=cycle, agent=AgentFactory(org_unit=unit))
+
+    first = _detail(client, managerial_cast.owner, cycle)
+    second = _detail(client, managerial_cast.owner, cycle, page=2)
+
+    # 2 pôles and 6 services: 8 lines, 4 a page; the second page starts among Pôle B's.
+    assert [line.row.name for line in first.context["page_obj"]] == [
+        "Pôle A",
+        "Pôle A service 0",
+        "Pôle A service 1",
+        "Pôle A service 2",
+    ]
+    assert first.context["continued"] is None
+    assert [line.row.name for line in second.context["page_obj"]] == [
+        "Pôle B",
+        "Pôle B service 0",
+        "Pôle B service 1",
+        "Pôle B service 2",
+    ]
+    settings.PAGINATION_PAGE_SIZE = 3
+    third = _detail(client, managerial_cast.owner, cycle, page=2)
+    assert third.context["continued"].name == "Pôle A"
+    html = third.content.decode()
+    assert "Pôle A</strong> (suite)" in html
+    assert html.index("(suite)") < html.index("Pôle B")
+
+
 # --- Year on year ------------------------------------------------------------------------
 
 
