@@ -85,7 +85,7 @@ run: install ## Migrate the SQLite demo, load demo data, serve http://127.0.0.1:
 		$(PY) manage.py runserver 127.0.0.1:8000'
 
 test: install ## Run the test suite (SQLite unless DATABASE_URL is set); PYTEST_ARGS=..., TEST_WORKERS=N
-	$(VENV)/bin/pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
+	$(VENV)/bin/pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 lint: install ## Check style and formatting (ruff), then the import contracts (import-linter)
 	$(VENV)/bin/ruff check .

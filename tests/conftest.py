@@ -6,8 +6,10 @@ a team of six (the agent and five colleagues), all enrolled in the ambassador's 
 in it too) and a second population of the cast's programme with an ambassador of its own.
 """
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from django.db import transaction
@@ -28,13 +30,22 @@ from tests.programmes.factories import (
 from tests.programmes.import_factories import programme_import
 
 
-def pytest_collection_modifyitems(config, items):
-    """Under pytest-xdist (`make test`), the tests of tests/integration share the test Redis
-    (TEST_REDIS_URL) and its queues with the workers they start: one process runs them all,
-    one after the other (`--dist loadgroup`)."""
-    for item in items:
-        if item.path.parent.name == "integration" and item.path.parent.parent.name == "tests":
-            item.add_marker(pytest.mark.xdist_group("shared-redis"))
+def _one_redis_database_per_test_process():
+    """Under pytest-xdist (`make test`), each process talks to a Redis database of its own
+    (TEST_REDIS_URL's, then the one below it for each next process: /15, /14, …), so that the
+    Celery workers the tests of tests/integration start in two processes at once never take
+    each other's tasks. xdist's `loadgroup`, which could keep those tests in one process, loses
+    its groups under this pytest (it sets `item._nodeid`, which pytest 9 no longer reads)."""
+    worker, url = os.environ.get("PYTEST_XDIST_WORKER"), os.environ.get("TEST_REDIS_URL")
+    if not worker or not url:
+        return
+    parts = urlsplit(url)
+    database = int(parts.path.strip("/") or 0)
+    own = (database - int(worker.removeprefix("gw"))) % 16
+    os.environ["TEST_REDIS_URL"] = urlunsplit(parts._replace(path=f"/{own}"))
+
+
+_one_redis_database_per_test_process()
 
 
 @pytest.fixture(autouse=True)

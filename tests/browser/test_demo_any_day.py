@@ -12,6 +12,7 @@ Screenshots of the four homes at 1280 and 390 px go to test-artifacts/screenshot
 
 import re
 import subprocess
+from contextlib import ExitStack
 
 import pytest
 from playwright.sync_api import expect
@@ -30,15 +31,27 @@ WIDTHS = (1280, 390)
 if faketime_missing_reason() and not in_ci():
     pytest.skip(faketime_missing_reason(), allow_module_level=True)
 
-# One process (`make test`, pytest-xdist) runs them all: each day's demo is seeded once.
-pytestmark = pytest.mark.xdist_group("demo-any-day")
+
+@pytest.fixture(scope="module")
+def demos(tmp_path_factory):
+    """Each day's demo, seeded and served the first time a test asks for it and kept until the
+    module's last test, in whatever order the tests come (pytest-xdist sends them in its own:
+    a module fixture per day was seeded again at each change of day)."""
+    with ExitStack() as stack:
+        served = {}
+
+        def demo_of(day):
+            if day not in served:
+                folder = tmp_path_factory.mktemp(f"demo-{day}")
+                served[day] = stack.enter_context(embedded_app(folder, today=day, worker=False))
+            return served[day]
+
+        yield demo_of
 
 
-@pytest.fixture(scope="module", params=DAYS)
-def demo(request, tmp_path_factory):
-    folder = tmp_path_factory.mktemp(f"demo-{request.param}")
-    with embedded_app(folder, today=request.param, worker=False) as app:
-        yield request.param, app
+@pytest.fixture(params=DAYS)
+def demo(request, demos):
+    return request.param, demos(request.param)
 
 
 def shoot(page, day, role):
