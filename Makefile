@@ -6,6 +6,8 @@ PY := $(VENV)/bin/python
 PYTHON ?= python3
 PYTEST_ARGS ?=
 # Test processes (pytest-xdist): one per core by default; TEST_WORKERS=0 runs in one process.
+# worksteal: a process done early takes tests queued for the other (the long browser journeys
+# otherwise leave one process alone for the last minute).
 TEST_WORKERS ?= auto
 
 # Local development: a throwaway SECRET_KEY and DEBUG on (see config/settings.py).
@@ -85,7 +87,7 @@ run: install ## Migrate the SQLite demo, load demo data, serve http://127.0.0.1:
 		$(PY) manage.py runserver 127.0.0.1:8000'
 
 test: install ## Run the test suite (SQLite unless DATABASE_URL is set); PYTEST_ARGS=..., TEST_WORKERS=N
-	$(VENV)/bin/pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
+	$(VENV)/bin/pytest -n $(TEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 lint: install ## Check style and formatting (ruff), then the import contracts (import-linter)
 	$(VENV)/bin/ruff check .
