@@ -251,14 +251,21 @@ def _cycle_with_services(cast, *, big=6, small=2):
         ReviewState.CLOSED,
         ReviewState.HELD,
     ]
+    # Surnames no page shows otherwise (a drawn one could be the owner's first name).
     for n in range(big):
         ReviewFactory(
             cycle=cycle,
-            agent=AgentFactory(org_unit=big_unit, manager=cast.manager_agent),
+            agent=AgentFactory(
+                org_unit=big_unit, manager=cast.manager_agent, last_name=f"Fichebig{n}"
+            ),
             state=states[n % len(states)],
         )
-    for _n in range(small):
-        ReviewFactory(cycle=cycle, agent=AgentFactory(org_unit=small_unit), state="held")
+    for n in range(small):
+        ReviewFactory(
+            cycle=cycle,
+            agent=AgentFactory(org_unit=small_unit, last_name=f"Fichesmall{n}"),
+            state="held",
+        )
     return cycle
 
 
