@@ -50,7 +50,10 @@ def _aggregates_only(user, programme):
 def cycle_index(request):
     """The cycles the user follows, leads or has a sheet in, and the programmes where they
     may open one."""
-    cycles = perms.cycles_visible_to(request.user).select_related("programme")
+    # The stored counts (a JSON row per service) are not shown here.
+    cycles = (
+        perms.cycles_visible_to(request.user).select_related("programme").defer("progress_rows")
+    )
     agent = roles_for(request.user).agent
     if agent is not None:
         # Same query: does the user lead sheets of the cycle, have one in it?
