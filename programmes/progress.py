@@ -29,6 +29,7 @@ Who keeps it current:
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from decimal import Decimal
 
 from django.db import connection
@@ -40,6 +41,7 @@ from campaigns.enums import CampaignKind, ParticipationStatus
 from campaigns.models import CompetenceResult, Participation
 from campaigns.signals import participations_changed
 from lib.bulk import id_list, update_rows
+from programmes import tally
 from programmes.enums import TargetKind
 from programmes.models import Enrolment, Programme, Target, TargetPopulation
 
@@ -356,20 +358,25 @@ def drift(enrolments: QuerySet | None = None) -> list[Drift]:
 @dataclass(frozen=True)
 class Check:
     """What `check` found: how many enrolments were read, those that drifted, how many of
-    them were rewritten."""
+    them were rewritten; the tally groups that differed from their enrolments' count
+    (programmes/tally.py), rebuilt with `fix`."""
 
     checked: int
     drifted: list[Drift]
     fixed: int
+    tally_drifted: list = dataclass_field(default_factory=list)
 
 
 def check(*, fix: bool = False, programme: Programme | None = None) -> Check:
     """Compare the stored state of every enrolment (of `programme`, or all) with the live
-    engine; with `fix`, recompute those that drifted. Each drift is logged as an error: the
-    state is meant never to drift, so a drift is a bug in a write path."""
+    engine; with `fix`, recompute those that drifted. Then the same for the populations'
+    tallies against their enrolments (with `fix`, rebuilt). Each drift is logged as an
+    error: neither is meant ever to drift, so a drift is a bug in a write path."""
     enrolments = Enrolment.objects.all()
+    populations = TargetPopulation.objects.all()
     if programme is not None:
         enrolments = enrolments.filter(population__programme=programme)
+        populations = populations.filter(programme=programme)
     drifted = drift(enrolments)
     for found in drifted[:100]:
         logger.error(
@@ -386,7 +393,23 @@ def check(*, fix: bool = False, programme: Programme | None = None) -> Check:
         fixed = refresh_enrolments(
             Enrolment.objects.filter(pk__in=[found.enrolment_id for found in drifted])
         )
-    return Check(checked=enrolments.count(), drifted=drifted, fixed=fixed)
+    population_ids = list(populations.values_list("pk", flat=True))
+    tally_drifted = tally.drift(population_ids)
+    for found in tally_drifted[:100]:
+        logger.error(
+            "Population tally drifted: population %s, group %s: tallied %s, counted %s",
+            found.population_id,
+            found.key,
+            found.tallied,
+            found.counted,
+        )
+    if fix and tally_drifted:
+        tally.rebuild({found.population_id for found in tally_drifted})
+    if fix:
+        tally.compact(population_ids)
+    return Check(
+        checked=enrolments.count(), drifted=drifted, fixed=fixed, tally_drifted=tally_drifted
+    )
 
 
 # --- Who keeps it current -------------------------------------------------------------------

@@ -393,6 +393,45 @@ class Enrolment(models.Model):
         return f"{self.agent} → {self.population.name}"
 
 
+# What a tally row holds where the enrolment holds none: no end date, no activity yet.
+OPEN_END = datetime.date(9999, 12, 31)
+NO_ACTIVITY = datetime.date(1, 1, 1)
+
+
+class PopulationTally(models.Model):
+    """How many enrolments of a population (`n`, negative for enrolments gone) share what
+    their status and the population page's counts read: dates of enrolment, day of last
+    activity (local), shared, targets met, reached. The counts of a population sum its rows
+    (programmes/tally.py): a few thousand at most, whatever its head count.
+
+    Written by the database only: triggers on programmes_enrolment (migration 0020) add one
+    row per group of enrolments an INSERT, UPDATE or DELETE changed, in its transaction; rows
+    are only ever added (no lock held on a shared counter), and merged by `tally.compact`
+    after each import's figures and every night. The population is not a foreign key: its
+    enrolments' deletion, which writes these rows, may come before or after its own."""
+
+    population = models.ForeignKey(
+        TargetPopulation,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,  # tally_population_idx starts with it
+        related_name="+",
+    )
+    start_date = models.DateField()
+    end_date = models.DateField(help_text=f"{OPEN_END}: no end date.")
+    activity_day = models.DateField(help_text=f"{NO_ACTIVITY}: not started.")
+    has_shared = models.BooleanField()
+    reached = models.BooleanField()
+    targets_met = models.PositiveSmallIntegerField()
+    n = models.IntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["population", "start_date"], name="tally_population_idx")]
+
+    def __str__(self):
+        return f"{self.population_id}: {self.n}"
+
+
 class SharingConsentQuerySet(models.QuerySet):
     def active(self):
         return self.filter(revoked_at__isnull=True)

@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from campaigns.enums import CampaignKind, ParticipationStatus
 from campaigns.models import CompetenceResult, Participation, ParticipationSnapshot
+from programmes import tally
 from programmes.enums import ProgressStatus, TargetKind
 from programmes.models import (
     Enrolment,
@@ -215,7 +216,9 @@ def population_stats_refresh(*, population: TargetPopulation, on: date) -> Popul
 
 def programme_stats_refresh(*, programme: Programme, on: date) -> list[PopulationStat]:
     """Refresh every population of the programme as of `on`, and its enrolments counted by
-    unit of the organisation chart (`units.unit_stats_refresh`)."""
+    unit of the organisation chart (`units.unit_stats_refresh`). Its populations' tallies
+    are merged first (programmes/tally.py: what an import added, one row per group)."""
+    tally.compact(programme.populations.values_list("pk", flat=True))
     refreshed = [
         population_stats_refresh(population=population, on=on)
         for population in programme.populations.select_related("programme")

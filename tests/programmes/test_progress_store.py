@@ -1,8 +1,10 @@
 """The stored progress state of enrolments (programmes/progress.py) never drifts from the live
-engine (programmes/status.py): random sequences of imports, manual matches, target changes,
-enrolments and campaigns followed, compared with the live answer after every step; and the
+engine (programmes/status.py), nor the populations' tallies (programmes/tally.py) from their
+enrolments: random sequences of imports, manual matches, target changes, enrolments, campaigns
+followed and tallies merged, compared with the live answer after every step; and the
 `check_progress` command that finds and fixes a drift."""
 
+from collections import Counter
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from io import StringIO
@@ -17,9 +19,10 @@ from hypothesis import strategies as st
 from campaigns import services as campaign_services
 from campaigns.models import Campaign, Competence, Participation
 from campaigns.pix_writer import KIND_ASSESSMENT, PixCampaign, PixResult
-from programmes import progress
+from programmes import progress, tally
 from programmes.enums import ProgressStatus, TargetKind
 from programmes.models import Enrolment, Target
+from programmes.selectors import population_counts
 from programmes.services import enrolment_add
 from programmes.status import live_progress, status_filter, with_progress
 from tests.agents.factories import AgentFactory
@@ -97,6 +100,7 @@ steps = st.lists(
         st.tuples(st.just("enrol"), st.integers(0, 1), st.integers(0, AGENTS - 1)),
         st.tuples(st.just("leave"), st.integers(0, 3)),
         st.tuples(st.just("follow"), st.booleans(), st.sampled_from(["profiles", "assessment"])),
+        st.tuples(st.just("compact")),
     ),
     min_size=1,
     max_size=9,
@@ -239,6 +243,8 @@ class World:
             if campaign is not None:
                 followed = self.other.campaigns
                 (followed.add if step[1] else followed.remove)(campaign)
+        elif kind == "compact":
+            tally.compact()
 
 
 def assert_no_drift(world: World, step) -> None:
@@ -258,6 +264,17 @@ def assert_no_drift(world: World, step) -> None:
                 enrolments.filter(status_filter(status, programme)).values_list("pk", flat=True)
             )
             assert chosen == {pk for pk, value in live.items() if value == status}, step
+    # The populations' tallies: their groups, and the counts the population page reads.
+    assert tally.drift() == [], f"after {step}"
+    for population in (*world.populations, world.other_population):
+        current = population.enrolments.current()
+        live = Counter(
+            live_progress(current, programmes=[population.programme]).values_list(
+                "live_status", flat=True
+            )
+        )
+        counted = population_counts(population).statuses.counts
+        assert counted == {status: live[status] for status in ProgressStatus}, f"after {step}"
 
 
 @pytest.mark.django_db

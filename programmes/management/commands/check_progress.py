@@ -1,5 +1,6 @@
-"""Hold the stored progress state of every enrolment to the live engine (programmes/status.py):
-report any drift, and with --fix recompute the enrolments that drifted. The nightly job runs
+"""Hold the stored progress state of every enrolment to the live engine (programmes/status.py),
+and each population's tally to its enrolments (programmes/tally.py): report any drift, and
+with --fix recompute what drifted. The nightly job runs
 it with --fix."""
 
 from django.core.management.base import BaseCommand, CommandError
@@ -12,8 +13,8 @@ from programmes.models import Programme
 class Command(BaseCommand):
     help = (
         "Compare l'état d'avancement enregistré de chaque inscription avec le calcul complet "
-        "(programmes/status.py) et signale tout écart ; avec --fix, recalcule les inscriptions "
-        "en écart."
+        "(programmes/status.py), et les décomptes des populations avec leurs inscriptions ; "
+        "signale tout écart ; avec --fix, recalcule ce qui est en écart."
     )
 
     def add_arguments(self, parser):
@@ -40,5 +41,15 @@ class Command(BaseCommand):
             )
         if fix and result.drifted:
             self.stdout.write(f"{french.number(result.fixed)} inscriptions recalculées.")
-        elif result.drifted:
+        self.stdout.write(
+            f"Décomptes des populations : {french.number(len(result.tally_drifted))} en écart."
+        )
+        for found in result.tally_drifted[:20]:
+            self.stdout.write(
+                f"  population {found.population_id}, groupe {found.key} : "
+                f"décompté {found.tallied}, compté {found.counted}"
+            )
+        if fix and result.tally_drifted:
+            self.stdout.write("Décomptes des populations en écart refaits.")
+        if not fix and (result.drifted or result.tally_drifted):
             raise CommandError("L'état enregistré diffère du calcul : relancez avec --fix.")
