@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
 
+import factory.random
 import pytest
 from django.db import transaction
 from django.utils import timezone
@@ -46,6 +47,15 @@ def _one_redis_database_per_test_process():
 
 
 _one_redis_database_per_test_process()
+
+
+@pytest.fixture(autouse=True)
+def _names_drawn_per_test(request):
+    """Faker's draws (the factories' names…) seeded from the test's own id: a test gets the
+    same names whatever ran before it in its process (xdist shares tests out differently on
+    each run), so a drawn name that collides with one the test looks for fails every run, on
+    the day the test is written, never once in a while."""
+    factory.random.reseed_random(request.node.nodeid)
 
 
 @pytest.fixture(autouse=True)
@@ -94,7 +104,8 @@ def _forget_made_per_test(cast):
 
 
 @pytest.fixture(scope="module")
-def _matrix_cast_of_the_module(django_db_setup, django_db_blocker):
+def _matrix_cast_of_the_module(request, django_db_setup, django_db_blocker):
+    factory.random.reseed_random(request.module.__name__)  # as `_names_drawn_per_test`
     yield from built_once_per_module(django_db_blocker, lambda: extend_to_matrix(build_cast()))
 
 
