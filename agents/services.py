@@ -11,6 +11,7 @@ from django.utils.translation import ngettext
 from agents.enums import OrgUnitKind
 from agents.importer import EMAIL, MANAGER_EMAIL, SERVICE, HRRow, find_cycles, parse_hr_csv
 from agents.models import Agent, OrgUnit
+from agents.signals import agents_changed
 from lib.csv_files import RowError
 
 # Rows per statement: keeps each query under SQLite's bound-parameter limit.
@@ -88,6 +89,8 @@ def agent_import(
         plan.apply(report, deactivate_missing=deactivate_missing)
         if dry_run:
             transaction.set_rollback(True)
+        elif report.created or report.updated or report.deactivated:
+            agents_changed.send(sender=agent_import)
     return report
 
 

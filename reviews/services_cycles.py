@@ -201,6 +201,12 @@ def sheets_changed(cycle_id: int) -> None:
     ReviewCycle.objects.filter(pk=cycle_id).update(sheets_version=F("sheets_version") + 1)
 
 
+def units_changed() -> None:
+    """Agents moved to other units in bulk (the HR list import): every cycle's stored counts
+    (per unit) are out of date. A cycle per programme and year: a few rows."""
+    ReviewCycle.objects.update(sheets_version=F("sheets_version") + 1)
+
+
 def _populations(cycle: ReviewCycle) -> list[int]:
     """The programme's populations by id (one query): the batches' queries then read the
     enrolments by agent id in index order, and the planner knows they all count."""

@@ -11,6 +11,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from agents.importer import COLUMNS
+from agents.services import agent_import
 from reviews import selectors_cycles, services, services_cycles
 from reviews.models import Review, ReviewCycle, ReviewState
 from tests.agents.factories import AgentFactory, OrgUnitFactory
@@ -159,3 +161,39 @@ def test_the_list_of_cycles_counts_sheets_and_done_from_the_stored_counts(client
         [listed] = client.get(url).context["page_obj"]
     assert (listed.sheets, listed.done) == (6, 2)
     assert not any(f'FROM "{SHEETS_TABLE}"' in query["sql"] for query in queries)
+
+
+def test_agents_moved_by_the_hr_list_are_counted_in_their_new_unit_on_the_next_page(
+    client, managerial_cast
+):
+    cycle = _cycle(managerial_cast, unit_name="Bureau des moulins")
+    _page(client, managerial_cast.owner, cycle)
+    moved = cycle.reviews.first().agent
+    header = ";".join(COLUMNS)
+    row = f"{moved.external_id};{moved.last_name};{moved.first_name};{moved.email};"
+    row += f"Bureau des écluses;{moved.job_title};{managerial_cast.manager_agent.email}"
+
+    report = agent_import(data=f"{header}\n{row}".encode())
+    response, read = _page(client, managerial_cast.owner, cycle)
+
+    assert report.updated == 1 and not report.errors
+    assert read
+    sizes = {
+        row.name: row.size
+        for group in response.context["progress"].groups
+        for row in (group.row, *group.services)
+    }
+    assert sizes.get("Bureau des moulins") == 5
+    assert sizes.get("Bureau des écluses") == 1
+
+
+def test_a_dry_run_of_the_hr_list_leaves_the_counts_as_they_are(client, managerial_cast):
+    cycle = _cycle(managerial_cast)
+    _page(client, managerial_cast.owner, cycle)
+    moved = cycle.reviews.first().agent
+    header = ";".join(COLUMNS)
+    row = f"{moved.external_id};{moved.last_name};{moved.first_name};{moved.email};Ailleurs;;"
+
+    agent_import(data=f"{header}\n{row}".encode(), dry_run=True)
+
+    assert not _page(client, managerial_cast.owner, cycle)[1]
