@@ -35,9 +35,10 @@ then the medians: import_run / COPY (target ≤ 1.2) and the re-import's import_
 import_analyse (target ≤ 1.5: reading the file once and writing only what changed, the
 import costs little more than the preview), PASS or FAIL (exit status 1 on FAIL), and what
 the re-import wrote (one participation, its state and results; the participations whose
-last_import is the re-import).
+last_import is the re-import). `--agents 1000000`: the same import into a base of a million
+agents (the participants are its first 100,000; target ≤ 1.3).
 
-Options: --participants N (default 100000), --keep-file, --copy-baseline, --reimport,
+Options: --participants N (default 100000), --agents N (default 100000), --keep-file, --copy-baseline, --reimport,
 --rounds N, --only sqlite|postgresql, --profile DIR (cProfile of each backend's timed
 stages, DIR/<backend>.prof).
 """
@@ -270,7 +271,7 @@ def copy_baseline_main(options) -> None:
     from campaigns.models import CompetenceResult, Participation, ParticipationSnapshot
 
     print(f"Base {BENCH_DB}, {os.cpu_count()} processeurs")
-    timed(f"agents ({AGENTS:,})", lambda: reset_and_seed(AGENTS))
+    timed(f"agents ({options.agents:,})", lambda: reset_and_seed(options.agents))
     path = workdir / "export.csv"
     name, _ = timed("fichier écrit (pix_writer)", lambda: write_file(path, options.participants))
     size_mb = path.stat().st_size / 1e6
@@ -346,6 +347,7 @@ def copy_baseline_main(options) -> None:
 # The monthly re-import (issue 18): the import against COPY, the re-import against its preview.
 
 COPY_TARGET = 1.2
+COPY_TARGET_1M = 1.3
 REIMPORT_TARGET = 1.5
 
 
@@ -355,7 +357,7 @@ def reimport_round(number: int, options, workdir: Path) -> dict:
     from campaigns.models import CompetenceResult, Participation, ParticipationSnapshot
 
     print(f"Tour {number}", flush=True)
-    reset_and_seed(AGENTS)
+    reset_and_seed(options.agents)
     path = workdir / "export.csv"
     name = write_file(path, options.participants)
     checkpoint()
@@ -416,20 +418,22 @@ def reimport_main(options) -> None:
     workdir = Path(tempfile.mkdtemp(prefix="pix-bench-"))
     setup_django(str(workdir / "media"))
     print(
-        f"Base {BENCH_DB}, {os.cpu_count()} processeurs, {options.participants:,} participants, "
-        f"{options.rounds} tours",
+        f"Base {BENCH_DB}, {os.cpu_count()} processeurs, {options.agents:,} agents, "
+        f"{options.participants:,} participants, {options.rounds} tours",
         flush=True,
     )
     rounds = [reimport_round(n, options, workdir) for n in range(1, options.rounds + 1)]
     median = statistics.median
     copy_ratios = [r["run"] / r["copy"] for r in rounds]
+    # Issue 18: ≤ 1.2 in a base of 100,000 agents, ≤ 1.3 in one of a million.
+    copy_target = COPY_TARGET_1M if options.agents >= 1_000_000 else COPY_TARGET
     again_ratios = [r["again_run"] / r["again_analyse"] for r in rounds]
     print("Résultat (médianes)")
     print(f"  import_run                          {median(r['run'] for r in rounds):6.2f} s")
     print(f"  COPY (index et clés)                {median(r['copy'] for r in rounds):6.2f} s")
     print(
         f"  ratio import_run / COPY             {median(copy_ratios):6.2f} "
-        f"({' / '.join(f'{ratio:.2f}' for ratio in copy_ratios)}; cible ≤ {COPY_TARGET:g})"
+        f"({' / '.join(f'{ratio:.2f}' for ratio in copy_ratios)}; cible ≤ {copy_target:g})"
     )
     print(
         f"  réimport: import_analyse            {median(r['again_analyse'] for r in rounds):6.2f} s"
@@ -445,7 +449,7 @@ def reimport_main(options) -> None:
     print(f"  mémoire: pic {peak_rss_mb():.0f} Mo (RSS du processus, tous tours)")
     verdict = (
         "PASS"
-        if median(copy_ratios) <= COPY_TARGET
+        if median(copy_ratios) <= copy_target
         and median(again_ratios) <= REIMPORT_TARGET
         and only_one
         else "FAIL"
@@ -760,6 +764,13 @@ def report(figures: dict) -> None:
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--participants", type=int, default=100_000)
+    parser.add_argument(
+        "--agents",
+        type=int,
+        default=AGENTS,
+        help="agents in the base, for --reimport and --copy-baseline (100,000; the "
+        "participants are the first ones)",
+    )
     parser.add_argument("--keep-file", action="store_true")
     parser.add_argument(
         "--copy-baseline", action="store_true", help="PostgreSQL's import against its COPY"
@@ -776,6 +787,8 @@ def main():
     parser.add_argument("--name", help=argparse.SUPPRESS)
     parser.add_argument("--json", help=argparse.SUPPRESS)
     options = parser.parse_args()
+    if options.agents < options.participants:
+        parser.error("--agents: at least as many agents as --participants")
     if options.backend:
         run_backend(options)
     elif options.copy_baseline:
