@@ -49,6 +49,57 @@ def _one_redis_database_per_test_process():
 _one_redis_database_per_test_process()
 
 
+def _transactional(item) -> bool:
+    """Whether pytest-django runs `item` in a transactional database (flushed after it)."""
+    marker = item.get_closest_marker("django_db")
+    names = getattr(item, "fixturenames", ())
+    by_marker = marker is not None and (
+        marker.kwargs.get("transaction") or marker.kwargs.get("reset_sequences")
+    )
+    return bool(by_marker) or "transactional_db" in names or "live_server" in names
+
+
+def _uses_database(item) -> bool:
+    return item.get_closest_marker("django_db") is not None or "db" in getattr(
+        item, "fixturenames", ()
+    )
+
+
+_initial_data: dict[str, str] = {}  # per database alias, what migrations loaded
+_flushed = False  # a transactional test ran since the initial data was last there
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    yield
+    global _flushed
+    if _transactional(item):
+        _flushed = True
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    """A transactional test ends by flushing every table, the referential that migrations
+    load (competences, …) included. pytest-django runs those tests last, but xdist's
+    worksteal may hand a process ordinary tests after them: before such a test, the
+    referential is loaded again (Django's serialized copy of the new test database)."""
+    global _flushed
+    from django.db import connections
+
+    for alias in connections:  # kept at first sight: the browser tests' loop swaps them
+        contents = getattr(connections[alias], "_test_serialized_contents", None)
+        if contents and alias not in _initial_data:
+            _initial_data[alias] = contents
+    if not _flushed or _transactional(item) or not _uses_database(item):
+        return
+    from pytest_django.plugin import blocking_manager_key
+
+    with item.config.stash[blocking_manager_key].unblock():
+        for alias, contents in _initial_data.items():
+            connections[alias].creation.deserialize_db_from_string(contents)
+    _flushed = False
+
+
 @pytest.fixture(autouse=True)
 def _names_drawn_per_test(request):
     """Faker's draws (the factories' names…) seeded from the test's own id: a test gets the
