@@ -4,6 +4,7 @@ queue kept in files (config/settings.py, Makefile). Optionally as if today were 
 every process then runs under libfaketime (Debian's `faketime`), the demo dated from that
 day."""
 
+import fcntl
 import os
 import re
 import shutil
@@ -77,10 +78,8 @@ def embedded_environment(folder: Path) -> dict:
     return environment
 
 
-@contextmanager
-def embedded_app(folder: Path, *, today: str | None = None, worker: bool = True):
-    """Seed the demo as `make run` does (as of `today`, YYYY-MM-DD, if given), serve it, and
-    yield an EmbeddedApp; stop every process on the way out."""
+def seed_embedded(folder: Path, *, today: str | None = None) -> None:
+    """Seed the demo into `folder` as `make run` does (as of `today`, YYYY-MM-DD, if given)."""
     environment = embedded_environment(folder)
     clock = ["faketime", f"{today} 10:00:00"] if today else []
     python = str(VENV_BIN / "python")
@@ -96,6 +95,48 @@ def embedded_app(folder: Path, *, today: str | None = None, worker: bool = True)
             capture_output=True,
             timeout=600,
         )
+
+
+def _seed_unless_done(shared: Path, day: str, *, wait: bool) -> bool:
+    """Seed `day` into `shared` unless it is there already; with `wait`, wait for another
+    process seeding it, else leave it to that process. Returns whether it is there."""
+    seed = shared / f"demo-{day}"
+    with (shared / f"demo-{day}.lock").open("w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        except BlockingIOError:
+            return False
+        if not (seed / "seeded").exists():
+            shutil.rmtree(seed, ignore_errors=True)
+            seed.mkdir(parents=True)
+            seed_embedded(seed, today=day)
+            (seed / "seeded").touch()
+        return True
+
+
+def seeded_once(shared: Path, folder: Path, *, today: str, days: list[str]) -> None:
+    """`folder` holds the demo seeded as of `today`, seeded once for every test process of
+    the run into `shared` (a folder they share), then copied. A process seeds `today` and,
+    first, every other of `days` that no other process is seeding: the processes seed the
+    days side by side instead of waiting for one another."""
+    for day in [today, *(day for day in days if day != today)]:
+        _seed_unless_done(shared, day, wait=False)
+    _seed_unless_done(shared, today, wait=True)
+    shutil.copytree(shared / f"demo-{today}", folder, dirs_exist_ok=True)
+
+
+@contextmanager
+def embedded_app(
+    folder: Path, *, today: str | None = None, worker: bool = True, seeded: bool = False
+):
+    """Seed the demo as `make run` does (as of `today`, YYYY-MM-DD, if given; not if
+    `seeded`: `folder` holds it already), serve it, and yield an EmbeddedApp; stop every
+    process on the way out."""
+    environment = embedded_environment(folder)
+    clock = ["faketime", f"{today} 10:00:00"] if today else []
+    python = str(VENV_BIN / "python")
+    if not seeded:
+        seed_embedded(folder, today=today)
     port = free_port()
     names = ["web", *(["worker"] if worker else [])]
     logs = {name: (folder / f"{name}.log").open("wb") for name in names}

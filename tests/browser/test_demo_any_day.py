@@ -10,6 +10,7 @@ logs in and reads its first screen:
 
 Screenshots of the four homes at 1280 and 390 px go to test-artifacts/screenshots/."""
 
+import os
 import re
 import subprocess
 from contextlib import ExitStack
@@ -23,7 +24,7 @@ from tests.browser.conftest import (
     assert_reflows,
     in_ci,
 )
-from tests.browser.embedded import embedded_app, faketime_missing_reason, log_in
+from tests.browser.embedded import embedded_app, faketime_missing_reason, log_in, seeded_once
 
 DAYS = ["2026-06-01", "2026-12-06", "2027-03-15"]
 WIDTHS = (1280, 390)
@@ -34,16 +35,22 @@ if faketime_missing_reason() and not in_ci():
 
 @pytest.fixture(scope="module")
 def demos(tmp_path_factory):
-    """Each day's demo, seeded and served the first time a test asks for it and kept until the
-    module's last test, in whatever order the tests come (pytest-xdist sends them in its own:
-    a module fixture per day was seeded again at each change of day)."""
+    """Each day's demo, served the first time a test asks for it and kept until the module's
+    last test, in whatever order the tests come (pytest-xdist sends them in its own: a module
+    fixture per day was seeded again at each change of day). Seeded once per run, whichever
+    process asks first (`seeded_once`): under xdist, in the folder its processes share."""
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
     with ExitStack() as stack:
         served = {}
 
         def demo_of(day):
             if day not in served:
                 folder = tmp_path_factory.mktemp(f"demo-{day}")
-                served[day] = stack.enter_context(embedded_app(folder, today=day, worker=False))
+                seeded_once(shared, folder, today=day, days=DAYS)
+                served[day] = stack.enter_context(
+                    embedded_app(folder, today=day, worker=False, seeded=True)
+                )
             return served[day]
 
         yield demo_of
