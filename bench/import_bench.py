@@ -38,9 +38,9 @@ the re-import wrote (one participation, its state and results; the participation
 last_import is the re-import). `--agents 1000000`: the same import into a base of a million
 agents (the participants are its first 100,000; target ≤ 1.3).
 
-Options: --participants N (default 100000), --agents N (default 100000), --keep-file, --copy-baseline, --reimport,
---rounds N, --only sqlite|postgresql, --profile DIR (cProfile of each backend's timed
-stages, DIR/<backend>.prof).
+Options: --participants N (default 100000), --agents N (default 100000), --keep-file,
+--copy-baseline, --reimport, --rounds N, --only sqlite|postgresql, --profile DIR (cProfile
+of each backend's timed stages, DIR/<backend>.prof).
 """
 
 import argparse
