@@ -45,6 +45,16 @@ from programmes.models import (
 )
 
 KEY = ("start_date", "end_date", "activity_day", "has_shared", "reached", "targets_met")
+# The same key as `_from_enrolments` computes it from the enrolments, population first.
+ENROLMENT_KEY = (
+    "population_id",
+    "start_date",
+    "tally_end",
+    "tally_day",
+    "has_shared",
+    "reached",
+    "targets_met",
+)
 
 
 def _current(rows: QuerySet, today: date) -> QuerySet:
@@ -180,26 +190,9 @@ def _from_enrolments(enrolments: QuerySet) -> QuerySet:
                 Value(NO_ACTIVITY, output_field=DateField()),
             ),
         )
-        .values(
-            "population_id",
-            "start_date",
-            "tally_end",
-            "tally_day",
-            "has_shared",
-            "reached",
-            "targets_met",
-        )
+        .values(*ENROLMENT_KEY)
         .annotate(total=Count("pk"))
-        .values_list(
-            "population_id",
-            "start_date",
-            "tally_end",
-            "tally_day",
-            "has_shared",
-            "reached",
-            "targets_met",
-            "total",
-        )
+        .values_list(*ENROLMENT_KEY, "total")
     )
 
 
