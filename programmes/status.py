@@ -174,12 +174,17 @@ def agent_display(
     return AgentStatusDisplay(status, str(AGENT_LABELS[status]), sentence, BADGES[status])
 
 
+def stall_cutoff_day(programme: Programme, today: date) -> date:
+    """The first local day whose progress still counts as recent: `stall_threshold_days`
+    days before `today`."""
+    return today - timedelta(days=programme.stall_threshold_days)
+
+
 def stall_cutoff(programme: Programme, today: date) -> datetime:
-    """The first instant that still counts as recent progress: local midnight,
-    `stall_threshold_days` days before `today`. Progress on that day is exactly at the
-    threshold, which is not stalled yet; anything earlier is."""
-    day = today - timedelta(days=programme.stall_threshold_days)
-    return timezone.make_aware(datetime.combine(day, time.min))
+    """The first instant that still counts as recent progress: local midnight of
+    `stall_cutoff_day`. Progress on that day is exactly at the threshold, which is not
+    stalled yet; anything earlier is."""
+    return timezone.make_aware(datetime.combine(stall_cutoff_day(programme, today), time.min))
 
 
 def latest_shared(field: str, **filters) -> Subquery:

@@ -16,7 +16,7 @@ is local midnight of that day); in progress otherwise. `drift` holds the tally t
 enrolments themselves (`manage.py check_progress`, nightly) and `rebuild` rewrites it."""
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 from django.db import connection, transaction
 from django.db.models import (
@@ -43,6 +43,7 @@ from programmes.models import (
     Programme,
     TargetPopulation,
 )
+from programmes.status import stall_cutoff_day
 
 KEY = ("start_date", "end_date", "activity_day", "has_shared", "reached", "targets_met")
 # The same key as `_from_enrolments` computes it from the enrolments, population first.
@@ -70,7 +71,7 @@ def status_condition(status, programme: Programme, today: date) -> Q:
     started = ~Q(activity_day=NO_ACTIVITY)
     if status == ProgressStatus.TARGET_REACHED:
         return started & Q(reached=True)
-    cutoff_day = today - timedelta(days=programme.stall_threshold_days)
+    cutoff_day = stall_cutoff_day(programme, today)
     if status == ProgressStatus.STALLED:
         return started & Q(reached=False, activity_day__lt=cutoff_day)
     return Q(reached=False, activity_day__gte=cutoff_day)

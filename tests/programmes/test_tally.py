@@ -199,3 +199,13 @@ def test_check_progress_fix_rebuilds_the_tally(miscounted, caplog):
     out = StringIO()
     call_command("check_progress", stdout=out)
     assert "Décomptes des populations : 0 en écart." in out.getvalue()
+
+
+def test_the_refresh_stats_command_merges_the_tallies(population):
+    for agent in AgentFactory.create_batch(6):
+        EnrolmentFactory(population=population, agent=agent, start_date=date(2026, 2, 1))
+    assert PopulationTally.objects.filter(population=population).count() == 6
+
+    call_command("refresh_stats", programme=population.programme.slug, stdout=StringIO())
+
+    assert rows(population) == [(date(2026, 2, 1), OPEN_END, NO_ACTIVITY, False, False, 0, 6)]

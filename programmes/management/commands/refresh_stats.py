@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from lib import french
+from programmes import tally
 from programmes.models import Programme
 from programmes.steering import stats, units
 
@@ -52,6 +53,8 @@ class Command(BaseCommand):
         with transaction.atomic():
             for item in programmes:
                 self.stdout.write(f"{item.name} :")
+                # As after an import: the populations' tallies merged, one row per group.
+                tally.compact(item.populations.values_list("pk", flat=True))
                 for population in item.populations.select_related("programme").order_by("name"):
                     rows += self._population(population, today, backfill=backfill)
                 units.unit_stats_refresh(programme=item, on=today)
