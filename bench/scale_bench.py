@@ -16,6 +16,8 @@ same number of agents (else, or with --reseed, everything is written again):
 - one programme following one profiles collection, with three populations and their level
   targets: « Agents » (everyone but the managers), « Encadrant·e·s » (the managers) and
   « Référent·e·s numériques » (one agent in fifty, also in one of the others: overlaps);
+  and two managerial programmes of one population each, the first direction's 20,020
+  agents, none started (the director's team spans three programmes);
 - per agent, drawn from a fixed seed: 25 % not started, 15 % started without sharing, 60 %
   shared with a level on each target's competence; the last progress spread over the last
   months (so stalled, in progress and reached all occur);
@@ -25,12 +27,14 @@ same number of agents (else, or with --reseed, everything is written again):
 
 Then it times the figures refresh of the programme (`programme_stats_refresh`, what runs
 after an import and every night: each population's figures, then the enrolments counted by
-unit of the organisation chart) and, with Django's test client (server time: the view and
+unit of the organisation chart, then each manager's team: `teams.team_stats_refresh`) and,
+with Django's test client (server time: the view and
 its template, no network), the median of --runs requests after one warm-up, and the number
 of SQL queries of each page: the owner's dashboard; the population page as its ambassador
 (no filter, filtered by status, sorted by status, page 3); the reminders overview and
 preview (the ambassador sees names, the owner counts only); a director's team page (20,020
-reports); « Mon parcours ». A page whose warm-up takes longer than --budget seconds is timed
+reports in three programmes: past settings.TEAM_LIVE_FIGURES_UP_TO, its figures are those of
+the refresh); « Mon parcours ». A page whose warm-up takes longer than --budget seconds is timed
 once (marked « 1× »), so that a page still linear in headcount does not hold the run for
 an hour at a million agents.
 
@@ -149,7 +153,10 @@ def is_seeded(agents: int) -> bool:
     from agents.models import Agent
     from programmes.models import Programme
 
-    return Programme.objects.filter(slug=SLUG).exists() and Agent.objects.count() == agents
+    return (
+        Programme.objects.filter(slug__startswith=SLUG).count() == 3
+        and Agent.objects.count() == agents
+    )
 
 
 def seed(agents: int) -> None:
@@ -314,6 +321,22 @@ def seed(agents: int) -> None:
                 f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                 f"(SELECT max(id) FROM {table}))"
             )
+        # Two managerial programmes the first direction's 20,020 agents are in too (none
+        # started): the director's team page counts three programmes.
+        for n in (2, 3):
+            other = Programme.objects.create(
+                name=f"Programme d'équipe {n}", slug=f"{SLUG}-{n}", purpose="managerial",
+                start_date=start,
+            )  # fmt: skip
+            population = TargetPopulation.objects.create(programme=other, name="Direction 1")
+            copy_rows(
+                cursor,
+                "programmes_enrolment",
+                "agent_id, population_id, start_date, has_shared, reached, target_values, "
+                "targets_met, targets_set",
+                ((agent_id, population.pk, start, False, False, "{}", 0, 0)
+                 for agent_id in range(2, min(DIRECTION_SIZE, agents) + 1)),
+            )  # fmt: skip
         # The logins: a director (20,020 reports) and one of the agents who shared.
         director = User.objects.create(email=MANAGER, first_name="Dora", last_name="Directrice")
         Agent.objects.filter(pk=1).update(user=director)
@@ -354,7 +377,7 @@ def refresh_figures(rows: list) -> None:
     from django.utils import timezone
 
     from programmes.models import Programme, TargetPopulation
-    from programmes.steering import stats, units
+    from programmes.steering import stats, teams, units
 
     today = timezone.localdate()
     total = 0.0
@@ -382,7 +405,20 @@ def refresh_figures(rows: list) -> None:
         f"({', '.join(f'{len(stat.rows):,} au niveau {stat.depth}' for stat in stored)})",
         flush=True,
     )
+    with CaptureQueriesContext(connection) as queries:
+        began = time.perf_counter()
+        written = teams.team_stats_refresh(programme=programme, on=today)
+        seconds = time.perf_counter() - began
+    total += seconds
+    print(
+        f"  équipes de chaque responsable : {seconds:.2f} s, {len(queries)} requêtes "
+        f"({written:,} responsables)",
+        flush=True,
+    )
     rows.append(("rafraîchissement des chiffres du programme", total * 1000, None, ""))
+    # The two programmes of the first direction, for the director's team page.
+    for other in Programme.objects.filter(slug__startswith=f"{SLUG}-"):
+        stats.programme_stats_refresh(programme=other, on=today)
 
 
 def measure(client, url: str, runs: int, budget: float, timeout: int):

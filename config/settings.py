@@ -321,6 +321,9 @@ LEGAL_HOST_ADDRESS = env.str("LEGAL_HOST_ADDRESS", default="", multiline=True)
 
 # Privacy: no aggregate figure is shown to owners and managers for a group smaller than this.
 PRIVACY_MIN_GROUP_SIZE = 5
+# « Mon équipe »: a team of up to this many agents has its figures counted on each view; a
+# larger one (a director's) reads those of the last figures refresh (programmes/steering/teams.py).
+TEAM_LIVE_FIGURES_UP_TO = env.int("TEAM_LIVE_FIGURES_UP_TO", default=2000)
 # Rows per page of every paginated list (lib/pagination.py).
 PAGINATION_PAGE_SIZE = 50
 # Data protection: personal results, check-in notes and the like are purged this many days

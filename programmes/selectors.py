@@ -2,10 +2,20 @@
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.db import connection
-from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, Subquery, Value
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
 from django.db.models.functions import Coalesce, Lower
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -21,6 +31,7 @@ from programmes.models import (
     SharingConsent,
     Target,
     TargetPopulation,
+    TeamStat,
 )
 
 
@@ -481,3 +492,52 @@ def agent_results_by_programme(agent, programme_ids):
 
 def _newer(result, other):
     return (result.observed_at, result.pk) > (other.observed_at, other.pk)
+
+
+# --- A manager's team ------------------------------------------------------------------------
+
+TEAM_FIGURES = ("enrolled", "contributors", *(progress.slug for progress in ProgressStatus))
+
+
+def team_figures_query(enrolments: QuerySet, today: date) -> QuerySet:
+    """`enrolments`, annotated with their `progress_status` and grouped (`values(...)`
+    first), annotated with the team figures of each group: the agents enrolled on `today`
+    (`enrolled`), those who shared results (`contributors`), and the current enrolments in
+    each status (keyed by its slug)."""
+    current = Q(start_date__lte=today) & (Q(end_date__isnull=True) | Q(end_date__gt=today))
+    by_status = {
+        progress.slug: Count("pk", filter=current & Q(progress_status=progress))
+        for progress in ProgressStatus
+    }
+    return enrolments.annotate(
+        enrolled=Count("agent", filter=current, distinct=True),
+        contributors=Count("agent", filter=current & Q(has_shared=True), distinct=True),
+        **by_status,
+    )
+
+
+def team_figures(enrolments: QuerySet, programmes: list[Programme], today: date) -> dict:
+    """Per programme id, from the team's `enrolments`: the figures of `team_figures_query`.
+    One grouped query on the stored state."""
+    if not programmes:
+        return {}
+    rows = team_figures_query(
+        status.with_progress(enrolments, programmes=programmes, today=today)
+        .order_by()
+        .values("population__programme_id"),
+        today,
+    )
+    return {row.pop("population__programme_id"): row for row in rows}
+
+
+def stored_team_figures(manager_id: int) -> tuple[dict, object]:
+    """The manager's rows of the last refresh: per programme id the same figures as
+    `team_figures`, and the oldest moment they were computed (None without any). One
+    query."""
+    rows = list(
+        TeamStat.objects.filter(manager_id=manager_id).values(
+            "programme_id", "computed_at", *TEAM_FIGURES
+        )
+    )
+    computed = min((row.pop("computed_at") for row in rows), default=None)
+    return {row.pop("programme_id"): row for row in rows}, computed

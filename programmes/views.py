@@ -8,9 +8,9 @@ are enrolled and in which status (aggregates, under the small-group rule)."""
 
 import datetime
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -369,7 +369,8 @@ def team(request):
         agents = Agent.objects.select_related("org_unit", "manager").in_bulk(page.object_list)
         page.object_list = [agents[pk] for pk in page.object_list if pk in agents]
         context["page_obj"] = page
-        context["programme_rows"] = _team_programme_rows(roles.agent, [pk for pk, _ in team])
+        rows, computed = _team_programme_rows(roles.agent, [pk for pk, _ in team])
+        context["programme_rows"], context["figures_computed_at"] = rows, computed
         context["team_rule"] = any(row["aggregates_only"] for row in context["programme_rows"])
         context["status_labels"] = ProgressStatus.labels
     return render(request, "programmes/team.html", context)
@@ -379,14 +380,20 @@ def _team_programme_rows(manager, ids):
     """Per programme in which one of the team's agents is or was enrolled: those enrolled
     today, those of them who shared results in it (who contribute to the status counts:
     under self-assessment, fewer than 5 and the counts are withheld), and the counts per
-    status. Two queries, read from the stored progress state, whatever the team's size;
-    the team's `ids` (already walked) spare a second walk."""
+    status; and as of when, for a large team. Up to settings.TEAM_LIVE_FIGURES_UP_TO
+    agents, counted now from the stored progress state (two queries; the team's `ids`,
+    already walked, spare a second walk); beyond, read from the last figures refresh
+    (steering/teams.py computes them: two queries whatever the team's size)."""
     today = timezone.localdate()
     # Every programme (a handful), for their names and stall thresholds: the team's
     # programmes are those the grouped query finds, so the team is walked once.
     programmes = list(Programme.objects.order_by("name", "pk"))
-    team = Enrolment.objects.filter(Agent.objects.report_condition("agent_id", manager, ids))
-    figures = _team_figures(team, programmes, today)
+    computed = None
+    if len(ids) > settings.TEAM_LIVE_FIGURES_UP_TO:
+        figures, computed = selectors.stored_team_figures(manager.pk)
+    else:
+        team = Enrolment.objects.filter(Agent.objects.report_condition("agent_id", manager, ids))
+        figures = selectors.team_figures(team, programmes, today)
     rows = []
     for programme in programmes:
         found = figures.get(programme.pk)
@@ -405,29 +412,4 @@ def _team_programme_rows(manager, ids):
                 "statuses": [found.get(progress.slug, 0) for progress in ProgressStatus],
             }
         )
-    return rows
-
-
-def _team_figures(enrolments, programmes, today):
-    """Per programme id, from the team's `enrolments` current on `today`: the agents enrolled
-    (`enrolled`), those who shared results (`contributors`), and the enrolments in each status
-    (keyed by its slug): aggregates, shown under the same small-group rule as every other
-    figure. One grouped query on the stored state."""
-    if not programmes:
-        return {}
-    current = Q(start_date__lte=today) & (Q(end_date__isnull=True) | Q(end_date__gt=today))
-    by_status = {
-        progress.slug: Count("pk", filter=current & Q(progress_status=progress))
-        for progress in ProgressStatus
-    }
-    rows = (
-        status.with_progress(enrolments, programmes=programmes, today=today)
-        .order_by()
-        .values("population__programme_id")
-        .annotate(
-            enrolled=Count("agent", filter=current, distinct=True),
-            contributors=Count("agent", filter=current & Q(has_shared=True), distinct=True),
-            **by_status,
-        )
-    )
-    return {row.pop("population__programme_id"): row for row in rows}
+    return rows, computed

@@ -859,3 +859,39 @@ class UnitStat(models.Model):
 
     def __str__(self):
         return f"{self.programme.name}, niveau {self.depth}, au {french.long_date(self.on)}"
+
+
+class TeamStat(models.Model):
+    """A manager's team (direct and indirect reports) in one programme, as of the programme's
+    latest figures refresh: the team page of a large team reads this row rather than count
+    its reports' enrolments on every view (programmes/steering/teams.py). One row per
+    manager with a report ever enrolled in the programme, rewritten at each refresh.
+
+    `enrolled`, `contributors`: agents (each once) enrolled on `on`, and those of them who
+    shared results in the programme; the status counts are of their current enrolments (an
+    agent in two populations counts in each), as the live team figures."""
+
+    programme = models.ForeignKey(
+        Programme, verbose_name=_("programme"), on_delete=models.CASCADE, related_name="+"
+    )
+    manager = models.ForeignKey(
+        "agents.Agent", verbose_name=_("responsable"), on_delete=models.CASCADE, related_name="+"
+    )
+    on = models.DateField(_("au"))
+    enrolled = models.PositiveIntegerField(_("agents inscrits"), default=0)
+    contributors = models.PositiveIntegerField(_("agents ayant partagé"), default=0)
+    not_started = models.PositiveIntegerField(_("non commencés"), default=0)
+    in_progress = models.PositiveIntegerField(_("en cours"), default=0)
+    stalled = models.PositiveIntegerField(_("à l’arrêt"), default=0)
+    target_reached = models.PositiveIntegerField(_("objectif atteint"), default=0)
+    computed_at = models.DateTimeField(_("calculé le"))
+
+    class Meta:
+        verbose_name = _("statistiques d’une équipe")
+        verbose_name_plural = _("statistiques des équipes")
+        constraints = [
+            models.UniqueConstraint(fields=["manager", "programme"], name="team_stat_one_per_team"),
+        ]
+
+    def __str__(self):
+        return f"{self.programme_id} / {self.manager_id}, au {french.long_date(self.on)}"

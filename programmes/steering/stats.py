@@ -36,6 +36,7 @@ from programmes.models import (
 )
 from programmes.progress import target_met
 from programmes.status import stall_cutoff, status_filter
+from programmes.steering.teams import team_stats_refresh
 from programmes.steering.units import unit_stats_refresh
 from programmes.targets import targets_applying_on
 
@@ -216,14 +217,16 @@ def population_stats_refresh(*, population: TargetPopulation, on: date) -> Popul
 
 def programme_stats_refresh(*, programme: Programme, on: date) -> list[PopulationStat]:
     """Refresh every population of the programme as of `on`, and its enrolments counted by
-    unit of the organisation chart (`units.unit_stats_refresh`). Its populations' tallies
-    are merged first (programmes/tally.py: what an import added, one row per group)."""
+    unit of the organisation chart (`units.unit_stats_refresh`) and each manager's team
+    (`teams.team_stats_refresh`). Its populations' tallies are merged first
+    (programmes/tally.py: what an import added, one row per group)."""
     tally.compact(programme.populations.values_list("pk", flat=True))
     refreshed = [
         population_stats_refresh(population=population, on=on)
         for population in programme.populations.select_related("programme")
     ]
     unit_stats_refresh(programme=programme, on=on)
+    team_stats_refresh(programme=programme, on=on)
     return refreshed
 
 

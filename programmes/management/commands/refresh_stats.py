@@ -10,7 +10,7 @@ from django.utils import timezone
 from lib import french
 from programmes import tally
 from programmes.models import Programme
-from programmes.steering import stats, units
+from programmes.steering import stats, teams, units
 
 
 class Command(BaseCommand):
@@ -58,6 +58,7 @@ class Command(BaseCommand):
                 for population in item.populations.select_related("programme").order_by("name"):
                     rows += self._population(population, today, backfill=backfill)
                 units.unit_stats_refresh(programme=item, on=today)
+                teams.team_stats_refresh(programme=item, on=today)
             if dry_run:
                 transaction.set_rollback(True)
         verb = "seraient écrites" if dry_run else "écrites"
