@@ -369,27 +369,30 @@ def team(request):
         agents = Agent.objects.select_related("org_unit", "manager").in_bulk(page.object_list)
         page.object_list = [agents[pk] for pk in page.object_list if pk in agents]
         context["page_obj"] = page
-        rows, computed = _team_programme_rows(roles.agent, [pk for pk, _ in team])
+        # A large team reads its figures from the last refresh (steering/teams.py).
+        stored = len(team) > settings.TEAM_LIVE_FIGURES_UP_TO
+        rows, computed = _team_programme_rows(roles.agent, [pk for pk, _ in team], stored)
         context["programme_rows"], context["figures_computed_at"] = rows, computed
+        context["figures_stored"] = stored
         context["team_rule"] = any(row["aggregates_only"] for row in context["programme_rows"])
         context["status_labels"] = ProgressStatus.labels
     return render(request, "programmes/team.html", context)
 
 
-def _team_programme_rows(manager, ids):
+def _team_programme_rows(manager, ids, stored: bool):
     """Per programme in which one of the team's agents is or was enrolled: those enrolled
     today, those of them who shared results in it (who contribute to the status counts:
     under self-assessment, fewer than 5 and the counts are withheld), and the counts per
-    status; and as of when, for a large team. Up to settings.TEAM_LIVE_FIGURES_UP_TO
-    agents, counted now from the stored progress state (two queries; the team's `ids`,
-    already walked, spare a second walk); beyond, read from the last figures refresh
+    status; and as of when, when `stored`. Counted now from the stored progress state (two
+    queries; the team's `ids`, already walked, spare a second walk); or, `stored` (a team
+    past settings.TEAM_LIVE_FIGURES_UP_TO agents), read from the last figures refresh
     (steering/teams.py computes them: two queries whatever the team's size)."""
     today = timezone.localdate()
     # Every programme (a handful), for their names and stall thresholds: the team's
     # programmes are those the grouped query finds, so the team is walked once.
     programmes = list(Programme.objects.order_by("name", "pk"))
     computed = None
-    if len(ids) > settings.TEAM_LIVE_FIGURES_UP_TO:
+    if stored:
         figures, computed = selectors.stored_team_figures(manager.pk)
     else:
         team = Enrolment.objects.filter(Agent.objects.report_condition("agent_id", manager, ids))

@@ -108,7 +108,8 @@ def test_a_large_teams_page_reads_the_last_refresh_and_says_when(
     client.force_login(cast.manager)
     url = reverse("programmes:team")
     response = client.get(url)
-    assert response.context["programme_rows"] == []  # never refreshed
+    assert response.context["programme_rows"] == []  # never refreshed: it says so
+    assert "pas encore été calculés" in response.content.decode()
     today = timezone.localdate()
     _refresh_all(today)
     with django_assert_num_queries(12):  # as the live count: the programmes, then one read
