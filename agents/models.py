@@ -138,6 +138,23 @@ def _team_cte(table, columns, vendor):
     )
 
 
+def _reports_among_subquery(table, manager_id, agent_ids):
+    """Those of `agent_ids` who are direct or indirect reports of one manager, by a walk UP
+    their manager lines (a few rows per agent), never down the manager's whole team. The
+    walk stops after 50 levels (a loop in the line cannot hold it). The table and column
+    names are ours; the ids are parameters."""
+    marks = ", ".join(["%s"] * len(agent_ids))
+    sql = (
+        "WITH RECURSIVE up(agent_id, manager_id, depth) AS ("  # noqa: S608
+        f"SELECT a.id, a.manager_id, 1 FROM {table} a WHERE a.id IN ({marks}) "
+        "AND a.manager_id IS NOT NULL UNION ALL "
+        f"SELECT up.agent_id, a.manager_id, up.depth + 1 FROM up JOIN {table} a "
+        "ON a.id = up.manager_id WHERE a.manager_id IS NOT NULL AND up.depth < 50) "
+        "SELECT agent_id FROM up WHERE manager_id = %s"
+    )
+    return RawSQL(sql, [*agent_ids, manager_id])  # noqa: S611
+
+
 def _reports_subquery(table, manager_id, vendor):
     """Ids of the direct and indirect reports of one manager, by a recursive query."""
     sql = _team_cte(table, {"id": "a.id"}, vendor) + " SELECT id FROM team"  # noqa: S608
@@ -157,6 +174,16 @@ class AgentQuerySet(models.QuerySet):
         another table (`agent_id__in=`), which then needs no join back to the agents."""
         manager_id = getattr(manager, "pk", manager)
         return _reports_subquery(self.model._meta.db_table, manager_id, self._vendor())
+
+    def reports_among(self, manager, agent_ids):
+        """Those of `agent_ids` who are `manager`'s direct or indirect reports, as a subquery
+        of ids: read up the few agents' lines, whatever the size of the manager's team (for
+        a page of agents; `report_ids` walks the whole team)."""
+        agent_ids = list(agent_ids)
+        if not agent_ids:
+            return self.none().values("pk")
+        manager_id = getattr(manager, "pk", manager)
+        return _reports_among_subquery(self.model._meta.db_table, manager_id, agent_ids)
 
     def _vendor(self):
         return connections[self.db].vendor

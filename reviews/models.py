@@ -95,15 +95,10 @@ class ReviewCycle(models.Model):
     sync_started_at = models.DateTimeField(_("création commencée le"), null=True, blank=True)
     sync_progress_at = models.DateTimeField(_("dernier lot le"), null=True, blank=True)
     sync_finished_at = models.DateTimeField(_("création terminée le"), null=True, blank=True)
-    # The owner's progress page reads its counts per service from here, not from every sheet
-    # (reviews.selectors_cycles.counted_rows): each write that moves a count (a state, a sheet
-    # added, a manager given) bumps `sheets_version` in its transaction; the counts are taken
-    # again when they are of an older version, at most every REVIEWS_PROGRESS_MIN_INTERVAL
-    # seconds, and when older than REVIEWS_PROGRESS_MAX_AGE (an agent moved to another unit).
+    # The owner's progress page reads its counts per service from `CycleCounts`, not from
+    # every sheet (reviews.selectors_cycles.counted_rows): each write that moves a count (a
+    # state, a sheet added, a manager given) bumps `sheets_version` in its transaction.
     sheets_version = models.PositiveIntegerField(default=0, editable=False)
-    progress_rows = models.JSONField(null=True, blank=True, editable=False)
-    progress_version = models.PositiveIntegerField(null=True, blank=True, editable=False)
-    progress_counted_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("campagne d'entretiens")
@@ -130,6 +125,30 @@ class ReviewCycle(models.Model):
     def sync_active(self) -> bool:
         """The sheets are being created (or about to be): lists of sheets are not complete."""
         return self.sync_state in SYNC_ACTIVE
+
+
+class CycleCounts(models.Model):
+    """A cycle's sheets counted per org unit of their agent, as of `version` of its sheets
+    (`ReviewCycle.sheets_version`) and `counted_at` (reviews.selectors_cycles.counted_rows):
+    counted again when of an older version, at most every REVIEWS_PROGRESS_MIN_INTERVAL
+    seconds, and when older than REVIEWS_PROGRESS_MAX_AGE (an agent moved to another unit).
+
+    A table of its own: the rows are one per service (700 KB at 100,000 agents), and a cycle
+    is read with every sheet (its year names the sheet's link): those reads never carry them."""
+
+    cycle = models.OneToOneField(
+        ReviewCycle, on_delete=models.CASCADE, primary_key=True, related_name="counts"
+    )
+    rows = models.JSONField(default=list, editable=False)
+    version = models.PositiveIntegerField(editable=False)
+    counted_at = models.DateTimeField(editable=False)
+
+    class Meta:
+        verbose_name = _("décompte d'une campagne d'entretiens")
+        verbose_name_plural = _("décomptes des campagnes d'entretiens")
+
+    def __str__(self):
+        return f"{self.cycle_id} v{self.version}"
 
 
 class Review(models.Model):

@@ -90,7 +90,11 @@ def current_sheets(user, agent_ids) -> dict[int, list[Review]]:
         readable = Q(agent__user=user)
         viewer = roles_for(user).agent
         if viewer is not None:
-            readable |= Q(manager=viewer) | Q(agent__in=Agent.objects.reports_of(viewer))
+            # Those of the given agents in the viewer's line: their lines read upwards,
+            # never the viewer's whole team (a director's is 20,000 agents).
+            readable |= Q(manager=viewer) | Q(
+                agent_id__in=Agent.objects.reports_among(viewer, agent_ids)
+            )
         reviews = reviews.filter(readable)
     by_agent: dict[int, list[Review]] = {}
     for review in reviews.select_related("cycle__programme", "agent").order_by(

@@ -12,6 +12,7 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
@@ -21,7 +22,7 @@ from lib import charts
 from programmes import perms
 from programmes.models import PopulationStat
 from programmes.steering.figures import small_group_text, withheld_populations
-from reviews.models import Review, ReviewCycle, ReviewState
+from reviews.models import CycleCounts, Review, ReviewCycle, ReviewState
 
 DONE_STATES = [ReviewState.HELD, ReviewState.CLOSED]
 
@@ -33,7 +34,9 @@ def _percent(part: int, whole: int) -> float | None:
 def cycles_of_programme(programme):
     """The programme's cycles, newest first. Their numbers of sheets, and of sheets held or
     closed: `with_sheet_counts`, on a page of them."""
-    return ReviewCycle.objects.filter(programme=programme).order_by("-year")
+    return (
+        ReviewCycle.objects.filter(programme=programme).select_related("counts").order_by("-year")
+    )
 
 
 def with_sheet_counts(cycles) -> list:
@@ -202,21 +205,25 @@ class Counted:
 
 
 def counted_rows(cycle: ReviewCycle, now: datetime.datetime | None = None) -> Counted:
-    """The cycle's counts per org unit, as stored on the cycle when they are current (no
+    """The cycle's counts per org unit, as stored (`CycleCounts`: read with the cycle when
+    it was loaded with `select_related("counts")`, else one query) when they are current (no
     sheet changed since: `sheets_version`), else counted again over every sheet, one query
     (two writers at once: the count of the older version is never stored over the newer
     one's). Counted again at most every REVIEWS_PROGRESS_MIN_INTERVAL seconds; in between the
     page shows the stored counts and their time. Counted again, changed or not, once older
     than REVIEWS_PROGRESS_MAX_AGE (an agent moved to another unit changes no sheet)."""
     now = now or timezone.now()
-    counted_at = cycle.progress_counted_at
-    if cycle.progress_rows is not None and counted_at is not None:
-        age = (now - counted_at).total_seconds()
-        current = cycle.progress_version == cycle.sheets_version
+    try:
+        stored = cycle.counts
+    except CycleCounts.DoesNotExist:
+        stored = None
+    if stored is not None:
+        age = (now - stored.counted_at).total_seconds()
+        current = stored.version == cycle.sheets_version
         if age < settings.REVIEWS_PROGRESS_MAX_AGE and (
             current or age < settings.REVIEWS_PROGRESS_MIN_INTERVAL
         ):
-            return Counted(cycle.progress_rows, counted_at, behind=not current)
+            return Counted(stored.rows, stored.counted_at, behind=not current)
     # The version first: a sheet changed while counting leaves the count behind its version.
     version = ReviewCycle.objects.filter(pk=cycle.pk).values_list("sheets_version", flat=True)[0]
     rows = list(
@@ -225,10 +232,14 @@ def counted_rows(cycle: ReviewCycle, now: datetime.datetime | None = None) -> Co
         .annotate(**_state_counts(), without_manager=Count("pk", filter=Q(manager__isnull=True)))
         .order_by("agent__org_unit_id")
     )
-    ReviewCycle.objects.filter(pk=cycle.pk).filter(
-        Q(progress_version__isnull=True) | Q(progress_version__lte=version)
-    ).update(progress_rows=rows, progress_version=version, progress_counted_at=now)
-    cycle.progress_rows, cycle.progress_version, cycle.progress_counted_at = rows, version, now
+    counted = {"rows": rows, "version": version, "counted_at": now}
+    if not CycleCounts.objects.filter(cycle=cycle.pk, version__lte=version).update(**counted):
+        try:
+            with transaction.atomic():
+                CycleCounts.objects.get_or_create(cycle_id=cycle.pk, defaults=counted)
+        except IntegrityError:  # another writer stored its count first: theirs stays
+            pass
+    cycle.counts = CycleCounts(cycle=cycle, **counted)
     cycle.sheets_version = version
     return Counted(rows, now, behind=False)
 

@@ -197,7 +197,7 @@ def cycle_sync(
 
 def sheets_changed(cycle_id: int) -> None:
     """Sheets of the cycle were added, or changed state or manager: its stored counts
-    (`ReviewCycle.progress_rows`) are out of date. Call in the writing transaction."""
+    (`CycleCounts`) are out of date. Call in the writing transaction."""
     ReviewCycle.objects.filter(pk=cycle_id).update(sheets_version=F("sheets_version") + 1)
 
 

@@ -1,4 +1,4 @@
-"""Keeps a review cycle's stored counts (`ReviewCycle.progress_rows`) honest: a sheet saved
+"""Keeps a review cycle's stored counts (`CycleCounts`) honest: a sheet saved
 through the ORM with a new state or manager, or added (the services, the admin, the
 factories), marks them out of date in its transaction. The job that adds sheets in bulk
 calls `services_cycles.sheets_changed` itself. The HR list import, which moves agents to

@@ -35,7 +35,7 @@ def _owned_cycle(request, pk):
     cycle = get_object_or_404(
         ReviewCycle.objects.filter(
             programme__in=Programme.objects.visible_to(request.user)
-        ).select_related("programme"),
+        ).select_related("programme", "counts"),
         pk=pk,
     )
     if not perms.can_open_cycle(request.user, cycle.programme):
@@ -50,10 +50,7 @@ def _aggregates_only(user, programme):
 def cycle_index(request):
     """The cycles the user follows, leads or has a sheet in, and the programmes where they
     may open one."""
-    # The stored counts (a JSON row per service) are not shown here.
-    cycles = (
-        perms.cycles_visible_to(request.user).select_related("programme").defer("progress_rows")
-    )
+    cycles = perms.cycles_visible_to(request.user).select_related("programme")
     agent = roles_for(request.user).agent
     if agent is not None:
         # Same query: does the user lead sheets of the cycle, have one in it?

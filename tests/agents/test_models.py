@@ -20,6 +20,26 @@ def test_reports_stop_on_a_cycle(db):
     assert set(Agent.objects.reports_of(first)) == {first, second}
 
 
+def test_reports_among_some_agents_are_those_in_the_managers_line(db):
+    head = AgentFactory()
+    middle = AgentFactory(manager=head)
+    leaf = AgentFactory(manager=middle)
+    stranger = AgentFactory(manager=AgentFactory())
+    among = [middle.pk, leaf.pk, stranger.pk, head.pk]
+    for manager in (head, middle, leaf, stranger):
+        expected = set(Agent.objects.reports_of(manager).filter(pk__in=among))
+        assert set(Agent.objects.filter(pk__in=Agent.objects.reports_among(manager, among))) == (
+            expected
+        )
+    assert not Agent.objects.filter(pk__in=Agent.objects.reports_among(head, [])).exists()
+    # A loop in the line: each of the two is in the other's line, and in their own.
+    first, second = AgentFactory(), AgentFactory()
+    first.manager, second.manager = second, first
+    Agent.objects.bulk_update([first, second], ["manager"])
+    found = Agent.objects.filter(pk__in=Agent.objects.reports_among(first, [first.pk, second.pk]))
+    assert set(found) == set(Agent.objects.reports_of(first)) == {first, second}
+
+
 def test_agent_sees_self_and_reports_only(db):
     head = AgentFactory(with_user=True)
     report = AgentFactory(manager=head)

@@ -14,7 +14,7 @@ from django.utils import timezone
 from agents.importer import COLUMNS
 from agents.services import agent_import
 from reviews import selectors_cycles, services, services_cycles
-from reviews.models import Review, ReviewCycle, ReviewState
+from reviews.models import CycleCounts, Review, ReviewCycle, ReviewState
 from tests.agents.factories import AgentFactory, OrgUnitFactory
 from tests.programmes.factories import EnrolmentFactory
 from tests.reviews.factories import ReviewCycleFactory, ReviewFactory
@@ -101,8 +101,8 @@ def test_between_two_counts_the_page_shows_the_stored_ones_with_their_time(
     assert 'id="progress-counted-at"' in html and "des fiches ont changé depuis" in html
 
     # A minute later, the next page counts again.
-    ReviewCycle.objects.filter(pk=cycle.pk).update(
-        progress_counted_at=timezone.now() - datetime.timedelta(seconds=61)
+    CycleCounts.objects.filter(cycle=cycle).update(
+        counted_at=timezone.now() - datetime.timedelta(seconds=61)
     )
     response, read = _page(client, managerial_cast.owner, cycle)
     assert read and _states(response) == [5, 1, 0, 0, 0]
@@ -120,8 +120,8 @@ def test_counts_older_than_the_maximum_age_are_taken_again_after_an_agent_moved(
 
     assert not _page(client, managerial_cast.owner, cycle)[1]
 
-    ReviewCycle.objects.filter(pk=cycle.pk).update(
-        progress_counted_at=timezone.now()
+    CycleCounts.objects.filter(cycle=cycle).update(
+        counted_at=timezone.now()
         - datetime.timedelta(seconds=settings.REVIEWS_PROGRESS_MAX_AGE + 1)
     )
     response, read = _page(client, managerial_cast.owner, cycle)
@@ -138,12 +138,15 @@ def test_the_count_of_an_older_version_is_never_stored_over_a_newer_one(manageri
     stale = ReviewCycle.objects.get(pk=cycle.pk)  # loaded before anyone counted
     fresh = ReviewCycle.objects.get(pk=cycle.pk)
     selectors_cycles.counted_rows(fresh)
-    newer = fresh.progress_version
-    # Someone's count of an older version comes back last: it writes nothing.
-    ReviewCycle.objects.filter(pk=cycle.pk).update(progress_version=newer + 5)
-    selectors_cycles.counted_rows(stale)
+    newer = fresh.counts.version
+    # Someone's count of an older version comes back last (theirs is due: the stored one is
+    # of another version and over a minute old): it writes nothing.
+    CycleCounts.objects.filter(cycle=cycle).update(
+        version=newer + 5, counted_at=timezone.now() - datetime.timedelta(seconds=61)
+    )
+    assert selectors_cycles.counted_rows(stale).behind is False  # counted again, by `stale`
 
-    assert ReviewCycle.objects.get(pk=cycle.pk).progress_version == newer + 5
+    assert CycleCounts.objects.get(cycle=cycle).version == newer + 5
 
 
 def test_the_list_of_cycles_counts_sheets_and_done_from_the_stored_counts(client, managerial_cast):
