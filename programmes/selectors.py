@@ -48,13 +48,24 @@ def visible_agents(user):
         return Agent.objects.none()
     if user.is_staff:
         return Agent.objects.all()
-    enrolled = Enrolment.objects.filter(
-        Q(population__ambassadors=user)
-        | Q(population__programme__ambassadors=user)
-        | Q(population__programme__owners=user)
-    ).values("agent_id")
-    base = Agent.objects.visible_to(user).values("pk")
-    return Agent.objects.filter(Q(pk__in=base) | Q(pk__in=enrolled))
+    # The user's populations first (a few rows; none for most users), then their
+    # enrolments by the population index: never every enrolment joined to the roles.
+    populations = (
+        TargetPopulation.objects.filter(
+            Q(ambassadors=user) | Q(programme__ambassadors=user) | Q(programme__owners=user)
+        )
+        .order_by()
+        .values("pk")
+    )
+    enrolled = Enrolment.objects.filter(population_id__in=populations).values("agent_id")
+    # What `Agent.objects.visible_to` allows (self and reports), as conditions on the row:
+    # as a subquery (`pk__in=visible_to(user)`) it would test every agent of the
+    # organisation against them.
+    agent = getattr(user, "agent", None)
+    own = Q(pk__in=[])
+    if agent is not None:
+        own = Q(pk=agent.pk) | Q(pk__in=Agent.objects.report_ids(agent))
+    return Agent.objects.filter(own | Q(pk__in=enrolled))
 
 
 def populations_with_counts(queryset, today=None):

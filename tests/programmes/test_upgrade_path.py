@@ -23,14 +23,22 @@ def _migrate(targets):
     return loader.project_state(list(loader.applied_migrations)).apps
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_enrolments_made_before_the_stored_state_get_it_and_their_tallies():
     apps = _migrate(BEFORE)
     now = timezone.now()
     day = datetime.date(2026, 2, 1)
     Agent = apps.get_model("agents", "Agent")
     Programme = apps.get_model("programmes", "Programme")
-    competence = apps.get_model("campaigns", "Competence").objects.get(code="1.1")
+    # The referential as its data migration loads it (a transactional test before this one
+    # may have emptied the tables).
+    domain, _ = apps.get_model("campaigns", "Domain").objects.get_or_create(
+        code="1", defaults={"name": "Informations et données"}
+    )
+    competence, _ = apps.get_model("campaigns", "Competence").objects.get_or_create(
+        code="1.1",
+        defaults={"name": "Mener une recherche et une veille", "domain": domain, "pix_id": "t1"},
+    )
     sharer = Agent.objects.create(last_name="Durand", first_name="Ana", email="ana@x.fr")
     idle = Agent.objects.create(last_name="Martin", first_name="Léo", email="leo@x.fr")
     programme = Programme.objects.create(name="P", slug="p", start_date=day)
