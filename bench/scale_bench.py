@@ -371,9 +371,19 @@ def check_drift() -> None:
     print(f"    aucune dérive sur {len(ids):,} inscriptions tirées au hasard")
 
 
-def refresh_figures(rows: list) -> None:
+def _counted(function):
+    """`function()`'s value, its time (s) and its number of SQL queries."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        began = time.perf_counter()
+        value = function()
+        seconds = time.perf_counter() - began
+    return value, seconds, len(queries)
+
+
+def refresh_figures(rows: list) -> None:
     from django.utils import timezone
 
     from programmes.models import Programme, TargetPopulation
@@ -382,36 +392,35 @@ def refresh_figures(rows: list) -> None:
     today = timezone.localdate()
     total = 0.0
     for population in TargetPopulation.objects.filter(programme__slug=SLUG).order_by("pk"):
-        with CaptureQueriesContext(connection) as queries:
-            began = time.perf_counter()
-            stat = stats.population_stats_refresh(population=population, on=today)
-            seconds = time.perf_counter() - began
+        stat, seconds, queries = _counted(
+            lambda population=population: stats.population_stats_refresh(
+                population=population, on=today
+            )
+        )
         total += seconds
         print(
-            f"  chiffres de « {population.name} » : {seconds:.2f} s, {len(queries)} requêtes "
+            f"  chiffres de « {population.name} » : {seconds:.2f} s, {queries} requêtes "
             f"({stat.enrolled:,} inscrits, {stat.not_started:,} non commencés, "
             f"{stat.in_progress:,} en cours, {stat.stalled:,} à l'arrêt, "
             f"{stat.reached:,} à l'objectif)",
             flush=True,
         )
     programme = Programme.objects.get(slug=SLUG)
-    with CaptureQueriesContext(connection) as queries:
-        began = time.perf_counter()
-        stored = units.unit_stats_refresh(programme=programme, on=today)
-        seconds = time.perf_counter() - began
+    stored, seconds, queries = _counted(
+        lambda: units.unit_stats_refresh(programme=programme, on=today)
+    )
     total += seconds
     print(
-        f"  inscriptions par unité : {seconds:.2f} s, {len(queries)} requêtes "
+        f"  inscriptions par unité : {seconds:.2f} s, {queries} requêtes "
         f"({', '.join(f'{len(stat.rows):,} au niveau {stat.depth}' for stat in stored)})",
         flush=True,
     )
-    with CaptureQueriesContext(connection) as queries:
-        began = time.perf_counter()
-        written = teams.team_stats_refresh(programme=programme, on=today)
-        seconds = time.perf_counter() - began
+    written, seconds, queries = _counted(
+        lambda: teams.team_stats_refresh(programme=programme, on=today)
+    )
     total += seconds
     print(
-        f"  équipes de chaque responsable : {seconds:.2f} s, {len(queries)} requêtes "
+        f"  équipes de chaque responsable : {seconds:.2f} s, {queries} requêtes "
         f"({written:,} responsables)",
         flush=True,
     )
