@@ -177,8 +177,8 @@ def _due_counts(due: QuerySet) -> dict[str, int]:
 
 def preview(programme: Programme, scope: Scope, day: datetime.date, periods) -> Preview:
     """Who `due_reminders` finds for the programme on `day`, within the scope, counted per
-    kind by the database (one query; none when nobody can be due). The rules and quiet
-    periods must be loaded (`load_rules`)."""
+    kind by the database (two queries: the populations, the counts; none when nobody can
+    be due). The rules and quiet periods must be loaded (`load_rules`)."""
     quiet = quiet_period_on(periods, day)
     why_none = ""
     if day < programme.start_date:
@@ -189,11 +189,17 @@ def preview(programme: Programme, scope: Scope, day: datetime.date, periods) -> 
         why_none = _("Aujourd’hui est dans une période sans relance : « %(label)s ».") % {
             "label": quiet.label
         }
-    # Only the scope's populations are read.
-    population_ids = None if scope.whole else set(scope.population_ids)
+    if why_none:  # the due set's shape (its annotations), empty
+        return Preview(day, due_set([programme], day).none(), quiet, why_none, scope)
+    # Only the scope's populations are read; for the whole programme, its populations' ids
+    # as values: PostgreSQL then estimates each population's rows and reads the due rows in
+    # one pass (joined to the populations, it read them once per population, 485 ms instead
+    # of 303 at a million agents). One query.
+    if scope.whole:
+        population_ids = set(programme.populations.values_list("pk", flat=True))
+    else:
+        population_ids = set(scope.population_ids)
     due = due_set([programme], day, population_ids)
-    if why_none:
-        return Preview(day, due.none(), quiet, why_none, scope)
     walk = due_set([programme], day, population_ids, walk=True)
     return Preview(day, due, quiet, why_none, scope, _due_counts(due), walk)
 
