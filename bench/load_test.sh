@@ -16,7 +16,7 @@
 #   --users N           simulated users (50)          --spawn-rate N   users started per s (5)
 #   --time T            duration, locust syntax (3m)  --workers N      gunicorn workers (2 x cores + 1)
 #   --worker-class C    gunicorn worker class (sync)  --threads N      threads per gthread worker (1)
-#   --conn-max-age N    Django's CONN_MAX_AGE for gunicorn (0, the production default)
+#   --conn-max-age N    Django's CONN_MAX_AGE for gunicorn (0, the settings' default; .env.example: 60)
 #   --wait MIN,MAX      seconds a simulated user reads a page before the next one (1,4)
 #   --html              keep locust's HTML report in bench/load_results/ (~1 MB) too
 #   --port N            gunicorn's port (8010)
