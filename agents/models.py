@@ -196,10 +196,16 @@ class AgentQuerySet(models.QuerySet):
             return self.none()
         if user.is_staff:
             return self.all()
+        return self.filter(self.own_condition(user))
+
+    def own_condition(self, user):
+        """The user's own agent and their direct and indirect reports, as a condition on the
+        agent's row (nothing without an agent): to widen with other conditions in one
+        filter, rather than test every agent against a subquery of `visible_to`."""
         agent = getattr(user, "agent", None)
         if agent is None:
-            return self.none()
-        return self.filter(models.Q(pk=agent.pk) | models.Q(id__in=self.report_ids(agent)))
+            return models.Q(pk__in=[])
+        return models.Q(pk=agent.pk) | models.Q(id__in=self.report_ids(agent))
 
     def team_by_name(self, manager, text=""):
         """`manager`'s direct and indirect reports as (id, found by the search `text`)

@@ -32,6 +32,7 @@ from programmes.models import (
     Target,
     TargetPopulation,
     TeamStat,
+    enrolled_on,
 )
 
 
@@ -58,14 +59,7 @@ def visible_agents(user):
         .values("pk")
     )
     enrolled = Enrolment.objects.filter(population_id__in=populations).values("agent_id")
-    # What `Agent.objects.visible_to` allows (self and reports), as conditions on the row:
-    # as a subquery (`pk__in=visible_to(user)`) it would test every agent of the
-    # organisation against them.
-    agent = getattr(user, "agent", None)
-    own = Q(pk__in=[])
-    if agent is not None:
-        own = Q(pk=agent.pk) | Q(pk__in=Agent.objects.report_ids(agent))
-    return Agent.objects.filter(own | Q(pk__in=enrolled))
+    return Agent.objects.filter(Agent.objects.own_condition(user) | Q(pk__in=enrolled))
 
 
 def populations_with_counts(queryset, today=None):
@@ -515,7 +509,7 @@ def team_figures_query(enrolments: QuerySet, today: date) -> QuerySet:
     first), annotated with the team figures of each group: the agents enrolled on `today`
     (`enrolled`), those who shared results (`contributors`), and the current enrolments in
     each status (keyed by its slug)."""
-    current = Q(start_date__lte=today) & (Q(end_date__isnull=True) | Q(end_date__gt=today))
+    current = enrolled_on(today)
     by_status = {
         progress.slug: Count("pk", filter=current & Q(progress_status=progress))
         for progress in ProgressStatus

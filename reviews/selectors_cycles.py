@@ -12,7 +12,6 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
@@ -234,11 +233,8 @@ def counted_rows(cycle: ReviewCycle, now: datetime.datetime | None = None) -> Co
     )
     counted = {"rows": rows, "version": version, "counted_at": now}
     if not CycleCounts.objects.filter(cycle=cycle.pk, version__lte=version).update(**counted):
-        try:
-            with transaction.atomic():
-                CycleCounts.objects.get_or_create(cycle_id=cycle.pk, defaults=counted)
-        except IntegrityError:  # another writer stored its count first: theirs stays
-            pass
+        # None yet, or a newer version's (which stays); another writer's first row stays too.
+        CycleCounts.objects.get_or_create(cycle_id=cycle.pk, defaults=counted)
     cycle.counts = CycleCounts(cycle=cycle, **counted)
     cycle.sheets_version = version
     return Counted(rows, now, behind=False)

@@ -311,14 +311,17 @@ class Target(models.Model):
         return _("palier %(stage)s") % {"stage": self.stage}
 
 
+def enrolled_on(day) -> Q:
+    """The enrolments current on `day`, as a condition: started on or before it, and not
+    left (the end date is the day the agent left the population, from which they no longer
+    count). For a count's filter; `EnrolmentQuerySet.current` filters by it."""
+    return Q(start_date__lte=day) & (Q(end_date__isnull=True) | Q(end_date__gt=day))
+
+
 class EnrolmentQuerySet(models.QuerySet):
     def current(self, today=None):
-        """Enrolled on `today`: started on or before it, and not left (the end date is the
-        day the agent left the population, from which they no longer count)."""
-        today = today or timezone.localdate()
-        return self.filter(start_date__lte=today).filter(
-            Q(end_date__isnull=True) | Q(end_date__gt=today)
-        )
+        """Enrolled on `today` (`enrolled_on`)."""
+        return self.filter(enrolled_on(today or timezone.localdate()))
 
 
 class Enrolment(models.Model):

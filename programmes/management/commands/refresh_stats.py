@@ -8,15 +8,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from lib import french
-from programmes import tally
 from programmes.models import Programme
-from programmes.steering import stats, teams, units
+from programmes.steering import stats
 
 
 class Command(BaseCommand):
     help = (
-        "Recalcule les chiffres du tableau de bord de chaque population, et par unité de "
-        "l'organigramme, au jour d'aujourd'hui "
+        "Recalcule les chiffres du tableau de bord de chaque population, par unité de "
+        "l'organigramme et par équipe, au jour d'aujourd'hui "
         "(programmes en cours, ou celui de --programme). Avec --backfill, reconstitue aussi "
         "les chiffres de chaque fin de mois depuis le début du programme, à partir des "
         "résultats Pix importés."
@@ -53,30 +52,33 @@ class Command(BaseCommand):
         with transaction.atomic():
             for item in programmes:
                 self.stdout.write(f"{item.name} :")
-                # As after an import: the populations' tallies merged, one row per group.
-                tally.compact(item.populations.values_list("pk", flat=True))
-                for population in item.populations.select_related("programme").order_by("name"):
-                    rows += self._population(population, today, backfill=backfill)
-                units.unit_stats_refresh(programme=item, on=today)
-                teams.team_stats_refresh(programme=item, on=today)
+                populations = item.populations.order_by("name")
+                if backfill:
+                    for population in populations:
+                        rows += self._backfill(population, today)
+                # What runs after an import and every night: the tallies merged, each
+                # population's figures, the units', the teams'.
+                refreshed = stats.programme_stats_refresh(programme=item, on=today)
+                for stat in sorted(refreshed, key=lambda stat: stat.population.name):
+                    self._print(stat, today)
+                rows += len(refreshed)
             if dry_run:
                 transaction.set_rollback(True)
         verb = "seraient écrites" if dry_run else "écrites"
         self.stdout.write(self.style.SUCCESS(f"{rows} lignes de statistiques {verb}."))
 
-    def _population(self, population, today, *, backfill) -> int:
-        written = 0
-        if backfill:
-            months = stats.population_stats_backfill(population=population, until=today)
-            written += len(months) - 1  # the last one, today, is recomputed just below
-            self.stdout.write(
-                f"  - {population.name} : {len(months) - 1} fins de mois depuis "
-                f"{french.month_numeric(months[0]['on'])}"
-            )
-        stat = stats.population_stats_refresh(population=population, on=today)
+    def _backfill(self, population, today) -> int:
+        """The month ends before today (today's row is the refresh's)."""
+        months = stats.population_stats_backfill(population=population, until=today)
+        self.stdout.write(
+            f"  - {population.name} : {len(months) - 1} fins de mois depuis "
+            f"{french.month_numeric(months[0]['on'])}"
+        )
+        return len(months) - 1
+
+    def _print(self, stat, today):
         share = f"{100 * stat.reached / stat.enrolled:.0f} %" if stat.enrolled else "—"
         self.stdout.write(
-            f"  - {population.name} au {french.long_date(today)} : {stat.enrolled} inscrits, "
-            f"{stat.reached} à l'objectif ({share})"
+            f"  - {stat.population.name} au {french.long_date(today)} : {stat.enrolled} "
+            f"inscrits, {stat.reached} à l'objectif ({share})"
         )
-        return written + 1
