@@ -92,20 +92,13 @@ def add_personal_targets(agent, rows: list[EnrolmentRow]) -> None:
 
 
 def add_progress(rows: list[EnrolmentRow]) -> None:
-    """Each row's status in its population, with its definition; one query."""
-    if not rows:
-        return
-    enrolments = [row.enrolment for row in rows]
-    programmes = {enrolment.population.programme for enrolment in enrolments}
-    progress = status.with_progress(
-        Enrolment.objects.filter(pk__in=[enrolment.pk for enrolment in enrolments]),
-        programmes=programmes,
-    ).in_bulk()
+    """Each row's status in its population, with its definition, from the stored state its
+    enrolment was read with (status.stored_status): no query."""
+    today = timezone.localdate()
     for row in rows:
-        enrolment = progress[row.enrolment.pk]
-        row.progress = status.displays(row.enrolment.population.programme)[
-            enrolment.progress_status
-        ]
+        enrolment, programme = row.enrolment, row.enrolment.population.programme
+        progress_status = status.stored_status(enrolment, programme, today)
+        row.progress = status.displays(programme)[progress_status]
         row.targets_met = enrolment.targets_met
         row.targets_set = enrolment.targets_set
         row.last_activity = enrolment.last_activity

@@ -107,6 +107,22 @@ def test_roles_are_derived_from_programmes_and_the_agent_tree(cast):
     )
 
 
+def test_roles_and_the_agent_are_read_in_one_query(cast, django_assert_num_queries):
+    """Every page's menu reads them: the agent with its unit, and each role, at once."""
+    leader = UserFactory()
+    cast.programme.ambassadors.add(leader)  # of the whole programme, no population
+    with django_assert_num_queries(1):
+        roles = roles_for(cast.manager)
+        assert (roles.is_owner, roles.is_ambassador, roles.is_manager) == (False, False, True)
+        assert roles.agent == cast.manager.agent
+        assert roles.agent.org_unit.name  # came with it
+    with django_assert_num_queries(1):
+        roles = roles_for(leader)
+        assert (roles.is_ambassador, roles.is_agent, roles.is_manager) == (True, False, False)
+    with django_assert_num_queries(0):  # kept on the user for the request
+        assert roles_for(leader).is_ambassador
+
+
 def test_user_without_agent_or_programme_has_no_role(db):
     roles = roles_for(UserFactory())
     assert not roles.any

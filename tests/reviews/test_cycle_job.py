@@ -226,9 +226,9 @@ def test_the_cycle_page_follows_the_job_and_stops_reloading_once_done(client, ca
     assert "Ajouter les fiches des nouveaux inscrits" in html
 
 
-# Session, user, the header's roles (4); the cycle (scoped), is an owner, the year-on-year
+# Session, user, the header's roles (1); the cycle (scoped), is an owner, the year-on-year
 # populations and stats rows: no count of sheets while they are being created.
-RUNNING_PAGE_QUERIES = 10
+RUNNING_PAGE_QUERIES = 7
 
 
 def test_the_page_of_a_running_job_queries_do_not_grow_with_the_sheets(

@@ -97,7 +97,7 @@ def test_team_page_sheet_links_take_one_query_whatever_the_team(
     url = reverse("programmes:team")
     client.force_login(cast.manager)
     client.get(url)
-    with django_assert_num_queries(12) as before:
+    with django_assert_num_queries(8) as before:
         client.get(url)
     for _n in range(8):
         agent = AgentFactory(manager=cast.manager_agent)

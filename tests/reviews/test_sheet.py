@@ -46,11 +46,11 @@ from tests.reviews.factories import (
 pytestmark = pytest.mark.django_db
 
 # Session, user, roles, scope, page and count; the same with 1 or 12 rows.
-QUERIES_CYCLE_TEAM = 10
+QUERIES_CYCLE_TEAM = 6
 # Session and user, the review and its reader's rights, the form's competences, the targets
 # proposed on a blank sheet, the sheet (13), the access log; the same with few or many
 # results, check-ins and resources.
-QUERIES_SHEET_PAGE = 25
+QUERIES_SHEET_PAGE = 21
 
 
 def load(review):

@@ -797,13 +797,13 @@ def _grow(trio, count):
 
 
 PAGE_QUERIES = [
-    ("milestone_detail", "ambassador", {}, 11),
-    ("milestone_detail", "ambassador", {"vue": "faits"}, 12),
-    ("milestone_detail", "owner", {}, 11),
-    ("milestone_list", "ambassador", {}, 10),
-    ("milestone_run", "ambassador", {}, 23),
-    ("milestone_run", "ambassador", {"agent": "checked in"}, 24),
-    ("barrier_list", "owner", {}, 10),
+    ("milestone_detail", "ambassador", {}, 9),
+    ("milestone_detail", "ambassador", {"vue": "faits"}, 10),
+    ("milestone_detail", "owner", {}, 8),
+    ("milestone_list", "ambassador", {}, 8),
+    ("milestone_run", "ambassador", {}, 21),
+    ("milestone_run", "ambassador", {"agent": "checked in"}, 22),
+    ("barrier_list", "owner", {}, 7),
 ]
 
 

@@ -802,9 +802,9 @@ def _fill(cast, campaign, count):
 @pytest.mark.parametrize(
     "name,role,expected",
     [
-        ("programmes:mentoring_list", "ambassador", 14),
-        ("programmes:mentoring_list", "staff", 13),
-        ("programmes:mentor_list", "ambassador", 10),
+        ("programmes:mentoring_list", "ambassador", 12),
+        ("programmes:mentoring_list", "staff", 10),
+        ("programmes:mentor_list", "ambassador", 8),
     ],
 )
 def test_pairing_pages_query_count_is_pinned_and_does_not_grow(

@@ -284,10 +284,10 @@ def test_the_list_is_paginated(client, cast):
 
 
 CATALOGUE_PAGES = [
-    ("resource_list", 12),
-    ("resource_create", 9),
+    ("resource_list", 10),
+    ("resource_create", 7),
     ("resource_export", 7),
-    ("resource_import", 8),
+    ("resource_import", 6),
 ]
 
 
@@ -313,7 +313,7 @@ def test_catalogue_pages_query_count_is_pinned_whatever_the_number_of_resources(
 def test_edit_page_query_count_is_pinned(client, cast, django_assert_num_queries):
     resource = ResourceFactory(programme=cast.programme, competences=["1.1", "2.1"])
     client.force_login(cast.ambassador)
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(9):
         assert client.get(_url("resource_edit", cast.programme, resource)).status_code == 200
 
 

@@ -794,12 +794,12 @@ def test_agent_page_query_count_does_not_grow_with_results(client, cast, django_
             )
 
     add_participation()
-    # 18: the agent page's review sheet links cost one (reviews.templatetags.review_links).
-    with django_assert_num_queries(18):
+    # 15: the agent page's review sheet links cost one (reviews.templatetags.review_links).
+    with django_assert_num_queries(15):
         client.get(page)
     for _ in range(3):
         add_participation()
-    with django_assert_num_queries(18):
+    with django_assert_num_queries(15):
         assert client.get(page).status_code == 200
 
 
@@ -818,7 +818,7 @@ def _grow_queue(cast):
 
 @pytest.mark.parametrize(
     "name,grow,expected",
-    [("import_history", _grow_history, 10), ("unmatched_list", _grow_queue, 12)],
+    [("import_history", _grow_history, 8), ("unmatched_list", _grow_queue, 10)],
 )
 def test_list_query_count_is_pinned(client, cast, django_assert_num_queries, name, grow, expected):
     grow(cast)

@@ -33,9 +33,9 @@ from tests.programmes.factories_reminders import ReminderFactory, ReminderOptOut
 
 FILE_URL = reverse("programmes:my_data_file")
 # Whatever the amount of data: the session, the user, the agent and a query per kind of data;
-# the page adds the menu's (which roles the user has).
+# the page adds the menu's (which roles the user has: one query).
 WORKBOOK_QUERIES = 18
-PRINT_QUERIES = WORKBOOK_QUERIES + 5
+PRINT_QUERIES = WORKBOOK_QUERIES + 1
 
 
 def _download(client, user):

@@ -245,7 +245,7 @@ def test_an_agent_already_reminded_today_has_no_email_preview(client, named):
 
 # The e-mail page reads the due set in the database: its counts, the agent's row, how many
 # come before them, the previous and the next agent.
-EMAIL_PREVIEW_QUERIES = 24
+EMAIL_PREVIEW_QUERIES = 22
 
 
 def test_the_email_preview_query_count_is_pinned(client, named, django_assert_num_queries):

@@ -303,12 +303,12 @@ def test_the_dashboard_links_to_the_report_for_its_owners_only(client, committee
 # (its populations, those the user accompanies, the latest stats rows, the rows over time,
 # the barriers, milestones and their counts, the targets' deadlines: 8); the report's (the
 # owners, the check-ins, the resources followed, the reminders sent: 4); the header's
-# roles (4).
-COMMITTEE_QUERIES = 20
+# roles (1).
+COMMITTEE_QUERIES = 17
 
 
 # The PDF: the same, without the page's header.
-COMMITTEE_PDF_QUERIES = COMMITTEE_QUERIES - 4
+COMMITTEE_PDF_QUERIES = COMMITTEE_QUERIES - 1
 
 
 @pytest.mark.parametrize(

@@ -333,10 +333,10 @@ def _checkins(population, agents):
 
 # Session and user; the programme (scoped), is the user an owner, its populations, those the
 # user accompanies, the latest stats row of each, the rows over time; the barriers, the
-# milestones, their counts per barrier and status; the header's roles (4); the personal
+# milestones, their counts per barrier and status; the header's roles (1); the personal
 # targets in force (agents per population, then per competence); the targets' deadlines (the
 # cockpit's projection); the units' row of the depth shown (counted at the refresh, not here).
-DASHBOARD_QUERIES = 19
+DASHBOARD_QUERIES = 16
 
 
 @pytest.mark.parametrize("size", [10, 200])

@@ -112,7 +112,7 @@ def test_a_large_teams_page_reads_the_last_refresh_and_says_when(
     assert "pas encore été calculés" in response.content.decode()
     today = timezone.localdate()
     _refresh_all(today)
-    with django_assert_num_queries(12):  # as the live count: the programmes, then one read
+    with django_assert_num_queries(8):  # as the live count: the programmes, then one read
         response = client.get(url)
     rows = {row["programme"].slug: row for row in response.context["programme_rows"]}
     live = _live(cast.manager_agent, today)
