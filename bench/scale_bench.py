@@ -34,9 +34,10 @@ of SQL queries of each page: the owner's dashboard; the population page as its a
 (no filter, filtered by status, sorted by status, page 3); the reminders overview and
 preview (the ambassador sees names, the owner counts only); a director's team page (20,020
 reports in three programmes: past settings.TEAM_LIVE_FIGURES_UP_TO, its figures are those of
-the refresh); « Mon parcours ». A page whose warm-up takes longer than --budget seconds is timed
-once (marked « 1× »), so that a page still linear in headcount does not hold the run for
-an hour at a million agents.
+the refresh); « Mon parcours »; the agents list of the ambassador (first page, a search),
+of the director (20,020 reports) and of the owner (page 5, page 200). A page whose warm-up takes
+longer than --budget seconds is timed once (marked « 1× »), so that a page still linear in
+headcount does not hold the run for an hour at a million agents.
 
 A query that runs longer than --timeout seconds is cancelled (statement_timeout) and the page
 reported as « > N s ».
@@ -491,6 +492,12 @@ def measure_pages(rows: list, runs: int, budget: float, timeout: int) -> None:
          reverse("programmes:reminder_overview", kwargs={"slug": SLUG})),
         (MANAGER, "équipe d'un·e directeur·rice (20 020 agents)", reverse("programmes:team")),
         (AGENT, "« Mon parcours »", reverse("programmes:my_page")),
+        (AMBASSADOR, "agents (ambassadeur)", reverse("programmes:agent_list")),
+        (AMBASSADOR, "  recherche « martin », page 2",
+         reverse("programmes:agent_list") + "?q=martin&page=2"),
+        (MANAGER, "agents (directeur·rice)", reverse("programmes:agent_list")),
+        (OWNER, "agents (pilote), page 5", reverse("programmes:agent_list") + "?page=5"),
+        (OWNER, "  page 200 (la dernière)", reverse("programmes:agent_list") + "?page=200"),
     ]  # fmt: skip
     clients = {}
     for email, label, url in cases:

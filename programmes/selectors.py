@@ -16,12 +16,13 @@ from django.db.models import (
     Subquery,
     Value,
 )
-from django.db.models.functions import Coalesce, Lower
+from django.db.models.functions import Coalesce, Concat, Lower
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from agents.models import Agent
 from campaigns.models import CompetenceResult, Participation
+from lib.queries import ProbedExists
 from programmes import status, tally
 from programmes.enums import ProgressStatus, TargetKind
 from programmes.models import (
@@ -41,25 +42,149 @@ def visible_programme_or_404(user, slug) -> Programme:
     return get_object_or_404(Programme.objects.visible_to(user), slug=slug)
 
 
-def visible_agents(user):
-    """Agents whose identity `user` may see: what the agents app allows (self, reports, all for
-    staff), plus the agents enrolled in the populations the user accompanies or whose programme
-    the user owns."""
-    if not user.is_authenticated:
-        return Agent.objects.none()
-    if user.is_staff:
-        return Agent.objects.all()
-    # The user's populations first (a few rows; none for most users), then their
-    # enrolments by the population index: never every enrolment joined to the roles.
-    populations = (
+def _accompanied_populations(user):
+    """The populations `user` accompanies or whose programme they own (a few rows; none for
+    most users), as a subquery of ids."""
+    return (
         TargetPopulation.objects.filter(
             Q(ambassadors=user) | Q(programme__ambassadors=user) | Q(programme__owners=user)
         )
         .order_by()
         .values("pk")
     )
-    enrolled = Enrolment.objects.filter(population_id__in=populations).values("agent_id")
-    return Agent.objects.filter(Agent.objects.own_condition(user) | Q(pk__in=enrolled))
+
+
+def visible_agents(user, *, probed=True):
+    """Agents whose identity `user` may see: what the agents app allows (self, reports, all for
+    staff), plus the agents enrolled in the populations the user accompanies or whose programme
+    the user owns.
+
+    Each agent row is tested on its own (its reports' list hashed once, its enrolments probed
+    by their agent index, lib.queries.ProbedExists): a page walked in name order stops at
+    its last row, and a lookup by id reads one agent, never every enrolment of the user's
+    populations. To count them all, `visible_agent_count`. `probed=False`: the enrolments
+    hashed once instead, for a walk that reads far along the index (a deep page)."""
+    if not user.is_authenticated:
+        return Agent.objects.none()
+    if user.is_staff:
+        return Agent.objects.all()
+    enrolled = Enrolment.objects.filter(
+        agent_id=OuterRef("pk"), population_id__in=_accompanied_populations(user)
+    )
+    in_populations = ProbedExists(enrolled) if probed else Exists(enrolled)
+    return Agent.objects.filter(Agent.objects.own_condition(user) | in_populations)
+
+
+def _visible_ids(user, up_to=None):
+    """The ids of `visible_agents` for a user who is not staff, as one UNION (each agent
+    once): their own agent, their reports, their populations' enrolled agents. Read from
+    those lists alone, where testing each agent would read the agents table whole.
+
+    `up_to`: each list is read up to its `up_to` + 1st agent (the reports' walk stops there,
+    the enrolled agents are read in agent order, each once, and stop there), so that the
+    union holds more than `up_to` ids exactly when the whole one does, and all of them
+    otherwise. The populations are read first (one query), so that PostgreSQL estimates
+    their enrolments, rather than every enrolment of the table, and reads few of them."""
+    populations = _accompanied_populations(user)
+    if up_to is not None:
+        populations = list(populations.values_list("pk", flat=True))
+    enrolled = (
+        Enrolment.objects.filter(population_id__in=populations)
+        .order_by()
+        .values_list("agent_id", flat=True)
+        .distinct()
+    )
+    if up_to is not None:  # in a subquery: SQLite takes no LIMIT in a UNION's part
+        enrolled = Agent.objects.filter(
+            pk__in=enrolled.order_by("agent_id")[: up_to + 1]
+        ).values_list("pk", flat=True)
+    agent = getattr(user, "agent", None)
+    if agent is None:
+        return enrolled
+    own = Agent.objects.filter(pk=agent.pk).order_by().values_list("pk", flat=True)
+    reports = Agent.objects.filter(pk__in=Agent.objects.report_ids(agent)).order_by()
+    if up_to is not None:
+        reports = Agent.objects.filter(pk__in=reports.values("pk")[: up_to + 1])
+    return own.union(reports.order_by().values_list("pk", flat=True), enrolled.order_by())
+
+
+def visible_agent_count(user, up_to=None) -> int:
+    """How many agents `visible_agents` holds (see `_visible_ids`); past `up_to`, `up_to`
+    + 1 (read in a time that `up_to` bounds, whatever the head count)."""
+    if not user.is_authenticated:
+        return 0
+    if user.is_staff:
+        agents = Agent.objects.order_by()
+        if up_to is not None:
+            return Agent.objects.filter(pk__in=agents.values("pk")[: up_to + 1]).count()
+        return agents.count()
+    count = _visible_ids(user, up_to).count()
+    return count if up_to is None else min(count, up_to + 1)
+
+
+# The agents list counts its agents up to this many; past it, it says « more than » and
+# shows its first pages (a search finds the others): counting a million agents, or walking
+# to their last page, would take seconds.
+AGENTS_COUNTED_UP_TO = 10_000
+# Up to this many agents, the agents list reads them and sorts them; past it, it walks the
+# agents' name index (agent_name_idx) and stops at the page's last row: 12 reports among
+# 100,000 agents would mean reading most of the index for them.
+AGENTS_SORTED_UP_TO = 10_000
+_LOWER_LAST, _LOWER_FIRST = Lower("last_name"), Lower("first_name")
+
+
+# The first pages of a large agents list test each agent they walk past on its own; further
+# on, the walk would test too many (page 200 of an ambassador's 26,000 agents: 40,000 agents
+# probed, 0.5 s) and the user's enrolled agents are hashed once instead (0.1 s).
+AGENT_PAGES_PROBED = 5
+
+
+@dataclass
+class AgentDirectory:
+    """The agents list of a user: `agents`, the queryset to page; `count`, their number when
+    known without a search (None: the paginator counts the names found), at most
+    AGENTS_COUNTED_UP_TO; `more`, there are more than that."""
+
+    agents: QuerySet
+    count: int | None
+    more: bool = False
+
+
+def agent_directory(user, text="", page=1) -> AgentDirectory:
+    """The agents list of `user`: their visible agents found by the search `text`, by name
+    (their lower case, then the id). `page`: the page asked for (any value; only how far it
+    reads is taken from it).
+
+    Without a search, the list is counted first, up to AGENTS_COUNTED_UP_TO. A large one
+    walks the name index, testing each agent on its own (hashing the user's enrolled agents
+    past AGENT_PAGES_PROBED), and stops at the page's last row. A small one (up to
+    AGENTS_SORTED_UP_TO) has its ids read (PostgreSQL cannot estimate the union and would
+    read every agent to join them) and its page sorted among them only. A search reads the
+    names found and sorts them. Both sort by a key the index does not hold (`|| ''`), so
+    that PostgreSQL does not walk the whole index for a few rows."""
+    agents = visible_agents(user).search(text)
+    if (text or "").strip():
+        return AgentDirectory(_sorted_by_name(agents), None)
+    count = visible_agent_count(user, up_to=AGENTS_COUNTED_UP_TO)
+    more = count > AGENTS_COUNTED_UP_TO
+    count = min(count, AGENTS_COUNTED_UP_TO)
+    if count > AGENTS_SORTED_UP_TO or more or user.is_staff:
+        if _page_number(page) > AGENT_PAGES_PROBED:
+            agents = visible_agents(user, probed=False)
+        return AgentDirectory(agents.order_by(_LOWER_LAST, _LOWER_FIRST, "pk"), count, more)
+    agents = Agent.objects.filter(pk__in=list(_visible_ids(user)))
+    return AgentDirectory(_sorted_by_name(agents), count)
+
+
+def _sorted_by_name(agents):
+    return agents.order_by(Concat(_LOWER_LAST, Value("")), _LOWER_FIRST, "pk")
+
+
+def _page_number(page) -> int:
+    try:
+        return int(page)
+    except (TypeError, ValueError):
+        return 1  # "last", garbage: the paginator answers its nearest page
 
 
 def populations_with_counts(queryset, today=None):

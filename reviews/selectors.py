@@ -87,15 +87,18 @@ def current_sheets(user, agent_ids) -> dict[int, list[Review]]:
     )
     reviews = Review.objects.filter(agent_id__in=agent_ids, cycle__year=Subquery(latest))
     if not user.is_staff:
-        readable = Q(agent__user=user)
         viewer = roles_for(user).agent
-        if viewer is not None:
-            # Those of the given agents in the viewer's line: their lines read upwards,
-            # never the viewer's whole team (a director's is 20,000 agents).
-            readable |= Q(manager=viewer) | Q(
-                agent_id__in=Agent.objects.reports_among(viewer, agent_ids)
-            )
-        reviews = reviews.filter(readable)
+        if viewer is None:  # no agent: no sheet of their own, none to lead
+            return {}
+        # Their own (by the agent's id: a condition on the agents' columns would have
+        # PostgreSQL read every agent to join them), those they lead, and those of the
+        # given agents in their line: their lines read upwards, never the viewer's whole
+        # team (a director's is 20,000 agents).
+        reviews = reviews.filter(
+            Q(agent_id=viewer.pk)
+            | Q(manager=viewer)
+            | Q(agent_id__in=Agent.objects.reports_among(viewer, agent_ids))
+        )
     by_agent: dict[int, list[Review]] = {}
     for review in reviews.select_related("cycle__programme", "agent").order_by(
         "cycle__programme__name", "pk"

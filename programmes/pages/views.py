@@ -140,19 +140,18 @@ def _day(moment):
 
 
 def agent_list(request):
-    agents = (
-        selectors.visible_agents(request.user)
-        .select_related("org_unit", "manager")
-        .order_by("last_name", "first_name", "pk")
-    )
+    """The agents the user may see, by name, a page at a time (selectors.agent_directory)."""
     query = request.GET.get("q", "")
+    directory = selectors.agent_directory(request.user, query, request.GET.get("page"))
+    agents = directory.agents.select_related("org_unit", "manager")
     return render(
         request,
         "programmes/pages/agent_list.html",
         {
             "title": _("Agents"),
             "query": query,
-            "page_obj": paginate(request, agents.search(query)),
+            "page_obj": paginate(request, agents, count=directory.count),
+            "more": directory.more,
             "can_import": perms.can_import_agents(request.user),
         },
     )
