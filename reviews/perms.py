@@ -1,7 +1,10 @@
 """Who may do what with annual reviews. Each predicate states its rule in one sentence."""
 
+from django.db.models import Exists, OuterRef
+
 from programmes import perms as programme_perms
 from programmes.enums import Purpose
+from programmes.models import Programme
 from programmes.roles import roles_for
 from reviews.models import Review, ReviewCycle
 
@@ -64,15 +67,20 @@ def review_shows_checkins(review: Review):
 
 
 def cycles_visible_to(user):
-    """Cycles the user follows as owner (or staff), or where they lead or have a review."""
+    """Cycles the user follows as owner (or staff), or where they lead or have a review.
+
+    Each condition is an EXISTS on the cycle (its programme's owners, its sheets by manager
+    or agent): a join to every sheet of every cycle, then DISTINCT, read all of them
+    (78,000 at 100,000 agents, 0.2 s for an owner who is also an agent)."""
     if not user.is_authenticated:
         return ReviewCycle.objects.none()
     if user.is_staff:
         return ReviewCycle.objects.all()
     agent = roles_for(user).agent
-    from django.db.models import Q
-
-    condition = Q(programme__owners=user)
+    condition = Exists(
+        Programme.owners.through.objects.filter(programme_id=OuterRef("programme_id"), user=user)
+    )
     if agent is not None:
-        condition |= Q(reviews__manager=agent) | Q(reviews__agent=agent)
-    return ReviewCycle.objects.filter(condition).distinct()
+        sheets = Review.objects.filter(cycle=OuterRef("pk"))
+        condition |= Exists(sheets.filter(manager=agent)) | Exists(sheets.filter(agent=agent))
+    return ReviewCycle.objects.filter(condition)

@@ -1,6 +1,7 @@
 """Reads of the sheet pages, each scoped to the requesting user."""
 
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import Exists, OuterRef, Q, Subquery
+from django.db.models.functions import Lower
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
@@ -37,9 +38,12 @@ def cycles_led_by(user):
     viewer = roles_for(user).agent
     if viewer is None:
         return ReviewCycle.objects.none()
+    # An EXISTS per cycle (its few rows), not a join to every sheet then DISTINCT.
+    sheets = Review.objects.filter(cycle=OuterRef("pk"))
     return ReviewCycle.objects.filter(
-        Q(reviews__manager=viewer) | Q(reviews__agent__in=Agent.objects.reports_of(viewer))
-    ).distinct()
+        Exists(sheets.filter(manager=viewer))
+        | Exists(sheets.filter(agent_id__in=Agent.objects.report_ids(viewer)))
+    )
 
 
 def cycle_for_team(user, pk):
@@ -55,11 +59,20 @@ def team_reviews(user, cycle, *, state=None):
         viewer = roles_for(user).agent
         if viewer is None:
             return Review.objects.none()
-        reviews = reviews.filter(Q(agent__in=Agent.objects.reports_of(viewer)) | Q(manager=viewer))
+        # The team walked once (its ids), then the cycle's sheets by their (cycle, agent)
+        # and manager indexes: with the walk inside, PostgreSQL read all of the cycle's
+        # sheets to test each against it (78,000 at 100,000 agents, for a team of 12).
+        team = [pk for pk, _found in Agent.objects.team_by_name(viewer)]
+        reviews = reviews.filter(
+            Agent.objects.report_condition("agent_id", viewer, team) | Q(manager=viewer)
+        )
     if state:
         reviews = reviews.filter(state=state)
+    # Names on their lower case, as the agents' name index holds them: a large team's first
+    # page walks that index (sorting the whole agents table by the raw names took 0.15 s at
+    # 100,000 agents), a small team's few sheets are sorted.
     return reviews.select_related("agent", "manager").order_by(
-        "agent__last_name", "agent__first_name", "pk"
+        Lower("agent__last_name"), Lower("agent__first_name"), "pk"
     )
 
 
