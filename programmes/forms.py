@@ -338,9 +338,9 @@ def _stage_field(campaign):
 # --- Enrolling ----------------------------------------------------------------------------
 
 
-def org_unit_choices():
-    """Every unit labelled with its path (« Direction › Service »), from one query."""
-    units = {
+def _unit_paths(units=None):
+    """Each unit's path (« Direction › Service »), by id, from one query of the chart."""
+    chart = {
         pk: (name, parent)
         for pk, name, parent in OrgUnit.objects.values_list("pk", "name", "parent_id")
     }
@@ -349,19 +349,79 @@ def org_unit_choices():
         names, seen = [], set()
         while pk is not None and pk not in seen:
             seen.add(pk)
-            name, pk = units[pk]
+            name, pk = chart[pk]
             names.append(name)
         return " › ".join(reversed(names))
 
-    return sorted(((pk, path(pk)) for pk in units), key=lambda choice: choice[1].casefold())
+    return {pk: path(pk) for pk in (chart if units is None else units)}
+
+
+def org_unit_choices():
+    """Every unit labelled with its path (« Direction › Service »), from one query."""
+    return sorted(_unit_paths().items(), key=lambda choice: choice[1].casefold())
+
+
+# Up to this many units, a unit is chosen from a list of them all; past it, by typing its
+# name or code: a list of 11,000 units (a ministry's chart) took a second to write into the
+# page, and cannot be read on a phone.
+UNITS_LISTED_UP_TO = 300
+
+
+def unit_field(label, *, empty_label):
+    """The field that chooses a unit (not required): a list of every unit, with its path,
+    while the chart holds at most UNITS_LISTED_UP_TO; else a text field for its name or code
+    (see `unit_from`, which cleans either)."""
+    if OrgUnit.objects.count() <= UNITS_LISTED_UP_TO:
+        field = forms.TypedChoiceField(
+            label=label,
+            coerce=int,
+            empty_value=None,
+            required=False,
+            choices=[("", empty_label)] + org_unit_choices(),
+        )
+        field.error_messages["invalid_choice"] = _("Cette unité n’existe pas.")
+        return field
+    return forms.CharField(
+        label=label,
+        required=False,
+        max_length=200,
+        help_text=_("Son nom ou son code, tel que dans la liste RH."),
+    )
+
+
+def unit_from(value):
+    """The unit `unit_field` was given: its id from the list, or the name or code typed (the
+    code or the whole name first, then a part of the name); None when empty. A French error
+    when none matches or several do."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, int):
+        return OrgUnit.objects.get(pk=value)
+    text = value.strip()
+    if not text:
+        return None
+    units = list(
+        OrgUnit.objects.filter(Q(code__iexact=text) | Q(name__iexact=text)).order_by("pk")[:6]
+    ) or list(OrgUnit.objects.filter(name__icontains=text).order_by("name", "pk")[:6])
+    if not units:
+        raise forms.ValidationError(
+            _("Aucune unité ne correspond à « %(text)s ».") % {"text": text}
+        )
+    if len(units) > 1:
+        paths = _unit_paths([unit.pk for unit in units])
+        names = ", ".join(
+            f"{paths[unit.pk]}" + (f" ({unit.code})" if unit.code else "") for unit in units[:5]
+        )
+        raise forms.ValidationError(
+            _("Plusieurs unités correspondent : %(names)s. Précisez le nom complet ou le code.")
+            % {"names": names}
+        )
+    return units[0]
 
 
 class EnrolmentFilterForm(forms.Form):
     """Choose agents by unit, job title and manager; any filter left empty is not applied."""
 
-    org_unit = forms.TypedChoiceField(
-        label=gettext_lazy("Unité"), coerce=int, empty_value=None, required=False
-    )
     include_sub_units = forms.BooleanField(
         label=gettext_lazy("Inclure les unités qui en dépendent"), required=False, initial=True
     )
@@ -380,8 +440,8 @@ class EnrolmentFilterForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["org_unit"].choices = [("", _("— toutes les unités"))] + org_unit_choices()
-        self.fields["org_unit"].error_messages["invalid_choice"] = _("Cette unité n’existe pas.")
+        self.fields["org_unit"] = unit_field(_("Unité"), empty_label=_("— toutes les unités"))
+        self.order_fields(["org_unit"])
         self.helper = FormHelper()
         self.helper.form_method = "post"
         self.helper.form_id = "enrolment-filters"
@@ -392,6 +452,9 @@ class EnrolmentFilterForm(forms.Form):
             Field("manager"),
             Submit("preview", _("Voir les agents concernés")),
         )
+
+    def clean_org_unit(self):
+        return unit_from(self.cleaned_data["org_unit"])
 
     def clean_manager(self):
         text = self.cleaned_data["manager"].strip()
@@ -427,8 +490,6 @@ class EnrolmentFilterForm(forms.Form):
             raise forms.ValidationError(
                 _("Choisissez au moins un critère : une unité, une fonction ou un encadrant.")
             )
-        if cleaned.get("org_unit"):
-            cleaned["org_unit"] = OrgUnit.objects.get(pk=cleaned["org_unit"])
         return cleaned
 
     def filters(self):

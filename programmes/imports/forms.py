@@ -4,8 +4,9 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from agents.models import Agent, OrgUnit
+from agents.models import Agent
 from lib.french import filesize
+from programmes.forms import unit_field, unit_from
 
 
 def pix_export_max_bytes():
@@ -79,9 +80,6 @@ class AgentFromParticipantForm(forms.Form):
         help_text=_("L’identifiant externe saisi dans Pix Orga, s’il s’agit du matricule."),
     )
     email = forms.EmailField(label=_("Adresse e-mail"), required=False)
-    org_unit = forms.ModelChoiceField(
-        label=_("Unité"), queryset=OrgUnit.objects.order_by("name"), required=False
-    )
     population = forms.ModelChoiceField(
         label=_("Inscrire dans la population"),
         queryset=None,
@@ -91,6 +89,8 @@ class AgentFromParticipantForm(forms.Form):
 
     def __init__(self, *args, populations, action, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["org_unit"] = unit_field(_("Unité"), empty_label="---------")
+        self.order_fields(["last_name", "first_name", "external_id", "email", "org_unit"])
         self.fields["population"].queryset = populations
         self.helper = FormHelper()
         self.helper.form_method = "post"
@@ -105,6 +105,9 @@ class AgentFromParticipantForm(forms.Form):
             Field("population"),
             Submit("submit", _("Créer l’agent et lui rattacher ces résultats")),
         )
+
+    def clean_org_unit(self):
+        return unit_from(self.cleaned_data["org_unit"])
 
     def clean_external_id(self):
         external_id = self.cleaned_data["external_id"].strip() or None
