@@ -155,25 +155,27 @@ def agent_directory(user, text="", page=1) -> AgentDirectory:
     (their lower case, then the id). `page`: the page asked for (any value; only how far it
     reads is taken from it).
 
-    Without a search, the list is counted first, up to AGENTS_COUNTED_UP_TO. A large one
-    walks the name index, testing each agent on its own (hashing the user's enrolled agents
-    past AGENT_PAGES_PROBED), and stops at the page's last row. A small one (up to
-    AGENTS_SORTED_UP_TO) has its ids read (PostgreSQL cannot estimate the union and would
-    read every agent to join them) and its page sorted among them only. A search reads the
-    names found and sorts them. Both sort by a key the index does not hold (`|| ''`), so
-    that PostgreSQL does not walk the whole index for a few rows."""
-    agents = visible_agents(user).search(text)
+    Without a search, the list's ids are read once, up to AGENTS_COUNTED_UP_TO + 1: their
+    number, and for a small list (up to AGENTS_SORTED_UP_TO) what its page is read by and
+    sorted among (PostgreSQL cannot estimate the union and would read every agent to join
+    them). A large one walks the name index instead, testing each agent on its own (hashing
+    the user's enrolled agents past AGENT_PAGES_PROBED), and stops at the page's last row.
+    A search reads the names found and sorts them. Both sorts are by a key the index does
+    not hold (`|| ''`), so that PostgreSQL does not walk the whole index for a few rows."""
     if (text or "").strip():
-        return AgentDirectory(_sorted_by_name(agents), None)
-    count = visible_agent_count(user, up_to=AGENTS_COUNTED_UP_TO)
+        return AgentDirectory(_sorted_by_name(visible_agents(user).search(text)), None)
+    ids = None
+    if user.is_staff:
+        count = visible_agent_count(user, up_to=AGENTS_COUNTED_UP_TO)
+    else:
+        ids = list(_visible_ids(user, up_to=AGENTS_COUNTED_UP_TO))
+        count = len(ids)
     more = count > AGENTS_COUNTED_UP_TO
     count = min(count, AGENTS_COUNTED_UP_TO)
-    if count > AGENTS_SORTED_UP_TO or more or user.is_staff:
-        if _page_number(page) > AGENT_PAGES_PROBED:
-            agents = visible_agents(user, probed=False)
+    if ids is None or more or count > AGENTS_SORTED_UP_TO:
+        agents = visible_agents(user, probed=_page_number(page) <= AGENT_PAGES_PROBED)
         return AgentDirectory(agents.order_by(_LOWER_LAST, _LOWER_FIRST, "pk"), count, more)
-    agents = Agent.objects.filter(pk__in=list(_visible_ids(user)))
-    return AgentDirectory(_sorted_by_name(agents), count)
+    return AgentDirectory(_sorted_by_name(Agent.objects.filter(pk__in=ids)), count)
 
 
 def _sorted_by_name(agents):
