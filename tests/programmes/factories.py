@@ -1,10 +1,19 @@
 import datetime
 
 import factory
+from django.utils import timezone
 
 from programmes.enums import Purpose, TargetKind
 from programmes.models import Enrolment, Programme, Target, TargetPopulation
 from tests.agents.factories import AgentFactory
+
+
+def local_days_ago(days):
+    """Now's local wall-clock time `days` local days ago: its local day is exactly `days`
+    days before today's even when a change of summer time lies between (`now - timedelta`
+    lands on the day after between 23:00 and midnight, Paris time, in December for a day
+    of October)."""
+    return timezone.localtime() - datetime.timedelta(days=days)
 
 
 class ProgrammeFactory(factory.django.DjangoModelFactory):

@@ -1,7 +1,5 @@
 """Factories of the accompaniment models, and a helper giving an agent shared Pix levels."""
 
-from datetime import timedelta
-
 import factory
 from django.utils import timezone
 
@@ -20,13 +18,13 @@ from programmes.models import (
 )
 from tests.agents.factories import AgentFactory
 from tests.campaigns.factories import CompetenceResultFactory, ParticipationFactory
-from tests.programmes.factories import ProgrammeFactory, TargetPopulationFactory
+from tests.programmes.factories import ProgrammeFactory, TargetPopulationFactory, local_days_ago
 
 
 def share_levels(agent, campaign, levels, days_ago=2):
     """The agent shared `levels` ({"1.1": 4, ...}) in `campaign` `days_ago` days ago (one
     participation per call); returns the participation."""
-    moment = timezone.now() - timedelta(days=days_ago)
+    moment = local_days_ago(days_ago)
     participation = ParticipationFactory(
         agent=agent,
         campaign=campaign,

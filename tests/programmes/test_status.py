@@ -8,7 +8,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
 from campaigns.enums import MatchStatus, ParticipationStatus
 from campaigns.models import Competence
@@ -26,6 +25,7 @@ from tests.programmes.factories import (
     ProgrammeFactory,
     TargetFactory,
     TargetPopulationFactory,
+    local_days_ago,
 )
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -431,7 +431,7 @@ def test_a_population_costs_the_same_queries_for_10_and_100_agents(
 
 
 def _recent(days):
-    return timezone.now() - timedelta(days=days)
+    return local_days_ago(days)
 
 
 @pytest.fixture

@@ -36,6 +36,7 @@ from tests.programmes.factories import (
     ProgrammeFactory,
     TargetFactory,
     TargetPopulationFactory,
+    local_days_ago,
 )
 from tests.programmes.import_factories import (
     CompetenceResultFactory,
@@ -51,7 +52,7 @@ def competence(code):
 def participation(agent, campaign, *, days_ago, shared, levels=None, at=None):
     """A participation of `agent`, last progress `days_ago` days ago (or `at`), with shared
     results {code: level} observed then."""
-    moment = at or timezone.now() - timedelta(days=days_ago)
+    moment = at or local_days_ago(days_ago)
     made = ParticipationFactory(
         agent=agent,
         campaign=campaign,
