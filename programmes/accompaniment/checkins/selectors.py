@@ -13,11 +13,13 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
+    Value,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Concat
 from django.utils import timezone
 
 from agents.models import Agent
+from lib.queries import ProbedExists
 from programmes import perms, status
 from programmes.enums import ProgressStatus
 from programmes.models import Barrier, CheckIn, Enrolment, Milestone, TargetPopulation
@@ -114,14 +116,16 @@ class MilestoneProgress:
 
 
 def milestone_progress(milestone: Milestone, today: date | None = None) -> MilestoneProgress:
-    """x / y checked in, in one query."""
+    """x / y checked in, in two queries reading the population's current enrolments and the
+    milestone's check-ins, not the agents (one query testing each agent of the population
+    took 54 ms at 100,000 agents for 39,000 enrolled, these 33)."""
     today = today or timezone.localdate()
-    counts = (
-        population_agents(milestone.population, today)
-        .order_by()
-        .aggregate(total=Count("pk"), done=Count("pk", filter=Q(_checked_in(milestone))))
-    )
-    return MilestoneProgress(done=counts["done"], total=counts["total"])
+    current = milestone.population.enrolments.current(today).order_by()
+    # An agent enrolled twice at once (a dated leave, a new open enrolment) counts once.
+    total = current.aggregate(n=Count("agent_id", distinct=True))["n"]
+    # At most one check-in per agent and milestone.
+    done = milestone.checkins.filter(agent_id__in=current.values("agent_id")).order_by().count()
+    return MilestoneProgress(done=done, total=total)
 
 
 def agents_not_checked_in(milestone: Milestone, today: date | None = None) -> QuerySet:
@@ -132,6 +136,45 @@ def agents_not_checked_in(milestone: Milestone, today: date | None = None) -> Qu
         .filter(~_checked_in(milestone))
         .select_related("org_unit")
     )
+
+
+# Up to this many agents left to see, the milestone's page reads them all and sorts them;
+# past it, it walks the agents in run-through order (agent_run_idx) and tests each on its own
+# (enrolled, not checked in), stopping at the page's last row: sorting 39,000 agents left
+# took 61 ms at 100,000 agents, a walk reads about a page over the population's share.
+LEFT_SORTED_UP_TO = 10_000
+# Past this page the walk would test too many agents (page 200 of 39,000: most of the
+# agents table); the population's enrolments and check-ins are hashed once instead.
+LEFT_PAGES_PROBED = 5
+
+
+def agents_left_page(milestone: Milestone, left: int, page=1, today: date | None = None):
+    """`agents_not_checked_in` as the milestone's page reads it: `left`, how many there are
+    (`milestone_progress`), and `page`, the page asked for (any value), choose the plan (see
+    LEFT_SORTED_UP_TO). The same agents in the same order either way."""
+    today = today or timezone.localdate()
+    if left <= LEFT_SORTED_UP_TO:
+        # By a key agent_run_idx does not hold (`|| ''`): PostgreSQL reads the few agents
+        # left and sorts them rather than walk the index for them.
+        return agents_not_checked_in(milestone, today).order_by(
+            Concat("last_name", Value("")), "first_name", "pk"
+        )
+    probed = _page_number(page) <= LEFT_PAGES_PROBED
+    test = ProbedExists if probed else Exists
+    enrolled = milestone.population.enrolments.current(today).filter(agent_id=OuterRef("pk"))
+    checked_in = CheckIn.objects.filter(milestone=milestone, agent_id=OuterRef("pk"))
+    return (
+        Agent.objects.filter(test(enrolled), ~test(checked_in))
+        .select_related("org_unit")
+        .order_by(*RUN_ORDER)
+    )
+
+
+def _page_number(page) -> int:
+    try:
+        return int(page)
+    except (TypeError, ValueError):
+        return 1
 
 
 def checkins_done(milestone: Milestone, today: date | None = None) -> QuerySet:

@@ -210,19 +210,25 @@ def milestone_detail(request, pk):
     milestone = _milestone(request.user, pk)
     population = milestone.population
     can_record = perms.can_record_checkins(request.user, population)
+    progress = selectors.milestone_progress(milestone)
     context = {
         "title": milestone.title,
         "milestone": milestone,
         "population": population,
         "programme": population.programme,
-        "progress": selectors.milestone_progress(milestone),
+        "progress": progress,
         "can_record": can_record,
     }
     if can_record:
+        # The lists' lengths are the progress's counts: the paginator counts nothing again.
         done = request.GET.get("vue") == "faits"
-        listing = selectors.checkins_done if done else selectors.agents_not_checked_in
-        page_obj = paginate(request, listing(milestone))
         if done:
+            page_obj = paginate(request, selectors.checkins_done(milestone), count=progress.done)
             selectors.with_status_displays(page_obj, population.programme)
+        else:
+            left = selectors.agents_left_page(
+                milestone, progress.remaining, request.GET.get("page")
+            )
+            page_obj = paginate(request, left, count=progress.remaining)
         context.update({"showing_done": done, "page_obj": page_obj})
     return render(request, "programmes/accompaniment/checkins/milestone_detail.html", context)

@@ -416,6 +416,63 @@ def test_the_not_yet_list_is_paginated(client, cast, milestone):
     assert (page.paginator.count, len(page)) == (56, 50)
 
 
+def _run_order(agents):
+    return [a.pk for a in sorted(agents, key=lambda a: (a.last_name, a.first_name, a.pk))]
+
+
+@pytest.mark.parametrize("page_size", [50, 2])
+def test_a_long_list_left_is_walked_in_the_same_order_as_a_short_one_is_sorted(
+    client, cast, milestone, monkeypatch, settings, page_size
+):
+    """Past LEFT_SORTED_UP_TO agents left, the page walks the agents in run-through order
+    (each tested on its own, or past LEFT_PAGES_PROBED with the population hashed): the
+    same agents, in the same order, on every page, as the sorted list."""
+    settings.PAGINATION_PAGE_SIZE = page_size
+    others = [AgentFactory(last_name=name) for name in ("Abel", "abel", "Zoé", "Élie", "Abel")]
+    for agent in others:
+        EnrolmentFactory(agent=agent, population=cast.population)
+    outside = AgentFactory(last_name="Aaron")  # in no population of the milestone
+    EnrolmentFactory(agent=outside)
+    record(milestone, cast.agent_agent, cast.ambassador)
+    expected = _run_order([*cast.team[1:], *others])
+    client.force_login(cast.ambassador)
+
+    def listed():
+        shown, page = [], 1
+        while True:
+            response = client.get(url("milestone_detail", pk=milestone.pk), {"page": page})
+            page_obj = response.context["page_obj"]
+            assert page_obj.paginator.count == len(expected)
+            shown += [agent.pk for agent in page_obj]
+            if not page_obj.has_next():
+                return shown
+            page += 1
+
+    assert listed() == expected
+    monkeypatch.setattr(selectors_checkins, "LEFT_SORTED_UP_TO", 0)
+    assert listed() == expected
+    monkeypatch.setattr(selectors_checkins, "LEFT_PAGES_PROBED", 1)
+    assert listed() == expected
+
+
+def test_an_agent_enrolled_twice_at_once_counts_once_at_a_milestone(client, cast, milestone):
+    """A dated leave still to come and a new open enrolment: one agent, on the count and in
+    the list left."""
+    agent = cast.team[1]
+    cast.population.enrolments.filter(agent=agent).update(
+        end_date=TODAY() + datetime.timedelta(days=30)
+    )
+    EnrolmentFactory(agent=agent, population=cast.population, start_date=TODAY())
+    client.force_login(cast.ambassador)
+    response = client.get(url("milestone_detail", pk=milestone.pk))
+    progress = response.context["progress"]
+    assert (progress.done, progress.total) == (0, 6)
+    assert [a.pk for a in response.context["page_obj"]].count(agent.pk) == 1
+    record(milestone, agent, cast.ambassador)
+    progress = client.get(url("milestone_detail", pk=milestone.pk)).context["progress"]
+    assert (progress.done, progress.total) == (1, 6)
+
+
 def test_the_owner_of_a_self_assessment_programme_sees_counts_but_no_names_nor_notes(
     client, cast, milestone
 ):
@@ -799,7 +856,7 @@ def _grow(trio, count):
 PAGE_QUERIES = [
     ("milestone_detail", "ambassador", {}, 9),
     ("milestone_detail", "ambassador", {"vue": "faits"}, 10),
-    ("milestone_detail", "owner", {}, 8),
+    ("milestone_detail", "owner", {}, 9),
     ("milestone_list", "ambassador", {}, 8),
     ("milestone_run", "ambassador", {}, 21),
     ("milestone_run", "ambassador", {"agent": "checked in"}, 22),
