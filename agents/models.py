@@ -325,9 +325,6 @@ class Agent(models.Model):
         ]
         indexes = [
             models.Index(Lower("last_name"), Lower("first_name"), name="agent_name_idx"),
-            # The default order, which a milestone's agents left to see walk a page of
-            # (programmes.accompaniment.checkins.selectors.agents_left_page).
-            models.Index(fields=["last_name", "first_name", "id"], name="agent_run_idx"),
             # The agents no reminder can reach (programmes.reminders.selection): a handful,
             # read on every reminders page without reading the whole table.
             models.Index(

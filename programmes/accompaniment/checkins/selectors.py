@@ -15,7 +15,8 @@ from django.db.models import (
     Subquery,
     Value,
 )
-from django.db.models.functions import Coalesce, Concat
+from django.db.models.functions import Coalesce, Concat, Lower
+from django.db.models.lookups import Exact, GreaterThan
 from django.utils import timezone
 
 from agents.models import Agent
@@ -24,8 +25,15 @@ from programmes import perms, status
 from programmes.enums import ProgressStatus
 from programmes.models import Barrier, CheckIn, Enrolment, Milestone, TargetPopulation
 
+
+def _run_order(prefix=""):
+    """The run-through's order (of agents, or through `prefix`): by name, case aside (the
+    agents list's order, which agent_name_idx holds), then id."""
+    return (Lower(f"{prefix}last_name"), Lower(f"{prefix}first_name"), f"{prefix}pk")
+
+
 # The run-through visits agents in this order.
-RUN_ORDER = ("last_name", "first_name", "pk")
+RUN_ORDER = _run_order()
 
 
 def barriers_of(programme) -> QuerySet:
@@ -139,9 +147,9 @@ def agents_not_checked_in(milestone: Milestone, today: date | None = None) -> Qu
 
 
 # Up to this many agents left to see, the milestone's page reads them all and sorts them;
-# past it, it walks the agents in run-through order (agent_run_idx) and tests each on its own
-# (enrolled, not checked in), stopping at the page's last row: sorting 39,000 agents left
-# took 61 ms at 100,000 agents, a walk reads about a page over the population's share.
+# past it, it walks the agents in run-through order (agent_name_idx) and tests each on its
+# own (enrolled, not checked in), stopping at the page's last row: sorting 39,000 agents
+# left took 61 ms at 100,000 agents, a walk reads about a page over the population's share.
 LEFT_SORTED_UP_TO = 10_000
 # Past this page the walk would test too many agents (page 200 of 39,000: most of the
 # agents table); the population's enrolments and check-ins are hashed once instead.
@@ -154,11 +162,10 @@ def agents_left_page(milestone: Milestone, left: int, page=1, today: date | None
     LEFT_SORTED_UP_TO). The same agents in the same order either way."""
     today = today or timezone.localdate()
     if left <= LEFT_SORTED_UP_TO:
-        # By a key agent_run_idx does not hold (`|| ''`): PostgreSQL reads the few agents
+        # By a key agent_name_idx does not hold (`|| ''`): PostgreSQL reads the few agents
         # left and sorts them rather than walk the index for them.
-        return agents_not_checked_in(milestone, today).order_by(
-            Concat("last_name", Value("")), "first_name", "pk"
-        )
+        last, first, pk = RUN_ORDER
+        return agents_not_checked_in(milestone, today).order_by(Concat(last, Value("")), first, pk)
     probed = _page_number(page) <= LEFT_PAGES_PROBED
     test = ProbedExists if probed else Exists
     enrolled = milestone.population.enrolments.current(today).filter(agent_id=OuterRef("pk"))
@@ -184,7 +191,7 @@ def checkins_done(milestone: Milestone, today: date | None = None) -> QuerySet:
         milestone.checkins.filter(agent__in=current_agent_ids(milestone.population, today))
         .select_related("agent__org_unit", "recorded_by")
         .prefetch_related(_ordered_barriers())
-        .order_by(*(f"agent__{field}" for field in RUN_ORDER))
+        .order_by(*_run_order("agent__"))
     )
 
 
@@ -200,11 +207,13 @@ def with_status_displays(checkins, programme):
 
 
 def _after(agent) -> Q:
-    """Agents after `agent` in run-through order."""
+    """Agents after `agent` in run-through order (its names lowered by the database too)."""
+    last, first, _pk = RUN_ORDER
+    its_last, its_first = Lower(Value(agent.last_name)), Lower(Value(agent.first_name))
     return (
-        Q(last_name__gt=agent.last_name)
-        | Q(last_name=agent.last_name, first_name__gt=agent.first_name)
-        | Q(last_name=agent.last_name, first_name=agent.first_name, pk__gt=agent.pk)
+        Q(GreaterThan(last, its_last))
+        | Q(Exact(last, its_last), GreaterThan(first, its_first))
+        | Q(Exact(last, its_last), Exact(first, its_first), pk__gt=agent.pk)
     )
 
 
