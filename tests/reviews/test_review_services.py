@@ -5,6 +5,7 @@ import datetime
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
 
 from campaigns.models import Competence
 from programmes.models import PersonalTarget
@@ -15,7 +16,11 @@ from tests.reviews.factories import ReviewCycleFactory, ReviewFactory
 
 pytestmark = pytest.mark.django_db
 
-TODAY = datetime.date.today()
+
+def today():
+    """Today in Paris, as the services read it (the machine's own date is a day behind
+    between 23:00 and midnight, Paris time, in winter)."""
+    return timezone.localdate()
 
 
 def competence(code):
@@ -115,7 +120,7 @@ def test_full_life_keeps_numbered_versions(managerial_cast, review):
     assert review.state == ReviewState.SHARED and review.is_locked and review.shared_at
     services.review_addendum_add(review=review, by=agent, text="Je précise un point")
     services.review_addendum_add(review=review, by=manager, text="Noté")
-    services.review_hold(review=review, by=manager, meeting_on=TODAY)
+    services.review_hold(review=review, by=manager, meeting_on=today())
     services.review_close(review=review, by=manager)
 
     review.refresh_from_db()
@@ -190,7 +195,7 @@ def test_wrong_transitions_change_nothing(managerial_cast, review, service, stat
 def test_hold_before_sharing_is_refused(managerial_cast, review):
     at(review, ReviewState.PREPARED)
     with pytest.raises(ValidationError, match="partagée"):
-        services.review_hold(review=review, by=managerial_cast.manager, meeting_on=TODAY)
+        services.review_hold(review=review, by=managerial_cast.manager, meeting_on=today())
     assert not PersonalTarget.objects.exists()
 
 
@@ -200,7 +205,7 @@ def test_meeting_in_the_future_is_refused(managerial_cast, review):
         services.review_hold(
             review=review,
             by=managerial_cast.manager,
-            meeting_on=TODAY + datetime.timedelta(days=1),
+            meeting_on=today() + datetime.timedelta(days=1),
         )
     review.refresh_from_db()
     assert review.state == ReviewState.SHARED
@@ -210,7 +215,7 @@ def test_objectives_become_personal_targets_when_held(managerial_cast, review):
     ReviewObjective.objects.create(review=review, competence=competence("1.1"), level=4)
     ReviewObjective.objects.create(review=review, competence=competence("3.2"), level=2)
     at(review, ReviewState.SHARED)
-    meeting_on = TODAY - datetime.timedelta(days=3)
+    meeting_on = today() - datetime.timedelta(days=3)
 
     services.review_hold(review=review, by=managerial_cast.manager, meeting_on=meeting_on)
 

@@ -232,7 +232,7 @@ class RunStep:
     """What the run-through screen shows for one agent."""
 
     agent: Agent
-    position: int
+    position: int | None  # None past RUN_POSITION_UP_TO agents
     total: int
     remaining: int
     enrolment: Enrolment
@@ -241,18 +241,30 @@ class RunStep:
     skip_to: Agent | None
 
 
+# Up to this many agents in the population, the run-through gives the agent's rank among
+# them (« Agent 12 sur 340 »): counting those before an agent reads the population up to
+# them (69 ms at 100,000 agents for 39,000 enrolled, 2 s at a million). Past it, how many
+# are left, and of how many, alone.
+RUN_POSITION_UP_TO = 10_000
+
+
 def run_step(milestone: Milestone, agent: Agent, today: date | None = None) -> RunStep:
-    """The agent at the milestone: their rank in the population, how many are left to see
-    (this one aside), their status at the milestone date, their check-in if any, and their
-    previous check-in in this population. A fixed number of queries."""
+    """The agent at the milestone: their rank in the population (None in a population of
+    more than RUN_POSITION_UP_TO agents), how many are left to see (this one aside), their
+    status at the milestone date, their check-in if any, and their previous check-in in
+    this population. A fixed number of queries (one fewer without the rank)."""
     today = today or timezone.localdate()
     population = milestone.population
-    agents = population_agents(population, today)
-    counts = agents.order_by().aggregate(
-        total=Count("pk"),
-        before=Count("pk", filter=~_after(agent) & ~Q(pk=agent.pk)),
-        waiting=Count("pk", filter=~Q(_checked_in(milestone)) & ~Q(pk=agent.pk)),
-    )
+    progress = milestone_progress(milestone, today)
+    position = None
+    if progress.total <= RUN_POSITION_UP_TO:
+        before = (
+            population_agents(population, today)
+            .filter(~_after(agent) & ~Q(pk=agent.pk))
+            .order_by()
+            .count()
+        )
+        position = before + 1
     enrolment = (
         status.with_progress(
             population.enrolments.current(today).filter(agent=agent),
@@ -266,6 +278,8 @@ def run_step(milestone: Milestone, agent: Agent, today: date | None = None) -> R
         ProgressStatus(enrolment.progress_status)
     ]
     checkin = milestone.checkins.filter(agent=agent).prefetch_related(_ordered_barriers()).first()
+    # Those left, this agent aside (a current agent of the population).
+    remaining = progress.remaining - (1 if checkin is None else 0)
     previous = (
         CheckIn.objects.filter(agent=agent, milestone__population=population)
         .filter(
@@ -281,9 +295,9 @@ def run_step(milestone: Milestone, agent: Agent, today: date | None = None) -> R
         with_status_displays([previous], population.programme)
     return RunStep(
         agent=agent,
-        position=counts["before"] + 1,
-        total=counts["total"],
-        remaining=counts["waiting"],
+        position=position,
+        total=progress.total,
+        remaining=remaining,
         enrolment=enrolment,
         checkin=checkin,
         previous=previous,

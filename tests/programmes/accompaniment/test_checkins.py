@@ -192,6 +192,27 @@ def test_the_run_through_goes_from_agent_to_agent_in_name_order_until_all_are_do
     assert trio.milestone.checkins.get(agent=claire).recorded_by == cast.ambassador
 
 
+def test_the_run_through_of_a_large_population_says_how_many_are_left_without_a_rank(
+    client, cast, trio, monkeypatch
+):
+    claire, paul, durand = trio.agents
+    CheckInFactory(milestone=trio.milestone, agent=paul)
+    client.force_login(cast.ambassador)
+    response = client.get(run_url(trio.milestone, durand))
+    step = response.context["step"]
+    assert (step.position, step.total, step.remaining) == (3, 3, 1)
+    assert "Agent 3 sur 3, 1 restant" in response.content.decode()
+    monkeypatch.setattr(selectors_checkins, "RUN_POSITION_UP_TO", 2)
+    response = client.get(run_url(trio.milestone, durand))
+    step = response.context["step"]
+    assert (step.position, step.total, step.remaining) == (None, 3, 1)
+    content = response.content.decode()
+    assert "1 agent restant sur 3" in content and "Agent 3" not in content
+    # On the agent already seen: the others left, this one aside.
+    step = client.get(run_url(trio.milestone, paul)).context["step"]
+    assert (step.position, step.remaining) == (None, 2)
+
+
 def test_the_run_through_with_nobody_left_goes_back_to_the_milestone(client, cast, trio):
     for agent in trio.agents:
         CheckInFactory(milestone=trio.milestone, agent=agent)
@@ -867,8 +888,8 @@ PAGE_QUERIES = [
     ("milestone_detail", "ambassador", {"vue": "faits"}, 10),
     ("milestone_detail", "owner", {}, 9),
     ("milestone_list", "ambassador", {}, 8),
-    ("milestone_run", "ambassador", {}, 21),
-    ("milestone_run", "ambassador", {"agent": "checked in"}, 22),
+    ("milestone_run", "ambassador", {}, 23),
+    ("milestone_run", "ambassador", {"agent": "checked in"}, 24),
     ("barrier_list", "owner", {}, 7),
 ]
 
