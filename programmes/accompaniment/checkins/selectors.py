@@ -52,6 +52,14 @@ def current_agent_ids(population: TargetPopulation, today: date) -> QuerySet:
     return population.enrolments.current(today).values("agent_id")
 
 
+def head_count(population: TargetPopulation, today: date) -> int:
+    """How many agents are currently enrolled in the population, read from its enrolments
+    alone (not the agents: 168 instead of 438 ms for 988,961 enrolled). An agent enrolled
+    twice at once (a dated leave, a new open enrolment) counts once."""
+    current = population.enrolments.current(today).order_by()
+    return current.aggregate(n=Count("agent_id", distinct=True))["n"]
+
+
 def population_agents(population: TargetPopulation, today: date) -> QuerySet:
     """The agents currently enrolled in the population, each once, in run-through order."""
     return Agent.objects.filter(pk__in=current_agent_ids(population, today)).order_by(*RUN_ORDER)
@@ -61,11 +69,21 @@ def milestones_with_counts(population: TargetPopulation, today: date | None = No
     """The population's milestones, latest first, with how many of its current agents are
     checked in at each."""
     today = today or timezone.localdate()
-    return population.milestones.annotate(
-        checked_in=Count(
-            "checkins",
-            filter=Q(checkins__agent__in=current_agent_ids(population, today)),
+    # A subquery per milestone, its check-ins semi-joined to the current enrolments: as an
+    # aggregate's FILTER, the same IN (…) was a subplan that PostgreSQL ran again for every
+    # check-in once the population's ids overflowed its memory (still running after 15
+    # minutes at a million agents).
+    checked_in = (
+        CheckIn.objects.filter(
+            milestone=OuterRef("pk"), agent_id__in=current_agent_ids(population, today)
         )
+        .order_by()
+        .values("milestone")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return population.milestones.annotate(
+        checked_in=Coalesce(Subquery(checked_in, output_field=IntegerField()), 0)
     ).order_by("-date", "-pk")
 
 
@@ -128,11 +146,10 @@ def milestone_progress(milestone: Milestone, today: date | None = None) -> Miles
     milestone's check-ins, not the agents (one query testing each agent of the population
     took 54 ms at 100,000 agents for 39,000 enrolled, these 33)."""
     today = today or timezone.localdate()
-    current = milestone.population.enrolments.current(today).order_by()
-    # An agent enrolled twice at once (a dated leave, a new open enrolment) counts once.
-    total = current.aggregate(n=Count("agent_id", distinct=True))["n"]
+    total = head_count(milestone.population, today)
     # At most one check-in per agent and milestone.
-    done = milestone.checkins.filter(agent_id__in=current.values("agent_id")).order_by().count()
+    current = current_agent_ids(milestone.population, today)
+    done = milestone.checkins.filter(agent_id__in=current).order_by().count()
     return MilestoneProgress(done=done, total=total)
 
 

@@ -141,7 +141,7 @@ def milestone_list(request, pk):
         "title": _("Points d’étape"),
         "population": population,
         "programme": population.programme,
-        "head_count": selectors.population_agents(population, timezone.localdate()).count(),
+        "head_count": selectors.head_count(population, timezone.localdate()),
         "page_obj": paginate(request, selectors.milestones_with_counts(population)),
     }
     return render(request, "programmes/accompaniment/checkins/milestone_list.html", context)
