@@ -230,12 +230,15 @@ class AgentQuerySet(models.QuerySet):
         found = models.ExpressionWrapper(found, models.BooleanField())
         return list(team.annotate(found=found).values_list("pk", "found"))
 
-    def report_condition(self, field, manager, ids):
-        """A condition on an agent id `field` of another table: one of `manager`'s reports,
-        whose `ids` (team_by_name's) are known. On PostgreSQL one array parameter (`= ANY`),
-        so the team is not walked again (`__in` would write one parameter per id); elsewhere
-        the recursive subquery."""
+    def report_condition(self, field, manager, ids=None):
+        """A condition on an agent id `field` of another table: one of `manager`'s reports.
+        On PostgreSQL one array parameter (`= ANY`) of their ids: `ids` (team_by_name's)
+        when the caller has walked the team already, else walked here (`__in` would write
+        one parameter per id); elsewhere the recursive subquery, and the team is not
+        walked."""
         if self._vendor() == "postgresql":
+            if ids is None:
+                ids = [pk for pk, _found in self.team_by_name(manager)]
             return _AnyOf(models.F(field), models.Value(list(ids)))
         return models.Q(**{f"{field}__in": self.report_ids(manager)})
 

@@ -14,3 +14,13 @@ def paginate(request, queryset, per_page=None, *, count=None):
     page = paginator.get_page(request.GET.get("page"))
     page.pages_list = list(paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1))
     return page
+
+
+def page_number(value) -> int:
+    """The page number ?page= asks for, as far as a query plan needs it (how deep a walk
+    along an index goes): "last" or garbage count as the first page (the paginator then
+    answers its nearest page)."""
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 1

@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from agents.models import Agent
 from campaigns.models import CompetenceResult, Participation
+from lib.pagination import page_number
 from lib.queries import ProbedExists
 from programmes import status, tally
 from programmes.enums import ProgressStatus, TargetKind
@@ -184,20 +185,13 @@ def agent_directory(user, text="", page=1) -> AgentDirectory:
     more = count > AGENTS_COUNTED_UP_TO
     count = min(count, AGENTS_COUNTED_UP_TO)
     if ids is None or more or count > AGENTS_SORTED_UP_TO:
-        agents = visible_agents(user, probed=_page_number(page) <= AGENT_PAGES_PROBED)
+        agents = visible_agents(user, probed=page_number(page) <= AGENT_PAGES_PROBED)
         return AgentDirectory(agents.order_by(_LOWER_LAST, _LOWER_FIRST, "pk"), count, more)
     return AgentDirectory(_sorted_by_name(Agent.objects.filter(pk__in=ids)), count)
 
 
 def _sorted_by_name(agents):
     return agents.order_by(Concat(_LOWER_LAST, Value("")), _LOWER_FIRST, "pk")
-
-
-def _page_number(page) -> int:
-    try:
-        return int(page)
-    except (TypeError, ValueError):
-        return 1  # "last", garbage: the paginator answers its nearest page
 
 
 def populations_with_counts(queryset, today=None):

@@ -20,6 +20,7 @@ from django.db.models.lookups import Exact, GreaterThan
 from django.utils import timezone
 
 from agents.models import Agent
+from lib.pagination import page_number
 from lib.queries import ProbedExists
 from programmes import perms, status
 from programmes.enums import ProgressStatus
@@ -183,7 +184,7 @@ def agents_left_page(milestone: Milestone, left: int, page=1, today: date | None
         # left and sorts them rather than walk the index for them.
         last, first, pk = RUN_ORDER
         return agents_not_checked_in(milestone, today).order_by(Concat(last, Value("")), first, pk)
-    probed = _page_number(page) <= LEFT_PAGES_PROBED
+    probed = page_number(page) <= LEFT_PAGES_PROBED
     test = ProbedExists if probed else Exists
     enrolled = milestone.population.enrolments.current(today).filter(agent_id=OuterRef("pk"))
     checked_in = CheckIn.objects.filter(milestone=milestone, agent_id=OuterRef("pk"))
@@ -192,13 +193,6 @@ def agents_left_page(milestone: Milestone, left: int, page=1, today: date | None
         .select_related("org_unit")
         .order_by(*RUN_ORDER)
     )
-
-
-def _page_number(page) -> int:
-    try:
-        return int(page)
-    except (TypeError, ValueError):
-        return 1
 
 
 def checkins_done(milestone: Milestone, today: date | None = None) -> QuerySet:
