@@ -503,6 +503,31 @@ def test_an_agent_enrolled_twice_at_once_counts_once_at_a_milestone(client, cast
     assert (progress.done, progress.total) == (1, 6)
 
 
+def test_the_head_count_counts_each_current_agent_once_whatever_their_enrolments(cast):
+    """The head count comes from the population's tally less the agents enrolled more than
+    once at once: it equals the current agents counted one by one, with dated leaves to come,
+    several at once ending the same day, an ended enrolment and one that starts tomorrow."""
+    population, today = cast.population, TODAY()
+    day = datetime.timedelta(days=1)
+    twice, thrice, left, coming = AgentFactory.create_batch(4)
+    EnrolmentFactory(agent=twice, population=population, end_date=today + 30 * day)
+    EnrolmentFactory(agent=twice, population=population, start_date=today)
+    for end in (today + 10 * day, today + 10 * day, today + 40 * day):  # none open
+        EnrolmentFactory(agent=thrice, population=population, end_date=end)
+    EnrolmentFactory(agent=left, population=population, end_date=today)
+    EnrolmentFactory(agent=left, population=population, end_date=today - 5 * day)
+    EnrolmentFactory(agent=coming, population=population, start_date=today + day)
+    EnrolmentFactory(agent=coming, population=population, end_date=today + 3 * day)
+    current = population.enrolments.current(today)
+    expected = len(set(current.values_list("agent_id", flat=True)))
+    assert current.count() == expected + 1 + 2  # twice once more, thrice twice more
+    assert selectors_checkins.head_count(population, today) == expected
+    # Tomorrow `coming` has two enrolments at once; in 31 days `twice` has one left.
+    for later in (today + day, today + 31 * day):
+        agents = set(population.enrolments.current(later).values_list("agent_id", flat=True))
+        assert selectors_checkins.head_count(population, later) == len(agents), later
+
+
 def test_the_owner_of_a_self_assessment_programme_sees_counts_but_no_names_nor_notes(
     client, cast, milestone
 ):

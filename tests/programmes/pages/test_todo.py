@@ -110,6 +110,20 @@ def test_each_count_equals_what_the_linked_page_lists(client, busy):
     assert queue_page.context["counts"]["unmatched"] == tasks["unmatched"].count
 
 
+def test_the_agents_not_seen_count_each_current_agent_once(client, busy):
+    """An agent enrolled twice at once (a dated leave to come, a new open enrolment) is one
+    agent not seen; one who left, though seen at the milestone, is no longer counted."""
+    population, today = busy.population, timezone.localdate()
+    twice, left = busy.team[1], busy.team[3]  # team[3] has the milestone's check-in
+    population.enrolments.filter(agent=twice).update(end_date=today + timedelta(days=30))
+    EnrolmentFactory(agent=twice, population=population, start_date=today)
+    population.enrolments.filter(agent=left).update(end_date=today)
+    not_seen = _tasks(_todo(client, busy.ambassador))[f"not_seen_{population.pk}"]
+    assert not_seen.count == 5  # six agents, one left, none of the other five seen
+    assert _listed(client, not_seen.url) == not_seen.count
+    assert client.get(not_seen.url).context["progress"].remaining == not_seen.count
+
+
 def test_the_home_shows_the_tasks_as_links_and_the_rest_as_done(client, busy):
     response = _todo(client, busy.ambassador)
     content = response.content.decode()
