@@ -208,6 +208,14 @@ class Resource(models.Model):
     is_active = models.BooleanField(_("proposée"), default=True)
     created_at = models.DateTimeField(_("créée le"), auto_now_add=True)
     updated_at = models.DateTimeField(_("modifiée le"), auto_now=True)
+    # What agents made of it, kept by the database itself: triggers on the resource uses
+    # (migration 0022) update these in each write's transaction, so that the agent's page
+    # ranks resources and the catalogue counts without reading every use of the programme
+    # (381 ms a page for a million uses). `manage.py check_progress` holds them to the uses.
+    started_count = models.IntegerField(_("commencée par"), default=0, editable=False)
+    done_count = models.IntegerField(_("terminée par"), default=0, editable=False)
+    useful_count = models.IntegerField(_("jugée utile par"), default=0, editable=False)
+    not_useful_count = models.IntegerField(_("jugée pas utile par"), default=0, editable=False)
 
     class Meta:
         verbose_name = _("ressource")
@@ -227,6 +235,21 @@ class Resource(models.Model):
 
     def __str__(self):
         return self.title
+
+    def save(self, *args, **kwargs):
+        """The use counters are the database's: saving a resource read before an agent
+        marked it must not write its old counts back."""
+        if not self._state.adding and kwargs.get("update_fields") is None:
+            kwargs["update_fields"] = [
+                field.name
+                for field in self._meta.concrete_fields
+                if not field.primary_key and field.name not in USE_COUNTERS
+            ]
+        super().save(*args, **kwargs)
+
+
+# Resource's fields that triggers keep (migration 0022), never written by the app.
+USE_COUNTERS = ("started_count", "done_count", "useful_count", "not_useful_count")
 
 
 class ResourceUse(models.Model):

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from campaigns.tasks import TRANSIENT
 from programmes import progress
+from programmes.accompaniment.resources import services as resources_services
 from programmes.models import Programme
 from programmes.steering import stats
 
@@ -64,4 +65,5 @@ def check_progress(self) -> int:
         len(result.drifted),
         result.fixed,
     )
+    resources_services.use_counts_check(fix=True)  # each resource's use counters
     return len(result.drifted)

@@ -4,7 +4,8 @@ resource, the recommendations on the agent's page, and the resources an agent ma
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db.models import Count, Q
+from django.db.models import Count, IntegerField, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 
 from agents.models import Agent
 from campaigns.models import Competence
@@ -29,16 +30,58 @@ def catalogue(programme, *, query="", kind="", competence_code=""):
             competence__code=competence_code
         ).values("resource_id")
         resources = resources.filter(pk__in=with_competence)
-    return (
-        resources.annotate(
-            started_count=Count("uses", filter=Q(uses__state=ResourceState.STARTED)),
-            done_count=Count("uses", filter=Q(uses__state=ResourceState.DONE)),
-            useful_count=Count("uses", filter=Q(uses__useful=True)),
-            not_useful_count=Count("uses", filter=Q(uses__useful=False)),
+    # The counts are the resource's own (kept by the database from its uses).
+    return resources.prefetch_related("competences").order_by("title", "pk")
+
+
+# What each use counter of a resource counts (the triggers of migration 0022 keep them).
+COUNTED_BY = {
+    "started_count": Q(state=ResourceState.STARTED),
+    "done_count": Q(state=ResourceState.DONE),
+    "useful_count": Q(useful=True),
+    "not_useful_count": Q(useful=False),
+}
+
+
+def counted_uses(resource_ref="pk"):
+    """Each use counter of the resource `resource_ref` names (an OuterRef) counted from its
+    uses, as subqueries: what the stored counters must equal."""
+    return {
+        name: Coalesce(
+            Subquery(
+                ResourceUse.objects.filter(condition, resource=OuterRef(resource_ref))
+                .order_by()
+                .values("resource")
+                .annotate(n=Count("pk"))
+                .values("n"),
+                output_field=IntegerField(),
+            ),
+            0,
         )
-        .prefetch_related("competences")
-        .order_by("title", "pk")
-    )
+        for name, condition in COUNTED_BY.items()
+    }
+
+
+@dataclass(frozen=True)
+class CountsDrift:
+    resource_id: int
+    stored: tuple
+    counted: tuple
+
+
+def use_counts_drift(resources=None) -> list[CountsDrift]:
+    """The resources (of `resources`, or all) whose stored use counters differ from their
+    uses. One query, reading every use: for the nightly check, not for pages."""
+    resources = Resource.objects.all() if resources is None else resources
+    counted = {f"counted_{name}": expression for name, expression in counted_uses().items()}
+    rows = resources.order_by("pk").annotate(**counted).values("pk", *COUNTED_BY, *counted)
+    found = []
+    for row in rows:
+        stored = tuple(row[name] for name in COUNTED_BY)
+        counted_values = tuple(row[f"counted_{name}"] for name in COUNTED_BY)
+        if stored != counted_values:
+            found.append(CountsDrift(row["pk"], stored, counted_values))
+    return found
 
 
 def catalogue_for_export(programme):
@@ -120,12 +163,9 @@ def resources_for_my_page(
     Three queries for all enrolments together."""
     programme_ids = {enrolment.population.programme_id for enrolment in lines_by_enrolment}
     resources = list(
-        Resource.objects.filter(programme_id__in=programme_ids, is_active=True)
-        .annotate(
-            useful_votes=Count("uses", filter=Q(uses__useful=True)),
-            not_useful_votes=Count("uses", filter=Q(uses__useful=False)),
+        Resource.objects.filter(programme_id__in=programme_ids, is_active=True).order_by(
+            "title", "pk"
         )
-        .order_by("title", "pk")
     )
     links = (
         Resource.competences.through.objects.filter(
@@ -163,7 +203,7 @@ def _my_resources(lines, resources, uses):
             level_min=resource.level_min,
             level_max=resource.level_max,
             duration_minutes=resource.duration_minutes,
-            usefulness=resource.useful_votes - resource.not_useful_votes,
+            usefulness=resource.useful_count - resource.not_useful_count,
             is_active=resource.is_active,
             done=resource.pk in uses and uses[resource.pk].state == ResourceState.DONE,
         )

@@ -1,6 +1,7 @@
 """Writes of the resources feature: the catalogue of a programme (by hand and by CSV
 import), and what an agent makes of a resource (started, done, useful or not)."""
 
+import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -12,10 +13,13 @@ from django.utils.translation import ngettext
 from agents.models import Agent
 from campaigns.models import Competence
 from programmes.accompaniment.resources.files import MAX_BYTES, ResourceRow, parse_resources_csv
+from programmes.accompaniment.resources.selectors import counted_uses, use_counts_drift
 from programmes.enums import ResourceState
 from programmes.models import Programme, Resource, ResourceUse
 
 # --- the catalogue -----------------------------------------------------------------------------
+
+logger = logging.getLogger(__name__)
 
 
 @transaction.atomic
@@ -254,3 +258,26 @@ def _create_use(agent, resource):
             )
     except IntegrityError:  # marked at the same moment by another request
         return ResourceUse.objects.select_for_update().get(agent=agent, resource=resource)
+
+
+def use_counts_check(resources=None, *, fix=False) -> list:
+    """Hold the use counters of `resources` (or all) to their uses (`manage.py
+    check_progress` and its nightly task): each drift is logged as an error (the triggers
+    are meant never to let one happen) and, with `fix`, rewritten. Returns the drifts."""
+    drifted = use_counts_drift(resources)
+    for found in drifted[:100]:
+        logger.error(
+            "Resource use counts drifted: resource %s stored %s, counted %s",
+            found.resource_id,
+            found.stored,
+            found.counted,
+        )
+    if fix and drifted:
+        use_counts_rebuild(found.resource_id for found in drifted)
+    return drifted
+
+
+def use_counts_rebuild(resource_ids) -> int:
+    """Rewrite the use counters of these resources from their uses (after a drift found by
+    `selectors.use_counts_drift`). Returns how many resources were rewritten."""
+    return Resource.objects.filter(pk__in=list(resource_ids)).update(**counted_uses())

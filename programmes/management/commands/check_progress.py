@@ -1,19 +1,21 @@
 """Hold the stored progress state of every enrolment to the live engine (programmes/status.py),
-and each population's tally to its enrolments (programmes/tally.py): report any drift, and
-with --fix recompute what drifted. The nightly job runs
-it with --fix."""
+each population's tally to its enrolments (programmes/tally.py) and each resource's use
+counters to its uses: report any drift, and with --fix recompute what drifted. The nightly
+job runs it with --fix."""
 
 from django.core.management.base import BaseCommand, CommandError
 
 from lib import french
 from programmes import progress
-from programmes.models import Programme
+from programmes.accompaniment.resources import services as resources_services
+from programmes.models import Programme, Resource
 
 
 class Command(BaseCommand):
     help = (
         "Compare l'état d'avancement enregistré de chaque inscription avec le calcul complet "
-        "(programmes/status.py), et les décomptes des populations avec leurs inscriptions ; "
+        "(programmes/status.py), les décomptes des populations avec leurs inscriptions et "
+        "ceux des ressources avec leurs suivis ; "
         "signale tout écart ; avec --fix, recalcule ce qui est en écart."
     )
 
@@ -51,5 +53,19 @@ class Command(BaseCommand):
             )
         if fix and result.tally_drifted:
             self.stdout.write("Décomptes des populations en écart refaits.")
-        if not fix and (result.drifted or result.tally_drifted):
+        resources = Resource.objects.all()
+        if chosen is not None:
+            resources = resources.filter(programme=chosen)
+        counts_drifted = resources_services.use_counts_check(resources, fix=fix)
+        self.stdout.write(
+            f"Décomptes des ressources : {french.number(len(counts_drifted))} en écart."
+        )
+        for found in counts_drifted[:20]:
+            self.stdout.write(
+                f"  ressource {found.resource_id} : enregistré {found.stored}, "
+                f"compté {found.counted} (commencée, terminée, utile, pas utile)"
+            )
+        if fix and counts_drifted:
+            self.stdout.write("Décomptes des ressources en écart refaits.")
+        if not fix and (result.drifted or result.tally_drifted or counts_drifted):
             raise CommandError("L'état enregistré diffère du calcul : relancez avec --fix.")

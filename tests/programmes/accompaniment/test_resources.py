@@ -1,7 +1,10 @@
 """The resource catalogue of a programme (pages, permissions, CSV export and import), the
 recommendations on the agent's page, and agents marking resources."""
 
+from io import StringIO
+
 import pytest
+from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from programmes.accompaniment.resources import selectors as selectors_resources
@@ -891,3 +894,73 @@ def test_the_programme_page_links_to_the_catalogue(client, cast):
     assert url in client.get(cast.programme.get_absolute_url()).content.decode()
     client.force_login(cast.ambassador)
     assert url in client.get(cast.programme.get_absolute_url()).content.decode()
+
+
+# --- Use counters kept by the database ----------------------------------------------------
+
+
+def _counts(resource):
+    resource.refresh_from_db()
+    return (
+        resource.started_count,
+        resource.done_count,
+        resource.useful_count,
+        resource.not_useful_count,
+    )
+
+
+def test_every_write_of_a_use_keeps_the_resource_s_counters(db):
+    """Triggers keep the counters in each write's transaction, whatever writes: the
+    service an agent's buttons call, bulk writes, an update of many, deletions (one use,
+    an agent with theirs), a use moved to another resource; and never drift."""
+    resource, other = ResourceFactory(), ResourceFactory()
+    first, second, third = AgentFactory.create_batch(3)
+    resource_use_mark(agent=first, resource=resource, action="started")
+    assert _counts(resource) == (1, 0, 0, 0)
+    resource_use_mark(agent=first, resource=resource, action="done")
+    resource_use_mark(agent=first, resource=resource, action="useful")
+    assert _counts(resource) == (0, 1, 1, 0)
+    resource_use_mark(agent=first, resource=resource, action="not_useful")
+    assert _counts(resource) == (0, 1, 0, 1)
+    ResourceUse.objects.bulk_create(
+        [
+            ResourceUse(resource=resource, agent=second, state=ResourceState.STARTED, useful=True),
+            ResourceUse(resource=other, agent=third, state=ResourceState.DONE),
+        ]
+    )
+    assert _counts(resource) == (1, 1, 1, 1)
+    assert _counts(other) == (0, 1, 0, 0)
+    ResourceUse.objects.filter(resource=resource).update(useful=None)
+    assert _counts(resource) == (1, 1, 0, 0)
+    ResourceUse.objects.filter(agent=second).update(resource=other)
+    assert _counts(resource) == (0, 1, 0, 0)
+    assert _counts(other) == (1, 1, 0, 0)
+    ResourceUse.objects.filter(agent=third).delete()
+    first.delete()  # an agent's uses go with them
+    assert _counts(resource) == (0, 0, 0, 0)
+    assert _counts(other) == (1, 0, 0, 0)
+    assert selectors_resources.use_counts_drift() == []
+
+
+def test_saving_a_resource_read_before_a_use_keeps_the_counts(db):
+    resource = ResourceFactory()
+    stale = Resource.objects.get(pk=resource.pk)
+    resource_use_mark(agent=AgentFactory(), resource=resource, action="started")
+    stale.title = "Titre corrigé"
+    stale.save()
+    assert _counts(resource) == (1, 0, 0, 0)
+    assert resource.title == "Titre corrigé"
+
+
+def test_the_nightly_check_reports_and_fixes_a_drift_of_the_counters(db):
+    resource = ResourceFactory()
+    resource_use_mark(agent=AgentFactory(), resource=resource, action="started")
+    Resource.objects.filter(pk=resource.pk).update(started_count=7, useful_count=2)
+    out = StringIO()
+    with pytest.raises(CommandError):
+        call_command("check_progress", stdout=out)
+    assert "Décomptes des ressources : 1 en écart." in out.getvalue()
+    assert _counts(resource) == (7, 0, 2, 0)  # reported, not changed
+    call_command("check_progress", "--fix", stdout=StringIO())
+    assert _counts(resource) == (1, 0, 0, 0)
+    assert selectors_resources.use_counts_drift() == []
