@@ -19,20 +19,21 @@ from programmes.models import (
 from programmes.roles import roles_for
 
 
-def _manager_line_ids(agent):
-    """Ids of the agents above `agent` in the tree (their manager, the manager's manager…)."""
-    ids, seen, current = [], {agent.pk}, agent.manager_id
+def is_in_manager_line(user, agent):
+    """True when the user's agent is `agent`'s manager, direct or indirect. Walks up the tree
+    from `agent` one manager at a time and stops at the user: no query for a direct report,
+    one per level above (the whole line was read, on each of the three checks of an agent's
+    page: 12 queries for a bureau head's agent)."""
+    viewer = roles_for(user).agent
+    if viewer is None:
+        return False
+    seen, current = {agent.pk}, agent.manager_id
     while current is not None and current not in seen:
-        ids.append(current)
+        if current == viewer.pk:
+            return True
         seen.add(current)
         current = Agent.objects.filter(pk=current).values_list("manager_id", flat=True).first()
-    return ids
-
-
-def is_in_manager_line(user, agent):
-    """True when the user's agent is `agent`'s manager, direct or indirect."""
-    viewer = roles_for(user).agent
-    return viewer is not None and viewer.pk in _manager_line_ids(agent)
+    return False
 
 
 def is_direct_manager(user, agent):

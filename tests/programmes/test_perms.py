@@ -86,6 +86,25 @@ def test_manager_cycle_in_the_tree_does_not_loop(cast):
     assert not perms.is_in_manager_line(cast.outsider, cast.agent_agent)
 
 
+def test_the_manager_line_is_walked_up_to_the_viewer_only(cast, django_assert_num_queries):
+    """A line of four managers above an agent: the direct manager is recognised without a
+    query, the head of the line after one per level between, and someone outside after
+    the whole line."""
+    line = [AgentFactory(user=UserFactory())]
+    for _ in range(3):
+        line.append(AgentFactory(user=UserFactory(), manager=line[-1]))
+    agent = AgentFactory(manager=line[-1])
+    head, direct = line[0].user, line[-1].user
+    for user in (head, direct, cast.outsider):
+        assert roles_for(user).agent is not None or user == cast.outsider  # read once, here
+    with django_assert_num_queries(0):
+        assert perms.is_in_manager_line(direct, agent)
+    with django_assert_num_queries(3):
+        assert perms.is_in_manager_line(head, agent)
+    with django_assert_num_queries(4):
+        assert not perms.is_in_manager_line(cast.outsider, agent)
+
+
 @pytest.mark.parametrize("count,suppressed", [(0, True), (4, True), (5, False), (40, False)])
 def test_groups_under_five_are_suppressed(count, suppressed):
     assert perms.suppress_small_group(count) is suppressed
