@@ -1,11 +1,12 @@
 """Writes of check-ins: the barrier list of a programme, milestones, check-ins."""
 
 import datetime
+from collections import Counter
 from typing import Literal
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
-from django.db.models import Count, Max
+from django.db.models import Count, F, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -173,6 +174,13 @@ def checkin_record(
     )
     if errors:
         raise CheckInInvalid(errors)
+    # The milestone locked first: recordings at one milestone take turns, so that each
+    # moves its counts from what the check-in counted in before (read under the lock).
+    Milestone.objects.select_for_update().filter(pk=milestone.pk).first()
+    before = CheckIn.objects.filter(milestone=milestone, agent=agent).first()
+    counted_before = (
+        _count_keys(before.status, before.barriers.values_list("pk", flat=True)) if before else []
+    )
     population = milestone.population
     progress = status.with_progress(
         Enrolment.objects.current(today).filter(population=population, agent=agent),
@@ -193,8 +201,42 @@ def checkin_record(
         },
     )
     checkin.barriers.set(barriers)
-    milestone_counts_refresh(milestone=milestone)
+    milestone_counts_move(
+        milestone=milestone,
+        removed=counted_before,
+        added=_count_keys(checkin.status, [barrier.pk for barrier in barriers]),
+    )
     return checkin
+
+
+def _count_keys(status_value, barrier_ids) -> list[tuple[int | None, int]]:
+    """The (barrier id or None, status) rows of MilestoneCount a check-in counts in."""
+    return [(None, status_value)] + [(barrier_id, status_value) for barrier_id in barrier_ids]
+
+
+def milestone_counts_move(*, milestone: Milestone, removed, added) -> None:
+    """Move the milestone's counts by one check-in: out of the rows of `removed`, into those
+    of `added` (`_count_keys`), under the milestone's lock (`checkin_record` takes it). A few
+    rows written whatever the number of check-ins, where recounting them all on each
+    recording read a whole population's at a large milestone, the lock held meanwhile."""
+    deltas = Counter(added)
+    deltas.subtract(Counter(removed))
+    for (barrier_id, status_value), delta in deltas.items():
+        if not delta:
+            continue
+        rows = MilestoneCount.objects.filter(
+            milestone=milestone, barrier_id=barrier_id, status=status_value
+        )
+        if rows.update(count=F("count") + delta):
+            continue
+        if delta < 0:  # nothing to take from: the counts had drifted, rewrite them all
+            milestone_counts_refresh(milestone=milestone)
+            return
+        MilestoneCount.objects.create(
+            milestone=milestone, barrier_id=barrier_id, status=status_value, count=delta
+        )
+    if any(delta < 0 for delta in deltas.values()):
+        MilestoneCount.objects.filter(milestone=milestone, count=0).delete()
 
 
 @transaction.atomic
