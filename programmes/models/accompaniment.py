@@ -151,9 +151,10 @@ class CheckIn(models.Model):
 
 class MilestoneCount(models.Model):
     """How many check-ins of a milestone there are per status snapshot (`barrier` empty) and
-    per barrier and status. Rewritten by `milestone_counts_refresh` whenever a check-in of the
-    milestone changes, so that the dashboard reads a few hundred rows instead of counting a
-    ministry's check-ins on every request."""
+    per barrier and status. Moved by each recording by its own check-in
+    (`checkins.services.milestone_counts_move`), rewritten whole by `milestone_counts_refresh`
+    after other writes (admin, demo), so that the dashboard reads a few hundred rows instead of
+    counting a ministry's check-ins on every request."""
 
     milestone = models.ForeignKey(
         Milestone, verbose_name=_("point d'étape"), on_delete=models.CASCADE, related_name="counts"
