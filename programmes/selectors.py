@@ -11,6 +11,7 @@ from django.db.models import (
     F,
     IntegerField,
     OuterRef,
+    Prefetch,
     Q,
     QuerySet,
     Subquery,
@@ -479,7 +480,13 @@ def populations_of_agent(agent, today=None):
         Enrolment.objects.current(today)
         .filter(agent=agent)
         .select_related("population__programme")
-        .prefetch_related("population__targets__competence", "population__targets__campaign")
+        .prefetch_related(
+            # One query for the targets with their competence and campaign (three apart).
+            Prefetch(
+                "population__targets",
+                queryset=Target.objects.select_related("competence", "campaign"),
+            )
+        )
         .order_by("population__programme__name", "population__name")
     )
 

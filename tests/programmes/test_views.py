@@ -177,7 +177,7 @@ QUERY_COUNTS = [
     ("programmes:population_list", "ambassador", None, 4),
     ("programmes:population_detail", "ambassador", "population", 9),  # ids, then rows
     ("programmes:team", "manager", None, 8),  # 8: the team's review sheets (one query)
-    ("programmes:my_page", "agent", None, 18),
+    ("programmes:my_page", "agent", None, 17),  # targets with competence, campaign: one
     # 9: the HR permission (user and group permissions) decides the « Importer » button;
     # the user's populations, their agents' ids, the page
     # (tests/programmes/pages/test_agent_list.py).
