@@ -111,18 +111,23 @@ def milestones_with_counts(population: TargetPopulation, today: date | None = No
     # aggregate's FILTER, the same IN (…) was a subplan that PostgreSQL ran again for every
     # check-in once the population's ids overflowed its memory (still running after 15
     # minutes at a million agents).
+    return population.milestones.annotate(
+        checked_in=_checked_in_count(today, population.pk)
+    ).order_by("-date", "-pk")
+
+
+def _checked_in_count(today: date, population):
+    """For annotating milestones: how many current agents of `population` (its id, or an
+    OuterRef(OuterRef(…)) to the milestone's) are checked in at each. A subquery."""
+    current = Enrolment.objects.current(today).filter(population=population).values("agent_id")
     checked_in = (
-        CheckIn.objects.filter(
-            milestone=OuterRef("pk"), agent_id__in=current_agent_ids(population, today)
-        )
+        CheckIn.objects.filter(milestone=OuterRef("pk"), agent_id__in=current)
         .order_by()
         .values("milestone")
         .annotate(n=Count("pk"))
         .values("n")
     )
-    return population.milestones.annotate(
-        checked_in=Coalesce(Subquery(checked_in, output_field=IntegerField()), 0)
-    ).order_by("-date", "-pk")
+    return Coalesce(Subquery(checked_in, output_field=IntegerField()), 0)
 
 
 def current_milestone_of(population: TargetPopulation, today: date):
@@ -147,24 +152,10 @@ def current_milestones_to_run(populations: QuerySet, today: date | None = None) 
     # the first from its tally, the second from the check-ins (none at first), where
     # testing each enrolment for a check-in read the whole population (600 ms at a million
     # agents).
-    done = (
-        CheckIn.objects.filter(
-            milestone=OuterRef("pk"),
-            agent_id__in=Enrolment.objects.current(today)
-            .filter(population=OuterRef(OuterRef("population")))
-            .values("agent_id"),
-        )
-        .order_by()
-        .values("milestone")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
+    done = _checked_in_count(today, OuterRef(OuterRef("population")))
     return list(
         Milestone.objects.filter(pk__in=current_ids)
-        .annotate(
-            remaining=head_count_expression(today, "population")
-            - Coalesce(Subquery(done, output_field=IntegerField()), 0)
-        )
+        .annotate(remaining=head_count_expression(today, "population") - done)
         .order_by("population_id")
     )
 
