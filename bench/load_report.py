@@ -63,6 +63,8 @@ def print_roles(title: str, roles: dict) -> None:
 def print_summary(pages, runs, limit: int) -> bool:
     whole = runs[WHOLE]["overall"]
     print(f"Requests: {whole['requests']:,}   failures: {whole['failures']}")
+    if "locust_cpu_s" in runs:
+        print(f"CPU time of locust (the load generator, same machine): {runs['locust_cpu_s']} s.")
     print_roles("Whole run (ramp-up and logins included):", runs[WHOLE])
     if runs.get(STEADY):
         after = runs.get("steady_after_s")

@@ -156,7 +156,7 @@ step "collectstatic into $LOAD_STATIC_ROOT"
 DATABASE_URL="$LOAD_DATABASE_URL" .venv/bin/python manage.py collectstatic --noinput -v0
 
 step "gunicorn on $HOST: $WORKERS $WORKER_CLASS worker(s) x $THREADS thread(s), CONN_MAX_AGE=$CONN_AGE"
-DATABASE_URL="$LOAD_DATABASE_URL" .venv/bin/gunicorn config.wsgi:application \
+DATABASE_URL="$LOAD_DATABASE_URL" .venv/bin/gunicorn -c config/gunicorn.py config.wsgi:application \
     --bind "127.0.0.1:$PORT" --workers "$WORKERS" --worker-class "$WORKER_CLASS" \
     --threads "$THREADS" --timeout 60 --access-logfile "$WORK/access.log" \
     --access-logformat '%(h)s "%(r)s" %(s)s %(b)s %(L)s' \
@@ -172,12 +172,15 @@ curl -fsS -o /dev/null "$HOST/comptes/connexion/"
 
 # One locust run against the running gunicorn: run_locust USERS DURATION OUT puts its per-page
 # CSV, failures and per-role JSON in OUT, and sets START_LOAD, END_LOAD, STEP_CPU (CPU time of
-# the gunicorn workers during the run; PostgreSQL's and locust's come on top) and LOCUST_RC.
+# the gunicorn workers during the run), PG_CPU (PostgreSQL's processes': those that lived
+# through the run, enough with --conn-max-age) and LOCUST_RC; locust's own CPU time is in
+# the JSON (locust_cpu_s).
 run_locust() {
     local users=$1 duration=$2 out=$3 cpu_before
     mkdir -p "$out"
     : > "$WORK/access.log"  # gunicorn appends: this run's requests only
     cpu_before=$(worker_cpu)
+    pg_before=$(pg_cpu)
     START_LOAD=$(cut -d' ' -f1-3 /proc/loadavg)
     LOCUST_RC=0
     LOAD_WAIT="$WAIT" LOAD_ROLES_JSON="$out/load_roles.json" "$LOCUST_VENV/bin/locust" -f bench/locustfile.py \
@@ -186,10 +189,12 @@ run_locust() {
         || LOCUST_RC=$?
     END_LOAD=$(cut -d' ' -f1-3 /proc/loadavg)
     STEP_CPU=$(($(worker_cpu) - cpu_before))
+    PG_CPU=$(($(pg_cpu) - pg_before))
     cp "$WORK/locust_stats.csv" "$out/load_stats.csv"
     cp "$WORK/locust_failures.csv" "$out/load_failures.csv"
 }
 worker_cpu() { ps -o times= --ppid "$GUNICORN_PID" | awk '{s += $1} END {print s + 0}'; }
+pg_cpu() { ps -o times= -C postgres | awk '{s += $1} END {print s + 0}'; }
 
 # What else runs on the machine meanwhile (the figures depend on it): a snapshot every 30 s.
 (while true; do { date +%T; top -bn1 | sed -n '1,3p;7,16p'; echo; } >> "$WORK/top.txt"; sleep 30; done) &
@@ -208,7 +213,7 @@ if [ -n "$STEPS" ]; then
                 "$WAIT s between pages; $AGENTS agents; gunicorn $WORKERS $WORKER_CLASS worker(s) x" \
                 "$THREADS thread(s)."
             echo "Load average (1, 5, 15 min) before: $START_LOAD; after: $END_LOAD."
-            echo "CPU time of the gunicorn workers: $STEP_CPU s."
+            echo "CPU time of the gunicorn workers: $STEP_CPU s; of PostgreSQL: $PG_CPU s."
             python3 bench/load_report.py "$OUT" --p95-limit "$P95_LIMIT" \
                 --access-log "$WORK/access.log" || true
         } | tee "$OUT/load_summary.txt"
@@ -257,7 +262,7 @@ step "Summary"
         "$DURATION, $WAIT s between pages; $AGENTS agents; gunicorn $WORKERS $WORKER_CLASS worker(s) x" \
         "$THREADS thread(s), CONN_MAX_AGE=$CONN_AGE."
     echo "Load average (1, 5, 15 min) before: $START_LOAD; after: $END_LOAD."
-    echo "CPU time of the gunicorn workers: $STEP_CPU s."
+    echo "CPU time of the gunicorn workers: $STEP_CPU s; of PostgreSQL: $PG_CPU s."
     python3 bench/load_report.py "$RESULTS" --p95-limit "$P95_LIMIT" \
         --access-log "$WORK/access.log" || true
 } | tee "$RESULTS/load_summary.txt"
