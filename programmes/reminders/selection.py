@@ -119,7 +119,7 @@ class NoneOf(Expression):
 
 
 def _programme_rules(
-    programme: Programme, day: datetime.date, population_ids=None, *, walk=False
+    programme: Programme, day: datetime.date, population_ids=None, *, walk=False, kind=None
 ) -> Q:
     """The enrolments of `programme` its rules remind on `day`, as a condition on the stored
     state and one list of agents held apart: a not-started agent `first_after_days` after
@@ -136,14 +136,24 @@ def _programme_rules(
     One per agent: the first of their populations (by id) where the rules remind them, among
     `population_ids` when given. A row of the programme's first population (in scope) is
     the first by definition: only the rows of its other populations look for an earlier
-    one (an index probe each), never the whole due set joined to itself."""
+    one (an index probe each), never the whole due set joined to itself.
+
+    `kind` (a ReminderKind): only the enrolments that kind of reminder is due for, the
+    earlier populations still looked for among both kinds. One kind is one range of one
+    progress index (see `due_set`)."""
     rules = programme.reminder_settings
     first_day = day - datetime.timedelta(days=rules.first_after_days)
-    wanted = status.status_filter(ProgressStatus.NOT_STARTED, programme, day) & Q(
+    not_started = status.status_filter(ProgressStatus.NOT_STARTED, programme, day) & Q(
         start_date__lte=first_day
     )
-    if rules.remind_stalled:
-        wanted |= status.status_filter(ProgressStatus.STALLED, programme, day)
+    stalled = status.status_filter(ProgressStatus.STALLED, programme, day)
+    wanted = (not_started | stalled) if rules.remind_stalled else not_started
+    chosen = {
+        None: wanted,
+        ReminderKind.NOT_STARTED: not_started,
+        # Nothing (no query) when the programme does not remind stalled agents.
+        ReminderKind.STALLED: stalled if rules.remind_stalled else Q(pk__in=[]),
+    }[kind]
     counted = counted_reminders().filter(programme=programme.pk).order_by()
     maxed = (
         counted.values("agent_id").annotate(n=Count("pk")).filter(n__gte=rules.max_count)
@@ -164,11 +174,18 @@ def _programme_rules(
         held_apart = NoneOf(opted_out.union(maxed, recent, unreachable_agents(), all=True))
     # The agent's last activity in the programme, hence their kind, is the same in each of
     # its populations: only the enrolment's start and the population's targets differ.
+    # Given `population_ids` (of the programme), they alone say which populations: no join
+    # to the populations, so that PostgreSQL reads their ranges of the progress indexes in
+    # parallel (joined, it read them one population after the other).
+    if population_ids is None:
+        in_programme = Q(population__programme=programme.pk)
+    else:
+        in_programme = Q(population_id__in=population_ids)
     earlier = (
         Enrolment.objects.current(day)
         .filter(
+            in_programme,
             wanted,
-            population__programme=programme.pk,
             agent_id=OuterRef("agent_id"),
             population_id__lt=OuterRef("population_id"),
         )
@@ -176,16 +193,28 @@ def _programme_rules(
     )
     populations = TargetPopulation.objects.filter(programme=programme.pk)
     if population_ids is not None:
-        earlier = earlier.filter(population_id__in=population_ids)
         populations = populations.filter(pk__in=population_ids)
     first_population = Subquery(populations.order_by("pk").values("pk")[:1])
     return (
-        Q(population__programme=programme.pk)
-        & wanted
+        in_programme
+        & chosen
         & held_apart
         # In this order: PostgreSQL evaluates an OR's arms as written, and stops at the first.
         & (Q(population_id=first_population) | ~Exists(earlier))
     )
+
+
+def _due_enrolments(
+    programmes: list[Programme], day: datetime.date, population_ids, *, walk=False, kind=None
+) -> QuerySet:
+    """The due set's enrolments (see `due_set`), without its annotations."""
+    if population_ids is not None and len(programmes) != 1:
+        # The ids alone restrict the rows (`_programme_rules`): one programme's rules.
+        raise ValueError("population_ids: the populations of one programme")
+    rules = Q()
+    for programme in programmes:
+        rules |= _programme_rules(programme, day, population_ids, walk=walk, kind=kind)
+    return Enrolment.objects.current(day).filter(rules)
 
 
 def due_set(
@@ -196,17 +225,12 @@ def due_set(
     remind them, by id), as a queryset to count, sort and page there: current enrolments, in
     `programmes` (their rules loaded, none in a quiet period), of an active agent with an
     e-mail address, annotated `programme_id` and `kind` (a ReminderKind value). Empty when
-    `programmes` is. `population_ids`: only those populations' enrolments. `walk`: the
-    same set, shaped for a page read in name order (see `_programme_rules`)."""
+    `programmes` is. `population_ids`: only those populations' enrolments (with one
+    programme, of its populations). `walk`: the same set, shaped for a page read in name order (see
+    `_programme_rules`). To count it, `due_count`."""
     if not programmes:
         return Enrolment.objects.none()
-    rules = Q()
-    for programme in programmes:
-        rules |= _programme_rules(programme, day, population_ids, walk=walk)
-    enrolments = Enrolment.objects.current(day).filter(rules)
-    if population_ids is not None:
-        enrolments = enrolments.filter(population_id__in=population_ids)
-    return enrolments.annotate(
+    return _due_enrolments(programmes, day, population_ids, walk=walk).annotate(
         programme_id=F("population__programme_id"),
         kind=Case(
             When(last_activity__isnull=True, then=Value(ReminderKind.NOT_STARTED.value)),
@@ -214,6 +238,20 @@ def due_set(
             output_field=CharField(),
         ),
     )
+
+
+def due_count(programme: Programme, day: datetime.date, population_ids, kind: ReminderKind) -> int:
+    """How many reminders of `kind` the programme's rules find due on `day` among the
+    agents of `population_ids` (populations of the programme): the due set's rows of that
+    kind, counted in the database. One query; none when the rules never remind that kind.
+
+    One kind is one range of one progress index (enrolment_activity_idx for the not
+    started, enrolment_progress_idx for the stalled), and those indexes hold all the set
+    reads of an enrolment: counted without the set's annotations (their join to the
+    populations), the range is read from the index alone, in parallel where PostgreSQL can.
+    Both kinds at once are two ranges OR-ed, which visit every row: 343 ms for the two
+    counts at a million agents, 160 ms one kind after the other."""
+    return _due_enrolments([programme], day, population_ids, kind=kind).count()
 
 
 def day_programmes(day: datetime.date, programmes: list[Programme] | None = None):
@@ -234,7 +272,7 @@ def due_reminders(
     not-started agent only `first_after_days` after their enrolment; a stalled one only if
     the programme reminds stalled agents. Agents who reached their target, left their
     population or whose programme is over are never candidates. `population_ids`: only
-    agents of those populations (a page for an ambassador of a few). One query (after the
+    agents of those populations (of the one programme given). One query (after the
     programmes, when not given)."""
     programmes = day_programmes(day, programmes)
     if not programmes:

@@ -28,7 +28,7 @@ from programmes.models import (
     Reminder,
     ReminderSettings,
 )
-from programmes.reminders.selection import Due, due_set, reminder_settings_of
+from programmes.reminders.selection import Due, due_count, due_set, reminder_settings_of
 from programmes.selectors import visible_agents
 
 # A row still SENDING this long after it was claimed was probably cut off mid-send: it is
@@ -167,18 +167,15 @@ class Preview:
         return shown_count(sum(self.found.values()), self.scope)
 
 
-def _due_counts(due: QuerySet) -> dict[str, int]:
-    """How many agents of each kind in the due set: one COUNT query."""
-    counts = due.aggregate(
-        **{kind.value: Count("pk", filter=Q(kind=kind.value)) for kind in ReminderKind}
-    )
-    return {kind: n or 0 for kind, n in counts.items()}
+def _due_counts(programme: Programme, day: datetime.date, population_ids) -> dict[str, int]:
+    """How many agents of each kind in the due set: one query per kind (`due_count`)."""
+    return {kind.value: due_count(programme, day, population_ids, kind) for kind in ReminderKind}
 
 
 def preview(programme: Programme, scope: Scope, day: datetime.date, periods) -> Preview:
     """Who `due_reminders` finds for the programme on `day`, within the scope, counted per
-    kind by the database (two queries: the populations, the counts; none when nobody can
-    be due). The rules and quiet periods must be loaded (`load_rules`)."""
+    kind by the database (three queries: the populations, one count per kind; none when
+    nobody can be due). The rules and quiet periods must be loaded (`load_rules`)."""
     quiet = quiet_period_on(periods, day)
     why_none = ""
     if day < programme.start_date:
@@ -194,14 +191,15 @@ def preview(programme: Programme, scope: Scope, day: datetime.date, periods) -> 
     # Only the scope's populations are read; for the whole programme, its populations' ids
     # as values: PostgreSQL then estimates each population's rows and reads the due rows in
     # one pass (joined to the populations, it read them once per population, 485 ms instead
-    # of 303 at a million agents). One query.
+    # of 303 at a million agents).
     if scope.whole:
         population_ids = set(programme.populations.values_list("pk", flat=True))
     else:
         population_ids = set(scope.population_ids)
     due = due_set([programme], day, population_ids)
     walk = due_set([programme], day, population_ids, walk=True)
-    return Preview(day, due, quiet, why_none, scope, _due_counts(due), walk)
+    counts = _due_counts(programme, day, population_ids)
+    return Preview(day, due, quiet, why_none, scope, counts, walk)
 
 
 # The preview's orders (?tri=): by agent name, or by rule (reason) then agent name.

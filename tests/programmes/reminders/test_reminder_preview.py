@@ -243,9 +243,9 @@ def test_an_agent_already_reminded_today_has_no_email_preview(client, named):
     assert client.get(email_url(named, named.team[0])).status_code == 404
 
 
-# The e-mail page reads the due set in the database: its counts, the agent's row, how many
-# come before them, the previous and the next agent.
-EMAIL_PREVIEW_QUERIES = 22
+# The e-mail page reads the due set in the database: its counts (one per kind), the agent's
+# row, how many come before them, the previous and the next agent.
+EMAIL_PREVIEW_QUERIES = 23
 
 
 def test_the_email_preview_query_count_is_pinned(client, named, django_assert_num_queries):
@@ -348,3 +348,77 @@ def test_the_pages_hold_apart_who_the_rules_hold_apart(client, named, read_as):
             assert client.get(email_url(named, agent) + f"?tri={order}").status_code == 404
     due = due_reminders(day=timezone.localdate(), programmes=[named.programme])
     assert {d.agent_id for d in due} == {zola.pk, martin.pk}
+
+
+@pytest.mark.parametrize("remind_stalled", [True, False])
+@pytest.mark.parametrize("viewer", ["staff", "third_population_ambassador"])
+def test_the_counts_per_kind_are_those_of_the_due_list(
+    named, remind_stalled, viewer, django_assert_num_queries
+):
+    """Counted one kind at a time (each read from its own progress index), the preview's
+    counts are still those of the due list, agent by agent: an agent reached in one
+    population and stalled in a later one, one not started but enrolled too recently in
+    the first of their populations, and those held apart (opted out, at the maximum,
+    reminded within the interval, unreachable)."""
+    programme = named.programme
+    rules = programme.reminder_settings
+    rules.remind_stalled = remind_stalled
+    rules.save()
+    today = timezone.localdate()
+    easy = TargetPopulationFactory(programme=programme, name="Niveau 1")
+    TargetFactory(population=easy, level=1)
+    hard = TargetPopulationFactory(programme=programme, name="Niveau 5")
+    TargetFactory(population=hard, level=5)
+    campaign = programme.campaigns.get()
+    reached_then_stalled = AgentFactory()
+    share_levels(reached_then_stalled, campaign, {"1.1": 1}, days_ago=90)
+    too_recent_then_due = AgentFactory()
+    for population, agent in [(easy, reached_then_stalled), (hard, reached_then_stalled)]:
+        EnrolmentFactory(agent=agent, population=population)
+    EnrolmentFactory(agent=too_recent_then_due, population=easy, start_date=today)
+    EnrolmentFactory(agent=too_recent_then_due, population=hard)
+    held = [AgentFactory() for _ in range(3)] + [AgentFactory(is_active=False)]
+    for agent in held:
+        EnrolmentFactory(agent=agent, population=hard)
+    ReminderOptOutFactory(programme=programme, agent=held[0])
+    for month in range(1, rules.max_count + 1):
+        ReminderFactory(
+            population=hard,
+            agent=held[1],
+            period=f"2026-{month:02d}-05",
+            status=OutgoingStatus.SENT,
+        )
+    ReminderFactory(population=hard, agent=held[2], status=OutgoingStatus.SENT)  # today
+    if viewer == "staff":
+        user, population_ids = named.staff, None
+    else:
+        user, population_ids = UserFactory(), {hard.pk}
+        hard.ambassadors.add(user)
+    scope = reminder_scope(user, programme)
+    _rules, periods = load_rules(programme)
+    queries = 1 + (scope.whole) + (remind_stalled)  # populations, one count per kind
+    with django_assert_num_queries(queries):
+        found = preview(programme, scope, today, periods)
+    due = due_reminders(day=today, programmes=[programme], population_ids=population_ids)
+    assert found.found == {
+        kind: sum(1 for d in due if d.kind == kind) for kind in ReminderKind.values
+    }
+    kinds = {d.agent_id: (d.kind, d.population_id) for d in due}
+    assert kinds[too_recent_then_due.pk] == (ReminderKind.NOT_STARTED, hard.pk)
+    if remind_stalled:
+        assert kinds[reached_then_stalled.pk] == (ReminderKind.STALLED, hard.pk)
+    else:
+        assert reached_then_stalled.pk not in kinds and found.found["stalled"] == 0
+    assert not {agent.pk for agent in held} & set(kinds)
+
+
+def test_populations_are_only_given_with_the_one_programme_they_belong_to(named):
+    """The ids alone restrict the due set's rows: with several programmes, each one's rules
+    would be applied to the others' populations."""
+    other = ReminderSettingsFactory().programme
+    with pytest.raises(ValueError):
+        due_reminders(
+            day=timezone.localdate(),
+            programmes=[named.programme, other],
+            population_ids={named.population.pk},
+        )
