@@ -392,8 +392,8 @@ class Enrolment(models.Model):
             # Status filters, counts and sorts of a population read the stored state alone.
             # Both carry what the reminders' due set reads besides (dates, agent): counted
             # one kind at a time (not started, stalled), it is read from them alone, an
-            # index-only scan instead of a visit to each row (reminders/selectors.py,
-            # `_due_counts`: 343 → 160 ms at a million agents).
+            # index-only scan instead of a visit to each row (reminders/selection.py,
+            # `due_count`; the reminders overview at a million agents 289 → 190 ms).
             models.Index(
                 fields=["population", "reached", "last_activity"],
                 include=REMINDER_COLUMNS,
