@@ -115,11 +115,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command", "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
     )
     DATABASES["default"]["OPTIONS"].setdefault("timeout", 30)
+    # The progress indexes carry extra columns for PostgreSQL's index-only scans (INCLUDE,
+    # Enrolment.Meta.indexes); SQLite builds them on their keys alone, which is all it
+    # needs: its warning would stand on every command of the embedded demo.
+    SILENCED_SYSTEM_CHECKS = ["models.W040"]
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
-# The progress indexes carry extra columns for PostgreSQL's index-only scans (INCLUDE,
-# Enrolment.Meta.indexes); SQLite, which has no such columns, builds them on their keys alone,
-# which is all it needs: its warning would stand on every command of the embedded demo.
-SILENCED_SYSTEM_CHECKS = ["models.W040"]
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
 # A persistent connection (CONN_MAX_AGE > 0) is checked before a request reuses it: after the
 # database restarts, the first request reconnects instead of failing on the dead connection.

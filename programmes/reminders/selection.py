@@ -226,8 +226,8 @@ def due_set(
     `programmes` (their rules loaded, none in a quiet period), of an active agent with an
     e-mail address, annotated `programme_id` and `kind` (a ReminderKind value). Empty when
     `programmes` is. `population_ids`: only those populations' enrolments (with one
-    programme, of its populations). `walk`: the same set, shaped for a page read in name order (see
-    `_programme_rules`). To count it, `due_count`."""
+    programme, of its populations). `walk`: the same set, shaped for a page read in name
+    order (see `_programme_rules`). To count it, `due_count`."""
     if not programmes:
         return Enrolment.objects.none()
     return _due_enrolments(programmes, day, population_ids, walk=walk).annotate(
@@ -249,8 +249,9 @@ def due_count(programme: Programme, day: datetime.date, population_ids, kind: Re
     started, enrolment_progress_idx for the stalled), and those indexes hold all the set
     reads of an enrolment: counted without the set's annotations (their join to the
     populations), the range is read from the index alone, in parallel where PostgreSQL can.
-    Both kinds at once are two ranges OR-ed, which visit every row: 343 ms for the two
-    counts at a million agents, 160 ms one kind after the other."""
+    Both kinds at once are two ranges OR-ed, which visit every row: at a million agents,
+    the reminders overview took 289 ms (ambassador of the 988,961-agent population) and
+    397 ms (owner, three populations) with one count of both, 190 and 276 ms with these."""
     return _due_enrolments([programme], day, population_ids, kind=kind).count()
 
 
