@@ -58,7 +58,7 @@ ENROLMENT_KEY = (
 )
 
 
-def _current(rows: QuerySet, today: date) -> QuerySet:
+def current(rows: QuerySet, today: date) -> QuerySet:
     """The rows of enrolments current on `today` (EnrolmentQuerySet.current)."""
     return rows.filter(start_date__lte=today, end_date__gt=today)
 
@@ -95,7 +95,7 @@ def grouped_counts(population: TargetPopulation, today: date) -> list[Group]:
         for progress in ProgressStatus
     }
     rows = (
-        _current(PopulationTally.objects.filter(population_id=population.pk), today)
+        current(PopulationTally.objects.filter(population_id=population.pk), today)
         .order_by()
         .values("targets_met", "has_shared")
         .annotate(**sums)
@@ -113,7 +113,7 @@ def grouped_counts(population: TargetPopulation, today: date) -> list[Group]:
 def head_count_subquery(today: date, population_ref: str = "pk") -> Coalesce:
     """For annotating populations: how many current enrolments each has (its tally summed)."""
     summed = (
-        _current(PopulationTally.objects.filter(population_id=OuterRef(population_ref)), today)
+        current(PopulationTally.objects.filter(population_id=OuterRef(population_ref)), today)
         .order_by()
         .values("population_id")
         .annotate(total=Sum("n"))

@@ -28,7 +28,7 @@ from programmes.models import (
     Reminder,
     ReminderSettings,
 )
-from programmes.reminders.selection import Due, due_count, due_set, reminder_settings_of
+from programmes.reminders.selection import Due, due_counts, due_set, reminder_settings_of
 from programmes.selectors import visible_agents
 
 # A row still SENDING this long after it was claimed was probably cut off mid-send: it is
@@ -167,15 +167,11 @@ class Preview:
         return shown_count(sum(self.found.values()), self.scope)
 
 
-def _due_counts(programme: Programme, day: datetime.date, population_ids) -> dict[str, int]:
-    """How many agents of each kind in the due set: one query per kind (`due_count`)."""
-    return {kind.value: due_count(programme, day, population_ids, kind) for kind in ReminderKind}
-
-
 def preview(programme: Programme, scope: Scope, day: datetime.date, periods) -> Preview:
     """Who `due_reminders` finds for the programme on `day`, within the scope, counted per
-    kind by the database (three queries: the populations, one count per kind; none when
-    nobody can be due). The rules and quiet periods must be loaded (`load_rules`)."""
+    kind by the database (two queries: the populations, then both counts, `due_counts`;
+    none when nobody can be due). The rules and quiet periods must be loaded
+    (`load_rules`)."""
     quiet = quiet_period_on(periods, day)
     why_none = ""
     if day < programme.start_date:
@@ -198,7 +194,7 @@ def preview(programme: Programme, scope: Scope, day: datetime.date, periods) -> 
         population_ids = set(scope.population_ids)
     due = due_set([programme], day, population_ids)
     walk = due_set([programme], day, population_ids, walk=True)
-    counts = _due_counts(programme, day, population_ids)
+    counts = due_counts(programme, day, population_ids)
     return Preview(day, due, quiet, why_none, scope, counts, walk)
 
 
