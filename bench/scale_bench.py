@@ -32,7 +32,8 @@ with Django's test client (server time: the view and
 its template, no network), the median of --runs requests after one warm-up, and the number
 of SQL queries of each page: the owner's dashboard; the population page as its ambassador
 (no filter, filtered by status, sorted by status, page 3); the reminders overview and
-preview (the ambassador sees names, the owner counts only); a director's team page (20,020
+preview (the ambassador sees names, the owner counts only), then again once reminders have gone out
+for weeks (`measure_after_sending`); a director's team page (20,020
 reports in three programmes: past settings.TEAM_LIVE_FIGURES_UP_TO, its figures are those of
 the refresh); « Mon parcours »; the agents list of the ambassador (first page, a search),
 of the director (20,020 reports) and of the owner (page 5, page 200). A page whose warm-up takes
@@ -77,6 +78,8 @@ POPULATIONS = [
 ]
 COMPETENCES = ("1.1", "2.1", "3.1")
 SAMPLE = 2000
+REMINDER_PAGES = ("relances : vue d'ensemble (ambassadeur)", "relances : aperçu (ambassadeur)",
+                  "relances : vue d'ensemble (pilote, décomptes)")  # fmt: skip
 
 
 def timed(label, function):
@@ -470,10 +473,8 @@ def measure(client, url: str, runs: int, budget: float, timeout: int):
 
 
 def measure_pages(rows: list, runs: int, budget: float, timeout: int) -> None:
-    from django.test import Client
     from django.urls import reverse
 
-    from agents.models import User
     from programmes.models import TargetPopulation
 
     population = TargetPopulation.objects.get(programme__slug=SLUG, name=POPULATIONS[0][0])
@@ -484,11 +485,11 @@ def measure_pages(rows: list, runs: int, budget: float, timeout: int) -> None:
         (AMBASSADOR, "  filtrée par statut (à l'arrêt)", f"{detail}?statut=stalled"),
         (AMBASSADOR, "  triée par statut", f"{detail}?tri=statut"),
         (AMBASSADOR, "  page 3", f"{detail}?page=3"),
-        (AMBASSADOR, "relances : vue d'ensemble (ambassadeur)",
+        (AMBASSADOR, REMINDER_PAGES[0],
          reverse("programmes:reminder_overview", kwargs={"slug": SLUG})),
-        (AMBASSADOR, "relances : aperçu (ambassadeur)",
+        (AMBASSADOR, REMINDER_PAGES[1],
          reverse("programmes:reminder_preview", kwargs={"slug": SLUG})),
-        (OWNER, "relances : vue d'ensemble (pilote, décomptes)",
+        (OWNER, REMINDER_PAGES[2],
          reverse("programmes:reminder_overview", kwargs={"slug": SLUG})),
         (MANAGER, "équipe d'un·e directeur·rice (20 020 agents)", reverse("programmes:team")),
         (AGENT, "« Mon parcours »", reverse("programmes:my_page")),
@@ -499,6 +500,57 @@ def measure_pages(rows: list, runs: int, budget: float, timeout: int) -> None:
         (OWNER, "agents (pilote), page 5", reverse("programmes:agent_list") + "?page=5"),
         (OWNER, "  page 200 (la dernière)", reverse("programmes:agent_list") + "?page=200"),
     ]  # fmt: skip
+    measure_cases(rows, cases, runs, budget, timeout)
+
+
+def measure_after_sending(rows: list, runs: int, budget: float, timeout: int) -> None:
+    """The reminders pages once reminders have been going out for weeks: every agent due
+    today reminded once, on a day spread over the last interval and a week (agent id
+    modulo), as the daily runs leave it: most of them held apart until their interval is
+    over, a seventh or so due again. Written in a transaction rolled back afterwards (the
+    seed stays as it was)."""
+    from django.db import connection, transaction
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from programmes.models import Programme
+    from programmes.reminders.selection import due_set
+
+    programme = Programme.objects.select_related("reminder_settings").get(slug=SLUG)
+    spread = programme.reminder_settings.interval_days + 7
+    # The SQL selects the fields, then the annotation (kind): the column list below follows.
+    due = due_set([programme], timezone.localdate()).values_list(
+        "agent_id", "population_id", "agent__email", "kind"
+    )
+    sql, params = due.order_by().query.sql_with_params()
+    overview = reverse("programmes:reminder_overview", kwargs={"slug": SLUG})
+    preview = reverse("programmes:reminder_preview", kwargs={"slug": SLUG})
+    cases = [(AMBASSADOR, REMINDER_PAGES[0], overview), (AMBASSADOR, REMINDER_PAGES[1], preview),
+             (OWNER, REMINDER_PAGES[2], overview)]  # fmt: skip
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            # Only the compiled due set is formatted in; values are parameters.
+            cursor.execute(
+                "INSERT INTO programmes_reminder (period, email, status, attempts, last_error,"  # noqa: S608
+                " created_at, kind, agent_id, population_id, programme_id)"
+                " SELECT to_char(CURRENT_DATE - (due.agent_id %% %s)::int, 'YYYY-MM-DD'),"
+                " due.email, 'sent', 1, '', now(), due.kind, due.agent_id, due.population_id, %s"
+                f" FROM ({sql}) AS due(agent_id, population_id, email, kind)",
+                [spread, programme.pk, *params],
+            )
+            sent = cursor.rowcount
+            cursor.execute("ANALYZE programmes_reminder")
+        print(f"  {sent:,} relances envoyées sur {spread} jours")
+        measure_cases(rows, [(e, f"{label}, après envois", url) for e, label, url in cases],
+                      runs, budget, timeout)  # fmt: skip
+        transaction.set_rollback(True)
+
+
+def measure_cases(rows: list, cases: list, runs: int, budget: float, timeout: int) -> None:
+    from django.test import Client
+
+    from agents.models import User
+
     clients = {}
     for email, label, url in cases:
         if email not in clients:
@@ -540,6 +592,8 @@ def main():
     refresh_figures(rows)
     print(f"Pages : temps serveur, médiane de {options.runs} après 1 d'échauffement")
     measure_pages(rows, options.runs, options.budget, options.timeout)
+    print("Relances après des semaines d'envois")
+    measure_after_sending(rows, options.runs, options.budget, options.timeout)
     print()
     print(f"| page ou tâche ({options.agents:,} agents) | temps serveur | requêtes SQL |")
     print("| --- | ---: | ---: |")
