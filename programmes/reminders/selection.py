@@ -129,6 +129,34 @@ class AnyOf(NoneOf):
     template = "EXISTS"
 
 
+class HeldAgents(Expression):
+    """The row's agent is (or, `negated`, is not) among the agents held apart that
+    `due_counts` lists once for its statement, as the CTE `HeldAgents.table`."""
+
+    conditional = True
+    output_field = BooleanField()
+    table = "held_agents"
+
+    def __init__(self, negated: bool = False, column: str = "agent_id"):
+        super().__init__()
+        self.negated, self.column = negated, F(column)
+
+    def get_source_expressions(self):
+        return [self.column]
+
+    def set_source_expressions(self, expressions):
+        (self.column,) = expressions
+
+    def as_sql(self, compiler, connection):
+        column, params = compiler.compile(self.column)
+        test = "NOT EXISTS" if self.negated else "EXISTS"
+        return (
+            # The CTE's name and a compiled column only.
+            f"{test} (SELECT 1 FROM {self.table} AS held WHERE held.agent_id = {column})",  # noqa: S608
+            params,
+        )
+
+
 @dataclass(frozen=True)
 class _Rules:
     """A programme's rules on one day, in parts (see `_programme_rules`): the enrolments of
@@ -337,23 +365,26 @@ def due_counts(programme: Programme, day: datetime.date, population_ids) -> dict
     }
     parts = _rules(programme, day, ids)
     candidates = tally.current(PopulationTally.objects.filter(population_id__in=ids), day)
-    # Fewer than HELD_BOUND agents held apart, or more (a LIMIT stops the lists there).
-    bound_sql, bound_params = _compiled(parts.held_streamed.order_by()[:HELD_BOUND])
-    few_held = f"(SELECT COUNT(*) FROM ({bound_sql}) AS held) < {int(HELD_BOUND)}"  # noqa: S608
-    columns, params = [], []
+    # The agents held apart, listed once for the whole statement (a CTE, read as far as
+    # each part needs it): fewer than HELD_BOUND of them, or more (a LIMIT stops there).
+    held_sql, held_params = _compiled(parts.held_streamed.order_by())
+    params = list(held_params)
+    few_held = (
+        f"(SELECT COUNT(*) FROM (SELECT 1 FROM {HeldAgents.table} LIMIT {int(HELD_BOUND)})"  # noqa: S608
+        f" AS bound) < {int(HELD_BOUND)}"
+    )
+    columns = []
     for kind in kinds:
         rows = Enrolment.objects.current(day).filter(parts.in_programme, parts.chosen(kind))
-        later = rows.filter(population_id__in=ids[1:]).filter(
-            parts.held_apart, Exists(parts.earlier)
-        )
+        not_held = HeldAgents(negated=True)
+        later = rows.filter(population_id__in=ids[1:]).filter(not_held, Exists(parts.earlier))
         terms = [("COALESCE(SUM(n), 0)", candidates.filter(tallied[kind]).values("n"))]
-        terms.append(("COUNT(*)", rows.filter(AnyOf(parts.held_once)).values("pk")))
+        terms.append(("COUNT(*)", rows.filter(HeldAgents()).values("pk")))
         if len(ids) > 1:  # else no later population: nothing to take away
             terms.append(("COUNT(*)", later.values("pk")))
-        due = rows.filter(parts.held_apart, parts.first)  # the due set's rows of that kind
+        due = rows.filter(not_held, parts.first)  # the due set's rows of that kind
         terms.append(("COUNT(*)", due.values("pk")))
         selects = []
-        params.extend(bound_params)
         for total, queryset in terms:
             sql, sql_params = _compiled(queryset.order_by())
             selects.append(f"(SELECT {total} FROM ({sql}) AS part)")  # noqa: S608
@@ -363,7 +394,10 @@ def due_counts(programme: Programme, day: datetime.date, population_ids) -> dict
         columns.append(f"CASE WHEN {few_held} THEN {' - '.join(by_tally)} ELSE {direct} END")
     with connection.cursor() as cursor:
         # Compiled querysets only; every value is a parameter.
-        cursor.execute("SELECT " + ", ".join(columns), params)
+        cursor.execute(
+            f"WITH {HeldAgents.table} AS MATERIALIZED ({held_sql}) SELECT " + ", ".join(columns),
+            params,
+        )
         for kind, count in zip(kinds, cursor.fetchone(), strict=True):
             found[kind.value] = count
     return found
