@@ -90,75 +90,64 @@ def unreachable_agents() -> QuerySet:
 
 class NoneOf(Expression):
     """The row's agent is none of `agents` (a queryset of agent ids, a UNION of several
-    lists allowed): NOT EXISTS (SELECT 1 FROM (<agents>) AS held WHERE held.agent_id =
-    agent_id). PostgreSQL turns it into one anti-join, hashed, merged or probed by index as
-    the lists' sizes demand, and estimates it. `agent_id NOT IN (…)` is hashed only while
-    the list fits in work_mem: past that (every agent reminded the day before, at a million
-    agents), it scans the whole list for each row, for minutes; and a correlated EXISTS
-    cannot hold the « maximum reached » list, which is a GROUP BY."""
+    lists allowed; or the name of a CTE of the statement listing them, `HELD_TABLE`): NOT
+    EXISTS (SELECT 1 FROM (<agents>) AS held WHERE held.agent_id = agent_id). PostgreSQL
+    turns it into one anti-join, hashed, merged or probed by index as the lists' sizes
+    demand, and estimates it. `agent_id NOT IN (…)` is hashed only while the list fits in
+    work_mem: past that (every agent reminded the day before, at a million agents), it
+    scans the whole list for each row, for minutes; and a correlated EXISTS cannot hold the
+    « maximum reached » list, which is a GROUP BY."""
 
     conditional = True
     output_field = BooleanField()
+    test = "NOT EXISTS"
 
-    def __init__(self, agents: QuerySet, column: str = "agent_id"):
+    def __init__(self, agents: QuerySet | str, column: str = "agent_id"):
         super().__init__()
-        self.agents, self.column = Subquery(agents), F(column)
+        # A CTE's name is written as it is; a queryset is compiled as a subquery.
+        self.agents = agents if isinstance(agents, str) else Subquery(agents)
+        self.column = F(column)
 
     def get_source_expressions(self):
-        return [self.agents, self.column]
+        return [self.column] if isinstance(self.agents, str) else [self.agents, self.column]
 
     def set_source_expressions(self, expressions):
-        self.agents, self.column = expressions
+        if isinstance(self.agents, str):
+            (self.column,) = expressions
+        else:
+            self.agents, self.column = expressions
 
     def as_sql(self, compiler, connection):
-        agents, agents_params = compiler.compile(self.agents)  # "(SELECT …)"
+        agents, agents_params = (
+            (self.agents, ()) if isinstance(self.agents, str) else compiler.compile(self.agents)
+        )
         column, column_params = compiler.compile(self.column)
         return (
-            # Both parts are compiled expressions; the values are parameters.
-            f"NOT EXISTS (SELECT 1 FROM {agents} AS held WHERE held.agent_id = {column})",  # noqa: S608
+            # A CTE's name or compiled expressions; the values are parameters.
+            f"{self.test} (SELECT 1 FROM {agents} AS held WHERE held.agent_id = {column})",  # noqa: S608
             (*agents_params, *column_params),
         )
 
 
-class HeldAgents(Expression):
-    """The row's agent is (or, `negated`, is not) among the agents held apart that
-    `due_counts` lists once for its statement, as the CTE `HeldAgents.table`."""
+class OneOf(NoneOf):
+    """The row's agent is one of `agents` (see `NoneOf`): a semi-join, which PostgreSQL may
+    drive from the list (each agent's rows by enrolment_agent_idx) when it is small."""
 
-    conditional = True
-    output_field = BooleanField()
-    table = "held_agents"
-
-    def __init__(self, negated: bool = False, column: str = "agent_id"):
-        super().__init__()
-        self.negated, self.column = negated, F(column)
-
-    def get_source_expressions(self):
-        return [self.column]
-
-    def set_source_expressions(self, expressions):
-        (self.column,) = expressions
-
-    def as_sql(self, compiler, connection):
-        column, params = compiler.compile(self.column)
-        test = "NOT EXISTS" if self.negated else "EXISTS"
-        return (
-            # The CTE's name and a compiled column only.
-            f"{test} (SELECT 1 FROM {self.table} AS held WHERE held.agent_id = {column})",  # noqa: S608
-            params,
-        )
+    test = "EXISTS"
 
 
 @dataclass(frozen=True)
 class _Rules:
     """A programme's rules on one day, in parts (see `_programme_rules`): the enrolments of
     its populations (`in_programme`) that its rules choose (`chosen`, by their stored
-    state), the agents held apart (`held`: one UNION of lists of agent ids; `held_apart`,
-    the condition that a row's agent is none of them), and the test that a row is the
-    agent's first due row (`first`: in the first population, else no `earlier` due row)."""
+    state; a not-started one from `first_day` on), the agents held apart (`held_streamed`:
+    one UNION of lists of agent ids; `held_apart`, the condition that a row's agent is none
+    of them), and the test that a row is the agent's first due row (`first`: in the first
+    population, else no `earlier` due row)."""
 
     in_programme: Q
     by_kind: dict  # ReminderKind -> Q
-    held: QuerySet
+    first_day: datetime.date
     held_streamed: QuerySet
     held_apart: Expression | Q
     first_population: Subquery
@@ -196,9 +185,9 @@ def _rules(programme: Programme, day: datetime.date, population_ids=None, *, wal
         period__gt=(day - datetime.timedelta(days=rules.interval_days)).isoformat()
     ).values("agent_id")
     opted_out = ReminderOptOut.objects.filter(programme=programme.pk).values("agent_id")
-    held = opted_out.union(maxed, recent, unreachable_agents(), all=True)
-    # The same lists, those that stream first (a LIMIT stops them early; `maxed` groups
-    # every reminder of the programme before it yields): for counting up to a bound.
+    # The lists that yield rows at once come first (`maxed` groups every reminder of the
+    # programme before it yields any): `due_counts` counts them up to a bound, and a LIMIT
+    # stops them early.
     held_streamed = recent.union(opted_out, unreachable_agents(), maxed, all=True)
     if walk:
         agent = OuterRef("agent_id")
@@ -209,7 +198,7 @@ def _rules(programme: Programme, day: datetime.date, population_ids=None, *, wal
             & ~Exists(maxed.filter(agent_id=agent))
         )
     else:
-        held_apart = NoneOf(held)
+        held_apart = NoneOf(held_streamed)
     # The agent's last activity in the programme, hence their kind, is the same in each of
     # its populations: only the enrolment's start and the population's targets differ.
     # Given `population_ids` (of the programme), they alone say which populations: no join
@@ -236,7 +225,7 @@ def _rules(programme: Programme, day: datetime.date, population_ids=None, *, wal
     return _Rules(
         in_programme=in_programme,
         by_kind=by_kind,
-        held=held,
+        first_day=first_day,
         held_streamed=held_streamed,
         held_apart=held_apart,
         first_population=first_population,
@@ -313,9 +302,8 @@ def due_set(
 HELD_BOUND = 20_000
 
 
-def _compiled(queryset: QuerySet) -> tuple[str, tuple]:
-    """The queryset's SQL and parameters, for a statement of its own."""
-    return queryset.query.sql_with_params()
+# The CTE of `due_counts`'s statement that lists the agents held apart.
+HELD_TABLE = "held_agents"
 
 
 def due_counts(programme: Programme, day: datetime.date, population_ids) -> dict[str, int]:
@@ -338,7 +326,7 @@ def due_counts(programme: Programme, day: datetime.date, population_ids) -> dict
     Past the bound (after weeks of sending, most candidates were reminded within the
     interval), probing each agent held apart would cost more than reading the rows: the
     due rows are counted, as the due set reads them. The lists are read once for the
-    statement (a materialized CTE, `HeldAgents`), not once per kind and per part: at
+    statement (a materialized CTE, `HELD_TABLE`), not once per kind and per part: at
     100,000 agents with 50,822 reminded, 113 → 62 ms."""
     found = {kind.value: 0 for kind in ReminderKind}
     ids = sorted(population_ids)
@@ -346,36 +334,36 @@ def due_counts(programme: Programme, day: datetime.date, population_ids) -> dict
     kinds = [ReminderKind.NOT_STARTED] + ([ReminderKind.STALLED] if rules.remind_stalled else [])
     if not ids:
         return found
-    first_day = day - datetime.timedelta(days=rules.first_after_days)
+    parts = _rules(programme, day, ids)
+    # The tally's rows of the enrolments `parts.chosen(kind)` chooses.
     tallied = {
         ReminderKind.NOT_STARTED: tally.status_condition(ProgressStatus.NOT_STARTED, programme, day)
-        & Q(start_date__lte=first_day),
+        & Q(start_date__lte=parts.first_day),
         ReminderKind.STALLED: tally.status_condition(ProgressStatus.STALLED, programme, day),
     }
-    parts = _rules(programme, day, ids)
     candidates = tally.current(PopulationTally.objects.filter(population_id__in=ids), day)
     # The agents held apart, listed once for the whole statement (a CTE, read as far as
     # each part needs it): fewer than HELD_BOUND of them, or more (a LIMIT stops there).
-    held_sql, held_params = _compiled(parts.held_streamed.order_by())
+    held_sql, held_params = parts.held_streamed.order_by().query.sql_with_params()
     params = list(held_params)
     few_held = (
-        f"(SELECT COUNT(*) FROM (SELECT 1 FROM {HeldAgents.table} LIMIT {int(HELD_BOUND)})"  # noqa: S608
+        f"(SELECT COUNT(*) FROM (SELECT 1 FROM {HELD_TABLE} LIMIT {int(HELD_BOUND)})"  # noqa: S608
         f" AS bound) < {int(HELD_BOUND)}"
     )
     columns = []
     for kind in kinds:
         rows = Enrolment.objects.current(day).filter(parts.in_programme, parts.chosen(kind))
-        not_held = HeldAgents(negated=True)
+        not_held = NoneOf(HELD_TABLE)
         later = rows.filter(population_id__in=ids[1:]).filter(not_held, Exists(parts.earlier))
         terms = [("COALESCE(SUM(n), 0)", candidates.filter(tallied[kind]).values("n"))]
-        terms.append(("COUNT(*)", rows.filter(HeldAgents()).values("pk")))
+        terms.append(("COUNT(*)", rows.filter(OneOf(HELD_TABLE)).values("pk")))
         if len(ids) > 1:  # else no later population: nothing to take away
             terms.append(("COUNT(*)", later.values("pk")))
         due = rows.filter(not_held, parts.first)  # the due set's rows of that kind
         terms.append(("COUNT(*)", due.values("pk")))
         selects = []
         for total, queryset in terms:
-            sql, sql_params = _compiled(queryset.order_by())
+            sql, sql_params = queryset.order_by().query.sql_with_params()
             selects.append(f"(SELECT {total} FROM ({sql}) AS part)")  # noqa: S608
             params.extend(sql_params)
         *by_tally, direct = selects
@@ -384,7 +372,7 @@ def due_counts(programme: Programme, day: datetime.date, population_ids) -> dict
     with connection.cursor() as cursor:
         # Compiled querysets only; every value is a parameter.
         cursor.execute(
-            f"WITH {HeldAgents.table} AS MATERIALIZED ({held_sql}) SELECT " + ", ".join(columns),
+            f"WITH {HELD_TABLE} AS MATERIALIZED ({held_sql}) SELECT " + ", ".join(columns),
             params,
         )
         for kind, count in zip(kinds, cursor.fetchone(), strict=True):
