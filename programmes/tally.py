@@ -1,13 +1,14 @@
 """Counting a population by its tally rows (`PopulationTally`) instead of its enrolments.
 
-The database keeps the rows (triggers on programmes_enrolment, migration 0020): each INSERT,
-UPDATE or DELETE of enrolments adds, in its own transaction, one row per group of what the
-status and the counts read (start and end dates, day of last activity, shared, reached,
-targets met) with how many enrolments joined (+) or left (−) it. Rows are only added, so no
-writer waits for another on a shared counter; `compact` merges a population's rows into one
-per group (after each import's figures, and every night), so a population's counts read a
-few thousand rows at most, whatever its head count: an enrolment on the tally is one day of
-last activity among those its agents had, not a row of its own.
+The database keeps the rows (triggers on programmes_enrolment, migrations 0020 and 0025):
+each INSERT, UPDATE or DELETE of enrolments adds, in its own transaction, one row per group
+of what the status and the counts read (start and end dates, day of last activity, shared,
+reached, targets met, reminder hold) with how many enrolments joined (+) or left (−) it.
+Rows are only added, so no writer waits for another on a shared counter; `compact` merges a
+population's rows into one per group (after each import's figures, and every night), so a
+population's counts read a few thousand rows at most, whatever its head count: an
+enrolment on the tally is one day of last activity among those its agents had, not a row
+of its own.
 
 The status of a group follows from its row and today, as `programmes.status` decides it from
 an enrolment's stored state: not started without a day of activity; target reached;
@@ -37,6 +38,7 @@ from django.utils import timezone
 from programmes.enums import ProgressStatus
 from programmes.models import (
     NO_ACTIVITY,
+    NO_HOLD,
     OPEN_END,
     Enrolment,
     PopulationTally,
@@ -45,7 +47,15 @@ from programmes.models import (
 )
 from programmes.status import stall_cutoff_day
 
-KEY = ("start_date", "end_date", "activity_day", "has_shared", "reached", "targets_met")
+KEY = (
+    "start_date",
+    "end_date",
+    "activity_day",
+    "has_shared",
+    "reached",
+    "targets_met",
+    "hold_day",
+)
 # The same key as `_from_enrolments` computes it from the enrolments, population first.
 ENROLMENT_KEY = (
     "population_id",
@@ -55,6 +65,7 @@ ENROLMENT_KEY = (
     "has_shared",
     "reached",
     "targets_met",
+    "tally_hold",
 )
 
 
@@ -190,6 +201,7 @@ def _from_enrolments(enrolments: QuerySet) -> QuerySet:
                 TruncDate("last_activity", tzinfo=zone),
                 Value(NO_ACTIVITY, output_field=DateField()),
             ),
+            tally_hold=Coalesce(F("reminder_hold"), Value(NO_HOLD, output_field=DateField())),
         )
         .values(*ENROLMENT_KEY)
         .annotate(total=Count("pk"))

@@ -326,7 +326,7 @@ class EnrolmentQuerySet(models.QuerySet):
 
 # What the reminders' due set reads of an enrolment besides its population and progress:
 # carried by the progress indexes (Enrolment.Meta.indexes), so that it reads them alone.
-REMINDER_COLUMNS = ["start_date", "end_date", "agent"]
+REMINDER_COLUMNS = ["start_date", "end_date", "agent", "reminder_hold"]
 
 
 class Enrolment(models.Model):
@@ -373,6 +373,19 @@ class Enrolment(models.Model):
     has_shared = models.BooleanField(_("a envoyé des résultats"), default=False, editable=False)
     target_values = models.JSONField(
         _("derniers résultats par objectif"), default=dict, blank=True, editable=False
+    )
+    # The agent's reminder state in the programme, the same on each of their enrolments in
+    # it; written by the database only (triggers on the reminders, the opt-outs, the rules
+    # and the enrolments, migration 0025; programmes/reminders/holds.py holds the definition).
+    reminder_hold = models.DateField(
+        _("pas de relance avant le"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_(
+            "Aucune relance du programme avant ce jour : la dernière plus l'intervalle, ou "
+            "jamais (9999-12-31) après un désabonnement ou le nombre maximal. Vide : aucune."
+        ),
     )
 
     objects = EnrolmentQuerySet.as_manager()
@@ -428,13 +441,16 @@ class Enrolment(models.Model):
 # What a tally row holds where the enrolment holds none: no end date, no activity yet.
 OPEN_END = datetime.date(9999, 12, 31)
 NO_ACTIVITY = datetime.date(1, 1, 1)
+# A tally row's hold where the enrolment holds none (Enrolment.reminder_hold).
+NO_HOLD = datetime.date(1, 1, 1)
 
 
 class PopulationTally(models.Model):
     """How many enrolments of a population (`n`, negative for enrolments gone) share what
-    their status and the population page's counts read: dates of enrolment, day of last
-    activity (local), shared, targets met, reached. The counts of a population sum its rows
-    (programmes/tally.py): a few thousand at most, whatever its head count.
+    their status, the population page's counts and the reminders' counts read: dates of
+    enrolment, day of last activity (local), shared, targets met, reached, reminder hold.
+    The counts of a population sum its rows (programmes/tally.py): a few thousand at most,
+    whatever its head count (holds past are cleared every night, so that they merge).
 
     Written by the database only: triggers on programmes_enrolment (migration 0020) add one
     row per group of enrolments an INSERT, UPDATE or DELETE changed, in its transaction; rows
@@ -455,6 +471,7 @@ class PopulationTally(models.Model):
     has_shared = models.BooleanField()
     reached = models.BooleanField()
     targets_met = models.PositiveSmallIntegerField()
+    hold_day = models.DateField(default=NO_HOLD, help_text=f"{NO_HOLD}: no reminder hold.")
     n = models.IntegerField()
 
     class Meta:

@@ -14,7 +14,6 @@ from django.db.models import (
     BooleanField,
     Case,
     CharField,
-    Count,
     Exists,
     Expression,
     F,
@@ -34,7 +33,6 @@ from programmes.models import (
     PopulationTally,
     Programme,
     Reminder,
-    ReminderOptOut,
     ReminderSettings,
     TargetPopulation,
 )
@@ -84,46 +82,37 @@ def unreachable_agents() -> QuerySet:
     return (
         Agent.objects.filter(Q(is_active=False) | Q(email__isnull=True) | Q(email=""))
         .order_by()
-        .values("pk")
+        .values(agent_id=F("pk"))
     )
 
 
 class NoneOf(Expression):
-    """The row's agent is none of `agents` (a queryset of agent ids, a UNION of several
-    lists allowed; or the name of a CTE of the statement listing them, `HELD_TABLE`): NOT
+    """The row's agent is none of `agents` (a queryset of agent ids as `agent_id`): NOT
     EXISTS (SELECT 1 FROM (<agents>) AS held WHERE held.agent_id = agent_id). PostgreSQL
-    turns it into one anti-join, hashed, merged or probed by index as the lists' sizes
-    demand, and estimates it. `agent_id NOT IN (…)` is hashed only while the list fits in
-    work_mem: past that (every agent reminded the day before, at a million agents), it
-    scans the whole list for each row, for minutes; and a correlated EXISTS cannot hold the
-    « maximum reached » list, which is a GROUP BY."""
+    turns it into one anti-join, hashed, merged or probed by index as the list's size
+    demands, and estimates it; `agent_id NOT IN (…)` is hashed only while the list fits in
+    work_mem, and past that scans the whole list for each row."""
 
     conditional = True
     output_field = BooleanField()
     test = "NOT EXISTS"
 
-    def __init__(self, agents: QuerySet | str, column: str = "agent_id"):
+    def __init__(self, agents: QuerySet, column: str = "agent_id"):
         super().__init__()
-        # A CTE's name is written as it is; a queryset is compiled as a subquery.
-        self.agents = agents if isinstance(agents, str) else Subquery(agents)
+        self.agents = Subquery(agents)
         self.column = F(column)
 
     def get_source_expressions(self):
-        return [self.column] if isinstance(self.agents, str) else [self.agents, self.column]
+        return [self.agents, self.column]
 
     def set_source_expressions(self, expressions):
-        if isinstance(self.agents, str):
-            (self.column,) = expressions
-        else:
-            self.agents, self.column = expressions
+        self.agents, self.column = expressions
 
     def as_sql(self, compiler, connection):
-        agents, agents_params = (
-            (self.agents, ()) if isinstance(self.agents, str) else compiler.compile(self.agents)
-        )
+        agents, agents_params = compiler.compile(self.agents)
         column, column_params = compiler.compile(self.column)
         return (
-            # A CTE's name or compiled expressions; the values are parameters.
+            # Compiled expressions; the values are parameters.
             f"{self.test} (SELECT 1 FROM {agents} AS held WHERE held.agent_id = {column})",  # noqa: S608
             (*agents_params, *column_params),
         )
@@ -140,16 +129,18 @@ class OneOf(NoneOf):
 class _Rules:
     """A programme's rules on one day, in parts (see `_programme_rules`): the enrolments of
     its populations (`in_programme`) that its rules choose (`chosen`, by their stored
-    state; a not-started one from `first_day` on), the agents held apart (`held_streamed`:
-    one UNION of lists of agent ids; `held_apart`, the condition that a row's agent is none
-    of them), and the test that a row is the agent's first due row (`first`: in the first
-    population, else no `earlier` due row)."""
+    state; a not-started one from `first_day` on), those not held by their stored reminder
+    hold (`not_held`), the agents no reminder can reach (`unreachable`, a list of agent
+    ids), both together (`held_apart`: the row's agent is held apart by neither), and the
+    test that a row is the agent's first due row (`first`: in the first population, else
+    no `earlier` due row)."""
 
     in_programme: Q
     by_kind: dict  # ReminderKind -> Q
     first_day: datetime.date
-    held_streamed: QuerySet
-    held_apart: Expression | Q
+    not_held: Q
+    unreachable: QuerySet
+    held_apart: Q
     first_population: Subquery
     earlier: QuerySet
 
@@ -161,6 +152,12 @@ class _Rules:
     def first(self) -> Q:
         # In this order: PostgreSQL evaluates an OR's arms as written, and stops at the first.
         return Q(population_id=self.first_population) | ~Exists(self.earlier)
+
+
+def not_held(day: datetime.date) -> Q:
+    """The enrolments their stored reminder hold lets be reminded on `day`
+    (`Enrolment.reminder_hold`, reminders/holds.py: held while `day` is before it)."""
+    return Q(reminder_hold__isnull=True) | Q(reminder_hold__lte=day)
 
 
 def _rules(programme: Programme, day: datetime.date, population_ids=None, *, walk=False) -> _Rules:
@@ -177,28 +174,11 @@ def _rules(programme: Programme, day: datetime.date, population_ids=None, *, wal
         # Nothing (no query) when the programme does not remind stalled agents.
         ReminderKind.STALLED: stalled if rules.remind_stalled else Q(pk__in=[]),
     }
-    counted = counted_reminders().filter(programme=programme.pk).order_by()
-    maxed = (
-        counted.values("agent_id").annotate(n=Count("pk")).filter(n__gte=rules.max_count)
-    ).values("agent_id")
-    recent = counted.filter(
-        period__gt=(day - datetime.timedelta(days=rules.interval_days)).isoformat()
-    ).values("agent_id")
-    opted_out = ReminderOptOut.objects.filter(programme=programme.pk).values("agent_id")
-    # The lists that yield rows at once come first (`maxed` groups every reminder of the
-    # programme before it yields any): `due_counts` counts them up to a bound, and a LIMIT
-    # stops them early.
-    held_streamed = recent.union(opted_out, unreachable_agents(), maxed, all=True)
+    unreachable = unreachable_agents()
     if walk:
-        agent = OuterRef("agent_id")
-        held_apart = (
-            ~Exists(opted_out.filter(agent_id=agent))
-            & ~Exists(recent.filter(agent_id=agent))
-            & ~Exists(unreachable_agents().filter(pk=agent))
-            & ~Exists(maxed.filter(agent_id=agent))
-        )
+        reachable = ~Exists(unreachable.filter(pk=OuterRef("agent_id")))
     else:
-        held_apart = NoneOf(held_streamed)
+        reachable = NoneOf(unreachable)
     # The agent's last activity in the programme, hence their kind, is the same in each of
     # its populations: only the enrolment's start and the population's targets differ.
     # Given `population_ids` (of the programme), they alone say which populations: no join
@@ -226,8 +206,9 @@ def _rules(programme: Programme, day: datetime.date, population_ids=None, *, wal
         in_programme=in_programme,
         by_kind=by_kind,
         first_day=first_day,
-        held_streamed=held_streamed,
-        held_apart=held_apart,
+        not_held=not_held(day),
+        unreachable=unreachable,
+        held_apart=not_held(day) & Q(reachable),
         first_population=first_population,
         earlier=earlier,
     )
@@ -237,16 +218,13 @@ def _programme_rules(
     programme: Programme, day: datetime.date, population_ids=None, *, walk=False, kind=None
 ) -> Q:
     """The enrolments of `programme` its rules remind on `day`, as a condition on the stored
-    state and one list of agents held apart: a not-started agent `first_after_days` after
-    their enrolment, a stalled one if the programme reminds stalled agents; none who opted
-    out, who got the maximum, whose latest reminder is within the interval (a reminder's
-    period is its ISO day, so "within" is a text comparison) or who cannot be reached.
-
-    Those held apart are one UNION, anti-joined once (`NoneOf`): counting or claiming the
-    whole set costs one pass over the due rows and one over the lists, whatever their
-    sizes. `walk`: for a page walked by name instead (agent_name_idx, LIMIT), each list is
-    checked row by row by its index (the agent's reminders by reminder_agent_idx, the
-    unreachable by their partial index), the walk's order kept and nothing read whole.
+    state: a not-started agent `first_after_days` after their enrolment, a stalled one if
+    the programme reminds stalled agents; none whose stored reminder hold is still ahead
+    (they opted out, got the maximum, or their latest reminder is within the interval:
+    reminders/holds.py) or who cannot be reached (`unreachable_agents`, anti-joined once,
+    `NoneOf`). `walk`: for a page walked by name instead (agent_name_idx, LIMIT), the
+    unreachable are checked row by row by their partial index, the walk's order kept and
+    nothing read whole.
 
     One per agent: the first of their populations (by id) where the rules remind them, among
     `population_ids` when given. A row of the programme's first population (in scope) is
@@ -296,38 +274,23 @@ def due_set(
     )
 
 
-# Up to this many agents held apart (opted out, at the maximum, reminded within the interval,
-# unreachable), `due_counts` takes the candidates' tally less those it leaves out; past it,
-# it counts the due rows themselves (each agent held apart would be one more index probe).
-HELD_BOUND = 20_000
-
-
-# The CTE of `due_counts`'s statement that lists the agents held apart.
-HELD_TABLE = "held_agents"
-
-
 def due_counts(programme: Programme, day: datetime.date, population_ids) -> dict[str, int]:
     """How many reminders of each kind (ReminderKind values) the programme's rules find due
     on `day` among the agents of `population_ids` (populations of the programme: the first
     by id is the first of them): the due set's rows of each kind. One query; none when no
     population is given.
 
-    Counted without reading the due rows while few agents are held apart (HELD_BOUND): each
-    kind's candidates (current enrolments whose stored state the rules choose) summed from
-    the populations' tally rows (`programmes.tally`, a few thousand rows whatever the head
-    count), less the candidates the set leaves out, found from the other side: the rows of
-    the agents held apart (probed from the lists, enrolment_agent_idx) and those of the
-    populations after the first that have an earlier due row (a probe each). Its cost
-    follows those lists and the later populations' candidates, not the head count: at a
-    million agents (508,970 due, nobody held apart), 1 ms of SQL for the ambassador of the
-    largest population, 60–75 ms for the owner of three (its two later populations hold
-    18,141 candidates), where reading the due rows took 95 and 190 ms.
-
-    Past the bound (after weeks of sending, most candidates were reminded within the
-    interval), probing each agent held apart would cost more than reading the rows: the
-    due rows are counted, as the due set reads them. The lists are read once for the
-    statement (a materialized CTE, `HELD_TABLE`), not once per kind and per part: at
-    100,000 agents with 50,822 reminded, 113 → 62 ms."""
+    Counted without reading the due rows: each kind's candidates not held by their stored
+    reminder hold (current enrolments whose stored state the rules choose), summed from the
+    populations' tally rows (`programmes.tally`, a few thousand rows whatever the head
+    count: the hold is on their key), less those the set leaves out, found from the other
+    side: the rows of the agents no reminder can reach (few; probed from their list,
+    enrolment_agent_idx) and those of the populations after the first that have an
+    earlier due row (a probe each). Its cost follows that list and the later populations'
+    candidates, not the head count nor how many were reminded: at a million agents, 1 ms
+    of SQL for the ambassador of the largest population, 60–75 ms for the owner of three
+    (its two later populations hold 18,141 candidates), where reading the due rows took 95
+    and 190 ms, and 0.6–0.7 s once most of them had been reminded."""
     found = {kind.value: 0 for kind in ReminderKind}
     ids = sorted(population_ids)
     rules = programme.reminder_settings
@@ -335,46 +298,38 @@ def due_counts(programme: Programme, day: datetime.date, population_ids) -> dict
     if not ids:
         return found
     parts = _rules(programme, day, ids)
-    # The tally's rows of the enrolments `parts.chosen(kind)` chooses.
+    # The tally's rows of the enrolments `parts.chosen(kind) & parts.not_held` chooses.
+    free = Q(hold_day__lte=day)  # NO_HOLD, or a hold that is past
     tallied = {
         ReminderKind.NOT_STARTED: tally.status_condition(ProgressStatus.NOT_STARTED, programme, day)
-        & Q(start_date__lte=parts.first_day),
-        ReminderKind.STALLED: tally.status_condition(ProgressStatus.STALLED, programme, day),
+        & Q(start_date__lte=parts.first_day)
+        & free,
+        ReminderKind.STALLED: tally.status_condition(ProgressStatus.STALLED, programme, day) & free,
     }
     candidates = tally.current(PopulationTally.objects.filter(population_id__in=ids), day)
-    # The agents held apart, listed once for the whole statement (a CTE, read as far as
-    # each part needs it): fewer than HELD_BOUND of them, or more (a LIMIT stops there).
-    held_sql, held_params = parts.held_streamed.order_by().query.sql_with_params()
-    params = list(held_params)
-    few_held = (
-        f"(SELECT COUNT(*) FROM (SELECT 1 FROM {HELD_TABLE} LIMIT {int(HELD_BOUND)})"  # noqa: S608
-        f" AS bound) < {int(HELD_BOUND)}"
-    )
-    columns = []
+    params, columns = [], []
     for kind in kinds:
-        rows = Enrolment.objects.current(day).filter(parts.in_programme, parts.chosen(kind))
-        not_held = NoneOf(HELD_TABLE)
-        later = rows.filter(population_id__in=ids[1:]).filter(not_held, Exists(parts.earlier))
-        terms = [("COALESCE(SUM(n), 0)", candidates.filter(tallied[kind]).values("n"))]
-        terms.append(("COUNT(*)", rows.filter(OneOf(HELD_TABLE)).values("pk")))
+        rows = Enrolment.objects.current(day).filter(
+            parts.in_programme, parts.chosen(kind), parts.not_held
+        )
+        terms = [
+            ("COALESCE(SUM(n), 0)", candidates.filter(tallied[kind]).values("n")),
+            ("COUNT(*)", rows.filter(OneOf(parts.unreachable)).values("pk")),
+        ]
         if len(ids) > 1:  # else no later population: nothing to take away
+            later = rows.filter(population_id__in=ids[1:]).filter(
+                NoneOf(parts.unreachable), Exists(parts.earlier)
+            )
             terms.append(("COUNT(*)", later.values("pk")))
-        due = rows.filter(not_held, parts.first)  # the due set's rows of that kind
-        terms.append(("COUNT(*)", due.values("pk")))
         selects = []
         for total, queryset in terms:
             sql, sql_params = queryset.order_by().query.sql_with_params()
             selects.append(f"(SELECT {total} FROM ({sql}) AS part)")  # noqa: S608
             params.extend(sql_params)
-        *by_tally, direct = selects
-        # Each scalar subquery runs when its value is first needed: one branch only.
-        columns.append(f"CASE WHEN {few_held} THEN {' - '.join(by_tally)} ELSE {direct} END")
+        columns.append(" - ".join(selects))
     with connection.cursor() as cursor:
         # Compiled querysets only; every value is a parameter.
-        cursor.execute(
-            f"WITH {HELD_TABLE} AS MATERIALIZED ({held_sql}) SELECT " + ", ".join(columns),
-            params,
-        )
+        cursor.execute("SELECT " + ", ".join(columns), params)
         for kind, count in zip(kinds, cursor.fetchone(), strict=True):
             found[kind.value] = count
     return found

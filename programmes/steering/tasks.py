@@ -11,6 +11,7 @@ from campaigns.tasks import TRANSIENT
 from programmes import progress
 from programmes.accompaniment.resources import services as resources_services
 from programmes.models import Programme
+from programmes.reminders import holds
 from programmes.steering import stats
 
 logger = logging.getLogger(__name__)
@@ -55,15 +56,24 @@ def refresh_programme_stats(programme_id: int) -> None:
     acks_late=True,
 )
 def check_progress(self) -> int:
-    """Every night (Celery beat), before the figures: the stored progress state of every
-    enrolment held to the live engine; a drift is logged as an error (a write path that
-    forgot it) and recomputed. Returns how many enrolments drifted. Safe to run twice."""
+    """Every night (Celery beat), before the figures: the stored reminder holds and the
+    stored progress state of every enrolment held to their live definitions; a drift is
+    logged as an error (a write path that forgot it) and recomputed, and the past holds
+    cleared. Returns how many enrolments drifted. Safe to run twice."""
+    # The holds first: clearing the past ones moves tally rows that the check then merges.
+    hold_check = holds.check(day=timezone.localdate(), fix=True)
     result = progress.check(fix=True)
     logger.info(
         "Stored progress checked: %s enrolments, %s drifted, %s fixed",
         result.checked,
         len(result.drifted),
         result.fixed,
+    )
+    logger.info(
+        "Reminder holds checked: %s drifted, %s fixed, %s past cleared",
+        len(hold_check.drifted),
+        hold_check.fixed,
+        hold_check.cleared,
     )
     resources_services.use_counts_check(fix=True)  # each resource's use counters
     return len(result.drifted)

@@ -1,20 +1,24 @@
 """Hold the stored progress state of every enrolment to the live engine (programmes/status.py),
+its stored reminder hold to the reminders and opt-outs (programmes/reminders/holds.py),
 each population's tally to its enrolments (programmes/tally.py) and each resource's use
 counters to its uses: report any drift, and with --fix recompute what drifted. The nightly
 job runs it with --fix."""
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
 from lib import french
 from programmes import progress
 from programmes.accompaniment.resources import services as resources_services
 from programmes.models import Programme, Resource
+from programmes.reminders import holds
 
 
 class Command(BaseCommand):
     help = (
         "Compare l'état d'avancement enregistré de chaque inscription avec le calcul complet "
-        "(programmes/status.py), les décomptes des populations avec leurs inscriptions et "
+        "(programmes/status.py), les suspensions de relance avec les relances envoyées et les "
+        "désabonnements, les décomptes des populations avec leurs inscriptions et "
         "ceux des ressources avec leurs suivis ; "
         "signale tout écart ; avec --fix, recalcule ce qui est en écart."
     )
@@ -31,6 +35,9 @@ class Command(BaseCommand):
             chosen = Programme.objects.filter(slug=programme).first()
             if chosen is None:
                 raise CommandError(f"Aucun programme « {programme} ».")
+        # The holds first: with --fix, clearing the past ones moves tally rows that the
+        # progress check then merges.
+        hold_check = holds.check(day=timezone.localdate(), fix=fix, programme=chosen)
         result = progress.check(fix=fix, programme=chosen)
         self.stdout.write(
             f"{french.number(result.checked)} inscriptions vérifiées, "
@@ -43,6 +50,18 @@ class Command(BaseCommand):
             )
         if fix and result.drifted:
             self.stdout.write(f"{french.number(result.fixed)} inscriptions recalculées.")
+        self.stdout.write(
+            f"Suspensions des relances : {french.number(len(hold_check.drifted))} en écart."
+        )
+        for found in hold_check.drifted[:20]:
+            self.stdout.write(
+                f"  inscription {found.enrolment_id} (agent {found.agent_id}) : "
+                f"enregistré {found.stored or 'aucune'}, calculé {found.live or 'aucune'}"
+            )
+        if fix and hold_check.drifted:
+            self.stdout.write(
+                f"{french.number(hold_check.fixed)} suspensions de relance recalculées."
+            )
         self.stdout.write(
             f"Décomptes des populations : {french.number(len(result.tally_drifted))} en écart."
         )
@@ -67,5 +86,6 @@ class Command(BaseCommand):
             )
         if fix and counts_drifted:
             self.stdout.write("Décomptes des ressources en écart refaits.")
-        if not fix and (result.drifted or result.tally_drifted or counts_drifted):
+        drifted = result.drifted or hold_check.drifted or result.tally_drifted or counts_drifted
+        if not fix and drifted:
             raise CommandError("L'état enregistré diffère du calcul : relancez avec --fix.")
