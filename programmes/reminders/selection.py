@@ -287,10 +287,10 @@ def due_counts(programme: Programme, day: datetime.date, population_ids) -> dict
     side: the rows of the agents no reminder can reach (few; probed from their list,
     enrolment_agent_idx) and those of the populations after the first that have an
     earlier due row (a probe each). Its cost follows that list and the later populations'
-    candidates, not the head count nor how many were reminded: at a million agents, 1 ms
-    of SQL for the ambassador of the largest population, 60–75 ms for the owner of three
-    (its two later populations hold 18,141 candidates), where reading the due rows took 95
-    and 190 ms, and 0.6–0.7 s once most of them had been reminded."""
+    candidates not held, not the head count nor how many were reminded: at a million
+    agents, about 1 ms of SQL for the ambassador of the largest population and 70–80 ms
+    for the owner of three before any sending (18,114 later candidates probed), where
+    reading the due rows took 95 and 190 ms, and 0.6–0.7 s once most had been reminded."""
     found = {kind.value: 0 for kind in ReminderKind}
     ids = sorted(population_ids)
     rules = programme.reminder_settings

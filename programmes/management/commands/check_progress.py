@@ -50,42 +50,46 @@ class Command(BaseCommand):
             )
         if fix and result.drifted:
             self.stdout.write(f"{french.number(result.fixed)} inscriptions recalculées.")
-        self.stdout.write(
-            f"Suspensions des relances : {french.number(len(hold_check.drifted))} en écart."
-        )
-        for found in hold_check.drifted[:20]:
-            self.stdout.write(
-                f"  inscription {found.enrolment_id} (agent {found.agent_id}) : "
+        self._report(
+            "Suspensions des relances",
+            hold_check.drifted,
+            lambda found: (
+                f"inscription {found.enrolment_id} (agent {found.agent_id}) : "
                 f"enregistré {found.stored or 'aucune'}, calculé {found.live or 'aucune'}"
-            )
-        if fix and hold_check.drifted:
-            self.stdout.write(
-                f"{french.number(hold_check.fixed)} suspensions de relance recalculées."
-            )
-        self.stdout.write(
-            f"Décomptes des populations : {french.number(len(result.tally_drifted))} en écart."
+            ),
+            fix and f"{french.number(hold_check.fixed)} suspensions de relance recalculées.",
         )
-        for found in result.tally_drifted[:20]:
-            self.stdout.write(
-                f"  population {found.population_id}, groupe {found.key} : "
+        self._report(
+            "Décomptes des populations",
+            result.tally_drifted,
+            lambda found: (
+                f"population {found.population_id}, groupe {found.key} : "
                 f"décompté {found.tallied}, compté {found.counted}"
-            )
-        if fix and result.tally_drifted:
-            self.stdout.write("Décomptes des populations en écart refaits.")
+            ),
+            fix and "Décomptes des populations en écart refaits.",
+        )
         resources = Resource.objects.all()
         if chosen is not None:
             resources = resources.filter(programme=chosen)
         counts_drifted = resources_services.use_counts_check(resources, fix=fix)
-        self.stdout.write(
-            f"Décomptes des ressources : {french.number(len(counts_drifted))} en écart."
-        )
-        for found in counts_drifted[:20]:
-            self.stdout.write(
-                f"  ressource {found.resource_id} : enregistré {found.stored}, "
+        self._report(
+            "Décomptes des ressources",
+            counts_drifted,
+            lambda found: (
+                f"ressource {found.resource_id} : enregistré {found.stored}, "
                 f"compté {found.counted} (commencée, terminée, utile, pas utile)"
-            )
-        if fix and counts_drifted:
-            self.stdout.write("Décomptes des ressources en écart refaits.")
+            ),
+            fix and "Décomptes des ressources en écart refaits.",
+        )
         drifted = result.drifted or hold_check.drifted or result.tally_drifted or counts_drifted
         if not fix and drifted:
             raise CommandError("L'état enregistré diffère du calcul : relancez avec --fix.")
+
+    def _report(self, heading, drifted, line, fixed):
+        """How many drifted, the first 20 (`line` describes one), and `fixed` when given
+        and something drifted."""
+        self.stdout.write(f"{heading} : {french.number(len(drifted))} en écart.")
+        for found in drifted[:20]:
+            self.stdout.write(f"  {line(found)}")
+        if fixed and drifted:
+            self.stdout.write(fixed)
