@@ -136,35 +136,39 @@ def _pg_refresh(pairs):
     """
 
 
+# The rows the hold triggers refresh (agent_id, programme_id), from their transition tables.
+REMINDER_CHANGED = (
+    "FROM new_rows AS n JOIN old_rows AS o ON o.id = n.id "
+    f"WHERE (o.status = '{CANCELLED}') <> (n.status = '{CANCELLED}') "
+    "OR o.period <> n.period OR o.agent_id <> n.agent_id OR o.programme_id <> n.programme_id"
+)
+RULES_OF = (
+    f"SELECT r.agent_id, r.programme_id FROM {REMINDER} AS r "
+    "WHERE r.programme_id IN (SELECT programme_id FROM {rules}) "
+    f"UNION ALL SELECT o.agent_id, o.programme_id FROM {OPT_OUT} AS o "
+    "WHERE o.programme_id IN (SELECT programme_id FROM {rules})"
+)
+RULES_CHANGED = (
+    "(SELECT n.programme_id FROM new_rows AS n JOIN old_rows AS o ON o.id = n.id "
+    "WHERE o.interval_days <> n.interval_days OR o.max_count <> n.max_count) AS c"
+)
+# A new enrolment of an agent the programme reminded or who opted out.
+ENROLLED = (
+    f"SELECT n.agent_id, t.programme_id FROM new_rows AS n JOIN {POPULATION} AS t "
+    "ON t.id = n.population_id WHERE EXISTS ("
+    f"SELECT 1 FROM {REMINDER} AS r "
+    "WHERE r.programme_id = t.programme_id AND r.agent_id = n.agent_id"
+    f") OR EXISTS (SELECT 1 FROM {OPT_OUT} AS o "
+    "WHERE o.programme_id = t.programme_id AND o.agent_id = n.agent_id)"
+)
+REMINDER_PAIRS = (
+    f"SELECT n.agent_id, n.programme_id {REMINDER_CHANGED} "
+    f"UNION ALL SELECT o.agent_id, o.programme_id {REMINDER_CHANGED}"
+)
+
+
 def _pg_hold():
-    reminder_changed = (
-        "FROM new_rows AS n JOIN old_rows AS o ON o.id = n.id "
-        f"WHERE (o.status = '{CANCELLED}') <> (n.status = '{CANCELLED}') "
-        "OR o.period <> n.period OR o.agent_id <> n.agent_id OR o.programme_id <> n.programme_id"
-    )
-    rules_of = (
-        f"SELECT r.agent_id, r.programme_id FROM {REMINDER} AS r "
-        "WHERE r.programme_id IN (SELECT programme_id FROM {rules}) "
-        f"UNION ALL SELECT o.agent_id, o.programme_id FROM {OPT_OUT} AS o "
-        "WHERE o.programme_id IN (SELECT programme_id FROM {rules})"
-    )
-    rules_changed = (
-        "(SELECT n.programme_id FROM new_rows AS n JOIN old_rows AS o ON o.id = n.id "
-        "WHERE o.interval_days <> n.interval_days OR o.max_count <> n.max_count) AS c"
-    )
-    # A new enrolment of an agent the programme reminded or who opted out.
-    enrolled = (
-        f"SELECT n.agent_id, t.programme_id FROM new_rows AS n JOIN {POPULATION} AS t "
-        "ON t.id = n.population_id WHERE EXISTS ("
-        f"SELECT 1 FROM {REMINDER} AS r "
-        "WHERE r.programme_id = t.programme_id AND r.agent_id = n.agent_id"
-        f") OR EXISTS (SELECT 1 FROM {OPT_OUT} AS o "
-        "WHERE o.programme_id = t.programme_id AND o.agent_id = n.agent_id)"
-    )
-    reminder_update = _pg_refresh(
-        f"SELECT n.agent_id, n.programme_id {reminder_changed} "
-        f"UNION ALL SELECT o.agent_id, o.programme_id {reminder_changed}"
-    )
+    reminder_update = _pg_refresh(REMINDER_PAIRS)
     functions = {
         "programmes_reminder_hold": f"""
             IF TG_OP = 'INSERT' THEN
@@ -184,12 +188,12 @@ def _pg_hold():
         """,
         "programmes_rules_hold": f"""
             IF TG_OP = 'INSERT' THEN
-                {_pg_refresh(rules_of.format(rules="new_rows"))};
+                {_pg_refresh(RULES_OF.format(rules="new_rows"))};
             ELSE
-                {_pg_refresh(rules_of.format(rules=rules_changed))};
+                {_pg_refresh(RULES_OF.format(rules=RULES_CHANGED))};
             END IF;
         """,
-        "programmes_enrolment_hold": f"{_pg_refresh(enrolled)};",
+        "programmes_enrolment_hold": f"{_pg_refresh(ENROLLED)};",
     }
     statements = [
         f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ "

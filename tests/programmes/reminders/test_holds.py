@@ -4,16 +4,18 @@ new enrolment each move it on every enrolment of the agent in that programme and
 the tally follows it, and check_progress finds, mends and clears it."""
 
 import datetime
+import re
 from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
 from django.utils import timezone
 
 from programmes import tally
 from programmes.enums import OutgoingStatus
 from programmes.models import NO_HOLD, Enrolment, PopulationTally, Reminder, ReminderOptOut
-from programmes.reminders import services
+from programmes.reminders import holds, services
 from programmes.reminders.selection import due_counts
 from tests.agents.factories import AgentFactory
 from tests.programmes.factories import EnrolmentFactory, ProgrammeFactory, TargetPopulationFactory
@@ -177,3 +179,54 @@ def test_check_progress_reports_mends_and_clears_the_holds(world):
     out = StringIO()
     call_command("check_progress", stdout=out)
     assert "Suspensions des relances : 0 en écart." in out.getvalue()
+
+
+def test_bulk_changes_after_single_ones_keep_the_holds(world):
+    """What a worker does: reminders marked one by one, then many at once, in the same
+    connection (migration 0026: the trigger statements are planned per call)."""
+    programmes, populations, agent, day = world
+    others = [EnrolmentFactory(population=populations[0][1]).agent for _ in range(30)]
+    reminders = [
+        ReminderFactory(
+            agent=someone, population=populations[0][1], period=day.isoformat(),
+            status=OutgoingStatus.PENDING,
+        )
+        for someone in [agent, *others]
+    ]  # fmt: skip
+    for reminder in reminders[:3]:  # one row at a time, as reminder_send does
+        Reminder.objects.filter(pk=reminder.pk).update(status=OutgoingStatus.SENT)
+    Reminder.objects.filter(status=OutgoingStatus.PENDING).update(status=OutgoingStatus.SENT)
+    assert held(agent, programmes[0]) == [day + datetime.timedelta(days=14)] * 2
+
+    Reminder.objects.filter(pk=reminders[0].pk).update(status=OutgoingStatus.CANCELLED)
+    Reminder.objects.filter(pk__in=[r.pk for r in reminders[1:20]]).update(
+        status=OutgoingStatus.CANCELLED
+    )
+
+    assert held(agent, programmes[0]) == [None, None]
+    assert holds.drift(programmes[0], day) == []
+    held_agents = Enrolment.objects.filter(
+        population=populations[0][1], reminder_hold=day + datetime.timedelta(days=14)
+    ).values_list("agent_id", flat=True)
+    assert sorted(held_agents) == sorted(someone.pk for someone in others[19:])
+    assert tally.drift([populations[0][0].pk, populations[0][1].pk]) == []
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's trigger functions")
+@pytest.mark.django_db
+def test_the_hold_functions_plan_each_statement_on_each_call():
+    """A static plpgsql statement keeps the plan of its first call in the connection, made
+    for that call's transition tables: a one-row plan re-used for thousands of rows is
+    quadratic. Every statement that reads a transition table goes through EXECUTE."""
+    names = ("reminder_hold", "optout_hold", "rules_hold", "enrolment_hold")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT proname, prosrc FROM pg_proc WHERE proname = ANY(%s)",
+            [[f"programmes_{name}" for name in names]],
+        )
+        bodies = dict(cursor.fetchall())
+    assert sorted(bodies) == sorted(f"programmes_{name}" for name in names)
+    for name, body in bodies.items():
+        static = re.sub(r"EXECUTE \$q\$.*?\$q\$", "", body, flags=re.S)
+        assert "EXECUTE $q$" in body, name
+        assert "new_rows" not in static and "old_rows" not in static, name
