@@ -326,7 +326,7 @@ class EnrolmentQuerySet(models.QuerySet):
 
 # What the reminders' due set reads of an enrolment besides its population and progress:
 # carried by the progress indexes (Enrolment.Meta.indexes), so that it reads them alone.
-REMINDER_COLUMNS = ["start_date", "end_date", "agent", "reminder_hold"]
+REMINDER_COLUMNS = ["start_date", "end_date", "agent", "reminder_hold", "has_earlier"]
 
 
 class Enrolment(models.Model):
@@ -386,6 +386,15 @@ class Enrolment(models.Model):
             "Aucune relance du programme avant ce jour : la dernière plus l'intervalle, ou "
             "jamais (9999-12-31) après un désabonnement ou le nombre maximal. Vide : aucune."
         ),
+    )
+
+    # Whether the agent has an enrolment (any, current or not) in a population of the same
+    # programme with a smaller id: the reminders' due set keeps one row per agent, the first
+    # of their populations, and only these rows can have one before them to look for
+    # (reminders/selection.py). Written by the database only (triggers on the enrolments,
+    # migration 0027; programmes/reminders/siblings.py holds the definition).
+    has_earlier = models.BooleanField(
+        _("inscrit·e aussi dans une population précédente"), default=False, editable=False
     )
 
     objects = EnrolmentQuerySet.as_manager()

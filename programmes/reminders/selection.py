@@ -151,7 +151,9 @@ class _Rules:
     @property
     def first(self) -> Q:
         # In this order: PostgreSQL evaluates an OR's arms as written, and stops at the first.
-        return Q(population_id=self.first_population) | ~Exists(self.earlier)
+        # has_earlier: only an agent enrolled in an earlier population of the programme can
+        # have an earlier row (reminders/siblings.py); the others are not probed.
+        return Q(population_id=self.first_population) | Q(has_earlier=False) | ~Exists(self.earlier)
 
 
 def not_held(day: datetime.date) -> Q:
@@ -317,7 +319,7 @@ def due_counts(programme: Programme, day: datetime.date, population_ids) -> dict
             ("COUNT(*)", rows.filter(OneOf(parts.unreachable)).values("pk")),
         ]
         if len(ids) > 1:  # else no later population: nothing to take away
-            later = rows.filter(population_id__in=ids[1:]).filter(
+            later = rows.filter(population_id__in=ids[1:], has_earlier=True).filter(
                 NoneOf(parts.unreachable), Exists(parts.earlier)
             )
             terms.append(("COUNT(*)", later.values("pk")))

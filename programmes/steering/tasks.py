@@ -11,7 +11,7 @@ from campaigns.tasks import TRANSIENT
 from programmes import progress
 from programmes.accompaniment.resources import services as resources_services
 from programmes.models import Programme
-from programmes.reminders import holds
+from programmes.reminders import holds, siblings
 from programmes.steering import stats
 
 logger = logging.getLogger(__name__)
@@ -62,6 +62,7 @@ def check_progress(self) -> int:
     cleared. Returns how many enrolments drifted. Safe to run twice."""
     # The holds first: clearing the past ones moves tally rows that the check then merges.
     hold_check = holds.check(day=timezone.localdate(), fix=True)
+    earlier_check = siblings.check(fix=True)
     result = progress.check(fix=True)
     logger.info(
         "Stored progress checked: %s enrolments, %s drifted, %s fixed",
@@ -74,6 +75,11 @@ def check_progress(self) -> int:
         len(hold_check.drifted),
         hold_check.fixed,
         hold_check.cleared,
+    )
+    logger.info(
+        "Earlier-population flags checked: %s drifted, %s fixed",
+        len(earlier_check.drifted),
+        earlier_check.fixed,
     )
     resources_services.use_counts_check(fix=True)  # each resource's use counters
     return len(result.drifted)

@@ -1,5 +1,6 @@
 """Hold the stored progress state of every enrolment to the live engine (programmes/status.py),
 its stored reminder hold to the reminders and opt-outs (programmes/reminders/holds.py),
+its earlier-population flag to the agent's enrolments (programmes/reminders/siblings.py),
 each population's tally to its enrolments (programmes/tally.py) and each resource's use
 counters to its uses: report any drift, and with --fix recompute what drifted. The nightly
 job runs it with --fix."""
@@ -11,7 +12,7 @@ from lib import french
 from programmes import progress
 from programmes.accompaniment.resources import services as resources_services
 from programmes.models import Programme, Resource
-from programmes.reminders import holds
+from programmes.reminders import holds, siblings
 
 
 class Command(BaseCommand):
@@ -38,6 +39,7 @@ class Command(BaseCommand):
         # The holds first: with --fix, clearing the past ones moves tally rows that the
         # progress check then merges.
         hold_check = holds.check(day=timezone.localdate(), fix=fix, programme=chosen)
+        earlier_check = siblings.check(fix=fix, programme=chosen)
         result = progress.check(fix=fix, programme=chosen)
         self.stdout.write(
             f"{french.number(result.checked)} inscriptions vérifiées, "
@@ -58,6 +60,16 @@ class Command(BaseCommand):
                 f"enregistré {found.stored or 'aucune'}, calculé {found.live or 'aucune'}"
             ),
             fix and f"{french.number(hold_check.fixed)} suspensions de relance recalculées.",
+        )
+        self._report(
+            "Inscriptions dans une population précédente",
+            earlier_check.drifted,
+            lambda found: (
+                f"inscription {found.enrolment_id} (agent {found.agent_id}) : "
+                f"enregistré {'oui' if found.stored else 'non'}, "
+                f"calculé {'non' if found.stored else 'oui'}"
+            ),
+            fix and f"{french.number(earlier_check.fixed)} inscriptions corrigées.",
         )
         self._report(
             "Décomptes des populations",
@@ -81,7 +93,13 @@ class Command(BaseCommand):
             ),
             fix and "Décomptes des ressources en écart refaits.",
         )
-        drifted = result.drifted or hold_check.drifted or result.tally_drifted or counts_drifted
+        drifted = (
+            result.drifted
+            or hold_check.drifted
+            or earlier_check.drifted
+            or result.tally_drifted
+            or counts_drifted
+        )
         if not fix and drifted:
             raise CommandError("L'état enregistré diffère du calcul : relancez avec --fix.")
 

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from programmes import tally
 from programmes.enums import OutgoingStatus, ReminderKind
 from programmes.models import Enrolment, Reminder, ReminderOptOut, ReminderSettings
-from programmes.reminders import holds
+from programmes.reminders import holds, siblings
 from programmes.reminders.selection import due_counts, due_set
 from tests.agents.factories import AgentFactory
 from tests.programmes.factories import (
@@ -58,7 +58,7 @@ world = st.fixed_dictionaries(
         "remind_stalled": st.booleans(),
         "first_after_days": st.sampled_from([1, 7]),
         "changes": st.sets(
-            st.sampled_from(["rules", "cancel", "opt_in", "enrol", "clear", "remind"])
+            st.sampled_from(["rules", "cancel", "opt_in", "enrol", "clear", "remind", "unenrol"])
         ),
     }
 )
@@ -172,6 +172,17 @@ def change(programme, populations, changes) -> None:
                     population=free[0],
                     start_date=TODAY - datetime.timedelta(days=60),
                 )
+    if "unenrol" in changes:
+        # The first population's enrolment of an agent enrolled in several (deleted, as the
+        # admin can): their later rows lose their earlier one.
+        first = (
+            Enrolment.objects.filter(population=populations[0], has_earlier=False)
+            .filter(agent__enrolments__population__in=populations[1:])
+            .order_by("pk")
+            .first()
+        )
+        if first is not None:
+            first.delete()
     if "clear" in changes:
         holds.clear_past(TODAY, programme)  # as the night before TODAY's first check
 
@@ -185,6 +196,7 @@ def check_world(programme, ids) -> None:
         for days in (0, 6, 15, 45):
             day = TODAY + datetime.timedelta(days=days)
             assert holds.drift(programme, day) == [], days
+            assert siblings.drift(programme) == []
             for scope in scopes:
                 assert due_counts(programme, day, scope) == expected(programme, day, scope), (
                     days,
