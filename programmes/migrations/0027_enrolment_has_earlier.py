@@ -219,6 +219,7 @@ class Migration(migrations.Migration):
             model_name="enrolment",
             name="has_earlier",
             field=models.BooleanField(
+                db_default=False,
                 default=False,
                 editable=False,
                 verbose_name="inscrit·e aussi dans une population précédente",

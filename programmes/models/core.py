@@ -393,8 +393,12 @@ class Enrolment(models.Model):
     # of their populations, and only these rows can have one before them to look for
     # (reminders/selection.py). Written by the database only (triggers on the enrolments,
     # migration 0027; programmes/reminders/siblings.py holds the definition).
+    # db_default: the rows written by COPY or raw SQL (seeds, benches) get it too.
     has_earlier = models.BooleanField(
-        _("inscrit·e aussi dans une population précédente"), default=False, editable=False
+        _("inscrit·e aussi dans une population précédente"),
+        default=False,
+        db_default=False,
+        editable=False,
     )
 
     objects = EnrolmentQuerySet.as_manager()
