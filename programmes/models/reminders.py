@@ -55,6 +55,16 @@ class ReminderSettings(models.Model):
         default=False,
         help_text=_("En projet managérial seulement : les encadrants y voient leurs agents."),
     )
+    # A new interval or maximum saved while the programme has reminded agents: applying it
+    # rewrites each one's reminder hold (migration 0025's trigger), seconds to tens of seconds
+    # at scale, so a background job applies it (reminders/rules.py, `rules_apply_pending`),
+    # and the daily run before it claims. Until then the rules in force stay those above.
+    pending_interval_days = models.PositiveSmallIntegerField(
+        _("nouvel intervalle en cours d'application"), null=True, blank=True, editable=False
+    )
+    pending_max_count = models.PositiveSmallIntegerField(
+        _("nouveau maximum en cours d'application"), null=True, blank=True, editable=False
+    )
     updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -79,6 +89,11 @@ class ReminderSettings(models.Model):
 
     def __str__(self):
         return f"{self.programme} — {_('activées') if self.enabled else _('désactivées')}"
+
+    @property
+    def pending(self) -> bool:
+        """A new interval or maximum saved, not applied yet."""
+        return self.pending_interval_days is not None
 
 
 class QuietPeriod(models.Model):

@@ -71,7 +71,11 @@ class ReminderSettingsForm(forms.Form):
     )
 
     def __init__(self, *args, programme, rules, **kwargs):
-        kwargs.setdefault("initial", {name: getattr(rules, name) for name in self.base_fields})
+        initial = {name: getattr(rules, name) for name in self.base_fields}
+        if rules.pending:  # saved, being applied: the form shows what was saved
+            initial["interval_days"] = rules.pending_interval_days
+            initial["max_count"] = rules.pending_max_count
+        kwargs.setdefault("initial", initial)
         super().__init__(*args, **kwargs)
         self.programme = programme
         self.fields["remind_stalled"].help_text = _(

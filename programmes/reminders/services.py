@@ -35,6 +35,7 @@ from programmes.models import (
     Reminder,
     ReminderOptOut,
 )
+from programmes.reminders.rules import rules_apply_pending
 from programmes.reminders.selection import (
     DUE_STATUSES,
     day_programmes,
@@ -89,6 +90,7 @@ def reminders_claim(*, day: datetime.date) -> list[int]:
 
     The same queries whatever the number due: the programmes, their quiet periods, one
     INSERT … SELECT of the due set, the superseding UPDATE and the ids to send."""
+    rules_apply_pending()  # a new interval or maximum the background job has not applied
     period = day_period(day)
     programmes = day_programmes(day)
     if programmes:

@@ -317,9 +317,10 @@ def test_claim_inserts_one_pending_row_per_due_agent_and_returns_them(world):
     }
 
 
-# The programmes, their quiet periods, the INSERT … SELECT of the due set, the superseding
-# UPDATE and the ids to send, inside the claim's transaction (a savepoint in a test's).
-CLAIM_QUERIES = 7
+# The rules with a pending interval or maximum (none here), the programmes, their quiet
+# periods, the INSERT … SELECT of the due set, the superseding UPDATE and the ids to send,
+# inside the claim's transaction (a savepoint in a test's).
+CLAIM_QUERIES = 8
 
 
 def test_the_claim_costs_the_same_queries_for_three_due_or_thirty(world, django_assert_num_queries):
