@@ -41,6 +41,7 @@ from campaigns.enums import CampaignKind, ParticipationStatus
 from campaigns.models import CompetenceResult, Participation
 from campaigns.signals import participations_changed
 from lib.bulk import id_list, update_rows
+from lib.drift import log_drifts
 from programmes import tally
 from programmes.enums import TargetKind
 from programmes.models import Enrolment, Programme, Target, TargetPopulation
@@ -392,16 +393,13 @@ def check(*, fix: bool = False, programme: Programme | None = None) -> Check:
         enrolments = enrolments.filter(population__programme=programme)
         populations = populations.filter(programme=programme)
     drifted = drift(enrolments)
-    for found in drifted[:100]:
-        logger.error(
-            "Stored progress drifted: enrolment %s (population %s) stored %s, live %s",
-            found.enrolment_id,
-            found.population_id,
-            found.stored,
-            found.live,
-        )
-    if len(drifted) > 100:
-        logger.error("Stored progress drifted on %s enrolments in all", len(drifted))
+    log_drifts(
+        logger,
+        drifted,
+        "Stored progress drifted: enrolment %s (population %s) stored %s, live %s",
+        lambda found: (found.enrolment_id, found.population_id, found.stored, found.live),
+        "Stored progress drifted on %s enrolments in all",
+    )
     fixed = 0
     if fix and drifted:
         fixed = refresh_enrolments(
@@ -409,14 +407,12 @@ def check(*, fix: bool = False, programme: Programme | None = None) -> Check:
         )
     population_ids = list(populations.values_list("pk", flat=True))
     tally_drifted = tally.drift(population_ids)
-    for found in tally_drifted[:100]:
-        logger.error(
-            "Population tally drifted: population %s, group %s: tallied %s, counted %s",
-            found.population_id,
-            found.key,
-            found.tallied,
-            found.counted,
-        )
+    log_drifts(
+        logger,
+        tally_drifted,
+        "Population tally drifted: population %s, group %s: tallied %s, counted %s",
+        lambda found: (found.population_id, found.key, found.tallied, found.counted),
+    )
     if fix and tally_drifted:
         tally.rebuild({found.population_id for found in tally_drifted})
     if fix:

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.db.models import Count, Max
 
+from lib.drift import log_drifts
 from programmes.models import OPEN_END, Enrolment, Programme, ReminderOptOut
 from programmes.reminders.selection import counted_reminders, reminder_settings_of
 
@@ -125,16 +126,13 @@ def check(*, day: datetime.date, fix: bool = False, programme: Programme | None 
     drifted = []
     for each in programmes.select_related("reminder_settings"):
         drifted += drift(each, day)
-    for found in drifted[:100]:
-        logger.error(
-            "Reminder hold drifted: enrolment %s (agent %s) stored %s, live %s",
-            found.enrolment_id,
-            found.agent_id,
-            found.stored,
-            found.live,
-        )
-    if len(drifted) > 100:
-        logger.error("Reminder holds drifted on %s enrolments in all", len(drifted))
+    log_drifts(
+        logger,
+        drifted,
+        "Reminder hold drifted: enrolment %s (agent %s) stored %s, live %s",
+        lambda found: (found.enrolment_id, found.agent_id, found.stored, found.live),
+        "Reminder holds drifted on %s enrolments in all",
+    )
     fixed = cleared = 0
     if fix:
         fixed = restore(drifted) if drifted else 0

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.db.models import F, Min, Window
 
+from lib.drift import log_drifts
 from programmes.models import Enrolment, Programme
 
 logger = logging.getLogger(__name__)
@@ -71,14 +72,12 @@ def check(*, fix: bool = False, programme: Programme | None = None) -> Check:
     drifted = []
     for each in programmes:
         drifted += drift(each)
-    for found in drifted[:100]:
-        logger.error(
-            "Earlier-population flag drifted: enrolment %s (agent %s) stored %s",
-            found.enrolment_id,
-            found.agent_id,
-            found.stored,
-        )
-    if len(drifted) > 100:
-        logger.error("Earlier-population flags drifted on %s enrolments in all", len(drifted))
+    log_drifts(
+        logger,
+        drifted,
+        "Earlier-population flag drifted: enrolment %s (agent %s) stored %s",
+        lambda found: (found.enrolment_id, found.agent_id, found.stored),
+        "Earlier-population flags drifted on %s enrolments in all",
+    )
     fixed = restore(drifted) if fix and drifted else 0
     return Check(drifted=drifted, fixed=fixed)

@@ -12,6 +12,7 @@ from django.utils.translation import ngettext
 
 from agents.models import Agent
 from campaigns.models import Competence
+from lib.drift import log_drifts
 from programmes.accompaniment.resources.files import MAX_BYTES, ResourceRow, parse_resources_csv
 from programmes.accompaniment.resources.selectors import counted_uses, use_counts_drift
 from programmes.enums import ResourceState
@@ -265,13 +266,12 @@ def use_counts_check(resources=None, *, fix=False) -> list:
     check_progress` and its nightly task): each drift is logged as an error (the triggers
     are meant never to let one happen) and, with `fix`, rewritten. Returns the drifts."""
     drifted = use_counts_drift(resources)
-    for found in drifted[:100]:
-        logger.error(
-            "Resource use counts drifted: resource %s stored %s, counted %s",
-            found.resource_id,
-            found.stored,
-            found.counted,
-        )
+    log_drifts(
+        logger,
+        drifted,
+        "Resource use counts drifted: resource %s stored %s, counted %s",
+        lambda found: (found.resource_id, found.stored, found.counted),
+    )
     if fix and drifted:
         use_counts_rebuild(found.resource_id for found in drifted)
     return drifted

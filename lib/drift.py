@@ -1,0 +1,14 @@
+"""The nightly checks of stored state (`manage.py check_progress`): what drifted, logged
+as errors (nothing stored is meant ever to drift, so each one is a bug in a write path)."""
+
+# Drifts logged one by one; past that, their number only.
+SHOWN = 100
+
+
+def log_drifts(logger, drifted: list, line: str, describe, total: str | None = None) -> None:
+    """Log the first SHOWN of `drifted` as errors, `line` %-formatted with `describe(found)`
+    (a tuple), then `total` with their number when there are more."""
+    for found in drifted[:SHOWN]:
+        logger.error(line, *describe(found))
+    if total is not None and len(drifted) > SHOWN:
+        logger.error(total, len(drifted))
