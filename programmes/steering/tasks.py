@@ -8,11 +8,9 @@ from celery import shared_task
 from django.utils import timezone
 
 from campaigns.tasks import TRANSIENT
-from programmes import progress
-from programmes.accompaniment.resources import services as resources_services
 from programmes.models import Programme
-from programmes.reminders import holds, siblings
 from programmes.steering import stats
+from programmes.steering.checks import checks_run
 
 logger = logging.getLogger(__name__)
 
@@ -56,14 +54,12 @@ def refresh_programme_stats(programme_id: int) -> None:
     acks_late=True,
 )
 def check_progress(self) -> int:
-    """Every night (Celery beat), before the figures: the stored reminder holds and the
-    stored progress state of every enrolment held to their live definitions; a drift is
-    logged as an error (a write path that forgot it) and recomputed, and the past holds
-    cleared. Returns how many enrolments drifted. Safe to run twice."""
-    # The holds first: clearing the past ones moves tally rows that the check then merges.
-    hold_check = holds.check(day=timezone.localdate(), fix=True)
-    earlier_check = siblings.check(fix=True)
-    result = progress.check(fix=True)
+    """Every night (Celery beat), before the figures: every stored state held to its live
+    definition (steering/checks.py); a drift is logged as an error (a write path that
+    forgot it) and recomputed, and the past holds cleared. Returns how many enrolments'
+    progress drifted. Safe to run twice."""
+    checks = checks_run(fix=True)
+    result, hold_check, earlier_check = checks.progress, checks.holds, checks.earlier
     logger.info(
         "Stored progress checked: %s enrolments, %s drifted, %s fixed",
         result.checked,
@@ -81,5 +77,4 @@ def check_progress(self) -> int:
         len(earlier_check.drifted),
         earlier_check.fixed,
     )
-    resources_services.use_counts_check(fix=True)  # each resource's use counters
     return len(result.drifted)

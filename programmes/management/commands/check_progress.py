@@ -2,17 +2,14 @@
 its stored reminder hold to the reminders and opt-outs (programmes/reminders/holds.py),
 its earlier-population flag to the agent's enrolments (programmes/reminders/siblings.py),
 each population's tally to its enrolments (programmes/tally.py) and each resource's use
-counters to its uses: report any drift, and with --fix recompute what drifted. The nightly
-job runs it with --fix."""
+counters to its uses (programmes/steering/checks.py): report any drift, and with --fix
+recompute what drifted. The nightly job runs the same checks with --fix."""
 
 from django.core.management.base import BaseCommand, CommandError
-from django.utils import timezone
 
 from lib import french
-from programmes import progress
-from programmes.accompaniment.resources import services as resources_services
-from programmes.models import Programme, Resource
-from programmes.reminders import holds, siblings
+from programmes.models import Programme
+from programmes.steering.checks import checks_run
 
 
 class Command(BaseCommand):
@@ -36,11 +33,8 @@ class Command(BaseCommand):
             chosen = Programme.objects.filter(slug=programme).first()
             if chosen is None:
                 raise CommandError(f"Aucun programme « {programme} ».")
-        # The holds first: with --fix, clearing the past ones moves tally rows that the
-        # progress check then merges.
-        hold_check = holds.check(day=timezone.localdate(), fix=fix, programme=chosen)
-        earlier_check = siblings.check(fix=fix, programme=chosen)
-        result = progress.check(fix=fix, programme=chosen)
+        checks = checks_run(fix=fix, programme=chosen)
+        result, hold_check, earlier_check = checks.progress, checks.holds, checks.earlier
         self.stdout.write(
             f"{french.number(result.checked)} inscriptions vérifiées, "
             f"{french.number(len(result.drifted))} en écart."
@@ -80,27 +74,16 @@ class Command(BaseCommand):
             ),
             fix and "Décomptes des populations en écart refaits.",
         )
-        resources = Resource.objects.all()
-        if chosen is not None:
-            resources = resources.filter(programme=chosen)
-        counts_drifted = resources_services.use_counts_check(resources, fix=fix)
         self._report(
             "Décomptes des ressources",
-            counts_drifted,
+            checks.resource_counts,
             lambda found: (
                 f"ressource {found.resource_id} : enregistré {found.stored}, "
                 f"compté {found.counted} (commencée, terminée, utile, pas utile)"
             ),
             fix and "Décomptes des ressources en écart refaits.",
         )
-        drifted = (
-            result.drifted
-            or hold_check.drifted
-            or earlier_check.drifted
-            or result.tally_drifted
-            or counts_drifted
-        )
-        if not fix and drifted:
+        if not fix and checks.drifted:
             raise CommandError("L'état enregistré diffère du calcul : relancez avec --fix.")
 
     def _report(self, heading, drifted, line, fixed):

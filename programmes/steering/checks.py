@@ -1,0 +1,44 @@
+"""Every stored state held to its live definition (`manage.py check_progress` and its
+nightly task): the reminder holds, the earlier-population flags, the progress state of
+each enrolment with the populations' tallies, and the resources' use counters."""
+
+from dataclasses import dataclass
+
+from django.utils import timezone
+
+from programmes import progress
+from programmes.accompaniment.resources import services as resources_services
+from programmes.models import Programme, Resource
+from programmes.reminders import holds, siblings
+
+
+@dataclass(frozen=True)
+class Checks:
+    holds: holds.Check
+    earlier: siblings.Check
+    progress: progress.Check
+    resource_counts: list
+
+    @property
+    def drifted(self) -> bool:
+        return bool(
+            self.holds.drifted
+            or self.earlier.drifted
+            or self.progress.drifted
+            or self.progress.tally_drifted
+            or self.resource_counts
+        )
+
+
+def checks_run(*, fix: bool, programme: Programme | None = None) -> Checks:
+    """Run every check (of `programme`, or all), each drift logged as an error; with `fix`,
+    what drifted is recomputed. The holds first: with `fix`, clearing the past ones moves
+    tally rows that the progress check then merges."""
+    hold_check = holds.check(day=timezone.localdate(), fix=fix, programme=programme)
+    earlier_check = siblings.check(fix=fix, programme=programme)
+    result = progress.check(fix=fix, programme=programme)
+    resources = Resource.objects.all()
+    if programme is not None:
+        resources = resources.filter(programme=programme)
+    counts = resources_services.use_counts_check(resources, fix=fix)
+    return Checks(holds=hold_check, earlier=earlier_check, progress=result, resource_counts=counts)
