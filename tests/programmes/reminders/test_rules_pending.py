@@ -65,7 +65,7 @@ def test_the_request_leaves_a_new_interval_to_the_job(client, world):
     assert hold(agent) == day + datetime.timedelta(days=14)
     page = client.get(url(programme, "reminder_overview")).content.decode()
     assert 'id="rules-pending"' in page
-    assert "Nouvel intervalle (30 jours) et nouveau maximum (5) en cours d’application" in page
+    assert "Nouvel intervalle : 30 jours. Nouveau maximum : 5 relances par agent. En cours" in page
     assert 'name="interval_days" value="30"' in page
 
     # The worker's run (here in process, as the worker would), then a second one.
@@ -130,3 +130,14 @@ def test_the_same_values_again_clear_what_was_pending(world):
     )  # fmt: skip
     rules = ReminderSettings.objects.get(programme=programme)
     assert (rules.interval_days, rules.max_count, rules.pending) == (14, 3, False)
+
+
+def test_the_page_names_only_what_changes(client, world):
+    programme, owner, _agent, _day = world
+    ReminderSettings.objects.filter(programme=programme).update(
+        pending_interval_days=21, pending_max_count=3
+    )
+    client.force_login(owner)
+    page = client.get(url(programme, "reminder_overview")).content.decode()
+    assert "Nouvel intervalle : 21 jours. En cours d’application" in page
+    assert "Nouveau maximum" not in page
