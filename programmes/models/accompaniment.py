@@ -18,6 +18,7 @@ __all__ = [
     "Milestone",
     "CheckIn",
     "MilestoneCount",
+    "CheckInTally",
     "Resource",
     "ResourceUse",
     "Mentor",
@@ -177,6 +178,36 @@ class MilestoneCount(models.Model):
 
     def __str__(self):
         return f"{self.milestone} — {self.barrier or '*'} — {self.status}: {self.count}"
+
+
+class CheckInTally(models.Model):
+    """How many (check-in, enrolment) pairs of a milestone there are per enrolment dates: a
+    check-in at the milestone and an enrolment of its agent in the milestone's population,
+    its end 9999-12-31 when open. How many current agents are checked in at a milestone
+    sums its rows current on the day (a few per milestone, whatever its check-ins), less
+    the agents enrolled twice at once (checkins/tally.py), instead of testing each check-in
+    for a current enrolment (295 ms for 494,476 check-ins at a million agents).
+
+    Written by the database only: triggers on the check-ins, the enrolments and the
+    milestones (migration 0029) add and subtract pairs in the transaction of each write;
+    `checkins.tally.check` holds the rows to the check-ins every night."""
+
+    milestone = models.ForeignKey(
+        Milestone, on_delete=models.CASCADE, db_index=False, related_name="+"
+    )
+    start_date = models.DateField()
+    end_date = models.DateField(help_text="9999-12-31: no end date.")
+    n = models.IntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["milestone", "start_date", "end_date"], name="checkin_tally_key"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.milestone_id} {self.start_date}–{self.end_date}: {self.n}"
 
 
 class Resource(models.Model):

@@ -1,12 +1,14 @@
 """Every stored state held to its live definition (`manage.py check_progress` and its
 nightly task): the reminder holds, the earlier-population flags, the progress state of
-each enrolment with the populations' tallies, and the resources' use counters."""
+each enrolment with the populations' tallies, the check-ins' tally and the resources' use
+counters."""
 
 from dataclasses import dataclass
 
 from django.utils import timezone
 
 from programmes import progress
+from programmes.accompaniment.checkins import tally as checkin_tally
 from programmes.accompaniment.resources import services as resources_services
 from programmes.models import Programme, Resource
 from programmes.reminders import holds, siblings
@@ -17,6 +19,7 @@ class Checks:
     holds: holds.Check
     earlier: siblings.Check
     progress: progress.Check
+    checkin_tally: checkin_tally.Check
     resource_counts: list
 
     @property
@@ -26,6 +29,7 @@ class Checks:
             or self.earlier.drifted
             or self.progress.drifted
             or self.progress.tally_drifted
+            or self.checkin_tally.drifted
             or self.resource_counts
         )
 
@@ -37,8 +41,15 @@ def checks_run(*, fix: bool, programme: Programme | None = None) -> Checks:
     hold_check = holds.check(day=timezone.localdate(), fix=fix, programme=programme)
     earlier_check = siblings.check(fix=fix, programme=programme)
     result = progress.check(fix=fix, programme=programme)
+    checkin_check = checkin_tally.check(fix=fix, programme=programme)
     resources = Resource.objects.all()
     if programme is not None:
         resources = resources.filter(programme=programme)
     counts = resources_services.use_counts_check(resources, fix=fix)
-    return Checks(holds=hold_check, earlier=earlier_check, progress=result, resource_counts=counts)
+    return Checks(
+        holds=hold_check,
+        earlier=earlier_check,
+        progress=result,
+        checkin_tally=checkin_check,
+        resource_counts=counts,
+    )

@@ -77,4 +77,5 @@ def check_progress(self) -> int:
         len(earlier_check.drifted),
         earlier_check.fixed,
     )
+    logger.info("Check-in tally checked: %s groups drifted", len(checks.checkin_tally.drifted))
     return len(result.drifted)

@@ -1,7 +1,8 @@
 """Hold the stored progress state of every enrolment to the live engine (programmes/status.py),
 its stored reminder hold to the reminders and opt-outs (programmes/reminders/holds.py),
 its earlier-population flag to the agent's enrolments (programmes/reminders/siblings.py),
-each population's tally to its enrolments (programmes/tally.py) and each resource's use
+each population's tally to its enrolments (programmes/tally.py), the check-ins' tally to
+the check-ins (programmes/accompaniment/checkins/tally.py) and each resource's use
 counters to its uses (programmes/steering/checks.py): report any drift, and with --fix
 recompute what drifted. The nightly job runs the same checks with --fix."""
 
@@ -16,7 +17,8 @@ class Command(BaseCommand):
     help = (
         "Compare l'état d'avancement enregistré de chaque inscription avec le calcul complet "
         "(programmes/status.py), les suspensions de relance avec les relances envoyées et les "
-        "désabonnements, les décomptes des populations avec leurs inscriptions et "
+        "désabonnements, les décomptes des populations avec leurs inscriptions, "
+        "ceux des points d'étape avec leurs entretiens et "
         "ceux des ressources avec leurs suivis ; "
         "signale tout écart ; avec --fix, recalcule ce qui est en écart."
     )
@@ -73,6 +75,15 @@ class Command(BaseCommand):
                 f"décompté {found.tallied}, compté {found.counted}"
             ),
             fix and "Décomptes des populations en écart refaits.",
+        )
+        self._report(
+            "Décomptes des entretiens par point d'étape",
+            checks.checkin_tally.drifted,
+            lambda found: (
+                f"point d'étape {found.milestone_id}, inscriptions du {found.start_date} "
+                f"au {found.end_date} : décompté {found.tallied}, compté {found.counted}"
+            ),
+            fix and "Décomptes des points d'étape en écart refaits.",
         )
         self._report(
             "Décomptes des ressources",

@@ -909,12 +909,12 @@ def _grow(trio, count):
 
 
 PAGE_QUERIES = [
-    ("milestone_detail", "ambassador", {}, 9),
-    ("milestone_detail", "ambassador", {"vue": "faits"}, 10),
-    ("milestone_detail", "owner", {}, 9),
+    ("milestone_detail", "ambassador", {}, 8),
+    ("milestone_detail", "ambassador", {"vue": "faits"}, 9),
+    ("milestone_detail", "owner", {}, 8),
     ("milestone_list", "ambassador", {}, 8),
-    ("milestone_run", "ambassador", {}, 23),
-    ("milestone_run", "ambassador", {"agent": "checked in"}, 24),
+    ("milestone_run", "ambassador", {}, 22),
+    ("milestone_run", "ambassador", {"agent": "checked in"}, 23),
     ("barrier_list", "owner", {}, 7),
 ]
 
