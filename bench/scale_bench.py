@@ -36,9 +36,10 @@ preview (the ambassador sees names, the owner counts only), then again once remi
 for weeks (`measure_after_sending`); a director's team page (20,020
 reports in three programmes: past settings.TEAM_LIVE_FIGURES_UP_TO, its figures are those of
 the refresh); « Mon parcours »; the agents list of the ambassador (first page, a search),
-of the director (20,020 reports) and of the owner (page 5, page 200). A page whose warm-up takes
-longer than --budget seconds is timed once (marked « 1× »), so that a page still linear in
-headcount does not hold the run for an hour at a million agents.
+of the director (20,020 reports) and of the owner (page 5, page 200); the check-in pages
+with half the largest population seen at a milestone (`measure_checkins`). A page whose
+warm-up takes longer than --budget seconds is timed once (marked « 1× »), so that a page
+still linear in headcount does not hold the run for an hour at a million agents.
 
 A query that runs longer than --timeout seconds is cancelled (statement_timeout) and the page
 reported as « > N s ».
@@ -569,6 +570,77 @@ def measure_after_sending(rows: list, runs: int, budget: float, timeout: int) ->
         _upkeep(programme)
 
 
+# The mark of the milestones `measure_checkins` writes, by which it deletes them.
+MILESTONE_MARK = "scale_bench : point d'étape"
+
+
+def measure_checkins(rows: list, runs: int, budget: float, timeout: int) -> None:
+    """The check-in pages of the largest population with a milestone a week old at which
+    every other current agent (even id) is checked in: the ambassador's « À faire » (its
+    current milestone), the population's milestones list, the milestone's page (agents
+    left, page 1 and 3; check-ins done), the run-through; then « À faire » again once a
+    newer milestone, dated today, has none. Written and committed (the triggers keep the
+    check-ins' tally), measured, and deleted with their check-ins: the seed stays as it
+    was."""
+    from django.db import connection
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from programmes.models import Milestone, TargetPopulation
+
+    population = TargetPopulation.objects.get(programme__slug=SLUG, name=POPULATIONS[0][0])
+    today = timezone.localdate()
+    started = time.perf_counter()
+    week_old = Milestone.objects.create(
+        population=population, date=today - timedelta(days=7), title=MILESTONE_MARK
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO programmes_checkin (milestone_id, agent_id, status, targets_met,"
+            " targets_set, comment, next_step, recorded_at, updated_at)"
+            " SELECT DISTINCT %s, agent_id, 0, 0, 0, '', '', now(), now()"
+            " FROM programmes_enrolment WHERE population_id = %s AND agent_id %% 2 = 0"
+            " AND start_date <= %s AND (end_date IS NULL OR end_date > %s)",
+            [week_old.pk, population.pk, today, today],
+        )
+        checked_in = cursor.rowcount
+        cursor.execute("VACUUM ANALYZE programmes_checkin")
+        cursor.execute("VACUUM ANALYZE programmes_checkintally")
+    print(f"  {checked_in:,} entretiens écrits en {time.perf_counter() - started:.1f} s")
+    todo = reverse("programmes:todo")
+    detail = reverse("programmes:milestone_detail", kwargs={"pk": week_old.pk})
+    cases = [
+        (AMBASSADOR, "« À faire » (moitié vue au point d'étape)", todo),
+        (AMBASSADOR, "liste des points d'étape de la population",
+         reverse("programmes:milestone_list", kwargs={"pk": population.pk})),
+        (AMBASSADOR, "point d'étape : agents restant à voir", detail),
+        (AMBASSADOR, "  page 3", f"{detail}?page=3"),
+        (AMBASSADOR, "  entretiens faits", f"{detail}?vue=faits"),
+        (AMBASSADOR, "revue rapide",
+         reverse("programmes:milestone_run", kwargs={"pk": week_old.pk})),
+    ]  # fmt: skip
+    try:
+        measure_cases(rows, cases, runs, budget, timeout)
+        Milestone.objects.create(population=population, date=today, title=MILESTONE_MARK)
+        measure_cases(
+            rows,
+            [(AMBASSADOR, "« À faire » (nouveau point d'étape, personne vu)", todo)],
+            runs,
+            budget,
+            timeout,
+        )
+    finally:
+        started = time.perf_counter()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "DELETE FROM programmes_checkin WHERE milestone_id IN"
+                " (SELECT id FROM programmes_milestone WHERE title = %s)",
+                [MILESTONE_MARK],
+            )
+        Milestone.objects.filter(title=MILESTONE_MARK).delete()
+        print(f"  points d'étape retirés en {time.perf_counter() - started:.1f} s")
+
+
 def _upkeep(programme) -> int:
     """What the night does after the day's writes: the tally merged, the tables the sending
     wrote vacuumed (the index-only scans need their pages all visible). Returns the tally's
@@ -632,6 +704,8 @@ def main():
     measure_pages(rows, options.runs, options.budget, options.timeout)
     print("Relances après des semaines d'envois")
     measure_after_sending(rows, options.runs, options.budget, options.timeout)
+    print("Points d'étape : la moitié de la plus grande population vue")
+    measure_checkins(rows, options.runs, options.budget, options.timeout)
     print()
     print(f"| page ou tâche ({options.agents:,} agents) | temps serveur | requêtes SQL |")
     print("| --- | ---: | ---: |")
