@@ -45,7 +45,7 @@ A query that runs longer than --timeout seconds is cancelled (statement_timeout)
 reported as « > N s ».
 
 Options: --agents N (default 100,000), --runs N (default 5), --budget S (default 20),
---timeout S (default 60), --reseed.
+--timeout S (default 60), --reseed, --checkins-only (the check-in pages alone).
 """
 
 import argparse
@@ -598,7 +598,7 @@ def measure_checkins(rows: list, runs: int, budget: float, timeout: int) -> None
         cursor.execute(
             "INSERT INTO programmes_checkin (milestone_id, agent_id, status, targets_met,"
             " targets_set, comment, next_step, recorded_at, updated_at)"
-            " SELECT DISTINCT %s, agent_id, 0, 0, 0, '', '', now(), now()"
+            " SELECT DISTINCT %s, agent_id, 1, 0, 0, '', '', now(), now()"
             " FROM programmes_enrolment WHERE population_id = %s AND agent_id %% 2 = 0"
             " AND start_date <= %s AND (end_date IS NULL OR end_date > %s)",
             [week_old.pk, population.pk, today, today],
@@ -679,6 +679,9 @@ def main():
     parser.add_argument("--budget", type=float, default=20.0)
     parser.add_argument("--timeout", type=int, default=60)
     parser.add_argument("--reseed", action="store_true")
+    parser.add_argument(
+        "--checkins-only", action="store_true", help="Only the check-in pages (measure_checkins)."
+    )
     options = parser.parse_args()
     if options.agents < DIRECTION_SIZE:
         sys.exit(f"--agents : au moins {DIRECTION_SIZE:,} (une direction complète).")
@@ -695,9 +698,13 @@ def main():
     else:
         print("Données déjà en place (--reseed pour recommencer)")
     print(f"  {Enrolment.objects.count():,} inscriptions")
+    rows = []
+    if options.checkins_only:
+        print("Points d'étape : la moitié de la plus grande population vue")
+        measure_checkins(rows, options.runs, options.budget, options.timeout)
+        return
     print("Cohérence de l'état stocké")
     check_drift()
-    rows = []
     print("Rafraîchissement des chiffres (après un import, chaque nuit)")
     refresh_figures(rows)
     print(f"Pages : temps serveur, médiane de {options.runs} après 1 d'échauffement")
