@@ -575,11 +575,11 @@ MILESTONE_MARK = "scale_bench : point d'étape"
 
 
 def measure_checkins(rows: list, runs: int, budget: float, timeout: int) -> None:
-    """The check-in pages of the largest population with a milestone a week old at which
-    every other current agent (even id) is checked in: the ambassador's « À faire » (its
-    current milestone), the population's milestones list, the milestone's page (agents
-    left, page 1 and 3; check-ins done), the run-through; then « À faire » again once a
-    newer milestone, dated today, has none. Written and committed (the triggers keep the
+    """« À faire » before any milestone, then the check-in pages of the largest population
+    with a milestone a week old at which every other current agent (even id) is checked in:
+    the ambassador's « À faire » (its current milestone), the population's milestones list,
+    the milestone's page (agents left, page 1 and 3; check-ins done), the run-through; then
+    « À faire » again once a newer milestone, dated today, has none. Written and committed (the triggers keep the
     check-ins' tally), measured, and deleted with their check-ins: the seed stays as it
     was."""
     from django.db import connection
@@ -589,6 +589,11 @@ def measure_checkins(rows: list, runs: int, budget: float, timeout: int) -> None
     from programmes.models import Milestone, TargetPopulation
 
     population = TargetPopulation.objects.get(programme__slug=SLUG, name=POPULATIONS[0][0])
+    todo = reverse("programmes:todo")
+    # No milestone yet: its stalled agents all count, from the tally.
+    measure_cases(
+        rows, [(AMBASSADOR, "« À faire » (aucun point d'étape)", todo)], runs, budget, timeout
+    )
     today = timezone.localdate()
     started = time.perf_counter()
     week_old = Milestone.objects.create(
@@ -607,7 +612,6 @@ def measure_checkins(rows: list, runs: int, budget: float, timeout: int) -> None
         cursor.execute("VACUUM ANALYZE programmes_checkin")
         cursor.execute("VACUUM ANALYZE programmes_checkintally")
     print(f"  {checked_in:,} entretiens écrits en {time.perf_counter() - started:.1f} s")
-    todo = reverse("programmes:todo")
     detail = reverse("programmes:milestone_detail", kwargs={"pk": week_old.pk})
     cases = [
         (AMBASSADOR, "« À faire » (moitié vue au point d'étape)", todo),

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from campaigns.enums import ImportStatus, MatchStatus
 from programmes.enums import OutgoingStatus, ProgressStatus
-from programmes.models import DismissedParticipant
+from programmes.models import DismissedParticipant, Enrolment
 from tests.agents.factories import AgentFactory, UserFactory
 from tests.campaigns.factories import CampaignFactory
 from tests.programmes.factories import EnrolmentFactory, TargetFactory, TargetPopulationFactory
@@ -191,6 +191,36 @@ def test_query_count_does_not_grow_with_the_rows(client, busy, django_assert_num
     with django_assert_num_queries(pinned):
         response = client.get(url)
     assert _tasks(response)[f"stalled_{busy.population.pk}"].count == 6
+
+
+def test_stalled_counts_with_and_without_a_recent_milestone_match_the_page(
+    client, busy, django_assert_num_queries
+):
+    """A population whose milestones are all older than 60 days counts its stalled agents
+    from its tally (none can have a recent check-in), one with a recent milestone tests
+    each: both equal the population page's list, in one more query only when both occur."""
+    today = timezone.localdate()
+    old = TargetPopulationFactory(programme=busy.programme, ambassadors=[busy.ambassador])
+    TargetFactory(population=old)
+    agents = AgentFactory.create_batch(4)
+    for days, agent in zip((80, 80, 80, 5), agents, strict=True):
+        EnrolmentFactory(agent=agent, population=old, start_date=today - timedelta(days=200))
+        _stall(agent, busy.programme, days)
+    long_ago = MilestoneFactory(population=old, date=today - timedelta(days=90))
+    CheckInFactory(milestone=long_ago, agent=agents[0])  # seen, but not for 60 days
+    Enrolment.objects.filter(agent=agents[1], population=old).update(
+        end_date=today - timedelta(days=1)
+    )  # left: not counted
+    response = _todo(client, busy.ambassador)
+    tasks = {task.key: task for todo in response.context["todos"] for task in todo.tasks}
+    assert tasks[f"stalled_{old.pk}"].count == 2
+    assert tasks[f"stalled_{busy.population.pk}"].count == 2
+    for population in (old, busy.population):
+        task = tasks[f"stalled_{population.pk}"]
+        assert _listed(client, task.url) == task.count, population.name
+    url = reverse("programmes:todo")
+    with django_assert_num_queries(14):  # 13 with one kind of population only
+        client.get(url)
 
 
 def test_the_population_page_filters_agents_without_a_check_in(client, busy):
