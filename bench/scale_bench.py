@@ -579,9 +579,9 @@ def measure_checkins(rows: list, runs: int, budget: float, timeout: int) -> None
     with a milestone a week old at which every other current agent (even id) is checked in:
     the ambassador's « À faire » (its current milestone), the population's milestones list,
     the milestone's page (agents left, page 1 and 3; check-ins done), the run-through; then
-    « À faire » again once a newer milestone, dated today, has none. Written and committed (the triggers keep the
-    check-ins' tally), measured, and deleted with their check-ins: the seed stays as it
-    was."""
+    « À faire » again once a newer milestone, dated today, has none. Written and committed
+    (the triggers keep the check-ins' tally), measured, and deleted with their check-ins:
+    the seed stays as it was."""
     from django.db import connection
     from django.urls import reverse
     from django.utils import timezone
