@@ -3,6 +3,7 @@
 import pytest
 from playwright.sync_api import expect
 
+from programmes.models import ReminderSettings
 from tests.browser.conftest import assert_no_serious_axe_violations, assert_reflows, login
 
 PAGES = [
@@ -116,3 +117,18 @@ def test_public_pages_have_no_serious_axe_violation(page, live_server, db, path)
     expect(page.get_by_role("heading", level=1)).to_be_visible()
     assert_no_serious_axe_violations(page)
     assert_reflows(page)
+
+
+def test_the_pending_rules_notice_is_accessible(page, live_server, cast, password, screenshot):
+    """The reminders overview while a new interval and maximum wait for their job (the
+    notice `#rules-pending` and the form showing the saved values)."""
+    ReminderSettings.objects.update_or_create(
+        programme=cast.programme,
+        defaults={"enabled": True, "pending_interval_days": 30, "pending_max_count": 5},
+    )
+    login(page, live_server, cast.owner.email, password)
+    page.goto(f"{live_server.url}/programmes/{cast.programme.slug}/relances/")
+    expect(page.locator("#rules-pending")).to_contain_text("Nouvel intervalle : 30 jours")
+    assert_no_serious_axe_violations(page)
+    assert_reflows(page)
+    screenshot(page, "relances-regles-en-attente")
