@@ -16,6 +16,12 @@ from programmes.enums import Purpose, TargetKind
 
 
 class ProgrammeQuerySet(models.QuerySet):
+    def checked(self, programme=None):
+        """Every programme in id order, or `programme` alone: what a nightly check of
+        stored state walks (`manage.py check_progress`)."""
+        found = self.order_by("pk")
+        return found if programme is None else found.filter(pk=programme.pk)
+
     def visible_to(self, user):
         """Staff see every programme; owners and ambassadors (of the programme or one of its
         populations) see theirs."""

@@ -120,12 +120,8 @@ def check(*, day: datetime.date, fix: bool = False, programme: Programme | None 
     as an error (a write the triggers missed: the enrolment's agent or population changed
     by hand, a restore without triggers). With `fix`, the drifted get the live hold
     and the past holds are cleared."""
-    programmes = Programme.objects.order_by("pk")
-    if programme is not None:
-        programmes = programmes.filter(pk=programme.pk)
-    drifted = []
-    for each in programmes.select_related("reminder_settings"):
-        drifted += drift(each, day)
+    programmes = Programme.objects.checked(programme).select_related("reminder_settings")
+    drifted = [found for each in programmes for found in drift(each, day)]
     log_drifts(
         logger,
         drifted,

@@ -66,12 +66,7 @@ def check(*, fix: bool = False, programme: Programme | None = None) -> Check:
     """Hold the stored flags of every programme (or one) to the live ones, each drift logged
     as an error (a write the triggers missed: a restore without triggers). With `fix`, the
     drifted get the live flag."""
-    programmes = Programme.objects.order_by("pk")
-    if programme is not None:
-        programmes = programmes.filter(pk=programme.pk)
-    drifted = []
-    for each in programmes:
-        drifted += drift(each)
+    drifted = [found for each in Programme.objects.checked(programme) for found in drift(each)]
     log_drifts(
         logger,
         drifted,

@@ -165,12 +165,7 @@ def check(*, fix: bool = False, programme: Programme | None = None) -> Check:
     """Hold the tally of every programme's milestones (or one's) to their check-ins, each
     drift logged as an error (a write the triggers missed: a restore without triggers);
     with `fix`, the drifted milestones' tally is rewritten."""
-    programmes = Programme.objects.order_by("pk")
-    if programme is not None:
-        programmes = programmes.filter(pk=programme.pk)
-    drifted = []
-    for each in programmes:
-        drifted += drift(each)
+    drifted = [found for each in Programme.objects.checked(programme) for found in drift(each)]
     log_drifts(
         logger,
         drifted,
