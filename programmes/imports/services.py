@@ -12,13 +12,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Min
 from django.utils.translation import gettext as _
-from kombu.exceptions import OperationalError as KombuOperationalError
 
 from agents.models import Agent, OrgUnit
 from campaigns import services as campaign_services
 from campaigns.enums import ImportStatus, MatchStatus
 from campaigns.models import Campaign, Participation, ResultImport
 from campaigns.tasks import analyse_import
+from lib.tasks import enqueue
 from programmes import perms
 from programmes.imports import selectors as import_selectors
 from programmes.imports.attach import attach_campaign_hook
@@ -72,7 +72,7 @@ def programme_import_upload(
                     result_import_id=result_import.pk, messages=[refusal]
                 )
     if result_import.status == ImportStatus.UPLOADED:
-        if not _enqueue(analyse_import, result_import.pk):
+        if not enqueue(analyse_import, result_import.pk):
             raise QueueUnavailable(result_import)
         result_import.refresh_from_db()
     return result_import
@@ -91,7 +91,7 @@ def programme_import_confirm(*, programme: Programme, result_import: ResultImpor
         result_import_id=result_import.pk, from_status=previous
     ):
         raise ImportNotReady(_("Cet import n'attend pas de confirmation."))
-    if not _enqueue(run_programme_import, result_import.pk, programme.pk):
+    if not enqueue(run_programme_import, result_import.pk, programme.pk):
         campaign_services.import_unqueue(result_import_id=result_import.pk, to_status=previous)
         raise QueueUnavailable(result_import)
     return not settings.CELERY_TASK_ALWAYS_EAGER
@@ -142,24 +142,6 @@ def _check_link(programme: Programme, result_import: ResultImport) -> None:
         programme=programme, result_import=result_import
     ).exists():
         raise ValueError(f"Import {result_import.pk} is not one of programme {programme.pk}")
-
-
-def _enqueue(task, *args) -> bool:
-    """Send a task to the workers once the rows it reads are committed; without a broker it
-    runs here and now. False when the broker is unreachable (the task is not queued)."""
-    if settings.CELERY_TASK_ALWAYS_EAGER or not transaction.get_connection().in_atomic_block:
-        return _delay(task, *args)
-    transaction.on_commit(lambda: _delay(task, *args))
-    return True
-
-
-def _delay(task, *args) -> bool:
-    try:
-        task.delay(*args)
-    except KombuOperationalError:
-        logger.exception("Broker unreachable: task %s%r not queued", task.name, args)
-        return False
-    return True
 
 
 def agent_create_from_participant(

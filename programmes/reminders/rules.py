@@ -5,12 +5,11 @@
 import calendar
 import logging
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
-from kombu.exceptions import OperationalError as KombuOperationalError
 
+from lib.tasks import enqueue
 from programmes.models import (
     Programme,
     QuietPeriod,
@@ -96,21 +95,10 @@ def rules_apply_queue(*, programme_id: int) -> None:
     """Have the background job apply the programme's pending interval and maximum, once
     committed; without a broker here and now. A broker that refuses it leaves them pending:
     the next daily run applies them before it claims (`rules_apply_pending`)."""
-    if settings.CELERY_TASK_ALWAYS_EAGER or not transaction.get_connection().in_atomic_block:
-        _send_apply(programme_id)
-    else:
-        transaction.on_commit(lambda: _send_apply(programme_id))
-
-
-def _send_apply(programme_id: int) -> None:
     from programmes.reminders.tasks import apply_reminder_rules  # the tasks import this module
 
-    try:
-        apply_reminder_rules.delay(programme_id)
-    except KombuOperationalError:
-        logger.exception(
-            "Broker unreachable: reminder rules of programme %s left pending", programme_id
-        )
+    if not enqueue(apply_reminder_rules, programme_id):
+        logger.warning("Task refused: reminder rules of programme %s left pending", programme_id)
 
 
 def rules_apply_pending(*, programme_id: int | None = None) -> int:
