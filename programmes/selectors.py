@@ -15,6 +15,7 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
+    Sum,
     Value,
 )
 from django.db.models.functions import Coalesce, Concat, Lower
@@ -28,8 +29,8 @@ from lib.queries import ProbedExists
 from programmes import status, tally
 from programmes.enums import ProgressStatus, TargetKind
 from programmes.models import (
-    CheckIn,
     Enrolment,
+    PopulationTally,
     Programme,
     SharingConsent,
     Target,
@@ -231,13 +232,21 @@ QUIET_DAYS = 60
 
 def without_checkin_since(enrolments, day):
     """`enrolments` whose agent has no check-in in the enrolment's population at a milestone
-    dated `day` or later (none at all included)."""
-    recent = CheckIn.objects.filter(
-        agent=OuterRef("agent"),
-        milestone__population=OuterRef("population"),
-        milestone__date__gte=day,
-    )
-    return enrolments.filter(~Exists(recent))
+    dated `day` or later (none at all included): a condition on the stored day of their
+    last check-in (`Enrolment.checkin_day`, kept by the database, migration 0030)."""
+    return enrolments.filter(Q(checkin_day__isnull=True) | Q(checkin_day__lt=day))
+
+
+def quiet_count(population, *, progress_status=None, today=None, quiet_days=QUIET_DAYS) -> int:
+    """How many agents `population_agents(population, quiet_days=…, progress_status=…)`
+    lists without a search: counted from the population's tally (the day of last check-in
+    is on its key), a few rows whatever its size."""
+    today = today or timezone.localdate()
+    since = today - timedelta(days=quiet_days)
+    rows = PopulationTally.objects.filter(population_id=population.pk, checkin_day__lt=since)
+    if progress_status:
+        rows = rows.filter(tally.status_condition(progress_status, population.programme, today))
+    return tally.current(rows, today).aggregate(n=Sum("n"))["n"] or 0
 
 
 def population_agents(

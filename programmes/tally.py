@@ -1,9 +1,10 @@
 """Counting a population by its tally rows (`PopulationTally`) instead of its enrolments.
 
-The database keeps the rows (triggers on programmes_enrolment, migrations 0020 and 0025):
-each INSERT, UPDATE or DELETE of enrolments adds, in its own transaction, one row per group
-of what the status and the counts read (start and end dates, day of last activity, shared,
-reached, targets met, reminder hold) with how many enrolments joined (+) or left (−) it.
+The database keeps the rows (triggers on programmes_enrolment, migrations 0020, 0025 and
+0030): each INSERT, UPDATE or DELETE of enrolments adds, in its own transaction, one row per
+group of what the status and the counts read (start and end dates, day of last activity,
+shared, reached, targets met, reminder hold, day of last check-in) with how many enrolments
+joined (+) or left (−) it.
 Rows are only added, so no writer waits for another on a shared counter; `compact` merges a
 population's rows into one per group (after each import's figures, and every night), so a
 population's counts read a few thousand rows at most, whatever its head count: an
@@ -38,6 +39,7 @@ from django.utils import timezone
 from programmes.enums import ProgressStatus
 from programmes.models import (
     NO_ACTIVITY,
+    NO_CHECKIN,
     NO_HOLD,
     OPEN_END,
     Enrolment,
@@ -55,6 +57,7 @@ KEY = (
     "reached",
     "targets_met",
     "hold_day",
+    "checkin_day",
 )
 # The same key as `_from_enrolments` computes it from the enrolments, population first.
 ENROLMENT_KEY = (
@@ -66,6 +69,7 @@ ENROLMENT_KEY = (
     "reached",
     "targets_met",
     "tally_hold",
+    "tally_checkin",
 )
 
 
@@ -202,6 +206,7 @@ def _from_enrolments(enrolments: QuerySet) -> QuerySet:
                 Value(NO_ACTIVITY, output_field=DateField()),
             ),
             tally_hold=Coalesce(F("reminder_hold"), Value(NO_HOLD, output_field=DateField())),
+            tally_checkin=Coalesce(F("checkin_day"), Value(NO_CHECKIN, output_field=DateField())),
         )
         .values(*ENROLMENT_KEY)
         .annotate(total=Count("pk"))

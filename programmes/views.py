@@ -82,7 +82,8 @@ def _population_listing(request, population, displays, counts, today):
     filtered, sorted and paged by the database, the status shown for the page's rows only.
     Without a search nor the check-in filter, the list holds the population's `counts`
     (of the status chosen, if any), so the paginator does not count it again, and a page
-    reads only the segments of the sorted list it overlaps (`population_page_ids`)."""
+    reads only the segments of the sorted list it overlaps (`population_page_ids`); with
+    the check-in filter and no search, the tally counts it (`quiet_count`)."""
     query = request.GET.get("q", "")
     chosen = ProgressStatus.from_slug(request.GET.get("statut", ""))
     sort = request.GET.get("tri", "nom")
@@ -99,7 +100,13 @@ def _population_listing(request, population, displays, counts, today):
             today=today,
             quiet_days=quiet_days,
         )
-        page_obj = paginate(request, agents.values_list("pk", flat=True))
+        # Without a search, the check-in filter's count is the tally's.
+        known = None
+        if not query:
+            known = selectors.quiet_count(
+                population, progress_status=chosen, today=today, quiet_days=quiet_days
+            )
+        page_obj = paginate(request, agents.values_list("pk", flat=True), count=known)
     else:  # the counts tell the size of the list and of each of its segments
         ids = selectors.population_page_ids(
             population, sort=sort, progress_status=chosen, counts=counts, today=today

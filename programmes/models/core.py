@@ -407,6 +407,22 @@ class Enrolment(models.Model):
         editable=False,
     )
 
+    # The date of the latest milestone of its population at which its agent checked in
+    # (none: never), on the populations' tally key so that « stalled, without a check-in for
+    # 60 days » is counted from the tally. Written by the database only (triggers on the
+    # check-ins, the milestones and the enrolments, migration 0030;
+    # programmes/accompaniment/checkins/days.py holds the definition and clears the days too
+    # old to count every night).
+    checkin_day = models.DateField(
+        _("dernier point d'étape vu"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_(
+            "Date du dernier point d'étape de sa population où l'agent a été vu. Vide : aucun."
+        ),
+    )
+
     objects = EnrolmentQuerySet.as_manager()
 
     class Meta:
@@ -462,6 +478,8 @@ OPEN_END = datetime.date(9999, 12, 31)
 NO_ACTIVITY = datetime.date(1, 1, 1)
 # A tally row's hold where the enrolment holds none (Enrolment.reminder_hold).
 NO_HOLD = datetime.date(1, 1, 1)
+# A tally row's day of last check-in where the enrolment holds none (Enrolment.checkin_day).
+NO_CHECKIN = datetime.date(1, 1, 1)
 
 
 class PopulationTally(models.Model):
@@ -491,6 +509,7 @@ class PopulationTally(models.Model):
     reached = models.BooleanField()
     targets_met = models.PositiveSmallIntegerField()
     hold_day = models.DateField(default=NO_HOLD, help_text=f"{NO_HOLD}: no reminder hold.")
+    checkin_day = models.DateField(default=NO_CHECKIN, help_text=f"{NO_CHECKIN}: no check-in.")
     n = models.IntegerField()
 
     class Meta:

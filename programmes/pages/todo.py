@@ -7,23 +7,23 @@ A fixed number of queries per programme, whatever the number of agents, particip
 imports, requests or e-mails."""
 
 from dataclasses import dataclass, field
-from datetime import timedelta
 from urllib.parse import urlencode
 
-from django.db.models import Count, Exists, OuterRef, Q, Sum
+from django.db.models import Q, Sum
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from programmes import selectors, status, tally
+from programmes import selectors, tally
+from programmes.accompaniment.checkins import days as checkin_days
 from programmes.accompaniment.checkins import selectors as checkins_selectors
 from programmes.accompaniment.mentoring import selectors as mentoring_selectors
 from programmes.enums import OutgoingStatus, ProgressStatus
 from programmes.imports import selectors as import_selectors
 from programmes.imports.selectors import TO_CONFIRM_STATE
 from programmes.imports.selectors import TO_CONFIRM_TAB as QUEUE_TO_CONFIRM_TAB
-from programmes.models import Enrolment, Milestone, PopulationTally, TargetPopulation
+from programmes.models import PopulationTally, TargetPopulation
 from programmes.reminders import selectors as reminder_selectors
 
 # Every table of the reminders log (its « Relances et synthèses » filter).
@@ -62,11 +62,9 @@ def _url(name, query=None, **kwargs):
 def todo_for(user, today=None) -> list[ProgrammeTodo]:
     """What waits for `user` in each programme they accompany agents in, by programme name."""
     today = today or timezone.localdate()
-    recent = Milestone.objects.filter(population=OuterRef("pk"), date__gte=_quiet_since(today))
     populations = list(
         TargetPopulation.objects.with_ambassador(user)
         .select_related("programme")
-        .annotate(recent_milestone=Exists(recent))
         .order_by("programme__name", "programme__pk", "name", "pk")
     )
     todos = {}
@@ -87,64 +85,22 @@ def todo_for(user, today=None) -> list[ProgrammeTodo]:
     return list(todos.values())
 
 
-def _quiet_since(today):
-    """Check-ins at milestones dated before this day are not recent (QUIET_DAYS)."""
-    return today - timedelta(days=selectors.QUIET_DAYS)
-
-
 def _stalled_without_checkin(populations, today) -> dict[int, int]:
     """By population id: its current agents stalled and without a check-in there for
-    QUIET_DAYS days (the population page with ?statut=stalled&sans-point=60). A population
-    without a milestone since then (`recent_milestone`, annotated by `todo_for`) has no
-    recent check-in: all its stalled agents count, summed from its tally (a few rows
-    whatever its size); the others' stalled enrolments are each tested for a recent
-    check-in (O(stalled): about 100 ms at a million agents). One query, or two when there
-    are both kinds."""
-    since = _quiet_since(today)
-    quiet = [population for population in populations if not population.recent_milestone]
-    tested = [population for population in populations if population.recent_milestone]
-    counts = {}
-    if quiet:
-        counts.update(_stalled_from_tally(quiet, today))
-    if tested:
-        enrolments = Enrolment.objects.current(today).filter(
-            _by_programme(
-                tested,
-                lambda programme: status.status_filter(ProgressStatus.STALLED, programme, today),
-                "population__in",
-            )
-        )
-        rows = (
-            selectors.without_checkin_since(enrolments, since)
-            .order_by()
-            .values("population")
-            .annotate(n=Count("pk"))
-        )
-        counts.update({row["population"]: row["n"] for row in rows})
-    return counts
-
-
-def _by_programme(populations, condition, lookup) -> Q:
-    """« Stalled » (`condition` of a programme) for the populations (`lookup` their ids),
-    with each programme's threshold."""
+    QUIET_DAYS days (the population page with ?statut=stalled&sans-point=60), summed from
+    the populations' tally rows (stalled, day of last check-in before then): one query, a
+    few rows per population whatever its size."""
+    since = checkin_days.recent_since(today)
     by_programme = {}
     for population in populations:
         by_programme.setdefault(population.programme, []).append(population.pk)
-    found = Q()
+    stalled = Q()
     for programme, population_ids in by_programme.items():
-        found |= Q(**{lookup: population_ids}) & condition(programme)
-    return found
-
-
-def _stalled_from_tally(populations, today) -> dict[int, int]:
-    """By population id: its current stalled enrolments, from its tally rows."""
-    stalled = _by_programme(
-        populations,
-        lambda programme: tally.status_condition(ProgressStatus.STALLED, programme, today),
-        "population_id__in",
-    )
+        stalled |= Q(population_id__in=population_ids) & tally.status_condition(
+            ProgressStatus.STALLED, programme, today
+        )
     rows = (
-        tally.current(PopulationTally.objects.filter(stalled), today)
+        tally.current(PopulationTally.objects.filter(stalled, checkin_day__lt=since), today)
         .order_by()
         .values("population_id")
         .annotate(n=Sum("n"))

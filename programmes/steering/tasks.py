@@ -56,8 +56,8 @@ def refresh_programme_stats(programme_id: int) -> None:
 def check_progress(self) -> int:
     """Every night (Celery beat), before the figures: every stored state held to its live
     definition (steering/checks.py); a drift is logged as an error (a write path that
-    forgot it) and recomputed, and the past holds cleared. Returns how many enrolments'
-    progress drifted. Safe to run twice."""
+    forgot it) and recomputed, and the past holds and old check-in days cleared. Returns
+    how many enrolments' progress drifted. Safe to run twice."""
     checks = checks_run(fix=True)
     result, hold_check, earlier_check = checks.progress, checks.holds, checks.earlier
     logger.info(
@@ -76,6 +76,12 @@ def check_progress(self) -> int:
         "Earlier-population flags checked: %s drifted, %s fixed",
         len(earlier_check.drifted),
         earlier_check.fixed,
+    )
+    logger.info(
+        "Check-in days checked: %s drifted, %s fixed, %s too old cleared",
+        len(checks.checkin_days.drifted),
+        checks.checkin_days.fixed,
+        checks.checkin_days.cleared,
     )
     logger.info("Check-in tally checked: %s groups drifted", len(checks.checkin_tally.drifted))
     return len(result.drifted)

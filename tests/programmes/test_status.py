@@ -573,8 +573,9 @@ def _enrol_in_turn(cast, count):
 
 # The population page's queries whatever the filter, sort and page: session, user, roles,
 # the population, its counts (one grouped query on the stored state), its targets, the ids
-# of the page's agents (narrow rows sorted), then those rows; a search or the check-in filter
-# adds the paginator's COUNT (the counts shown are the whole population's, not the list's).
+# of the page's agents (narrow rows sorted), then those rows; a search adds the paginator's
+# COUNT, the check-in filter its list's count from the tally (the counts shown are the
+# whole population's, not the list's).
 PAGE_QUERIES = [
     ({}, 9),
     ({"statut": "stalled", "tri": "-activite"}, 9),

@@ -16,6 +16,7 @@ from programmes import tally
 from programmes.enums import ProgressStatus
 from programmes.models import (
     NO_ACTIVITY,
+    NO_CHECKIN,
     NO_HOLD,
     OPEN_END,
     Enrolment,
@@ -63,7 +64,7 @@ def population():
 def test_an_enrolment_saved_adds_its_group(population):
     enrolment = EnrolmentFactory(population=population, start_date=date(2026, 3, 1))
     assert rows(population) == [
-        (date(2026, 3, 1), OPEN_END, NO_ACTIVITY, False, False, 0, NO_HOLD, 1)
+        (date(2026, 3, 1), OPEN_END, NO_ACTIVITY, False, False, 0, NO_HOLD, NO_CHECKIN, 1)
     ]
     assert_counted(population)
     # Its progress stored (as progress.py writes it): the old group −1, the new one +1.
@@ -73,7 +74,7 @@ def test_an_enrolment_saved_adds_its_group(population):
     )
     tally.compact([population.pk])
     assert rows(population) == [
-        (date(2026, 3, 1), OPEN_END, date(2026, 11, 20), True, False, 1, NO_HOLD, 1)
+        (date(2026, 3, 1), OPEN_END, date(2026, 11, 20), True, False, 1, NO_HOLD, NO_CHECKIN, 1)
     ]
     assert_counted(population)
 
@@ -157,7 +158,7 @@ def test_compact_merges_a_group_into_one_row_whatever_the_head_count(population)
     EnrolmentFactory(population=other)
     assert tally.compact([population.pk]) == 1
     assert rows(population) == [
-        (date(2026, 2, 1), OPEN_END, NO_ACTIVITY, False, False, 0, NO_HOLD, 40)
+        (date(2026, 2, 1), OPEN_END, NO_ACTIVITY, False, False, 0, NO_HOLD, NO_CHECKIN, 40)
     ]
     assert PopulationTally.objects.filter(population=other).count() == 2  # not asked
     tally.compact()
@@ -203,7 +204,7 @@ def test_check_progress_fix_rebuilds_the_tally(miscounted, caplog):
     assert any("tally drifted" in record.getMessage() for record in caplog.records)
     assert population_counts(miscounted).statuses.total == 1
     assert rows(miscounted) == [
-        (date(2026, 2, 1), OPEN_END, NO_ACTIVITY, False, False, 0, NO_HOLD, 1)
+        (date(2026, 2, 1), OPEN_END, NO_ACTIVITY, False, False, 0, NO_HOLD, NO_CHECKIN, 1)
     ]
     out = StringIO()
     call_command("check_progress", stdout=out)
@@ -218,5 +219,5 @@ def test_the_refresh_stats_command_merges_the_tallies(population):
     call_command("refresh_stats", programme=population.programme.slug, stdout=StringIO())
 
     assert rows(population) == [
-        (date(2026, 2, 1), OPEN_END, NO_ACTIVITY, False, False, 0, NO_HOLD, 6)
+        (date(2026, 2, 1), OPEN_END, NO_ACTIVITY, False, False, 0, NO_HOLD, NO_CHECKIN, 6)
     ]

@@ -68,6 +68,15 @@ class Command(BaseCommand):
             fix and f"{french.number(earlier_check.fixed)} inscriptions corrigées.",
         )
         self._report(
+            "Derniers points d'étape vus",
+            checks.checkin_days.drifted,
+            lambda found: (
+                f"inscription {found.enrolment_id} : enregistré {found.stored or 'aucun'}, "
+                f"calculé {found.live or 'aucun'}"
+            ),
+            fix and f"{french.number(checks.checkin_days.fixed)} inscriptions corrigées.",
+        )
+        self._report(
             "Décomptes des populations",
             result.tally_drifted,
             lambda found: (
