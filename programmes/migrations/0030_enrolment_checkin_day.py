@@ -137,7 +137,7 @@ MILESTONE_COLUMNS = ("date", "population_id")
 ENROLMENT_COLUMNS = ("agent_id", "population_id")
 
 
-def _row_changes(distinct):
+def _row_changes():
     """The pairs the row-level triggers refresh, by trigger."""
     return {
         "checkin_day_update": _union(
@@ -198,7 +198,7 @@ def _pg_tally(key):
 
 def _pg_sql():
     distinct = "IS DISTINCT FROM"
-    rows = _row_changes(distinct)
+    rows = _row_changes()
 
     def row_function(name, trigger):
         return (
@@ -288,7 +288,7 @@ def _sqlite_tally():
 
 def _sqlite_sql():
     distinct = "IS NOT"
-    rows = _row_changes(distinct)
+    rows = _row_changes()
 
     def trigger(table, name, event, pairs, columns=None):
         when = ""
