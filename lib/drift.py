@@ -12,3 +12,13 @@ def log_drifts(logger, drifted: list, line: str, describe, total: str | None = N
         logger.error(line, *describe(found))
     if total is not None and len(drifted) > SHOWN:
         logger.error(total, len(drifted))
+
+
+def write_by_value(queryset, field: str, ids_by_value: dict, chunk: int = 10_000) -> int:
+    """Give the rows of `queryset` whose ids are listed under a value that value of `field`:
+    one UPDATE per value and chunk of ids. Returns how many rows it wrote."""
+    written = 0
+    for value, ids in ids_by_value.items():
+        for start in range(0, len(ids), chunk):
+            written += queryset.filter(pk__in=ids[start : start + chunk]).update(**{field: value})
+    return written

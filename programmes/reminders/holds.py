@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.db.models import Count, Max
 
-from lib.drift import log_drifts
+from lib.drift import log_drifts, write_by_value
 from programmes.models import OPEN_END, Enrolment, Programme, ReminderOptOut
 from programmes.reminders.selection import counted_reminders, reminder_settings_of
 
@@ -100,12 +100,7 @@ def restore(drifted: list[HoldDrift]) -> int:
     by_hold: dict[datetime.date | None, list[int]] = {}
     for found in drifted:
         by_hold.setdefault(found.live, []).append(found.enrolment_id)
-    fixed = 0
-    for hold, ids in by_hold.items():
-        for start in range(0, len(ids), 10_000):
-            chunk = ids[start : start + 10_000]
-            fixed += Enrolment.objects.filter(pk__in=chunk).update(reminder_hold=hold)
-    return fixed
+    return write_by_value(Enrolment.objects.all(), "reminder_hold", by_hold)
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.db.models import F, Max
 
-from lib.drift import log_drifts
+from lib.drift import log_drifts, write_by_value
 from programmes.models import CheckIn, Enrolment, Programme
 from programmes.selectors import QUIET_DAYS
 
@@ -81,12 +81,7 @@ def restore(drifted: list[DayDrift]) -> int:
     by_day: dict[datetime.date | None, list[int]] = {}
     for found in drifted:
         by_day.setdefault(found.live, []).append(found.enrolment_id)
-    fixed = 0
-    for day, ids in by_day.items():
-        for start in range(0, len(ids), 10_000):
-            chunk = ids[start : start + 10_000]
-            fixed += Enrolment.objects.filter(pk__in=chunk).update(checkin_day=day)
-    return fixed
+    return write_by_value(Enrolment.objects.all(), "checkin_day", by_day)
 
 
 def clear_old(today: datetime.date, programme: Programme | None = None) -> int:

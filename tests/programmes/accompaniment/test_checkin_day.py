@@ -14,7 +14,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from programmes import tally
@@ -23,6 +23,10 @@ from programmes.enums import ProgressStatus
 from programmes.models import CheckIn, Enrolment, Milestone, PopulationTally
 from programmes.pages.todo import todo_for
 from tests.agents.factories import AgentFactory, UserFactory
+from tests.programmes.accompaniment.test_checkin_tally import (
+    RANDOM_SEQUENCES,
+    random_world,
+)
 from tests.programmes.accompaniment.test_checkin_tally import STEP as TALLY_STEP
 from tests.programmes.accompaniment.test_checkin_tally import step as tally_step
 from tests.programmes.factories import EnrolmentFactory, ProgrammeFactory, TargetPopulationFactory
@@ -219,25 +223,11 @@ STEPS = st.lists(
 
 
 @pytest.mark.django_db
-@settings(
-    max_examples=25,
-    deadline=None,
-    phases=[Phase.explicit, Phase.reuse, Phase.generate],
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+@RANDOM_SEQUENCES
 @given(steps=STEPS)
 def test_random_writes_never_drift(steps):
     with transaction.atomic():
-        programme = ProgrammeFactory(start_date=TODAY - 365 * DAY, end_date=None)
-        populations = TargetPopulationFactory.create_batch(2, programme=programme)
-        agents = AgentFactory.create_batch(6)
-        for i, agent in enumerate(agents):
-            EnrolmentFactory(agent=agent, population=populations[i % 2], start_date=TODAY - DAY)
-        milestones = [
-            MilestoneFactory(population=populations[0], date=TODAY - 20 * DAY),
-            MilestoneFactory(population=populations[0], date=TODAY),
-            MilestoneFactory(population=populations[1], date=TODAY),
-        ]
+        programme, populations, agents, milestones = random_world()
         for kind, agent, milestone, days in steps:
             milestones[milestone].refresh_from_db()
             if kind == "date":

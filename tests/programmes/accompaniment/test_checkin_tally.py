@@ -201,26 +201,37 @@ def step(kind, agent, milestone, days, populations):
         milestone.save()
 
 
-@pytest.mark.django_db
-@settings(
+def random_world():
+    """The random sequences' start: two populations of three agents each, two milestones
+    in the first, one in the second. Returns (programme, populations, agents, milestones)."""
+    programme = ProgrammeFactory(start_date=TODAY - 365 * DAY, end_date=None)
+    populations = TargetPopulationFactory.create_batch(2, programme=programme)
+    agents = AgentFactory.create_batch(6)
+    for i, agent in enumerate(agents):
+        EnrolmentFactory(agent=agent, population=populations[i % 2], start_date=TODAY - DAY)
+    milestones = [
+        MilestoneFactory(population=populations[0], date=TODAY - 20 * DAY),
+        MilestoneFactory(population=populations[0], date=TODAY),
+        MilestoneFactory(population=populations[1], date=TODAY),
+    ]
+    return programme, populations, agents, milestones
+
+
+# Hypothesis's settings for the random sequences (a fresh world per example, rolled back).
+RANDOM_SEQUENCES = settings(
     max_examples=25,
     deadline=None,
     phases=[Phase.explicit, Phase.reuse, Phase.generate],
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
+
+
+@pytest.mark.django_db
+@RANDOM_SEQUENCES
 @given(steps=STEPS)
 def test_random_writes_never_drift(steps):
     with transaction.atomic():
-        programme = ProgrammeFactory(start_date=TODAY - 365 * DAY, end_date=None)
-        populations = TargetPopulationFactory.create_batch(2, programme=programme)
-        agents = AgentFactory.create_batch(6)
-        for i, agent in enumerate(agents):
-            EnrolmentFactory(agent=agent, population=populations[i % 2], start_date=TODAY - DAY)
-        milestones = [
-            MilestoneFactory(population=populations[0], date=TODAY - 20 * DAY),
-            MilestoneFactory(population=populations[0], date=TODAY),
-            MilestoneFactory(population=populations[1], date=TODAY),
-        ]
+        _programme, populations, agents, milestones = random_world()
         for kind, agent, milestone, days in steps:
             milestones[milestone].refresh_from_db()
             step(kind, agents[agent], milestones[milestone], days, populations)
