@@ -16,9 +16,9 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Exists, F, OuterRef, Subquery, Value
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from kombu.exceptions import OperationalError as KombuOperationalError
 
 from agents.models import Agent
+from lib.tasks import enqueue
 from programmes.models import Enrolment, Programme, TargetPopulation
 from reviews.models import Review, ReviewCycle, ReviewState, SyncState
 
@@ -85,26 +85,17 @@ def cycle_sync_queue(*, cycle: ReviewCycle) -> bool:
     enrolled since, or again after a failure). The task is sent once the cycle is committed;
     without a broker it runs here and now. False, and the cycle says so (NOT_QUEUED), when
     the broker refused it: `cycle_sync_queue` again once it is back."""
-    ReviewCycle.objects.filter(pk=cycle.pk).update(sync_state=SyncState.QUEUED)
-    cycle.sync_state = SyncState.QUEUED
-    if settings.CELERY_TASK_ALWAYS_EAGER or not transaction.get_connection().in_atomic_block:
-        return _send_sync(cycle.pk)
-    transaction.on_commit(lambda: _send_sync(cycle.pk))
-    return True
-
-
-def _send_sync(cycle_id: int) -> bool:
     from reviews.tasks import sync_cycle  # the task module imports this one
 
-    try:
-        sync_cycle.delay(cycle_id)
-    except KombuOperationalError:
-        logger.exception("Broker unreachable: sheets of review cycle %s not queued", cycle_id)
-        ReviewCycle.objects.filter(pk=cycle_id, sync_state=SyncState.QUEUED).update(
-            sync_state=SyncState.NOT_QUEUED
-        )
-        return False
-    return True
+    ReviewCycle.objects.filter(pk=cycle.pk).update(sync_state=SyncState.QUEUED)
+    cycle.sync_state = SyncState.QUEUED
+    return enqueue(
+        sync_cycle,
+        cycle.pk,
+        on_refused=lambda: ReviewCycle.objects.filter(
+            pk=cycle.pk, sync_state=SyncState.QUEUED
+        ).update(sync_state=SyncState.NOT_QUEUED),
+    )
 
 
 def cycle_sync_stale(cycle: ReviewCycle, now: datetime.datetime | None = None) -> bool:
