@@ -8,7 +8,7 @@ import json
 from collections.abc import Iterable, Sequence
 
 from django.db import connection
-from django.db.models import Model
+from django.db.models import Model, QuerySet
 from django.db.models.expressions import RawSQL
 
 BATCH = 2000
@@ -125,3 +125,11 @@ def _update_rows_unnest(model, fields, rows) -> int:
             flush()
     flush()
     return done
+
+
+def lock_rows(queryset: QuerySet) -> None:
+    """Lock the rows of `queryset` until the transaction ends, in id order (two lockers never
+    wait for each other crosswise). On PostgreSQL; SQLite's writers wait for each other
+    anyway."""
+    if connection.vendor == "postgresql":
+        list(queryset.select_for_update().order_by("pk").values_list("pk", flat=True))

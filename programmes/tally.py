@@ -36,6 +36,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
+from lib.bulk import lock_rows
 from programmes.enums import ProgressStatus
 from programmes.models import (
     NO_ACTIVITY,
@@ -257,8 +258,7 @@ def rebuild(population_ids) -> None:
         return
     with transaction.atomic():
         enrolments = Enrolment.objects.filter(population_id__in=ids)
-        if connection.vendor == "postgresql":
-            list(enrolments.select_for_update().order_by("pk").values_list("pk", flat=True))
+        lock_rows(enrolments)
         PopulationTally.objects.filter(population_id__in=ids).delete()
         PopulationTally.objects.bulk_create(
             [

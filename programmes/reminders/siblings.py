@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.db.models import F, Min, Window
 
-from lib.drift import log_drifts
+from lib.drift import log_drifts, write_by_value
 from programmes.models import Enrolment, Programme
 
 logger = logging.getLogger(__name__)
@@ -47,13 +47,11 @@ def drift(programme: Programme) -> list[EarlierDrift]:
 @transaction.atomic
 def restore(drifted: list[EarlierDrift]) -> int:
     """Give the drifted enrolments their live flag (the opposite of the stored one)."""
-    fixed = 0
-    for stored in (True, False):
-        ids = [found.enrolment_id for found in drifted if found.stored is stored]
-        for start in range(0, len(ids), 10_000):
-            chunk = ids[start : start + 10_000]
-            fixed += Enrolment.objects.filter(pk__in=chunk).update(has_earlier=not stored)
-    return fixed
+    by_flag = {
+        not stored: [found.enrolment_id for found in drifted if found.stored is stored]
+        for stored in (True, False)
+    }
+    return write_by_value(Enrolment.objects.all(), "has_earlier", by_flag)
 
 
 @dataclass(frozen=True)

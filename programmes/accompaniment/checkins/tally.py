@@ -14,7 +14,7 @@ import logging
 from dataclasses import dataclass
 from datetime import date
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import (
     Count,
     DateField,
@@ -29,6 +29,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
+from lib.bulk import lock_rows
 from lib.drift import log_drifts
 from programmes.models import OPEN_END, CheckIn, CheckInTally, Enrolment, Milestone, Programme
 
@@ -144,8 +145,7 @@ def rebuild(milestone_ids) -> None:
         return
     with transaction.atomic():
         milestones = Milestone.objects.filter(pk__in=ids)
-        if connection.vendor == "postgresql":
-            list(milestones.select_for_update().order_by("pk").values_list("pk", flat=True))
+        lock_rows(milestones)
         CheckInTally.objects.filter(milestone__in=ids).delete()
         CheckInTally.objects.bulk_create(
             [
