@@ -1,6 +1,7 @@
 """Hold the stored progress state of every enrolment to the live engine (programmes/status.py),
 its stored reminder hold to the reminders and opt-outs (programmes/reminders/holds.py),
 its earlier-population flag to the agent's enrolments (programmes/reminders/siblings.py),
+its day of last check-in to the check-ins (programmes/accompaniment/checkins/days.py),
 each population's tally to its enrolments (programmes/tally.py), the check-ins' tally to
 the check-ins (programmes/accompaniment/checkins/tally.py) and each resource's use
 counters to its uses (programmes/steering/checks.py): report any drift, and with --fix
@@ -17,7 +18,8 @@ class Command(BaseCommand):
     help = (
         "Compare l'état d'avancement enregistré de chaque inscription avec le calcul complet "
         "(programmes/status.py), les suspensions de relance avec les relances envoyées et les "
-        "désabonnements, les décomptes des populations avec leurs inscriptions, "
+        "désabonnements, les derniers points d'étape vus avec les entretiens, "
+        "les décomptes des populations avec leurs inscriptions, "
         "ceux des points d'étape avec leurs entretiens et "
         "ceux des ressources avec leurs suivis ; "
         "signale tout écart ; avec --fix, recalcule ce qui est en écart."
