@@ -10,7 +10,7 @@ import pytest
 from django.conf import settings
 from django.template import Context, Template
 from django.template.loader import get_template
-from django.utils import timezone, translation
+from django.utils import formats, timezone, translation
 
 from lib import french
 
@@ -231,6 +231,36 @@ AFTERNOON = datetime.datetime(2026, 7, 3, 12, 5, tzinfo=datetime.UTC)  # 14:05 i
 def test_named_formats_write_french(function, value, expected):
     with translation.override("fr"):
         assert function(value) == expected
+
+
+@pytest.mark.parametrize(
+    "function, pattern",
+    [
+        (french.long_date, french.LONG_DATE),
+        (french.date_time, french.DATE_TIME),
+        (french.day_month, french.DAY_MONTH),
+        (french.month_year, french.MONTH_YEAR),
+    ],
+)
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_spelled_out_formats_write_what_django_writes(function, pattern, language):
+    """The formats written without DateFormat give its text: every month, early years, both
+    ends of the day, naive and aware values, in the active language."""
+    paris = ZoneInfo("Europe/Paris")
+    values = [
+        datetime.date(2026, month, day) for month in range(1, 13) for day in (1, 9, 28 - month)
+    ]
+    values += [datetime.date(987, 3, 4), datetime.datetime(2026, 3, 29, 0, 59)]
+    values += [
+        datetime.datetime(2026, 10, 25, hour, 7, tzinfo=datetime.UTC) for hour in (0, 1, 12, 23)
+    ]
+    with translation.override(language), timezone.override(paris):
+        for value in values:
+            if pattern == french.DATE_TIME and not isinstance(value, datetime.datetime):
+                continue  # a date has no time to write (DateFormat refuses it)
+            aware = isinstance(value, datetime.datetime) and timezone.is_aware(value)
+            expected = formats.date_format(timezone.localtime(value) if aware else value, pattern)
+            assert function(value) == expected, value
 
 
 def test_the_filters_are_there_in_every_template_without_load():
