@@ -14,6 +14,15 @@ def log_drifts(logger, drifted: list, line: str, describe, total: str | None = N
         logger.error(total, len(drifted))
 
 
+def live_ids(drifted: list) -> dict:
+    """The ids of the drifted enrolments by their live value (`found.live`,
+    `found.enrolment_id`), for `write_by_value`."""
+    ids: dict = {}
+    for found in drifted:
+        ids.setdefault(found.live, []).append(found.enrolment_id)
+    return ids
+
+
 def write_by_value(queryset, field: str, ids_by_value: dict, chunk: int = 10_000) -> int:
     """Give the rows of `queryset` whose ids are listed under a value that value of `field`:
     one UPDATE per value and chunk of ids. Returns how many rows it wrote."""

@@ -19,6 +19,7 @@ code calls the functions below; neither writes a `date:"…"` or `strftime` patt
   1 024, as the file managers French users know show them.
 """
 
+import functools
 from datetime import datetime
 from decimal import Decimal
 
@@ -67,36 +68,39 @@ def _format(value, pattern: str) -> str:
 
 # The four formats pages write most (« Mon parcours » writes a date per check-in and per
 # resource) spelled out as Django's DateFormat writes them (F: the month's translated name,
-# Y: four digits, H and i: two): the same text for a tenth of the CPU.
+# Y: four digits, H and i: two): the same text for a fifth of the CPU.
 
 
+def _spelled_out(write):
+    """A named format written by `write(value)` in the app's time zone; "" for no value."""
+
+    @functools.wraps(write)
+    def format_(value) -> str:
+        if value in (None, ""):
+            return ""
+        return write(_local(value))
+
+    return format_
+
+
+@_spelled_out
 def long_date(value) -> str:
-    if value in (None, ""):
-        return ""
-    value = _local(value)
     return f"{value.day} {MONTHS[value.month]} {value.year:04d}"
 
 
+@_spelled_out
 def date_time(value) -> str:
-    if value in (None, ""):
-        return ""
-    value = _local(value)
-    return (
-        f"{value.day} {MONTHS[value.month]} {value.year:04d} à {value.hour:02d}:{value.minute:02d}"
-    )
+    day = f"{value.day} {MONTHS[value.month]} {value.year:04d}"
+    return f"{day} à {value.hour:02d}:{value.minute:02d}"
 
 
+@_spelled_out
 def day_month(value) -> str:
-    if value in (None, ""):
-        return ""
-    value = _local(value)
     return f"{value.day} {MONTHS[value.month]}"
 
 
+@_spelled_out
 def month_year(value) -> str:
-    if value in (None, ""):
-        return ""
-    value = _local(value)
     return f"{MONTHS[value.month]} {value.year:04d}"
 
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.db.models import Count, Max
 
-from lib.drift import log_drifts, write_by_value
+from lib.drift import live_ids, log_drifts, write_by_value
 from programmes.models import OPEN_END, Enrolment, Programme, ReminderOptOut
 from programmes.reminders.selection import counted_reminders, reminder_settings_of
 
@@ -97,10 +97,7 @@ def clear_past(day: datetime.date, programme: Programme | None = None) -> int:
 @transaction.atomic
 def restore(drifted: list[HoldDrift]) -> int:
     """Give the drifted enrolments their live hold: one UPDATE per hold written."""
-    by_hold: dict[datetime.date | None, list[int]] = {}
-    for found in drifted:
-        by_hold.setdefault(found.live, []).append(found.enrolment_id)
-    return write_by_value(Enrolment.objects.all(), "reminder_hold", by_hold)
+    return write_by_value(Enrolment.objects.all(), "reminder_hold", live_ids(drifted))
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.db.models import F, Max
 
-from lib.drift import log_drifts, write_by_value
+from lib.drift import live_ids, log_drifts, write_by_value
 from programmes.models import CheckIn, Enrolment, Programme
 from programmes.selectors import QUIET_DAYS
 
@@ -78,10 +78,7 @@ def drift(programme: Programme, today: datetime.date) -> list[DayDrift]:
 @transaction.atomic
 def restore(drifted: list[DayDrift]) -> int:
     """Give the drifted enrolments their live day: one UPDATE per day written."""
-    by_day: dict[datetime.date | None, list[int]] = {}
-    for found in drifted:
-        by_day.setdefault(found.live, []).append(found.enrolment_id)
-    return write_by_value(Enrolment.objects.all(), "checkin_day", by_day)
+    return write_by_value(Enrolment.objects.all(), "checkin_day", live_ids(drifted))
 
 
 def clear_old(today: datetime.date, programme: Programme | None = None) -> int:
