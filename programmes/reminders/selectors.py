@@ -8,7 +8,9 @@ the owners of a self-assessment programme see counts only, never under the priva
 minimum."""
 
 import datetime
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 
 from django.conf import settings
 from django.db import connection
@@ -143,8 +145,9 @@ class Preview:
     """Who would be reminded on `day` if the rules were on (whatever `enabled` says), within
     the viewer's scope. `why_none`: why nobody would be ('' when the rules decide). `due`:
     the due set as a queryset (`selection.due_set`), never loaded whole; `found`: how many
-    of each kind, counted by the database; `walk`: the same set shaped for a page read in
-    name order (`due_set(walk=True)`)."""
+    of each kind, counted by the database; `walk`: what builds the same set shaped for a page
+    read in name order (`due_set(walk=True)`), called only by a preview too large to sort
+    (`_ordered`): the rules' expressions are built for it only then."""
 
     day: datetime.date
     due: QuerySet
@@ -152,7 +155,7 @@ class Preview:
     why_none: str
     scope: Scope
     found: dict = field(default_factory=dict)
-    walk: QuerySet | None = None
+    walk: Callable[[], QuerySet] | None = None
 
     @property
     def counts(self) -> list[tuple[str, str, int | None]]:
@@ -193,7 +196,7 @@ def preview(programme: Programme, scope: Scope, day: datetime.date, periods) -> 
     else:
         population_ids = set(scope.population_ids)
     due = due_set([programme], day, population_ids)
-    walk = due_set([programme], day, population_ids, walk=True)
+    walk = partial(due_set, [programme], day, population_ids, walk=True)
     counts = due_counts(programme, day, population_ids)
     return Preview(day, due, quiet, why_none, scope, counts, walk)
 
@@ -221,8 +224,9 @@ def _ordered(preview: Preview, order: str) -> tuple[QuerySet, tuple[str, ...]]:
     if order == BY_RULE:
         keys = ("due_rank", *keys)
     last, first = Lower("agent__last_name"), Lower("agent__first_name")
-    rows = preview.walk
-    if rows is None or sum(preview.found.values()) <= SORT_UP_TO:
+    if preview.walk is not None and sum(preview.found.values()) > SORT_UP_TO:
+        rows = preview.walk()
+    else:
         # The same order, by keys agent_name_idx does not hold (`|| ''`): PostgreSQL reads
         # the few due rows and sorts them rather than walk the index.
         rows, last = preview.due, Concat(last, Value(""))
